@@ -1,0 +1,109 @@
+import type { Response } from 'express';
+import { z } from 'zod';
+import { DomainError, ValidationError } from '../../domain/errors';
+
+/** One invalid field: its JSON path (e.g. `body.terms.limit`) and what was wrong with it. */
+export interface FieldProblem {
+  path: string;
+  reason: string;
+}
+
+/** RFC 9457 problem details, with a stable `code` and, for validation, the field errors. */
+export interface Problem {
+  type: string;
+  title: string;
+  status: number;
+  detail: string;
+  code: string;
+  instance?: string;
+  requestId?: string;
+  errors?: FieldProblem[];
+}
+
+export const ProblemSchema = z
+  .object({
+    type: z.string(),
+    title: z.string(),
+    status: z.number().int(),
+    detail: z.string(),
+    code: z.string(),
+    instance: z.string().optional(),
+    requestId: z.string().optional(),
+    errors: z.array(z.object({ path: z.string(), reason: z.string() })).optional(),
+  })
+  .meta({ id: 'Problem', description: 'RFC 9457 problem details' });
+
+/** An error raised at the HTTP edge itself (authentication, headers, routing). */
+export class HttpProblem extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    readonly title: string,
+    detail: string,
+    readonly errors?: FieldProblem[],
+    readonly headers: Record<string, string> = {},
+  ) {
+    super(detail);
+  }
+}
+
+// The one table that maps domain error codes to HTTP. A code not listed here
+// is a business-rule refusal (422).
+const STATUS_BY_CODE: Record<string, { status: number; title: string }> = {
+  validation_failed: { status: 400, title: 'Invalid request' },
+  currency_mismatch: { status: 422, title: 'Currency mismatch' },
+  not_found: { status: 404, title: 'Not found' },
+  conflict: { status: 409, title: 'Conflict' },
+  forbidden: { status: 403, title: 'Forbidden' },
+  invariant_violation: { status: 500, title: 'Internal error' },
+};
+
+export function problemType(code: string): string {
+  return `urn:godown:problem:${code}`;
+}
+
+function titleFromCode(code: string): string {
+  const words = code.replace(/_/g, ' ');
+  return words.charAt(0).toUpperCase() + words.slice(1);
+}
+
+export function problemFromError(error: unknown): { problem: Problem; headers: Record<string, string>; internal: boolean } {
+  if (error instanceof HttpProblem) {
+    return {
+      problem: { type: problemType(error.code), title: error.title, status: error.status, detail: error.message, code: error.code, errors: error.errors },
+      headers: error.headers,
+      internal: error.status >= 500,
+    };
+  }
+  if (error instanceof DomainError && error.code !== 'invariant_violation') {
+    const mapped = STATUS_BY_CODE[error.code] ?? { status: 422, title: titleFromCode(error.code) };
+    const errors = error instanceof ValidationError ? [{ path: error.field, reason: error.reason }] : undefined;
+    return {
+      problem: { type: problemType(error.code), title: mapped.title, status: mapped.status, detail: error.message, code: error.code, errors },
+      headers: {},
+      internal: false,
+    };
+  }
+  return {
+    problem: {
+      type: problemType('internal_error'),
+      title: 'Internal error',
+      status: 500,
+      detail: 'an unexpected error occurred; it has been logged with this request id',
+      code: 'internal_error',
+    },
+    headers: {},
+    internal: true,
+  };
+}
+
+export function sendProblem(res: Response, problem: Problem, headers: Record<string, string> = {}): void {
+  res.status(problem.status).set(headers).type('application/problem+json').send(JSON.stringify(problem));
+}
+
+export function zodIssuesToFieldProblems(location: string, error: z.ZodError): FieldProblem[] {
+  return error.issues.map((issue) => ({
+    path: [location, ...issue.path.map(String)].join('.'),
+    reason: issue.message,
+  }));
+}

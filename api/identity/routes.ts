@@ -1,0 +1,172 @@
+import { z } from 'zod';
+import { ForbiddenError, NotFoundError } from '../../domain/errors';
+import {
+  createOrganisationWithAdmin,
+  createUser,
+  deactivateUser,
+  issueKeyForUser,
+  revokeApiKey,
+} from '../../prisma/identity/store';
+import { requireAdmin } from '../http/auth';
+import { defineRoute } from '../http/route';
+import { Uuid } from '../http/schemas';
+
+const OrganisationKind = z.enum(['LENDER', 'WAREHOUSE', 'SELLER', 'BUYER']);
+const UserRole = z.enum(['ADMIN', 'OPERATOR', 'APPROVER', 'VIEWER']);
+const Email = z.email('must be an email address').max(254);
+const Name = z.string().trim().min(1, 'must not be blank').max(200);
+
+const IssuedKey = z
+  .object({ id: Uuid, label: z.string(), apiKey: z.string().meta({ description: 'Shown once; store it now' }) })
+  .meta({ id: 'IssuedApiKey' });
+
+const Me = z.object({ userId: Uuid, organisationId: Uuid, organisationKind: OrganisationKind, role: UserRole }).meta({ id: 'Me' });
+
+const UserView = z
+  .object({ id: Uuid, email: z.string(), name: z.string(), role: UserRole, createdAt: z.string(), deactivatedAt: z.string().nullable() })
+  .meta({ id: 'User' });
+
+const ApiKeyView = z
+  .object({ id: Uuid, userId: Uuid, label: z.string(), createdAt: z.string(), lastUsedAt: z.string().nullable(), revokedAt: z.string().nullable() })
+  .meta({ id: 'ApiKey' });
+
+const iso = (date: Date | null) => (date ? date.toISOString() : null);
+
+export const identityRoutes = [
+  defineRoute({
+    method: 'get',
+    path: '/me',
+    operationId: 'getMe',
+    summary: 'Who the API key belongs to',
+    tag: 'Identity',
+    success: { status: 200, description: 'The calling user', schema: Me },
+    handler: async ({ actor }) => ({
+      userId: actor.userId,
+      organisationId: actor.organisationId,
+      organisationKind: actor.organisationKind,
+      role: actor.role,
+    }),
+  }),
+  defineRoute({
+    method: 'post',
+    path: '/organisations',
+    operationId: 'registerOrganisation',
+    summary: 'Register a counterpart organisation (seller, warehouse, buyer, lender) with its admin',
+    tag: 'Identity',
+    problems: [403, 409],
+    body: z.object({
+      kind: OrganisationKind,
+      name: Name,
+      admin: z.object({ email: Email, name: Name }),
+    }),
+    success: {
+      status: 201,
+      description: 'The organisation, its admin and the admin key (shown once)',
+      schema: z.object({ organisationId: Uuid, adminUserId: Uuid, adminApiKey: IssuedKey }).meta({ id: 'RegisteredOrganisation' }),
+    },
+    handler: async ({ db, actor, body }) => {
+      requireAdmin(actor, 'register organisations');
+      const created = await createOrganisationWithAdmin(db, body, actor);
+      return { organisationId: created.organisationId, adminUserId: created.adminUserId, adminApiKey: created.key };
+    },
+  }),
+  defineRoute({
+    method: 'get',
+    path: '/users',
+    operationId: 'listUsers',
+    summary: "List your organisation's users (ADMIN)",
+    tag: 'Identity',
+    problems: [403],
+    success: { status: 200, description: 'Users', schema: z.object({ items: z.array(UserView) }) },
+    handler: async ({ db, actor }) => {
+      requireAdmin(actor, 'list users');
+      const users = await db.user.findMany({ where: { organisationId: actor.organisationId }, orderBy: { createdAt: 'asc' }, take: 1000 });
+      return {
+        items: users.map((user) => ({ id: user.id, email: user.email, name: user.name, role: user.role, createdAt: user.createdAt.toISOString(), deactivatedAt: iso(user.deactivatedAt) })),
+      };
+    },
+  }),
+  defineRoute({
+    method: 'post',
+    path: '/users',
+    operationId: 'createUser',
+    summary: 'Create a user (child account) in your organisation (ADMIN)',
+    tag: 'Identity',
+    problems: [403, 409],
+    body: z.object({ email: Email, name: Name, role: UserRole }),
+    success: { status: 201, description: 'The user and their first API key (shown once)', schema: z.object({ userId: Uuid, apiKey: IssuedKey }) },
+    handler: async ({ db, actor, body }) => {
+      requireAdmin(actor, 'create users');
+      const created = await createUser(db, actor, body);
+      return { userId: created.userId, apiKey: created.key };
+    },
+  }),
+  defineRoute({
+    method: 'post',
+    path: '/users/{userId}/deactivate',
+    operationId: 'deactivateUser',
+    summary: 'Deactivate a user; their keys stop working (ADMIN)',
+    tag: 'Identity',
+    problems: [403, 404],
+    params: z.object({ userId: Uuid }),
+    success: { status: 200, description: 'Deactivated', schema: z.object({ userId: Uuid, deactivated: z.literal(true) }) },
+    handler: async ({ db, actor, params }) => {
+      requireAdmin(actor, 'deactivate users');
+      await deactivateUser(db, actor, params.userId);
+      return { userId: params.userId, deactivated: true as const };
+    },
+  }),
+  defineRoute({
+    method: 'get',
+    path: '/api-keys',
+    operationId: 'listApiKeys',
+    summary: 'List API keys: your own, or all of your organisation for an ADMIN (secrets are never shown again)',
+    tag: 'Identity',
+    success: { status: 200, description: 'Keys', schema: z.object({ items: z.array(ApiKeyView) }) },
+    handler: async ({ db, actor }) => {
+      const keys = await db.apiKey.findMany({
+        where: actor.role === 'ADMIN' ? { user: { organisationId: actor.organisationId } } : { userId: actor.userId },
+        orderBy: { createdAt: 'asc' },
+        take: 1000,
+      });
+      return {
+        items: keys.map((key) => ({ id: key.id, userId: key.userId, label: key.label, createdAt: key.createdAt.toISOString(), lastUsedAt: iso(key.lastUsedAt), revokedAt: iso(key.revokedAt) })),
+      };
+    },
+  }),
+  defineRoute({
+    method: 'post',
+    path: '/users/{userId}/api-keys',
+    operationId: 'issueApiKey',
+    summary: 'Issue another API key for a user (ADMIN, or the user themself)',
+    tag: 'Identity',
+    problems: [403, 404, 409],
+    params: z.object({ userId: Uuid }),
+    body: z.object({ label: Name }),
+    success: { status: 201, description: 'The key (shown once)', schema: IssuedKey },
+    handler: async ({ db, actor, params, body }) => {
+      if (actor.role !== 'ADMIN' && actor.userId !== params.userId) {
+        throw new ForbiddenError('only an ADMIN can issue keys for another user');
+      }
+      return issueKeyForUser(db, actor, params.userId, body.label);
+    },
+  }),
+  defineRoute({
+    method: 'post',
+    path: '/api-keys/{keyId}/revoke',
+    operationId: 'revokeApiKey',
+    summary: 'Revoke an API key (ADMIN, or the key owner)',
+    tag: 'Identity',
+    problems: [403, 404],
+    params: z.object({ keyId: Uuid }),
+    success: { status: 200, description: 'Revoked', schema: z.object({ keyId: Uuid, revoked: z.literal(true) }) },
+    handler: async ({ db, actor, params }) => {
+      if (actor.role !== 'ADMIN') {
+        const key = await db.apiKey.findUnique({ where: { id: params.keyId } });
+        if (!key || key.userId !== actor.userId) throw new NotFoundError('api key', params.keyId);
+      }
+      await revokeApiKey(db, actor, params.keyId);
+      return { keyId: params.keyId, revoked: true as const };
+    },
+  }),
+];

@@ -1,0 +1,98 @@
+/**
+ * Typed domain errors. Each carries a stable `code` so that the API edge can
+ * map it once to RFC 9457 problem+json, and a message that says what was
+ * wrong and what would be right.
+ */
+
+export abstract class DomainError extends Error {
+  abstract readonly code: string;
+
+  protected constructor(message: string) {
+    super(message);
+    // The subclass name survives minification-free builds and is what
+    // Temporal uses to recognise non-retryable error types.
+    this.name = new.target.name;
+  }
+}
+
+/** Input that does not meet the contract; `field` is the path of the offending value. */
+export class ValidationError extends DomainError {
+  readonly code = 'validation_failed';
+
+  constructor(
+    readonly field: string,
+    readonly reason: string,
+  ) {
+    super(`${field} ${reason}`);
+  }
+}
+
+/** Two amounts in different currencies were combined. */
+export class CurrencyMismatchError extends DomainError {
+  readonly code = 'currency_mismatch';
+
+  constructor(
+    readonly expectedCurrency: string,
+    readonly actualCurrency: string,
+    operation = 'combine',
+  ) {
+    super(
+      `cannot ${operation} ${actualCurrency} with ${expectedCurrency}; both amounts must be in ${expectedCurrency}`,
+    );
+  }
+}
+
+/** A bug: something that must always hold did not. Never retried, never clamped. */
+export class InvariantViolation extends DomainError {
+  readonly code = 'invariant_violation';
+
+  constructor(whatShouldHold: string) {
+    super(`invariant violated: ${whatShouldHold}`);
+  }
+}
+
+export class NotFoundError extends DomainError {
+  readonly code = 'not_found';
+
+  constructor(
+    readonly entity: string,
+    readonly id: string,
+  ) {
+    super(`${entity} ${id} does not exist or is not visible to you`);
+  }
+}
+
+/** The request clashes with the current state (e.g. a concurrent change, a duplicate). */
+export class ConflictError extends DomainError {
+  readonly code = 'conflict';
+
+  constructor(message: string) {
+    super(message);
+  }
+}
+
+/**
+ * A well-formed request that a business rule refuses, with a specific code
+ * such as 'insufficient_availability' or 'self_approval'.
+ */
+export class BusinessRuleError extends DomainError {
+  constructor(
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+export class ForbiddenError extends DomainError {
+  readonly code = 'forbidden';
+
+  constructor(message: string) {
+    super(message);
+  }
+}
+
+/** Stops the operation loudly when `whatShouldHold` is false. */
+export function assert(condition: unknown, whatShouldHold: string): asserts condition {
+  if (!condition) throw new InvariantViolation(whatShouldHold);
+}

@@ -1,0 +1,170 @@
+import { createHash, randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
+import { ConflictError, ForbiddenError, NotFoundError } from '../../domain/errors';
+import type { Db } from '../client';
+import type { OrganisationKind, UserRole } from '../generated/client';
+import { recordAudit, type AuditActor } from '../audit/store';
+
+export type { OrganisationKind, UserRole };
+
+/** `gdk_<key id, 32 hex>_<secret, 43 base64url chars>`; only the secret's SHA-256 is stored. */
+const API_KEY_PATTERN = /^gdk_([0-9a-f]{32})_([A-Za-z0-9_-]{43})$/;
+
+function hashSecret(secret: string): string {
+  return createHash('sha256').update(secret).digest('hex');
+}
+
+export interface IssuedApiKey {
+  id: string;
+  label: string;
+  /** Shown once, never stored. */
+  apiKey: string;
+}
+
+export interface AuthenticatedUser {
+  userId: string;
+  organisationId: string;
+  organisationKind: OrganisationKind;
+  role: UserRole;
+}
+
+// Writing last_used_at on every request would turn reads into writes on one
+// hot row; a minute's resolution is what an admin reviewing keys needs.
+const LAST_USED_RESOLUTION_SECONDS = 60;
+
+export async function issueApiKey(db: Db, userId: string, label: string): Promise<IssuedApiKey> {
+  const id = randomUUID();
+  const secret = randomBytes(32).toString('base64url');
+  await db.apiKey.create({ data: { id, userId, label, secretHash: hashSecret(secret) } });
+  return { id, label, apiKey: `gdk_${id.replace(/-/g, '')}_${secret}` };
+}
+
+function keyIdFromHex(hex: string): string {
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+}
+
+/** The user behind an API key, or null when the key is malformed, unknown, revoked or its user deactivated. */
+export async function authenticateApiKey(db: Db, apiKey: string): Promise<AuthenticatedUser | null> {
+  const match = API_KEY_PATTERN.exec(apiKey);
+  if (!match) return null;
+  const key = await db.apiKey.findUnique({
+    where: { id: keyIdFromHex(match[1]) },
+    include: { user: { include: { organisation: true } } },
+  });
+  if (!key || key.revokedAt || key.user.deactivatedAt) return null;
+  const expected = Buffer.from(key.secretHash, 'hex');
+  const actual = Buffer.from(hashSecret(match[2]), 'hex');
+  if (expected.length !== actual.length || !timingSafeEqual(expected, actual)) return null;
+  await db.$executeRaw`
+    UPDATE api_key SET last_used_at = now()
+    WHERE id = ${key.id}::uuid AND (last_used_at IS NULL OR last_used_at < now() - make_interval(secs => ${LAST_USED_RESOLUTION_SECONDS}))`;
+  return {
+    userId: key.userId,
+    organisationId: key.user.organisationId,
+    organisationKind: key.user.organisation.kind,
+    role: key.user.role,
+  };
+}
+
+export interface NewUser {
+  email: string;
+  name: string;
+  role: UserRole;
+}
+
+async function assertEmailFree(db: Db, email: string): Promise<void> {
+  if (await db.user.findUnique({ where: { email } })) {
+    throw new ConflictError(`a user with email ${email} already exists; emails identify one user across Godown`);
+  }
+}
+
+/** Creates an organisation with its parent (ADMIN) account and that admin's first API key. */
+export async function createOrganisationWithAdmin(
+  db: Db,
+  input: { kind: OrganisationKind; name: string; admin: Omit<NewUser, 'role'> },
+  actor: AuditActor | null,
+): Promise<{ organisationId: string; adminUserId: string; key: IssuedApiKey }> {
+  const email = input.admin.email.toLowerCase();
+  await assertEmailFree(db, email);
+  const organisation = await db.organisation.create({ data: { kind: input.kind, name: input.name } });
+  const admin = await db.user.create({
+    data: { organisationId: organisation.id, email, name: input.admin.name, role: 'ADMIN' },
+  });
+  const key = await issueApiKey(db, admin.id, 'initial admin key');
+  const auditActor = actor ?? { userId: admin.id, organisationId: organisation.id, requestId: null };
+  await recordAudit(db, auditActor, {
+    action: 'organisation.create',
+    targetType: 'organisation',
+    targetId: organisation.id,
+    after: { kind: organisation.kind, name: organisation.name, adminUserId: admin.id, adminEmail: email },
+  });
+  if (actor && actor.organisationId !== organisation.id) {
+    // The new organisation's own feed shows how it came to exist.
+    await recordAudit(db, { ...actor, organisationId: organisation.id }, {
+      action: 'organisation.create',
+      targetType: 'organisation',
+      targetId: organisation.id,
+      after: { kind: organisation.kind, name: organisation.name, adminUserId: admin.id },
+    });
+  }
+  return { organisationId: organisation.id, adminUserId: admin.id, key };
+}
+
+export async function createUser(db: Db, actor: AuditActor, input: NewUser): Promise<{ userId: string; key: IssuedApiKey }> {
+  const email = input.email.toLowerCase();
+  await assertEmailFree(db, email);
+  const user = await db.user.create({
+    data: { organisationId: actor.organisationId, email, name: input.name, role: input.role },
+  });
+  const key = await issueApiKey(db, user.id, 'initial key');
+  await recordAudit(db, actor, {
+    action: 'user.create',
+    targetType: 'user',
+    targetId: user.id,
+    after: { email, name: input.name, role: input.role },
+  });
+  return { userId: user.id, key };
+}
+
+async function userOfOrganisation(db: Db, organisationId: string, userId: string) {
+  const user = await db.user.findUnique({ where: { id: userId } });
+  if (!user || user.organisationId !== organisationId) throw new NotFoundError('user', userId);
+  return user;
+}
+
+export async function issueKeyForUser(db: Db, actor: AuditActor, userId: string, label: string): Promise<IssuedApiKey> {
+  const user = await userOfOrganisation(db, actor.organisationId, userId);
+  if (user.deactivatedAt) throw new ConflictError(`user ${userId} is deactivated; reactivate is not supported, create a new user`);
+  const key = await issueApiKey(db, userId, label);
+  await recordAudit(db, actor, { action: 'api_key.issue', targetType: 'api_key', targetId: key.id, after: { userId, label } });
+  return key;
+}
+
+export async function revokeApiKey(db: Db, actor: AuditActor, keyId: string): Promise<void> {
+  const key = await db.apiKey.findUnique({ where: { id: keyId }, include: { user: true } });
+  if (!key || key.user.organisationId !== actor.organisationId) throw new NotFoundError('api key', keyId);
+  if (key.revokedAt) return;
+  const revokedAt = new Date();
+  await db.apiKey.update({ where: { id: keyId }, data: { revokedAt } });
+  await recordAudit(db, actor, {
+    action: 'api_key.revoke',
+    targetType: 'api_key',
+    targetId: keyId,
+    before: { revokedAt: null },
+    after: { revokedAt: revokedAt.toISOString() },
+  });
+}
+
+export async function deactivateUser(db: Db, actor: AuditActor, userId: string): Promise<void> {
+  if (userId === actor.userId) throw new ForbiddenError('an admin cannot deactivate their own account; ask another admin');
+  const user = await userOfOrganisation(db, actor.organisationId, userId);
+  if (user.deactivatedAt) return;
+  const deactivatedAt = new Date();
+  await db.user.update({ where: { id: userId }, data: { deactivatedAt } });
+  await recordAudit(db, actor, {
+    action: 'user.deactivate',
+    targetType: 'user',
+    targetId: userId,
+    before: { deactivatedAt: null },
+    after: { deactivatedAt: deactivatedAt.toISOString() },
+  });
+}

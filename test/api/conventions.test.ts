@@ -1,0 +1,158 @@
+import request from 'supertest';
+import { allRoutes } from '../../api/app';
+import { createTestApi, type TestApi, type TestOrganisation } from '../support/api';
+
+let api: TestApi;
+let lender: TestOrganisation;
+
+beforeAll(async () => {
+  api = await createTestApi();
+  lender = await api.organisation('LENDER', 'First Lender');
+});
+afterAll(() => api.close());
+
+describe('problem+json errors', () => {
+  test('an unknown route answers 404 problem+json', async () => {
+    const res = await request(api.app).get('/no/such/route');
+    expect(res.status).toBe(404);
+    expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);
+    expect(res.body).toMatchObject({ status: 404, code: 'route_not_found', type: 'urn:godown:problem:route_not_found' });
+    expect(res.body.detail).toContain('GET /no/such/route');
+  });
+
+  test('a request without an API key is refused with 401 and a challenge', async () => {
+    const res = await request(api.app).get('/me');
+    expect(res.status).toBe(401);
+    expect(res.headers['www-authenticate']).toBe('Bearer realm="godown"');
+    expect(res.body.code).toBe('unauthenticated');
+  });
+
+  test('a malformed or unknown API key is refused', async () => {
+    expect((await request(api.app).get('/me').set('Authorization', 'Bearer nonsense')).status).toBe(401);
+    const forged = lender.admin.apiKey.slice(0, -4) + 'AAAA';
+    expect((await request(api.app).get('/me').set('Authorization', `Bearer ${forged}`)).status).toBe(401);
+  });
+
+  test('validation errors list every field path with its reason', async () => {
+    const res = await api.post(lender.admin, '/users', { email: 'not-an-email', role: 'KING' });
+    expect(res.status).toBe(400);
+    expect(res.body.code).toBe('validation_failed');
+    const paths = res.body.errors.map((e: { path: string }) => e.path).sort();
+    expect(paths).toEqual(['body.email', 'body.name', 'body.role']);
+    expect(res.body.errors.find((e: { path: string }) => e.path === 'body.email').reason).toBe('must be an email address');
+  });
+
+  test('a body that is not JSON is a 400 problem naming the body', async () => {
+    const res = await request(api.app)
+      .post('/users')
+      .set('Authorization', `Bearer ${lender.admin.apiKey}`)
+      .set('Idempotency-Key', 'k-malformed')
+      .set('Content-Type', 'application/json')
+      .send('{"email": ');
+    expect(res.status).toBe(400);
+    expect(res.body.code).toBe('malformed_body');
+    expect(res.body.errors[0].path).toBe('body');
+  });
+
+  test('every response carries a request id, echoed when the client sends a valid one', async () => {
+    const res = await request(api.app).get('/me').set('X-Request-Id', 'client-req-42');
+    expect(res.headers['x-request-id']).toBe('client-req-42');
+    expect(res.body.requestId).toBe('client-req-42');
+  });
+});
+
+describe('Idempotency-Key', () => {
+  test('a POST without Idempotency-Key is refused and changes nothing', async () => {
+    const before = await api.db.prisma.user.count();
+    const res = await request(api.app)
+      .post('/users')
+      .set('Authorization', `Bearer ${lender.admin.apiKey}`)
+      .send({ email: 'nokey@example.test', name: 'No Key', role: 'VIEWER' });
+    expect(res.status).toBe(400);
+    expect(res.body.code).toBe('idempotency_key_required');
+    expect(res.body.errors[0].path).toBe('header.Idempotency-Key');
+    expect(await api.db.prisma.user.count()).toBe(before);
+  });
+
+  test('same key and same body replays the stored response without acting twice', async () => {
+    const body = { email: 'replay@example.test', name: 'Replay', role: 'VIEWER' };
+    const first = await api.post(lender.admin, '/users', body, 'key-replay');
+    const second = await api.post(lender.admin, '/users', body, 'key-replay');
+    expect(first.status).toBe(201);
+    expect(second.status).toBe(201);
+    expect(second.headers['idempotency-replayed']).toBe('true');
+    expect(first.headers['idempotency-replayed']).toBeUndefined();
+    expect(second.body).toEqual(first.body);
+    expect(await api.db.prisma.user.count({ where: { email: 'replay@example.test' } })).toBe(1);
+  });
+
+  test('same key with a different body is refused with 422', async () => {
+    await api.post(lender.admin, '/users', { email: 'k1@example.test', name: 'K1', role: 'VIEWER' }, 'key-mismatch').expect(201);
+    const res = await api.post(lender.admin, '/users', { email: 'k2@example.test', name: 'K2', role: 'VIEWER' }, 'key-mismatch');
+    expect(res.status).toBe(422);
+    expect(res.body.code).toBe('idempotency_key_reused');
+    expect(await api.db.prisma.user.count({ where: { email: 'k2@example.test' } })).toBe(0);
+  });
+
+  test('concurrent requests with one key execute exactly once', async () => {
+    const body = { email: 'race@example.test', name: 'Race', role: 'OPERATOR' };
+    const responses = await Promise.all(Array.from({ length: 8 }, () => api.post(lender.admin, '/users', body, 'key-race')));
+    expect(responses.map((r) => r.status)).toEqual(Array(8).fill(201));
+    expect(new Set(responses.map((r) => r.body.userId)).size).toBe(1);
+    expect(responses.filter((r) => r.headers['idempotency-replayed'] === 'true')).toHaveLength(7);
+    expect(await api.db.prisma.user.count({ where: { email: 'race@example.test' } })).toBe(1);
+  });
+
+  test('keys are scoped to the organisation', async () => {
+    const other = await api.organisation('SELLER');
+    await api.post(lender.admin, '/users', { email: 'scope-a@example.test', name: 'A', role: 'VIEWER' }, 'shared-key').expect(201);
+    const res = await api.post(other.admin, '/users', { email: 'scope-b@example.test', name: 'B', role: 'VIEWER' }, 'shared-key');
+    expect(res.status).toBe(201);
+    expect(res.headers['idempotency-replayed']).toBeUndefined();
+  });
+
+  test('a refused request stores nothing, so the key can be used again once the request is right', async () => {
+    await api.post(lender.admin, '/users', { email: 'dup@example.test', name: 'Dup', role: 'VIEWER' }).expect(201);
+    const refused = await api.post(lender.admin, '/users', { email: 'dup@example.test', name: 'Dup', role: 'VIEWER' }, 'key-after-refusal');
+    expect(refused.status).toBe(409);
+    const auditCount = await api.db.prisma.auditRecord.count({ where: { action: 'user.create', organisationId: lender.organisationId } });
+    const retried = await api.post(lender.admin, '/users', { email: 'dup@example.test', name: 'Dup', role: 'VIEWER' }, 'key-after-refusal');
+    expect(retried.status).toBe(409);
+    expect(await api.db.prisma.auditRecord.count({ where: { action: 'user.create', organisationId: lender.organisationId } })).toBe(auditCount);
+  });
+});
+
+describe('OpenAPI', () => {
+  test('the OpenAPI 3.1 document is generated from the route schemas', async () => {
+    const res = await request(api.app).get('/openapi.json');
+    expect(res.status).toBe(200);
+    expect(res.body.openapi).toBe('3.1.0');
+    const createUser = res.body.paths['/users'].post;
+    expect(createUser.operationId).toBe('createUser');
+    expect(createUser.requestBody.content['application/json'].schema.properties.role.enum).toEqual(['ADMIN', 'OPERATOR', 'APPROVER', 'VIEWER']);
+    expect(createUser.parameters.some((p: { name: string; in: string }) => p.name === 'Idempotency-Key' && p.in === 'header')).toBe(true);
+    expect(createUser.responses['400'].content['application/problem+json']).toBeDefined();
+  });
+
+  test('every route in the app is documented', async () => {
+    const doc = (await request(api.app).get('/openapi.json')).body;
+    for (const route of allRoutes()) {
+      expect(doc.paths[route.path]?.[route.method]?.operationId).toBe(route.operationId);
+    }
+  });
+
+  test('a human-readable docs page is served', async () => {
+    const res = await request(api.app).get('/docs/');
+    expect(res.status).toBe(200);
+    expect(res.text).toContain('swagger-ui');
+  });
+});
+
+describe('health', () => {
+  test('/health reports the database up and Temporal unavailable with the reason', async () => {
+    const res = await request(api.app).get('/health');
+    expect(res.status).toBe(200);
+    expect(res.body.database.available).toBe(true);
+    expect(res.body.temporal).toEqual({ available: false, address: null, namespace: 'default', reason: 'no Temporal server in tests' });
+  });
+});

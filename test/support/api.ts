@@ -1,0 +1,74 @@
+import { randomUUID } from 'node:crypto';
+import type { Express } from 'express';
+import pino from 'pino';
+import request from 'supertest';
+import { createApp } from '../../api/app';
+import type { AppDeps } from '../../api/http/deps';
+import { createOrganisationWithAdmin, createUser, type OrganisationKind, type UserRole } from '../../prisma/identity/store';
+import { inTransaction } from '../../prisma/client';
+import { UnavailableTemporal, type TemporalAccess } from '../../workflows/connection';
+import { createTestDatabase, type TestDatabase } from './db';
+
+export interface TestUser {
+  userId: string;
+  organisationId: string;
+  apiKey: string;
+}
+
+export interface TestOrganisation {
+  organisationId: string;
+  admin: TestUser;
+  /** Adds a user with `role` to this organisation. */
+  addUser(role: UserRole, name?: string): Promise<TestUser>;
+}
+
+export interface TestApi {
+  db: TestDatabase;
+  app: Express;
+  deps: AppDeps;
+  /** A fresh organisation of `kind` with its admin (created directly, as the bootstrap command does). */
+  organisation(kind: OrganisationKind, name?: string): Promise<TestOrganisation>;
+  get(user: TestUser, path: string): request.Test;
+  /** POST with a fresh Idempotency-Key unless one is given. */
+  post(user: TestUser, path: string, body?: unknown, idempotencyKey?: string): request.Test;
+  close(): Promise<void>;
+}
+
+export async function createTestApi(options: { temporal?: TemporalAccess; poolMax?: number } = {}): Promise<TestApi> {
+  const db = await createTestDatabase({ poolMax: options.poolMax });
+  const deps: AppDeps = {
+    prisma: db.prisma,
+    logger: pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }),
+    temporal: options.temporal ?? new UnavailableTemporal('no Temporal server in tests', 'godown-test'),
+  };
+  const app = createApp(deps);
+  const organisation = async (kind: OrganisationKind, name = `${kind.toLowerCase()} ${randomUUID().slice(0, 8)}`): Promise<TestOrganisation> => {
+    const created = await inTransaction(db.prisma, (tx) =>
+      createOrganisationWithAdmin(tx, { kind, name, admin: { email: `admin-${randomUUID()}@example.test`, name: 'Admin' } }, null),
+    );
+    const admin = { userId: created.adminUserId, organisationId: created.organisationId, apiKey: created.key.apiKey };
+    return {
+      organisationId: created.organisationId,
+      admin,
+      addUser: async (role, userName = role.toLowerCase()) => {
+        const user = await inTransaction(db.prisma, (tx) =>
+          createUser(tx, { userId: admin.userId, organisationId: admin.organisationId, requestId: null }, { email: `${role.toLowerCase()}-${randomUUID()}@example.test`, name: userName, role }),
+        );
+        return { userId: user.userId, organisationId: created.organisationId, apiKey: user.key.apiKey };
+      },
+    };
+  };
+  return {
+    db,
+    app,
+    deps,
+    organisation,
+    get: (user, path) => request(app).get(path).set('Authorization', `Bearer ${user.apiKey}`),
+    post: (user, path, body = {}, idempotencyKey = randomUUID()) =>
+      request(app).post(path).set('Authorization', `Bearer ${user.apiKey}`).set('Idempotency-Key', idempotencyKey).send(body as object),
+    close: async () => {
+      await deps.temporal.close();
+      await db.close();
+    },
+  };
+}
