@@ -6,12 +6,16 @@ import type { AppDeps } from './http/deps';
 import { HttpProblem, problemFromError, sendProblem } from './http/problem';
 import { mountRoute, type AnyRoute } from './http/route';
 import { auditRoutes } from './audit/routes';
+import { creditLineRoutes } from './credit-lines/routes';
+import { ledgerRoutes } from './ledger/routes';
 import { identityRoutes } from './identity/routes';
+import { custodyRoutes } from './custody/routes';
+import { valuationRoutes } from './valuation/routes';
 import { healthRouter } from './health/routes';
 
 /** Every capability's routes, in the order they appear in the OpenAPI document. */
 export function allRoutes(): AnyRoute[] {
-  return [...identityRoutes, ...auditRoutes];
+  return [...identityRoutes, ...auditRoutes, ...creditLineRoutes, ...ledgerRoutes, ...custodyRoutes, ...valuationRoutes];
 }
 
 const REQUEST_ID_PATTERN = /^[A-Za-z0-9._:-]{1,128}$/;

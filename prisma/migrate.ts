@@ -3,7 +3,10 @@ import { readdirSync, readFileSync, existsSync } from 'node:fs';
 import path from 'node:path';
 import { Client } from 'pg';
 
-export const MIGRATIONS_DIR = path.resolve(__dirname, 'migrations');
+// Next to this file in the source tree; from the compiled dist/prisma, the source tree's folder.
+export const MIGRATIONS_DIR = [path.resolve(__dirname, 'migrations'), path.resolve(__dirname, '../../prisma/migrations')].find(
+  (dir) => existsSync(dir),
+) ?? path.resolve(__dirname, 'migrations');
 
 // The same advisory lock id `prisma migrate deploy` takes, so our runner and
 // Prisma's never apply migrations to one database at the same time.

@@ -41,3 +41,26 @@ export async function createTestDatabase(options: { poolMax?: number } = {}): Pr
     },
   };
 }
+
+/** An empty database (no migrations), for testing the migration runner itself. */
+export async function createEmptyDatabase(): Promise<{ url: string; query(text: string): Promise<Record<string, unknown>[]>; close(): Promise<void> }> {
+  const serverUrl = testServerUrl();
+  const name = `godown_e_${randomBytes(6).toString('hex')}`;
+  const admin = new Client({ connectionString: serverUrl });
+  await admin.connect();
+  await admin.query(`CREATE DATABASE ${name}`).finally(() => admin.end());
+  const url = new URL(serverUrl);
+  url.pathname = `/${name}`;
+  const client = new Client({ connectionString: url.toString() });
+  await client.connect();
+  return {
+    url: url.toString(),
+    query: async (text) => (await client.query(text)).rows,
+    async close() {
+      await client.end();
+      const dropper = new Client({ connectionString: serverUrl });
+      await dropper.connect();
+      await dropper.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`).finally(() => dropper.end());
+    },
+  };
+}

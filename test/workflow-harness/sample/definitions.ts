@@ -28,5 +28,11 @@ export interface ChargeReceipt {
 
 export type RefusalKind = 'non-retryable-flag' | 'non-retryable-type' | 'always-retryable';
 
-/** The cooling-off period between approval and release; a timer in the workflow. */
-export const coolingOffMs = 60 * 60 * 1000;
+export interface ReleaseRequest {
+  lotId: string;
+  quantityKg: string;
+  /** How long the lender has to approve before the hold is cancelled. */
+  approvalTimeoutMs: number;
+  /** Wait between approval and release (a timer). */
+  coolingOffMs: number;
+}

@@ -1,0 +1,115 @@
+import { ValidationError } from '../../domain/errors';
+import {
+  closeCreditLine,
+  creditLinesVisibleTo,
+  creditLineVisibleTo,
+  creditTermsAsJson,
+  freezeCreditLine,
+  lineOutstanding,
+  openCreditLine,
+  requireLenderAdmin,
+  unfreezeCreditLine,
+  type CreditLineRecord,
+  type LineOutstanding,
+} from '../../prisma/credit-lines/store';
+import type { Db } from '../../prisma/client';
+import { defineRoute } from '../http/route';
+import { decodeCursor, encodeCursor, pageOf, PageQuery, Uuid } from '../http/schemas';
+import {
+  CreditLineDetail,
+  CreditLineSummary,
+  LineIdParams,
+  OpenCreditLineBody,
+  creditTermsFromWire,
+  requireConsistentTerms,
+} from './schemas';
+
+function summaryView(line: CreditLineRecord) {
+  return {
+    id: line.id,
+    lenderOrganisationId: line.lenderOrganisationId,
+    sellerOrganisationId: line.sellerOrganisationId,
+    status: line.status,
+    terms: creditTermsAsJson(line.terms),
+    createdAt: line.createdAt.toISOString(),
+    updatedAt: line.updatedAt.toISOString(),
+  };
+}
+
+function detailView(line: CreditLineRecord, outstanding: LineOutstanding) {
+  return {
+    ...summaryView(line),
+    outstanding: {
+      principal: outstanding.principal.toJSON(),
+      interestReceivable: outstanding.interestReceivable.toJSON(),
+      feesReceivable: outstanding.feesReceivable.toJSON(),
+    },
+  };
+}
+
+async function detailOf(db: Db, line: CreditLineRecord) {
+  return detailView(line, await lineOutstanding(db, line));
+}
+
+function statusChangeRoute(change: 'freeze' | 'unfreeze' | 'close', summary: string, act: typeof freezeCreditLine) {
+  return defineRoute({
+    method: 'post',
+    path: `/credit-lines/{lineId}/${change}`,
+    operationId: `${change}CreditLine`,
+    summary,
+    tag: 'Credit lines',
+    problems: [403, 404, 409, 422],
+    params: LineIdParams,
+    success: { status: 200, description: 'The line in its new status', schema: CreditLineDetail },
+    handler: async ({ db, actor, params }) => detailOf(db, await act(db, actor, params.lineId)),
+  });
+}
+
+export const creditLineRoutes = [
+  defineRoute({
+    method: 'post',
+    path: '/credit-lines',
+    operationId: 'openCreditLine',
+    summary: 'Open a credit line with a seller (lender ADMIN); creates the line and its ledger accounts',
+    tag: 'Credit lines',
+    problems: [403, 422],
+    body: OpenCreditLineBody,
+    success: { status: 201, description: 'The line, ACTIVE, with nothing outstanding', schema: CreditLineDetail },
+    handler: async ({ db, actor, body }) => {
+      requireLenderAdmin(actor);
+      const terms = creditTermsFromWire(body.terms);
+      requireConsistentTerms(terms);
+      return detailOf(db, await openCreditLine(db, actor, { sellerOrganisationId: body.sellerOrganisationId, terms }));
+    },
+  }),
+  defineRoute({
+    method: 'get',
+    path: '/credit-lines',
+    operationId: 'listCreditLines',
+    summary: 'Credit lines your organisation is lender or seller on, newest first',
+    tag: 'Credit lines',
+    query: PageQuery,
+    success: { status: 200, description: 'A page of lines', schema: pageOf(CreditLineSummary) },
+    handler: async ({ db, actor, query }) => {
+      const position = decodeCursor(query.cursor, ['lineId']);
+      if (position && !Uuid.safeParse(position.lineId).success) throw new ValidationError('query.cursor', 'is not a cursor issued by this endpoint');
+      const lines = await creditLinesVisibleTo(db, actor.organisationId, { afterLineId: position?.lineId ?? null, limit: query.limit });
+      const last = lines.at(-1);
+      return { items: lines.map(summaryView), nextCursor: lines.length === query.limit && last ? encodeCursor({ lineId: last.id }) : null };
+    },
+  }),
+  defineRoute({
+    method: 'get',
+    path: '/credit-lines/{lineId}',
+    operationId: 'getCreditLine',
+    summary: 'A credit line: terms, status, and what is outstanding according to its ledger (lender and seller only)',
+    tag: 'Credit lines',
+    problems: [404],
+    params: LineIdParams,
+    success: { status: 200, description: 'The line', schema: CreditLineDetail },
+    handler: async ({ db, actor, params }) => detailOf(db, await creditLineVisibleTo(db, actor.organisationId, params.lineId)),
+  }),
+  statusChangeRoute('freeze', 'Freeze an ACTIVE line: no new draws (lender ADMIN or APPROVER)', freezeCreditLine),
+  statusChangeRoute('unfreeze', 'Unfreeze a FROZEN line (lender ADMIN or APPROVER)', unfreezeCreditLine),
+  statusChangeRoute('close', 'Close a line once no principal, interest or fees are owed (lender ADMIN or APPROVER)', closeCreditLine),
+];

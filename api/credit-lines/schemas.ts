@@ -1,0 +1,187 @@
+/**
+ * Wire shapes of credit lines, and the translation between the wire terms
+ * (decimal strings in the line's currency) and the domain's `CreditTerms`.
+ *
+ * Validation happens in two passes: zod checks the shape (strings not JSON
+ * numbers, digits that fit the columns without rounding), then the domain's
+ * `validateCreditTerms` checks consistency and every problem is reported at
+ * once under the request's own paths (`terms.targetLtv` → `body.terms.targetLtv`).
+ */
+import { z } from 'zod';
+import { WATERFALL_BUCKETS, validateCreditTerms, type CreditTerms, type OnSaleFee } from '../../domain/credit-terms';
+import { D, Money, isCurrency } from '../../domain/money';
+import { HttpProblem } from '../http/problem';
+import { DecimalString, IsoDate, MoneySchema, Uuid } from '../http/schemas';
+
+/** NUMERIC(20, 10) for rates: more than 10 places would be rounded by PostgreSQL, so they are refused. */
+const RATE_DECIMAL_PLACES_MAX = 10;
+const RATE_INTEGER_DIGITS_MAX = 10;
+/** NUMERIC(38, 18) for amounts: 20 integer digits. */
+const AMOUNT_INTEGER_DIGITS_MAX = 20;
+/** INTEGER columns (hours, days). */
+const WHOLE_NUMBER_MAX = 2_147_483_647;
+const COMMODITY_RATES_MAX = 200;
+
+function integerDigits(value: string): number {
+  return value.replace('-', '').split('.')[0].replace(/^0+(?=\d)/, '').length;
+}
+
+function decimalPlaces(value: string): number {
+  return value.split('.')[1]?.length ?? 0;
+}
+
+/** A fraction such as "0.5" (50 %), stored without rounding. */
+const RateString = DecimalString.refine(
+  (value) => decimalPlaces(value) <= RATE_DECIMAL_PLACES_MAX && integerDigits(value) <= RATE_INTEGER_DIGITS_MAX,
+  `must have at most ${RATE_INTEGER_DIGITS_MAX} integer digits and ${RATE_DECIMAL_PLACES_MAX} decimal places`,
+);
+
+/** An amount in the line's currency, e.g. "250000.00". */
+const AmountString = DecimalString.refine(
+  (value) => integerDigits(value) <= AMOUNT_INTEGER_DIGITS_MAX,
+  `must have at most ${AMOUNT_INTEGER_DIGITS_MAX} integer digits`,
+);
+
+const WholeNumber = z.int('must be a whole number').max(WHOLE_NUMBER_MAX);
+
+const LineCurrency = z
+  .string()
+  .refine(isCurrency, 'must be a supported ISO 4217 currency code such as "USD"')
+  .meta({ example: 'USD' });
+
+const CommodityCode = z.string().max(64);
+
+const WaterfallBucket = z.enum(['FEES', 'INTEREST', 'PRINCIPAL']);
+
+const OnSaleFeeWire = z
+  .discriminatedUnion('kind', [
+    z.object({
+      kind: z.literal('STORAGE_DAYS'),
+      days: WholeNumber,
+      dailyStorageRatePerUnit: AmountString.meta({ description: 'Storage charge per unit of goods per day, in the line currency; may be finer than a cent' }),
+    }),
+    z.object({
+      kind: z.literal('PERCENT_OF_PROCEEDS'),
+      percent: RateString.meta({ description: 'In percent: "1.5" means 1.5 % of proceeds' }),
+    }),
+  ])
+  .nullable();
+
+export const CreditTermsWire = z
+  .object({
+    currency: LineCurrency,
+    limit: AmountString,
+    defaultAdvanceRate: RateString,
+    advanceRatesByCommodity: z
+      .record(CommodityCode, RateString)
+      .refine((rates) => Object.keys(rates).length <= COMMODITY_RATES_MAX, `must name at most ${COMMODITY_RATES_MAX} commodities`)
+      .default({}),
+    haircut: RateString,
+    annualInterestRate: RateString,
+    dayCount: z.enum(['ACT_360', 'ACT_365']),
+    feeSchedule: z.object({ onSale: OnSaleFeeWire.default(null), perDraw: AmountString.nullable().default(null) }),
+    maxMarkAgeHours: WholeNumber,
+    marginCallLtv: RateString,
+    liquidationLtv: RateString,
+    targetLtv: RateString,
+    curePeriodHours: WholeNumber,
+    stockCountIntervalDays: WholeNumber,
+    maturityDate: IsoDate,
+    approvalThresholds: z.object({ autoApproveUpTo: AmountString, singleApproverUpTo: AmountString }),
+    approvalWindowHours: WholeNumber,
+    waterfallOrder: z.array(WaterfallBucket).max(WATERFALL_BUCKETS.length * 2).default(['FEES', 'INTEREST', 'PRINCIPAL']),
+  })
+  .meta({
+    id: 'CreditTerms',
+    description:
+      'Amounts are decimal strings in the line currency; rates, haircut and LTVs are fractions ("0.5" = 50 %) except feeSchedule.onSale.percent, which is in percent',
+  });
+
+export type CreditTermsWire = z.infer<typeof CreditTermsWire>;
+
+export const OpenCreditLineBody = z.object({
+  sellerOrganisationId: Uuid,
+  terms: CreditTermsWire,
+});
+
+export const CreditLineStatus = z.enum(['ACTIVE', 'FROZEN', 'IN_DEFAULT', 'CLOSED']);
+
+export const CreditLineSummary = z
+  .object({
+    id: Uuid,
+    lenderOrganisationId: Uuid,
+    sellerOrganisationId: Uuid,
+    status: CreditLineStatus,
+    terms: CreditTermsWire,
+    createdAt: z.string(),
+    updatedAt: z.string(),
+  })
+  .meta({ id: 'CreditLineSummary' });
+
+export const CreditLineOutstanding = z
+  .object({ principal: MoneySchema, interestReceivable: MoneySchema, feesReceivable: MoneySchema })
+  .meta({ id: 'CreditLineOutstanding', description: "Read from the line's ledger balances" });
+
+export const CreditLineDetail = CreditLineSummary.extend({ outstanding: CreditLineOutstanding }).meta({ id: 'CreditLine' });
+
+export const LineIdParams = z.object({ lineId: Uuid });
+
+// ---------------------------------------------------------------------------
+// Wire ↔ domain
+
+/** The domain terms a request describes; amounts are in the line currency. */
+export function creditTermsFromWire(wire: CreditTermsWire): CreditTerms {
+  const inLineCurrency = (amount: string) => Money.of(amount, wire.currency);
+  return {
+    currency: wire.currency,
+    limit: inLineCurrency(wire.limit),
+    defaultAdvanceRate: new D(wire.defaultAdvanceRate),
+    advanceRatesByCommodity: Object.fromEntries(Object.entries(wire.advanceRatesByCommodity).map(([code, rate]) => [code, new D(rate)])),
+    haircut: new D(wire.haircut),
+    annualInterestRate: new D(wire.annualInterestRate),
+    dayCount: wire.dayCount,
+    feeSchedule: {
+      onSale: onSaleFeeFromWire(wire.feeSchedule.onSale, wire.currency),
+      perDraw: wire.feeSchedule.perDraw === null ? null : inLineCurrency(wire.feeSchedule.perDraw),
+    },
+    maxMarkAgeHours: wire.maxMarkAgeHours,
+    marginCallLtv: new D(wire.marginCallLtv),
+    liquidationLtv: new D(wire.liquidationLtv),
+    targetLtv: new D(wire.targetLtv),
+    curePeriodHours: wire.curePeriodHours,
+    stockCountIntervalDays: wire.stockCountIntervalDays,
+    maturityDate: wire.maturityDate,
+    approvalThresholds: {
+      autoApproveUpTo: inLineCurrency(wire.approvalThresholds.autoApproveUpTo),
+      singleApproverUpTo: inLineCurrency(wire.approvalThresholds.singleApproverUpTo),
+    },
+    approvalWindowHours: wire.approvalWindowHours,
+    waterfallOrder: wire.waterfallOrder,
+  };
+}
+
+function onSaleFeeFromWire(fee: CreditTermsWire['feeSchedule']['onSale'], currency: string): OnSaleFee | null {
+  if (fee === null) return null;
+  if (fee.kind === 'STORAGE_DAYS') {
+    return { kind: 'STORAGE_DAYS', days: fee.days, dailyStorageRatePerUnit: Money.of(fee.dailyStorageRatePerUnit, currency) };
+  }
+  return { kind: 'PERCENT_OF_PROCEEDS', percent: new D(fee.percent) };
+}
+
+/**
+ * Refuses inconsistent terms with one 400 that lists every problem, each under
+ * the path the client sent it at (the domain says `terms.x`; the request has it
+ * at `body.terms.x`).
+ */
+export function requireConsistentTerms(terms: CreditTerms): void {
+  const problems = validateCreditTerms(terms);
+  if (problems.length === 0) return;
+  const errors = problems.map((problem) => ({ path: `body.${problem.field}`, reason: problem.reason }));
+  throw new HttpProblem(
+    400,
+    'validation_failed',
+    'Invalid request',
+    `${errors.length} credit term(s) are inconsistent: ${errors.map((e) => `${e.path}: ${e.reason}`).join('; ')}`,
+    errors,
+  );
+}

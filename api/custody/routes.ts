@@ -1,0 +1,329 @@
+import { z } from 'zod';
+import { D } from '../../domain/money';
+import { visibleLot } from '../../prisma/custody/access';
+import { consentToUnpledge, pledgeLot, unpledgeLot } from '../../prisma/custody/liens';
+import { confirmRelease, createReleaseOrder, visibleReleaseOrder } from '../../prisma/custody/releases';
+import {
+  addLocation,
+  adjustLot,
+  countLot,
+  createCommodity,
+  createWarehouse,
+  inspectLot,
+  listVisibleLots,
+  lotEvents,
+  moveLot,
+  ownWarehouse,
+  receiveLot,
+  splitLot,
+} from '../../prisma/custody/store';
+import { defineRoute } from '../http/route';
+import { DecimalString, IsoDateTime, NonNegativeDecimalString, PageQuery, Uuid, decodeCursor, encodeCursor, pageOf } from '../http/schemas';
+import {
+  AdjustBody,
+  CommodityCode,
+  CommodityView,
+  CustodyEventView,
+  Grade,
+  LocationKind,
+  LocationView,
+  LotDetailView,
+  LotView,
+  Name,
+  Reason,
+  ReceiveLotBody,
+  ReleaseOrderView,
+  WarehouseView,
+  eventView,
+  locationView,
+  lotView,
+  releaseOrderView,
+} from './schemas';
+
+const TAG = 'Custody';
+const LotParams = z.object({ lotId: Uuid });
+const WarehouseParams = z.object({ warehouseId: Uuid });
+const LotResult = z.object({ lot: LotView }).meta({ id: 'LotResult' });
+
+export const custodyRoutes = [
+  defineRoute({
+    method: 'post',
+    path: '/warehouses',
+    operationId: 'createWarehouse',
+    summary: 'Create a warehouse operated by your WAREHOUSE organisation',
+    tag: TAG,
+    problems: [403],
+    body: z.object({ name: Name }),
+    success: { status: 201, description: 'The warehouse', schema: WarehouseView },
+    handler: async ({ db, actor, body }) => {
+      const warehouse = await createWarehouse(db, actor, body);
+      return { id: warehouse.id, organisationId: warehouse.organisationId, name: warehouse.name, locations: [] };
+    },
+  }),
+  defineRoute({
+    method: 'get',
+    path: '/warehouses/{warehouseId}',
+    operationId: 'getWarehouse',
+    summary: 'A warehouse of your organisation with its locations',
+    tag: TAG,
+    problems: [404],
+    params: WarehouseParams,
+    success: { status: 200, description: 'The warehouse', schema: WarehouseView },
+    handler: async ({ db, actor, params }) => {
+      const warehouse = await ownWarehouse(db, actor, params.warehouseId);
+      return { id: warehouse.id, organisationId: warehouse.organisationId, name: warehouse.name, locations: warehouse.locations.map(locationView) };
+    },
+  }),
+  defineRoute({
+    method: 'post',
+    path: '/warehouses/{warehouseId}/locations',
+    operationId: 'addWarehouseLocation',
+    summary: 'Add a location: a store room, a cold room, or a vessel/truck in transit (carrier required, voyage optional)',
+    tag: TAG,
+    problems: [403, 404, 409],
+    params: WarehouseParams,
+    body: z.object({ name: Name, kind: LocationKind, carrier: Name.optional(), voyage: Name.optional() }),
+    success: { status: 201, description: 'The location', schema: LocationView },
+    handler: async ({ db, actor, params, body }) => locationView(await addLocation(db, actor, params.warehouseId, body)),
+  }),
+  defineRoute({
+    method: 'post',
+    path: '/commodities',
+    operationId: 'createCommodity',
+    summary: 'Define a commodity with its unit of measure and grades (warehouse or lender)',
+    tag: TAG,
+    problems: [403, 409],
+    body: z.object({ code: CommodityCode, name: Name, unit: z.string().trim().min(1).max(20), grades: z.array(Grade).min(1).max(100) }),
+    success: { status: 201, description: 'The commodity', schema: CommodityView },
+    handler: async ({ db, actor, body }) => {
+      const commodity = await createCommodity(db, actor, body);
+      return { code: commodity.code, name: commodity.name, unit: commodity.unit, grades: commodity.grades };
+    },
+  }),
+  defineRoute({
+    method: 'get',
+    path: '/commodities',
+    operationId: 'listCommodities',
+    summary: 'All commodities (reference data)',
+    tag: TAG,
+    success: { status: 200, description: 'Commodities', schema: z.object({ items: z.array(CommodityView) }) },
+    handler: async ({ db }) => {
+      const commodities = await db.commodity.findMany({ orderBy: { code: 'asc' }, take: 1000 });
+      return { items: commodities.map((c) => ({ code: c.code, name: c.name, unit: c.unit, grades: c.grades })) };
+    },
+  }),
+  defineRoute({
+    method: 'post',
+    path: '/warehouses/{warehouseId}/lots',
+    operationId: 'receiveLot',
+    summary: 'Receive goods: creates a lot with a warehouse receipt number unique within the warehouse (a duplicate is 409)',
+    tag: TAG,
+    problems: [403, 404, 409],
+    params: WarehouseParams,
+    body: ReceiveLotBody,
+    success: { status: 201, description: 'The lot', schema: LotResult },
+    handler: async ({ db, actor, params, body }) => ({
+      lot: lotView(await receiveLot(db, actor, params.warehouseId, { ...body, quantity: new D(body.quantity), receivedAt: new Date(body.receivedAt) })),
+    }),
+  }),
+  defineRoute({
+    method: 'get',
+    path: '/lots',
+    operationId: 'listLots',
+    summary: 'Lots visible to you: a warehouse its warehouses\' lots, a seller its own, a lender those pledged to its lines',
+    tag: TAG,
+    query: PageQuery,
+    success: { status: 200, description: 'One page of lots by id', schema: pageOf(LotView) },
+    handler: async ({ db, actor, query }) => {
+      const cursor = decodeCursor(query.cursor, ['afterId']);
+      const lots = await listVisibleLots(db, actor, { afterId: cursor?.afterId ?? null, limit: query.limit });
+      return { items: lots.map(lotView), nextCursor: lots.length === query.limit ? encodeCursor({ afterId: lots[lots.length - 1].id }) : null };
+    },
+  }),
+  defineRoute({
+    method: 'get',
+    path: '/lots/{lotId}',
+    operationId: 'getLot',
+    summary: 'A lot, if you are a party to it',
+    tag: TAG,
+    problems: [404],
+    params: LotParams,
+    success: { status: 200, description: 'The lot', schema: LotDetailView },
+    handler: async ({ db, actor, params }) => {
+      const { lot } = await visibleLot(db, actor, params.lotId);
+      return { ...lotView(lot), pledgedToCreditLineId: lot.activeLien?.creditLineId ?? null };
+    },
+  }),
+  defineRoute({
+    method: 'get',
+    path: '/lots/{lotId}/events',
+    operationId: 'listLotEvents',
+    summary: "A lot's full custody history (append-only events), oldest first",
+    tag: TAG,
+    problems: [404],
+    params: LotParams,
+    query: PageQuery,
+    success: { status: 200, description: 'One page of events', schema: pageOf(CustodyEventView) },
+    handler: async ({ db, actor, params, query }) => {
+      const cursor = decodeCursor(query.cursor, ['afterSeq']);
+      const events = await lotEvents(db, actor, params.lotId, { afterSeq: cursor ? BigInt(cursor.afterSeq) : null, limit: query.limit });
+      return {
+        items: events.map(eventView),
+        nextCursor: events.length === query.limit ? encodeCursor({ afterSeq: events[events.length - 1].seq.toString() }) : null,
+      };
+    },
+  }),
+  defineRoute({
+    method: 'post',
+    path: '/lots/{lotId}/inspections',
+    operationId: 'inspectLot',
+    summary: 'Inspect a lot: set its grade and quality hold (warehouse)',
+    tag: TAG,
+    problems: [403, 404],
+    params: LotParams,
+    body: z.object({ grade: Grade.optional(), qualityHold: z.boolean(), reason: Reason }),
+    success: { status: 201, description: 'The lot after inspection', schema: LotResult },
+    handler: async ({ db, actor, params, body }) => ({ lot: lotView(await inspectLot(db, actor, params.lotId, body)) }),
+  }),
+  defineRoute({
+    method: 'post',
+    path: '/lots/{lotId}/moves',
+    operationId: 'moveLot',
+    summary: 'Move a lot to another location of its warehouse (warehouse)',
+    tag: TAG,
+    problems: [403, 404],
+    params: LotParams,
+    body: z.object({ toLocationId: Uuid, reason: Reason.optional() }),
+    success: { status: 201, description: 'The lot after the move', schema: LotResult },
+    handler: async ({ db, actor, params, body }) => ({ lot: lotView(await moveLot(db, actor, params.lotId, body)) }),
+  }),
+  defineRoute({
+    method: 'post',
+    path: '/lots/{lotId}/splits',
+    operationId: 'splitLot',
+    summary: 'Split part of a lot into a new lot with its own receipt number; a pledged part stays pledged (warehouse)',
+    tag: TAG,
+    problems: [403, 404, 409],
+    params: LotParams,
+    body: z.object({ quantity: NonNegativeDecimalString, receiptNumber: z.string().trim().min(1).max(100), reason: Reason.optional() }),
+    success: { status: 201, description: 'Both lots', schema: z.object({ parent: LotView, child: LotView }).meta({ id: 'LotSplit' }) },
+    handler: async ({ db, actor, params, body }) => {
+      const { parent, child } = await splitLot(db, actor, params.lotId, { ...body, quantity: new D(body.quantity) });
+      return { parent: lotView(parent), child: lotView(child) };
+    },
+  }),
+  defineRoute({
+    method: 'post',
+    path: '/lots/{lotId}/adjustments',
+    operationId: 'adjustLot',
+    summary: 'Adjust a quantity (shrinkage, spoilage, damage…) with a reason (warehouse)',
+    tag: TAG,
+    problems: [403, 404],
+    params: LotParams,
+    body: AdjustBody,
+    success: { status: 201, description: 'The lot after the adjustment', schema: LotResult },
+    handler: async ({ db, actor, params, body }) => ({
+      lot: lotView(await adjustLot(db, actor, params.lotId, { ...body, quantityDelta: new D(body.quantityDelta) })),
+    }),
+  }),
+  defineRoute({
+    method: 'post',
+    path: '/lots/{lotId}/stock-counts',
+    operationId: 'countLot',
+    summary: 'Record a stock count; a difference becomes an adjustment and flags the lot, a matching count clears the flag (warehouse)',
+    tag: TAG,
+    problems: [403, 404],
+    params: LotParams,
+    body: z.object({ countedQuantity: NonNegativeDecimalString, countedAt: IsoDateTime, reason: Reason.optional() }),
+    success: { status: 201, description: 'The lot after the count', schema: LotResult },
+    handler: async ({ db, actor, params, body }) => ({
+      lot: lotView(await countLot(db, actor, params.lotId, { countedQuantity: new D(body.countedQuantity), countedAt: new Date(body.countedAt), reason: body.reason })),
+    }),
+  }),
+  defineRoute({
+    method: 'post',
+    path: '/lots/{lotId}/release-orders',
+    operationId: 'orderRelease',
+    summary: "Order a release: the seller's instruction for an unpledged lot, or the lender's authorisation for a lot pledged to its line",
+    tag: TAG,
+    problems: [403, 404],
+    params: LotParams,
+    body: z.object({ quantity: NonNegativeDecimalString, reason: Reason.optional() }),
+    success: { status: 201, description: 'The release order', schema: ReleaseOrderView },
+    handler: async ({ db, actor, params, body }) =>
+      releaseOrderView(await createReleaseOrder(db, actor, params.lotId, { quantity: new D(body.quantity), reason: body.reason })),
+  }),
+  defineRoute({
+    method: 'get',
+    path: '/release-orders/{orderId}',
+    operationId: 'getReleaseOrder',
+    summary: 'A release order, if you are a party to its lot',
+    tag: TAG,
+    problems: [404],
+    params: z.object({ orderId: Uuid }),
+    success: { status: 200, description: 'The release order', schema: ReleaseOrderView },
+    handler: async ({ db, actor, params }) => releaseOrderView(await visibleReleaseOrder(db, actor, params.orderId)),
+  }),
+  defineRoute({
+    method: 'post',
+    path: '/release-orders/{orderId}/confirmations',
+    operationId: 'confirmRelease',
+    summary: 'The warehouse confirms the quantity that actually left; never more than held or still authorised',
+    tag: TAG,
+    problems: [403, 404],
+    params: z.object({ orderId: Uuid }),
+    body: z.object({ quantity: NonNegativeDecimalString, releasedAt: IsoDateTime }),
+    success: {
+      status: 201,
+      description: 'The order after the release and the quantity left in the lot',
+      schema: z.object({ order: ReleaseOrderView, lotQuantityAfter: DecimalString }).meta({ id: 'ReleaseConfirmation' }),
+    },
+    handler: async ({ db, actor, params, body }) => {
+      const { order, lotQuantityAfter } = await confirmRelease(db, actor, params.orderId, { quantity: new D(body.quantity), releasedAt: new Date(body.releasedAt) });
+      return { order: releaseOrderView(order), lotQuantityAfter: lotQuantityAfter.toFixed() };
+    },
+  }),
+  defineRoute({
+    method: 'post',
+    path: '/lots/{lotId}/pledge',
+    operationId: 'pledgeLot',
+    summary: 'The seller pledges its lot to a credit line on which it is the borrower (one line at a time: 409 if pledged)',
+    tag: TAG,
+    problems: [403, 404, 409],
+    params: LotParams,
+    body: z.object({ creditLineId: Uuid }),
+    success: { status: 201, description: 'The lien', schema: z.object({ lienId: Uuid, lotId: Uuid, creditLineId: Uuid, pledgedAt: z.string() }).meta({ id: 'Lien' }) },
+    handler: async ({ db, actor, params, body }) => {
+      const lien = await pledgeLot(db, actor, params.lotId, body);
+      return { lienId: lien.id, lotId: lien.lotId, creditLineId: lien.creditLineId, pledgedAt: lien.pledgedAt.toISOString() };
+    },
+  }),
+  defineRoute({
+    method: 'post',
+    path: '/lots/{lotId}/unpledge-consent',
+    operationId: 'consentToUnpledge',
+    summary: 'The lender consents to the seller unpledging the lot',
+    tag: TAG,
+    problems: [403, 404],
+    params: LotParams,
+    success: { status: 201, description: 'Consent recorded', schema: z.object({ lienId: Uuid, lenderConsentAt: z.string() }) },
+    handler: async ({ db, actor, params }) => {
+      const lien = await consentToUnpledge(db, actor, params.lotId);
+      return { lienId: lien.id, lenderConsentAt: lien.lenderConsentAt!.toISOString() };
+    },
+  }),
+  defineRoute({
+    method: 'post',
+    path: '/lots/{lotId}/unpledge',
+    operationId: 'unpledgeLot',
+    summary: "End a lot's lien; with principal outstanding it needs the lender's consent and must not leave availability negative",
+    tag: TAG,
+    problems: [403, 404],
+    params: LotParams,
+    success: { status: 201, description: 'The ended lien', schema: z.object({ lienId: Uuid, releasedAt: z.string() }) },
+    handler: async ({ db, actor, params }) => {
+      const lien = await unpledgeLot(db, actor, params.lotId, new Date());
+      return { lienId: lien.id, releasedAt: lien.releasedAt!.toISOString() };
+    },
+  }),
+];

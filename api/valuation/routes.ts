@@ -1,0 +1,165 @@
+import { z } from 'zod';
+import { D } from '../../domain/money';
+import { BORROWING_BASE_LOTS_PAGE_MAX, linePosition, listPriceMarks, postPriceMark, visibleCreditLine } from '../../prisma/custody/valuation';
+import { decText } from '../../prisma/custody/store';
+import type { PriceMark } from '../../prisma/generated/client';
+import { CommodityCode, Grade } from '../custody/schemas';
+import { defineRoute } from '../http/route';
+import { CurrencyCode, DecimalString, IsoDateTime, NonNegativeDecimalString, PageQuery, Uuid, decodeCursor, encodeCursor, pageOf } from '../http/schemas';
+
+const TAG = 'Valuation';
+
+const PriceMarkView = z
+  .object({
+    id: Uuid,
+    commodityCode: z.string(),
+    grade: z.string(),
+    currency: z.string(),
+    pricePerUnit: DecimalString,
+    source: z.string(),
+    asOf: z.string(),
+    postedByUserId: Uuid,
+    createdAt: z.string(),
+  })
+  .meta({ id: 'PriceMark' });
+
+function priceMarkView(mark: PriceMark): z.infer<typeof PriceMarkView> {
+  return {
+    id: mark.id,
+    commodityCode: mark.commodityCode,
+    grade: mark.grade,
+    currency: mark.currency,
+    pricePerUnit: decText(mark.pricePerUnit),
+    source: mark.source,
+    asOf: mark.asOf.toISOString(),
+    postedByUserId: mark.postedByUserId,
+    createdAt: mark.createdAt.toISOString(),
+  };
+}
+
+const IneligibilityReason = z.enum(['NO_MARK_IN_LINE_CURRENCY', 'MARK_STALE', 'COUNT_DIFFERENCE_FLAG', 'QUALITY_HOLD', 'STOCK_COUNT_OVERDUE']);
+
+const LotValuationView = z
+  .object({
+    lotId: Uuid,
+    receiptNumber: z.string(),
+    commodityCode: z.string(),
+    grade: z.string(),
+    quantity: DecimalString,
+    unit: z.string(),
+    pricePerUnit: DecimalString.nullable(),
+    markAsOf: z.string().nullable(),
+    advanceRate: DecimalString,
+    marketValue: DecimalString,
+    collateralValue: DecimalString,
+    lendingValue: DecimalString.meta({ description: 'Zero when the lot is ineligible' }),
+    eligible: z.boolean(),
+    reasons: z.array(IneligibilityReason),
+  })
+  .meta({ id: 'LotValuation' });
+
+const BorrowingBaseView = z
+  .object({
+    creditLineId: Uuid,
+    currency: z.string(),
+    asOf: z.string(),
+    totals: z.object({
+      lotCount: z.number().int(),
+      eligibleLotCount: z.number().int(),
+      marketValue: DecimalString,
+      collateralValue: DecimalString,
+      eligibleCollateralValue: DecimalString,
+      borrowingBase: DecimalString,
+      limit: DecimalString,
+      outstandingPrincipal: DecimalString,
+      reservedDraws: DecimalString,
+      availability: DecimalString.meta({ description: 'min(limit, borrowing base) − outstanding principal − reserved draws; negative when over-advanced' }),
+      ltv: DecimalString.nullable().meta({ description: 'outstanding principal ÷ eligible collateral value; null when infinite (debt with no eligible collateral)' }),
+    }),
+    lots: z.array(LotValuationView).nullable().meta({ description: 'One page of the per-lot breakdown by lot id; null with view=totals' }),
+    nextCursor: z.string().nullable(),
+  })
+  .meta({ id: 'BorrowingBase', description: 'Exact decimals, unrounded (rounded only when posted)' });
+
+export const valuationRoutes = [
+  defineRoute({
+    method: 'post',
+    path: '/price-marks',
+    operationId: 'postPriceMark',
+    summary: "Post a price mark (lender or its price-feed user); history is kept and the latest asOf values the lender's lines",
+    tag: TAG,
+    problems: [403],
+    body: z.object({
+      commodityCode: CommodityCode,
+      grade: Grade,
+      currency: CurrencyCode,
+      pricePerUnit: NonNegativeDecimalString,
+      source: z.string().trim().min(1).max(200),
+      asOf: IsoDateTime,
+    }),
+    success: { status: 201, description: 'The mark', schema: PriceMarkView },
+    handler: async ({ db, actor, body }) =>
+      priceMarkView(await postPriceMark(db, actor, { ...body, pricePerUnit: new D(body.pricePerUnit), asOf: new Date(body.asOf) })),
+  }),
+  defineRoute({
+    method: 'get',
+    path: '/price-marks',
+    operationId: 'listPriceMarks',
+    summary: "Your organisation's price mark history, newest asOf first",
+    tag: TAG,
+    query: PageQuery.extend({ commodityCode: CommodityCode.optional(), grade: Grade.optional(), currency: CurrencyCode.optional() }),
+    success: { status: 200, description: 'One page of marks', schema: pageOf(PriceMarkView) },
+    handler: async ({ db, actor, query }) => {
+      const cursor = decodeCursor(query.cursor, ['asOf', 'id']);
+      const marks = await listPriceMarks(db, actor, { ...query, beforeId: cursor ? { asOf: new Date(cursor.asOf), id: cursor.id } : null });
+      const last = marks[marks.length - 1];
+      return { items: marks.map(priceMarkView), nextCursor: marks.length === query.limit ? encodeCursor({ asOf: last.asOf.toISOString(), id: last.id }) : null };
+    },
+  }),
+  defineRoute({
+    method: 'get',
+    path: '/credit-lines/{lineId}/borrowing-base',
+    operationId: 'getBorrowingBase',
+    summary: "A line's borrowing base, availability and LTV, with a per-lot breakdown and eligibility reasons (lender or seller of the line)",
+    tag: TAG,
+    problems: [404],
+    params: z.object({ lineId: Uuid }),
+    query: z.object({
+      view: z.enum(['full', 'totals']).default('full'),
+      cursor: z.string().max(500).optional(),
+      limit: z.coerce.number().int().min(1).max(BORROWING_BASE_LOTS_PAGE_MAX).default(200),
+    }),
+    success: { status: 200, description: 'The borrowing base', schema: BorrowingBaseView },
+    handler: async ({ db, actor, params, query }) => {
+      const line = await visibleCreditLine(db, actor, params.lineId);
+      const cursor = decodeCursor(query.cursor, ['afterLotId']);
+      const now = new Date();
+      const position = await linePosition(db, line, {
+        now,
+        lotsPage: query.view === 'totals' ? null : { afterLotId: cursor?.afterLotId ?? null, limit: query.limit },
+      });
+      const lots = position.lots;
+      const { totals } = position;
+      return {
+        creditLineId: line.id,
+        currency: line.currency,
+        asOf: now.toISOString(),
+        totals: {
+          lotCount: totals.lotCount,
+          eligibleLotCount: totals.eligibleLotCount,
+          marketValue: totals.marketValue.toFixed(),
+          collateralValue: totals.collateralValue.toFixed(),
+          eligibleCollateralValue: totals.eligibleCollateralValue.toFixed(),
+          borrowingBase: totals.borrowingBase.toFixed(),
+          limit: position.limit.amount.toFixed(),
+          outstandingPrincipal: position.outstandingPrincipal.amount.toFixed(),
+          reservedDraws: position.reservedDraws.amount.toFixed(),
+          availability: position.availability.amount.toFixed(),
+          ltv: position.loanToValue.kind === 'finite' ? position.loanToValue.value.toFixed() : null,
+        },
+        lots,
+        nextCursor: lots && lots.length === query.limit ? encodeCursor({ afterLotId: lots[lots.length - 1].lotId }) : null,
+      };
+    },
+  }),
+];

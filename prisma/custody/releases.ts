@@ -1,0 +1,125 @@
+/**
+ * Releases: goods leave custody only through a release order — a seller's
+ * instruction for an unpledged lot, or a lender's authorisation for a lot
+ * pledged to its line — and the warehouse's confirmation of what actually left.
+ *
+ * Concurrency: every path locks the lot row first (then the order row), so
+ * confirmations of one lot are serialised and each checks against the
+ * quantity the previous one left; CHECK constraints back this up.
+ */
+import type { Decimal } from 'decimal.js';
+import { checkRelease, checkReleaseOrderQuantity } from '../../domain/custody';
+import { BusinessRuleError, ForbiddenError, NotFoundError } from '../../domain/errors';
+import { recordAudit } from '../audit/store';
+import type { Db } from '../client';
+import type { ReleaseOrder } from '../generated/client';
+import { accessOf, loadLot, lockVisibleLot, requireActingRole, requireWarehouseOf, type CustodyActor } from './access';
+import { appendEvent, dec, decText } from './store';
+
+export async function createReleaseOrder(db: Db, actor: CustodyActor, lotId: string, input: { quantity: Decimal; reason?: string }): Promise<ReleaseOrder> {
+  const access = await lockVisibleLot(db, actor, lotId);
+  const { lot } = access;
+  requireActingRole(actor, 'order a release');
+  let kind: ReleaseOrder['kind'];
+  let creditLineId: string | null = null;
+  if (access.isLender && lot.activeLien) {
+    kind = 'LENDER_AUTHORISATION';
+    creditLineId = lot.activeLien.creditLineId;
+  } else if (access.isSeller) {
+    if (lot.activeLien) {
+      throw new BusinessRuleError(
+        'lot_pledged',
+        `the lot is pledged to credit line ${lot.activeLien.creditLineId}; it is released only against the lender's release authorisation`,
+      );
+    }
+    kind = 'SELLER_INSTRUCTION';
+  } else {
+    throw new ForbiddenError("a release is ordered by the lot's seller (unpledged lot) or by the lender it is pledged to");
+  }
+  const held = dec(lot.quantity);
+  checkReleaseOrderQuantity({ quantityHeld: held, quantityRequested: input.quantity, unit: lot.unit });
+  const order = await db.releaseOrder.create({
+    data: {
+      lotId,
+      kind,
+      creditLineId,
+      quantityAuthorised: input.quantity.toFixed(),
+      createdByUserId: actor.userId,
+      createdByOrganisationId: actor.organisationId,
+    },
+  });
+  await appendEvent(db, actor, lotId, {
+    type: 'RELEASE_ORDERED',
+    quantityBefore: held,
+    quantityAfter: held,
+    reason: input.reason ?? null,
+    details: { releaseOrderId: order.id, kind, quantityAuthorised: input.quantity.toFixed(), creditLineId },
+  });
+  await recordAudit(db, actor, { action: 'custody.release.ordered', targetType: 'release_order', targetId: order.id, after: { lotId, kind, creditLineId, quantityAuthorised: input.quantity.toFixed() } });
+  return order;
+}
+
+/** A release order is visible to whoever can see its lot. */
+export async function visibleReleaseOrder(db: Db, actor: CustodyActor, orderId: string): Promise<ReleaseOrder> {
+  const order = await db.releaseOrder.findUnique({ where: { id: orderId } });
+  if (!order) throw new NotFoundError('release order', orderId);
+  const lot = await loadLot(db, order.lotId);
+  const access = lot && accessOf(actor, lot);
+  const isIssuer = order.createdByOrganisationId === actor.organisationId;
+  if (!access || (!access.isWarehouse && !access.isSeller && !access.isLender && !isIssuer)) throw new NotFoundError('release order', orderId);
+  return order;
+}
+
+/** The warehouse confirms what actually left, at most what the order still allows and the lot holds. */
+export async function confirmRelease(
+  db: Db,
+  actor: CustodyActor,
+  orderId: string,
+  input: { quantity: Decimal; releasedAt: Date },
+): Promise<{ order: ReleaseOrder; lotQuantityAfter: Decimal }> {
+  const unlocked = await db.releaseOrder.findUnique({ where: { id: orderId }, select: { lotId: true } });
+  if (!unlocked) throw new NotFoundError('release order', orderId);
+  const access = await lockVisibleLot(db, actor, unlocked.lotId).catch((error: unknown) => {
+    throw error instanceof NotFoundError ? new NotFoundError('release order', orderId) : error;
+  });
+  requireWarehouseOf(access, actor, 'confirm a release');
+  const { lot } = access;
+  await db.$queryRaw`SELECT id FROM release_order WHERE id = ${orderId}::uuid FOR UPDATE`;
+  const order = await db.releaseOrder.findUniqueOrThrow({ where: { id: orderId } });
+  if (order.status !== 'OPEN') throw new BusinessRuleError('release_order_completed', `release order ${orderId} is fully released`);
+  if (order.kind === 'SELLER_INSTRUCTION' && lot.activeLien) {
+    throw new BusinessRuleError('lot_pledged', "the lot was pledged after the seller's instruction; a pledged lot leaves only against the lender's authorisation");
+  }
+  if (order.kind === 'LENDER_AUTHORISATION' && lot.activeLien?.creditLineId !== order.creditLineId) {
+    throw new BusinessRuleError('authorisation_no_longer_valid', `the authorisation was given under credit line ${order.creditLineId}, to which the lot is no longer pledged`);
+  }
+  const held = dec(lot.quantity);
+  const released = dec(order.quantityReleased);
+  const { quantityAfter, orderRemainingAfter } = checkRelease({
+    quantityHeld: held,
+    quantityAuthorised: dec(order.quantityAuthorised),
+    quantityAlreadyReleased: released,
+    quantityRequested: input.quantity,
+    unit: lot.unit,
+  });
+  await db.lot.update({ where: { id: lot.id }, data: { quantity: quantityAfter.toFixed() } });
+  const updated = await db.releaseOrder.update({
+    where: { id: orderId },
+    data: { quantityReleased: released.plus(input.quantity).toFixed(), status: orderRemainingAfter.isZero() ? 'COMPLETED' : 'OPEN' },
+  });
+  await appendEvent(db, actor, lot.id, {
+    type: 'RELEASED',
+    quantityBefore: held,
+    quantityAfter,
+    occurredAt: input.releasedAt,
+    details: { releaseOrderId: orderId, kind: order.kind, creditLineId: order.creditLineId, quantity: input.quantity.toFixed() },
+  });
+  await recordAudit(db, actor, {
+    action: 'custody.release.confirmed',
+    targetType: 'release_order',
+    targetId: orderId,
+    before: { quantityReleased: decText(order.quantityReleased), lotQuantity: held.toFixed() },
+    after: { quantityReleased: decText(updated.quantityReleased), lotQuantity: quantityAfter.toFixed() },
+  });
+  return { order: updated, lotQuantityAfter: quantityAfter };
+}

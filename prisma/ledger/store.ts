@@ -1,0 +1,624 @@
+/**
+ * Settlement ledger store: posts journal entries and reads balances and
+ * statements. Every posting is one call of post_journal_entry() (see the
+ * 20261123000200_ledger migration), i.e. one database round trip that locks,
+ * checks, writes the entry and its lines and updates balances.
+ *
+ * Amounts cross the boundary as decimal strings (NUMERIC::text → D), never as
+ * JavaScript numbers.
+ */
+import { createHash } from 'node:crypto';
+import { Prisma, type Db } from '../client';
+import { D, Money, currencyScale } from '../../domain/money';
+import { BusinessRuleError, ConflictError, InvariantViolation, NotFoundError, ValidationError } from '../../domain/errors';
+import {
+  LEDGER_ACCOUNT_TYPES,
+  LEDGER_SIDES,
+  canonicalEntryContent,
+  requireIsoDate,
+  requireUuid,
+  reversalProposal,
+  runningBalances,
+  validateEntryProposal,
+  type EntryProposal,
+  type JsonObject,
+  type JsonValue,
+  type LedgerAccountType,
+  type LedgerSide,
+  type ProposedLine,
+  type ReversalRequest,
+} from '../../domain/ledger';
+
+export const ACCOUNTS_PER_SET_MAX = 50;
+export const BALANCE_ACCOUNTS_MAX = 1000;
+export const STATEMENT_LINES_MAX = 10_000;
+
+// ─── Types ───────────────────────────────────────────────────────────────────
+
+export interface PostEntryInput {
+  idempotencyKey: string;
+  description: string;
+  /** 'YYYY-MM-DD' */
+  effectiveDate: string;
+  accountSetId?: string;
+  metadata?: JsonObject;
+  lines: ProposedLine[];
+}
+
+export interface PostedLine {
+  lineNo: number;
+  accountId: string;
+  side: LedgerSide;
+  amount: Money;
+}
+
+export interface JournalEntryRecord {
+  id: string;
+  idempotencyKey: string;
+  contentHash: string;
+  description: string;
+  effectiveDate: string;
+  recordedAt: Date;
+  reversesEntryId: string | null;
+  accountSetId: string | null;
+  metadata: JsonValue | null;
+  /** Order of recording across the ledger. */
+  seq: bigint;
+  lines: PostedLine[];
+}
+
+export interface PostedEntry extends JournalEntryRecord {
+  /** True when the key had been posted before with the same content and nothing new was posted. */
+  replayed: boolean;
+}
+
+export interface ReverseEntryInput extends ReversalRequest {
+  entryId: string;
+}
+
+export interface AccountDefinition {
+  code: string;
+  name: string;
+  type: LedgerAccountType;
+  normalBalance: LedgerSide;
+  mustNotGoNegative?: boolean;
+}
+
+export interface CreateAccountSetInput {
+  accountSetId: string;
+  currency: string;
+  accounts: AccountDefinition[];
+}
+
+export interface LedgerAccountRecord {
+  id: string;
+  accountSetId: string;
+  code: string;
+  name: string;
+  type: LedgerAccountType;
+  normalBalance: LedgerSide;
+  currency: string;
+  mustNotGoNegative: boolean;
+}
+
+export type BalancesQuery = ({ accountIds: string[] } | { accountSetId: string }) & {
+  /** 'YYYY-MM-DD': the balance from lines effective on or before it; without it the maintained balance. */
+  asOf?: string;
+};
+
+export interface AccountBalance {
+  accountId: string;
+  accountSetId: string;
+  code: string;
+  /** In normal-balance terms. */
+  balance: Money;
+}
+
+export interface StatementQuery {
+  accountSetId: string;
+  /** First effective date shown, 'YYYY-MM-DD'. */
+  from: string;
+  /** Last effective date shown (inclusive), 'YYYY-MM-DD'. */
+  to: string;
+}
+
+export interface StatementLine {
+  entryId: string;
+  effectiveDate: string;
+  recordedAt: Date;
+  description: string;
+  reversesEntryId: string | null;
+  lineNo: number;
+  side: LedgerSide;
+  /** The line's amount on the side it is on; the other is null. */
+  debit: Money | null;
+  credit: Money | null;
+  runningBalance: Money;
+}
+
+export interface AccountStatement {
+  accountId: string;
+  code: string;
+  name: string;
+  normalBalance: LedgerSide;
+  currency: string;
+  /** Balance from every line effective before `from`. */
+  openingBalance: Money;
+  lines: StatementLine[];
+  /** openingBalance moved by every line in the period. */
+  closingBalance: Money;
+}
+
+export interface Statement {
+  accountSetId: string;
+  from: string;
+  to: string;
+  accounts: AccountStatement[];
+}
+
+// ─── Posting ─────────────────────────────────────────────────────────────────
+
+/**
+ * Posts a balanced journal entry, or returns the entry already posted under
+ * the same key with the same content (`replayed: true`). Refuses a key reused
+ * for different content (ConflictError) and a posting that would take an
+ * account that must not go negative below zero (BusinessRuleError
+ * 'account_would_go_negative'); a refusal writes nothing.
+ */
+export async function postEntry(db: Db, input: PostEntryInput): Promise<PostedEntry> {
+  const proposal: EntryProposal = { ...input, accountSetId: input.accountSetId ?? null, reversesEntryId: null };
+  validateEntryProposal(proposal);
+  return submitProposal(db, proposal);
+}
+
+/**
+ * Posts the mirror of entry `entryId` (same accounts and amounts, sides
+ * swapped), linked to it. An entry is reversed at most once: a second reversal
+ * under another key is refused with 'entry_already_reversed'.
+ */
+export async function reverseEntry(db: Db, input: ReverseEntryInput): Promise<PostedEntry> {
+  requireUuid(input.entryId, 'entryId');
+  const original = await findEntry(db, input.entryId);
+  if (!original) throw new NotFoundError('journal entry', input.entryId);
+  const proposal = reversalProposal(original, input);
+  validateEntryProposal(proposal);
+  return submitProposal(db, proposal);
+}
+
+export async function findEntry(db: Db, entryId: string): Promise<JournalEntryRecord | null> {
+  requireUuid(entryId, 'entryId');
+  const rows = await db.$queryRaw<{ entry: string | null }[]>(
+    Prisma.sql`SELECT journal_entry_json(${entryId}::uuid)::text AS entry`,
+  );
+  const entry = rows[0]?.entry;
+  return entry ? entryFromRow(JSON.parse(entry) as EntryRow) : null;
+}
+
+async function submitProposal(db: Db, proposal: EntryProposal): Promise<PostedEntry> {
+  const contentHash = createHash('sha256').update(canonicalEntryContent(proposal)).digest('hex');
+  const payload = {
+    idempotency_key: proposal.idempotencyKey,
+    content_hash: contentHash,
+    description: proposal.description,
+    effective_date: proposal.effectiveDate,
+    account_set_id: proposal.accountSetId ?? null,
+    metadata: proposal.metadata ?? null,
+    reverses_entry_id: proposal.reversesEntryId ?? null,
+    lines: proposal.lines.map((line) => ({
+      account_id: line.accountId,
+      side: line.side,
+      amount: line.amount.toFixedString(),
+      currency: line.amount.currency,
+    })),
+  };
+  const rows = await db.$queryRaw<{ outcome: string }[]>(
+    Prisma.sql`SELECT post_journal_entry(${JSON.stringify(payload)}::jsonb)::text AS outcome`,
+  );
+  return postedEntryFrom(JSON.parse(rows[0].outcome) as PostingOutcome, proposal, contentHash);
+}
+
+interface EntryRow {
+  id: string;
+  idempotency_key: string;
+  content_hash: string;
+  description: string;
+  effective_date: string;
+  recorded_at: string;
+  reverses_entry_id: string | null;
+  account_set_id: string | null;
+  metadata: JsonValue | null;
+  seq: string;
+  lines: { line_no: number; account_id: string; side: LedgerSide; amount: string; currency: string }[];
+}
+
+/** What post_journal_entry() answers: the entry, or why it was not posted. */
+type PostingOutcome =
+  | { status: 'posted'; entry_id: string; recorded_at: string; seq: string }
+  | { status: 'replayed'; entry: EntryRow }
+  | { status: 'key_reused'; entry_id: string; effective_date: string; description: string }
+  | { status: 'already_reversed'; reversed_by_entry_id: string }
+  | {
+      status: 'unknown_account' | 'currency_mismatch' | 'account_would_go_negative';
+      line_no: number;
+      account_id: string;
+      code: string | null;
+      account_currency: string | null;
+      line_currency: string | null;
+      balance: string | null;
+      balance_after: string | null;
+    };
+
+function postedEntryFrom(outcome: PostingOutcome, proposal: EntryProposal, contentHash: string): PostedEntry {
+  switch (outcome.status) {
+    case 'posted':
+      return { ...entryFromProposal(proposal, outcome, contentHash), replayed: false };
+    case 'replayed':
+      return { ...entryFromRow(outcome.entry), replayed: true };
+    case 'key_reused':
+      throw new ConflictError(
+        `idempotency key "${proposal.idempotencyKey}" was already used for entry ${outcome.entry_id} ` +
+          `("${outcome.description}", effective ${outcome.effective_date}) with different content; ` +
+          'a different entry needs a new key',
+      );
+    case 'already_reversed':
+      throw new BusinessRuleError(
+        'entry_already_reversed',
+        `entry ${proposal.reversesEntryId} was already reversed by entry ${outcome.reversed_by_entry_id}; an entry is reversed at most once`,
+      );
+    case 'unknown_account':
+      throw new NotFoundError('ledger account', outcome.account_id);
+    case 'currency_mismatch':
+      throw new ValidationError(
+        `lines[${outcome.line_no - 1}].amount`,
+        `is in ${outcome.line_currency} but ledger account ${outcome.code} (${outcome.account_id}) is in ${outcome.account_currency}`,
+      );
+    case 'account_would_go_negative':
+      throw overdraftError(outcome.code ?? '', outcome.account_id, outcome.account_currency ?? '', outcome);
+    default:
+      throw new InvariantViolation(`post_journal_entry() answers a known status; got ${JSON.stringify(outcome)}`);
+  }
+}
+
+function overdraftError(
+  code: string,
+  accountId: string,
+  currency: string,
+  figures: { balance: string | null; balance_after: string | null },
+): BusinessRuleError {
+  const balance = moneyAtScale(figures.balance ?? '0', currency);
+  const balanceAfter = moneyAtScale(figures.balance_after ?? '0', currency);
+  return new BusinessRuleError(
+    'account_would_go_negative',
+    `ledger account ${code} (${accountId}) must not go negative: balance ${balance.format()}, ` +
+      `posting would take it to ${balanceAfter.format()}`,
+  );
+}
+
+/** A NUMERIC(38, 18) text from the database as Money, trailing zeros beyond the currency scale dropped. */
+function moneyAtScale(numericText: string, currency: string): Money {
+  const amount = new D(numericText);
+  // Amounts are posted at currency scale, so anything finer is corruption, never something to round away.
+  if (amount.decimalPlaces() > currencyScale(currency)) {
+    throw new InvariantViolation(`a ledger amount is at ${currency} scale; got ${numericText}`);
+  }
+  return Money.of(amount, currency);
+}
+
+/** The entry just posted: what was proposed plus what the database assigned (saves reading it back). */
+function entryFromProposal(
+  proposal: EntryProposal,
+  assigned: { entry_id: string; recorded_at: string; seq: string },
+  contentHash: string,
+): JournalEntryRecord {
+  return {
+    id: assigned.entry_id,
+    idempotencyKey: proposal.idempotencyKey,
+    contentHash,
+    description: proposal.description,
+    effectiveDate: proposal.effectiveDate,
+    recordedAt: new Date(assigned.recorded_at),
+    reversesEntryId: proposal.reversesEntryId?.toLowerCase() ?? null,
+    accountSetId: proposal.accountSetId?.toLowerCase() ?? null,
+    metadata: proposal.metadata ?? null,
+    seq: BigInt(assigned.seq),
+    lines: proposal.lines.map((line, index) => ({
+      lineNo: index + 1,
+      accountId: line.accountId.toLowerCase(),
+      side: line.side,
+      amount: line.amount,
+    })),
+  };
+}
+
+function entryFromRow(row: EntryRow): JournalEntryRecord {
+  return {
+    id: row.id,
+    idempotencyKey: row.idempotency_key,
+    contentHash: row.content_hash,
+    description: row.description,
+    effectiveDate: row.effective_date,
+    recordedAt: new Date(row.recorded_at),
+    reversesEntryId: row.reverses_entry_id,
+    accountSetId: row.account_set_id,
+    metadata: row.metadata,
+    seq: BigInt(row.seq),
+    lines: row.lines.map((line) => ({
+      lineNo: line.line_no,
+      accountId: line.account_id,
+      side: line.side,
+      amount: moneyAtScale(line.amount, line.currency.trim()),
+    })),
+  };
+}
+
+// ─── Accounts ────────────────────────────────────────────────────────────────
+
+/**
+ * Creates the accounts of a set (e.g. one credit line's), all in `currency`.
+ * Idempotent: accounts that already exist with the same definition are
+ * returned as they are; one that exists with a different definition is a
+ * ConflictError.
+ */
+export async function createAccountSet(db: Db, input: CreateAccountSetInput): Promise<LedgerAccountRecord[]> {
+  validateAccountSet(input);
+  const definitions = JSON.stringify(
+    input.accounts.map((account) => ({
+      code: account.code,
+      name: account.name,
+      type: account.type,
+      normal_balance: account.normalBalance,
+      must_not_go_negative: account.mustNotGoNegative ?? false,
+    })),
+  );
+  await db.$executeRaw(Prisma.sql`
+    INSERT INTO ledger_account (id, account_set_id, code, name, type, normal_balance, currency, must_not_go_negative)
+    SELECT gen_random_uuid(), ${input.accountSetId}::uuid, d.code, d.name, d.type, d.normal_balance, ${input.currency}, d.must_not_go_negative
+      FROM jsonb_to_recordset(${definitions}::jsonb)
+           AS d(code TEXT, name TEXT, type "LedgerAccountType", normal_balance "LedgerSide", must_not_go_negative BOOLEAN)
+    ON CONFLICT (account_set_id, code) DO NOTHING`);
+  // A separate statement, so that accounts a concurrent call inserted while ours waited are visible.
+  const stored = await accountsOfSet(db, input.accountSetId);
+  return input.accounts.map((wanted) => sameDefinitionOrConflict(wanted, input, stored));
+}
+
+function validateAccountSet(input: CreateAccountSetInput): void {
+  requireUuid(input.accountSetId, 'accountSetId');
+  currencyScale(input.currency);
+  if (!Array.isArray(input.accounts) || input.accounts.length === 0 || input.accounts.length > ACCOUNTS_PER_SET_MAX) {
+    throw new ValidationError('accounts', `must list 1 to ${ACCOUNTS_PER_SET_MAX} accounts`);
+  }
+  const codes = new Set<string>();
+  input.accounts.forEach((account, index) => {
+    const field = `accounts[${index}]`;
+    if (typeof account.code !== 'string' || !/^[A-Z][A-Z0-9_]{0,63}$/.test(account.code)) {
+      throw new ValidationError(`${field}.code`, `must be upper-case letters, digits and _ such as "LOAN_PRINCIPAL"; got "${String(account.code)}"`);
+    }
+    if (codes.has(account.code)) throw new ValidationError(`${field}.code`, `"${account.code}" is listed twice`);
+    codes.add(account.code);
+    if (typeof account.name !== 'string' || account.name.trim().length === 0) {
+      throw new ValidationError(`${field}.name`, 'must be a non-blank string');
+    }
+    if (!LEDGER_ACCOUNT_TYPES.includes(account.type)) {
+      throw new ValidationError(`${field}.type`, `must be one of ${LEDGER_ACCOUNT_TYPES.join(', ')}`);
+    }
+    if (!LEDGER_SIDES.includes(account.normalBalance)) {
+      throw new ValidationError(`${field}.normalBalance`, 'must be DEBIT or CREDIT');
+    }
+  });
+}
+
+function sameDefinitionOrConflict(
+  wanted: AccountDefinition,
+  input: CreateAccountSetInput,
+  stored: Map<string, LedgerAccountRecord>,
+): LedgerAccountRecord {
+  const account = stored.get(wanted.code);
+  if (!account) throw new InvariantViolation(`account ${wanted.code} of set ${input.accountSetId} exists after creation`);
+  const expected = {
+    name: wanted.name,
+    type: wanted.type,
+    normalBalance: wanted.normalBalance,
+    currency: input.currency,
+    mustNotGoNegative: wanted.mustNotGoNegative ?? false,
+  };
+  const actual = {
+    name: account.name,
+    type: account.type,
+    normalBalance: account.normalBalance,
+    currency: account.currency,
+    mustNotGoNegative: account.mustNotGoNegative,
+  };
+  if (JSON.stringify(expected) !== JSON.stringify(actual)) {
+    throw new ConflictError(
+      `account set ${input.accountSetId} already has ${wanted.code} defined as ${JSON.stringify(actual)}; ` +
+        `requested ${JSON.stringify(expected)}`,
+    );
+  }
+  return account;
+}
+
+interface AccountRow {
+  id: string;
+  account_set_id: string;
+  code: string;
+  name: string;
+  type: LedgerAccountType;
+  normal_balance: LedgerSide;
+  currency: string;
+  must_not_go_negative: boolean;
+}
+
+async function accountsOfSet(db: Db, accountSetId: string): Promise<Map<string, LedgerAccountRecord>> {
+  const rows = await db.$queryRaw<AccountRow[]>(Prisma.sql`
+    SELECT id::text, account_set_id::text, code, name, type::text, normal_balance::text, currency, must_not_go_negative
+      FROM ledger_account WHERE account_set_id = ${accountSetId}::uuid`);
+  return new Map(
+    rows.map((row) => [
+      row.code,
+      {
+        id: row.id,
+        accountSetId: row.account_set_id,
+        code: row.code,
+        name: row.name,
+        type: row.type,
+        normalBalance: row.normal_balance,
+        currency: row.currency,
+        mustNotGoNegative: row.must_not_go_negative,
+      },
+    ]),
+  );
+}
+
+// ─── Reading ─────────────────────────────────────────────────────────────────
+
+/** Balances of the given accounts (or a whole set), ordered by set and code. */
+export async function balances(db: Db, query: BalancesQuery): Promise<AccountBalance[]> {
+  const accountFilter = balancesAccountFilter(query);
+  const balanceExpression =
+    query.asOf === undefined
+      ? Prisma.sql`a.balance`
+      : Prisma.sql`coalesce((
+          SELECT sum(ledger_signed_amount(a.normal_balance, l.side, l.amount))
+            FROM journal_line l JOIN journal_entry e ON e.id = l.entry_id
+           WHERE l.account_id = a.id AND e.effective_date <= ${requireIsoDate(query.asOf, 'asOf')}::date), 0)`;
+  const rows = await db.$queryRaw<{ id: string; account_set_id: string; code: string; currency: string; balance: string }[]>(
+    Prisma.sql`
+      SELECT a.id::text, a.account_set_id::text, a.code, a.currency, (${balanceExpression})::text AS balance
+        FROM ledger_account a
+       WHERE ${accountFilter}
+       ORDER BY a.account_set_id, a.code`,
+  );
+  if ('accountIds' in query) requireAllFound(query.accountIds, rows);
+  return rows.map((row) => ({
+    accountId: row.id,
+    accountSetId: row.account_set_id,
+    code: row.code,
+    balance: moneyAtScale(row.balance, row.currency),
+  }));
+}
+
+function balancesAccountFilter(query: BalancesQuery): Prisma.Sql {
+  if ('accountIds' in query) {
+    if (!Array.isArray(query.accountIds) || query.accountIds.length > BALANCE_ACCOUNTS_MAX) {
+      throw new ValidationError('accountIds', `must list at most ${BALANCE_ACCOUNTS_MAX} account ids`);
+    }
+    query.accountIds.forEach((id, index) => requireUuid(id, `accountIds[${index}]`));
+    return Prisma.sql`a.id = ANY(${query.accountIds}::uuid[])`;
+  }
+  return Prisma.sql`a.account_set_id = ${requireUuid(query.accountSetId, 'accountSetId')}::uuid`;
+}
+
+function requireAllFound(accountIds: string[], rows: { id: string }[]): void {
+  const found = new Set(rows.map((row) => row.id));
+  const missing = accountIds.find((id) => !found.has(id.toLowerCase()));
+  if (missing) throw new NotFoundError('ledger account', missing);
+}
+
+interface StatementAccountRow {
+  id: string;
+  code: string;
+  name: string;
+  normal_balance: LedgerSide;
+  currency: string;
+  opening: string;
+}
+
+interface StatementLineRow {
+  account_id: string;
+  entry_id: string;
+  effective_date: string;
+  recorded_at: string;
+  description: string;
+  reverses_entry_id: string | null;
+  line_no: number;
+  side: LedgerSide;
+  amount: string;
+}
+
+/**
+ * Per account of the set: the opening balance (lines effective before
+ * `from`), every line effective from `from` to `to` in ledger order
+ * (effective date, then recording order, then line number) with its running
+ * balance, and the closing balance. Read in one statement, so opening and
+ * movements come from the same snapshot.
+ */
+export async function statement(db: Db, query: StatementQuery): Promise<Statement> {
+  const { accountSetId, from, to } = validateStatementQuery(query);
+  const rows = await db.$queryRaw<{ statement: string }[]>(statementSql(accountSetId, from, to));
+  const { accounts, lines } = JSON.parse(rows[0].statement) as { accounts: StatementAccountRow[] | null; lines: StatementLineRow[] | null };
+  if (!accounts) throw new NotFoundError('ledger account set', accountSetId);
+  if ((lines ?? []).length > STATEMENT_LINES_MAX) {
+    throw new BusinessRuleError(
+      'statement_too_long',
+      `account set ${accountSetId} has more than ${STATEMENT_LINES_MAX} lines from ${from} to ${to}; ask for a shorter period`,
+    );
+  }
+  return { accountSetId, from, to, accounts: accounts.map((account) => accountStatement(account, lines ?? [])) };
+}
+
+function validateStatementQuery(query: StatementQuery): StatementQuery {
+  requireUuid(query.accountSetId, 'accountSetId');
+  requireIsoDate(query.from, 'from');
+  requireIsoDate(query.to, 'to');
+  if (query.from > query.to) throw new ValidationError('to', `is ${query.to}, before from (${query.from})`);
+  return query;
+}
+
+function statementSql(accountSetId: string, from: string, to: string): Prisma.Sql {
+  return Prisma.sql`
+    WITH account AS (
+      SELECT a.id, a.code, a.name, a.normal_balance, a.currency,
+             coalesce((SELECT sum(ledger_signed_amount(a.normal_balance, l.side, l.amount))
+                         FROM journal_line l JOIN journal_entry e ON e.id = l.entry_id
+                        WHERE l.account_id = a.id AND e.effective_date < ${from}::date), 0) AS opening
+        FROM ledger_account a
+       WHERE a.account_set_id = ${accountSetId}::uuid),
+    line AS (
+      SELECT l.account_id, e.id AS entry_id, e.effective_date, e.recorded_at, e.description,
+             e.reverses_entry_id, e.seq, l.line_no, l.side, l.amount
+        FROM account
+        JOIN journal_line l ON l.account_id = account.id
+        JOIN journal_entry e ON e.id = l.entry_id
+       WHERE e.effective_date BETWEEN ${from}::date AND ${to}::date
+       ORDER BY e.effective_date, e.seq, l.line_no
+       LIMIT ${STATEMENT_LINES_MAX + 1})
+    SELECT jsonb_build_object(
+      'accounts', (SELECT jsonb_agg(jsonb_build_object(
+                      'id', id, 'code', code, 'name', name, 'normal_balance', normal_balance,
+                      'currency', currency, 'opening', opening::text) ORDER BY code) FROM account),
+      'lines', (SELECT jsonb_agg(jsonb_build_object(
+                      'account_id', account_id, 'entry_id', entry_id, 'effective_date', effective_date::text,
+                      'recorded_at', to_char(recorded_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"'),
+                      'description', description, 'reverses_entry_id', reverses_entry_id,
+                      'line_no', line_no, 'side', side, 'amount', amount::text)
+                   ORDER BY effective_date, seq, line_no) FROM line)
+    )::text AS statement`;
+}
+
+function accountStatement(account: StatementAccountRow, allLines: StatementLineRow[]): AccountStatement {
+  const openingBalance = moneyAtScale(account.opening, account.currency);
+  const lines = allLines.filter((line) => line.account_id === account.id);
+  const movements = lines.map((line) => ({ side: line.side, amount: moneyAtScale(line.amount, account.currency) }));
+  const balancesAfter = runningBalances(openingBalance, account.normal_balance, movements);
+  return {
+    accountId: account.id,
+    code: account.code,
+    name: account.name,
+    normalBalance: account.normal_balance,
+    currency: account.currency,
+    openingBalance,
+    lines: lines.map((line, index) => ({
+      entryId: line.entry_id,
+      effectiveDate: line.effective_date,
+      recordedAt: new Date(line.recorded_at),
+      description: line.description,
+      reversesEntryId: line.reverses_entry_id,
+      lineNo: line.line_no,
+      side: line.side,
+      debit: line.side === 'DEBIT' ? movements[index].amount : null,
+      credit: line.side === 'CREDIT' ? movements[index].amount : null,
+      runningBalance: balancesAfter[index],
+    })),
+    closingBalance: balancesAfter.at(-1) ?? openingBalance,
+  };
+}

@@ -1,0 +1,205 @@
+import { createTestApi, type TestApi, type TestOrganisation } from '../support/api';
+
+let api: TestApi;
+let lender: TestOrganisation;
+let seller: TestOrganisation;
+
+beforeAll(async () => {
+  api = await createTestApi();
+  lender = await api.organisation('LENDER');
+  seller = await api.organisation('SELLER');
+});
+afterAll(() => api.close());
+
+/** Consistent terms, written as the API echoes them (amounts at cent scale, rates without trailing zeros). */
+function appleTerms() {
+  return {
+    currency: 'USD',
+    limit: '500000.00',
+    defaultAdvanceRate: '0.5',
+    advanceRatesByCommodity: { APPLES: '0.45' },
+    haircut: '0.1',
+    annualInterestRate: '0.12',
+    dayCount: 'ACT_360',
+    feeSchedule: { onSale: { kind: 'STORAGE_DAYS', days: 30, dailyStorageRatePerUnit: '0.0004' }, perDraw: '25.00' },
+    maxMarkAgeHours: 48,
+    marginCallLtv: '0.6',
+    liquidationLtv: '0.75',
+    targetLtv: '0.4',
+    curePeriodHours: 72,
+    stockCountIntervalDays: 30,
+    maturityDate: '2027-11-30',
+    approvalThresholds: { autoApproveUpTo: '10000.00', singleApproverUpTo: '100000.00' },
+    approvalWindowHours: 24,
+    waterfallOrder: ['FEES', 'INTEREST', 'PRINCIPAL'],
+  };
+}
+
+function errorPaths(body: { errors: { path: string }[] }): string[] {
+  return body.errors.map((error) => error.path).sort();
+}
+
+async function linesWithSeller(sellerOrganisationId: string): Promise<number> {
+  return api.db.prisma.creditLine.count({ where: { sellerOrganisationId } });
+}
+
+describe('opening a credit line', () => {
+  test('a lender admin opens a line: terms echoed exactly, ACTIVE, nothing outstanding', async () => {
+    const terms = appleTerms();
+    const res = await api.post(lender.admin, '/credit-lines', { sellerOrganisationId: seller.organisationId, terms });
+    expect(res.status).toBe(201);
+    expect(res.body).toMatchObject({
+      lenderOrganisationId: lender.organisationId,
+      sellerOrganisationId: seller.organisationId,
+      status: 'ACTIVE',
+      outstanding: {
+        principal: { amount: '0.00', currency: 'USD' },
+        interestReceivable: { amount: '0.00', currency: 'USD' },
+        feesReceivable: { amount: '0.00', currency: 'USD' },
+      },
+    });
+    expect(res.body.terms).toEqual(terms);
+    const read = await api.get(lender.admin, `/credit-lines/${res.body.id}`);
+    expect(read.body.terms).toEqual(terms);
+  });
+
+  test('the line gets its 8 ledger accounts, in its currency, at zero, with the agreed types and guards', async () => {
+    const res = await api.post(lender.admin, '/credit-lines', { sellerOrganisationId: seller.organisationId, terms: appleTerms() }).expect(201);
+    const accounts = await api.db.prisma.ledgerAccount.findMany({ where: { accountSetId: res.body.id }, orderBy: { code: 'asc' } });
+    const shape = Object.fromEntries(
+      accounts.map((a) => [a.code, [a.type, a.normalBalance, a.mustNotGoNegative, a.currency, a.balance.toFixed()].join(' ')]),
+    );
+    expect(shape).toEqual({
+      LOAN_PRINCIPAL: 'ASSET DEBIT true USD 0',
+      INTEREST_RECEIVABLE: 'ASSET DEBIT true USD 0',
+      FEES_RECEIVABLE: 'ASSET DEBIT true USD 0',
+      COLLECTION: 'ASSET DEBIT true USD 0',
+      LENDER_FUNDING: 'EQUITY CREDIT false USD 0',
+      SELLER_PAYABLE: 'LIABILITY CREDIT true USD 0',
+      INTEREST_INCOME: 'INCOME CREDIT false USD 0',
+      FEE_INCOME: 'INCOME CREDIT false USD 0',
+    });
+  });
+
+  test('opening is audited once, by the lender admin, with the terms as the after state', async () => {
+    const terms = { ...appleTerms(), feeSchedule: { onSale: { kind: 'PERCENT_OF_PROCEEDS', percent: '1.5' }, perDraw: null } };
+    const res = await api.post(lender.admin, '/credit-lines', { sellerOrganisationId: seller.organisationId, terms }).expect(201);
+    const records = await api.db.prisma.auditRecord.findMany({ where: { targetType: 'credit_line', targetId: res.body.id } });
+    expect(records).toHaveLength(1);
+    expect(records[0]).toMatchObject({ action: 'credit_line.open', actorUserId: lender.admin.userId, organisationId: lender.organisationId, before: null });
+    expect(records[0].after).toEqual({
+      lenderOrganisationId: lender.organisationId,
+      sellerOrganisationId: seller.organisationId,
+      status: 'ACTIVE',
+      terms,
+    });
+  });
+
+  test('advance rates per commodity and the waterfall order default to none and FEES, INTEREST, PRINCIPAL', async () => {
+    const { advanceRatesByCommodity: _rates, waterfallOrder: _order, ...terms } = appleTerms();
+    const res = await api.post(lender.admin, '/credit-lines', { sellerOrganisationId: seller.organisationId, terms }).expect(201);
+    expect(res.body.terms.advanceRatesByCommodity).toEqual({});
+    expect(res.body.terms.waterfallOrder).toEqual(['FEES', 'INTEREST', 'PRINCIPAL']);
+  });
+
+  test('a replayed request (same Idempotency-Key) returns the same line and opens only one', async () => {
+    const newSeller = await api.organisation('SELLER');
+    const body = { sellerOrganisationId: newSeller.organisationId, terms: appleTerms() };
+    const first = await api.post(lender.admin, '/credit-lines', body, 'open-line-once');
+    const second = await api.post(lender.admin, '/credit-lines', body, 'open-line-once');
+    expect(first.status).toBe(201);
+    expect(second.status).toBe(201);
+    expect(second.headers['idempotency-replayed']).toBe('true');
+    expect(second.body).toEqual(first.body);
+    expect(await linesWithSeller(newSeller.organisationId)).toBe(1);
+    expect(await api.db.prisma.ledgerAccount.count({ where: { accountSetId: first.body.id } })).toBe(8);
+  });
+});
+
+describe('terms are validated', () => {
+  test('inconsistent terms are refused with 400 listing every problem under its body path, and nothing is stored', async () => {
+    const newSeller = await api.organisation('SELLER');
+    const terms = {
+      ...appleTerms(),
+      haircut: '1.2',
+      targetLtv: '0.65',
+      advanceRatesByCommodity: { APPLES: '0.7' },
+      approvalThresholds: { autoApproveUpTo: '10000.00', singleApproverUpTo: '600000.00' },
+    };
+    const res = await api.post(lender.admin, '/credit-lines', { sellerOrganisationId: newSeller.organisationId, terms });
+    expect(res.status).toBe(400);
+    expect(res.body.code).toBe('validation_failed');
+    // targetLtv 0.65 is both ≥ marginCallLtv 0.6 and above the default advance rate 0.5.
+    expect(errorPaths(res.body)).toEqual([
+      'body.terms.advanceRatesByCommodity.APPLES',
+      'body.terms.approvalThresholds.singleApproverUpTo',
+      'body.terms.haircut',
+      'body.terms.targetLtv',
+      'body.terms.targetLtv',
+    ]);
+    const reasons = res.body.errors.map((e: { reason: string }) => e.reason);
+    expect(reasons).toContain('targetLtv 0.65 must be below marginCallLtv 0.6');
+    expect(reasons).toContain('singleApproverUpTo 600 000.00 USD must not exceed the limit 500 000.00 USD');
+    expect(await linesWithSeller(newSeller.organisationId)).toBe(0);
+    expect(await api.db.prisma.auditRecord.count({ where: { action: 'credit_line.open', after: { path: ['sellerOrganisationId'], equals: newSeller.organisationId } } })).toBe(0);
+  });
+
+  test('a JSON number for the limit is refused, naming body.terms.limit', async () => {
+    const res = await api.post(lender.admin, '/credit-lines', {
+      sellerOrganisationId: seller.organisationId,
+      terms: { ...appleTerms(), limit: 500000 },
+    });
+    expect(res.status).toBe(400);
+    expect(errorPaths(res.body)).toEqual(['body.terms.limit']);
+    expect(res.body.errors[0].reason).toContain('not a JSON number');
+  });
+
+  test('a rate with more decimal places than are stored is refused rather than rounded', async () => {
+    const res = await api.post(lender.admin, '/credit-lines', {
+      sellerOrganisationId: seller.organisationId,
+      terms: { ...appleTerms(), haircut: '0.10000000001' },
+    });
+    expect(res.status).toBe(400);
+    expect(errorPaths(res.body)).toEqual(['body.terms.haircut']);
+  });
+
+  test('a limit finer than the currency allows is refused with the rounded value suggested', async () => {
+    const res = await api.post(lender.admin, '/credit-lines', {
+      sellerOrganisationId: seller.organisationId,
+      terms: { ...appleTerms(), limit: '500000.005' },
+    });
+    expect(res.status).toBe(400);
+    expect(errorPaths(res.body)).toEqual(['body.terms.limit']);
+    expect(res.body.errors[0].reason).toContain('use 500000.00');
+  });
+});
+
+describe('who may open a line, and with whom', () => {
+  test('a lender user who is not ADMIN is refused with 403', async () => {
+    const approver = await lender.addUser('APPROVER');
+    const res = await api.post(approver, '/credit-lines', { sellerOrganisationId: seller.organisationId, terms: appleTerms() });
+    expect(res.status).toBe(403);
+    expect(res.body.code).toBe('forbidden');
+  });
+
+  test('an admin of a seller or warehouse (not a lender) is refused with 403', async () => {
+    const warehouse = await api.organisation('WAREHOUSE');
+    for (const admin of [seller.admin, warehouse.admin]) {
+      const res = await api.post(admin, '/credit-lines', { sellerOrganisationId: seller.organisationId, terms: appleTerms() });
+      expect(res.status).toBe(403);
+    }
+  });
+
+  test('the counterparty must be a SELLER organisation: a warehouse or an unknown id is refused with 422', async () => {
+    const warehouse = await api.organisation('WAREHOUSE');
+    const wrongKind = await api.post(lender.admin, '/credit-lines', { sellerOrganisationId: warehouse.organisationId, terms: appleTerms() });
+    expect(wrongKind.status).toBe(422);
+    expect(wrongKind.body.code).toBe('seller_organisation_required');
+    expect(wrongKind.body.detail).toBe(`organisation ${warehouse.organisationId} is a WAREHOUSE; a credit line is opened with a SELLER organisation`);
+    const unknownId = '00000000-0000-4000-8000-000000000000';
+    const unknown = await api.post(lender.admin, '/credit-lines', { sellerOrganisationId: unknownId, terms: appleTerms() });
+    expect(unknown.status).toBe(422);
+    expect(unknown.body.code).toBe('seller_organisation_required');
+    expect(await api.db.prisma.creditLine.count({ where: { sellerOrganisationId: { in: [warehouse.organisationId, unknownId] } } })).toBe(0);
+  });
+});

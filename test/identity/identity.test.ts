@@ -1,0 +1,118 @@
+import { createHash } from 'node:crypto';
+import { createTestApi, type TestApi, type TestOrganisation } from '../support/api';
+
+let api: TestApi;
+let lender: TestOrganisation;
+let otherLender: TestOrganisation;
+
+beforeAll(async () => {
+  api = await createTestApi();
+  lender = await api.organisation('LENDER', 'Harbour Bank');
+  otherLender = await api.organisation('LENDER', 'Other Bank');
+});
+afterAll(() => api.close());
+
+describe('users and API keys', () => {
+  test('an ADMIN creates a user whose key works, is shown once and stored only as a hash', async () => {
+    const res = await api.post(lender.admin, '/users', { email: 'Olu@Harbour.Example', name: 'Olu', role: 'APPROVER' });
+    expect(res.status).toBe(201);
+    const apiKey: string = res.body.apiKey.apiKey;
+    expect(apiKey).toMatch(/^gdk_[0-9a-f]{32}_[A-Za-z0-9_-]{43}$/);
+    const me = await api.get({ userId: res.body.userId, organisationId: lender.organisationId, apiKey }, '/me');
+    expect(me.body).toEqual({ userId: res.body.userId, organisationId: lender.organisationId, organisationKind: 'LENDER', role: 'APPROVER' });
+    const stored = await api.db.prisma.apiKey.findUniqueOrThrow({ where: { id: res.body.apiKey.id } });
+    expect(stored.secretHash).toBe(createHash('sha256').update(apiKey.split('_')[2]).digest('hex'));
+    const user = await api.db.prisma.user.findUniqueOrThrow({ where: { id: res.body.userId } });
+    expect(user.email).toBe('olu@harbour.example');
+    const listed = await api.get(lender.admin, '/api-keys');
+    expect(JSON.stringify(listed.body)).not.toContain(apiKey.split('_')[2]);
+  });
+
+  test('only an ADMIN manages users', async () => {
+    const operator = await lender.addUser('OPERATOR');
+    const res = await api.post(operator, '/users', { email: 'x@harbour.example', name: 'X', role: 'VIEWER' });
+    expect(res.status).toBe(403);
+    expect(res.body.detail).toBe('only an ADMIN of your organisation can create users; you are OPERATOR');
+    expect((await api.get(operator, '/users')).status).toBe(403);
+    expect((await api.get(operator, '/audit')).status).toBe(403);
+  });
+
+  test('a revoked key stops working at once, and the key list shows when it was last used and revoked', async () => {
+    const viewer = await lender.addUser('VIEWER');
+    expect((await api.get(viewer, '/me')).status).toBe(200);
+    const keys = (await api.get(viewer, '/api-keys')).body.items;
+    expect(keys).toHaveLength(1);
+    expect(keys[0].lastUsedAt).not.toBeNull();
+    expect((await api.post(viewer, `/api-keys/${keys[0].id}/revoke`)).status).toBe(200);
+    expect((await api.get(viewer, '/me')).status).toBe(401);
+    const adminView = (await api.get(lender.admin, '/api-keys')).body.items.find((k: { id: string }) => k.id === keys[0].id);
+    expect(adminView.revokedAt).not.toBeNull();
+  });
+
+  test('a deactivated user cannot use any key', async () => {
+    const operator = await lender.addUser('OPERATOR');
+    expect((await api.post(lender.admin, `/users/${operator.userId}/deactivate`)).status).toBe(200);
+    expect((await api.get(operator, '/me')).status).toBe(401);
+  });
+
+  test('registering an organisation creates its admin, whose key works, and is audited on both sides', async () => {
+    const res = await api.post(lender.admin, '/organisations', { kind: 'SELLER', name: 'Orchard Co', admin: { email: 'ceo@orchard.example', name: 'Ceo' } });
+    expect(res.status).toBe(201);
+    const seller = { userId: res.body.adminUserId, organisationId: res.body.organisationId, apiKey: res.body.adminApiKey.apiKey };
+    expect((await api.get(seller, '/me')).body).toMatchObject({ organisationKind: 'SELLER', role: 'ADMIN' });
+    const sellerFeed = (await api.get(seller, '/audit')).body.items;
+    expect(sellerFeed.map((r: { action: string }) => r.action)).toEqual(['organisation.create']);
+    expect(sellerFeed[0].actorUserId).toBe(lender.admin.userId);
+  });
+});
+
+describe('tenant isolation', () => {
+  test("an admin cannot touch another organisation's users or keys (404, nothing changes)", async () => {
+    const victim = await lender.addUser('APPROVER');
+    const victimKey = (await api.get(victim, '/api-keys')).body.items[0];
+    expect((await api.post(otherLender.admin, `/users/${victim.userId}/deactivate`)).status).toBe(404);
+    expect((await api.post(otherLender.admin, `/users/${victim.userId}/api-keys`, { label: 'stolen' })).status).toBe(404);
+    expect((await api.post(otherLender.admin, `/api-keys/${victimKey.id}/revoke`)).status).toBe(404);
+    expect((await api.get(victim, '/me')).status).toBe(200);
+    const otherUsers = (await api.get(otherLender.admin, '/users')).body.items;
+    expect(otherUsers.map((u: { id: string }) => u.id)).not.toContain(victim.userId);
+    const otherKeys = (await api.get(otherLender.admin, '/api-keys')).body.items;
+    expect(otherKeys.map((k: { id: string }) => k.id)).not.toContain(victimKey.id);
+  });
+
+  test("a non-admin cannot revoke a colleague's key", async () => {
+    const a = await lender.addUser('OPERATOR');
+    const b = await lender.addUser('OPERATOR');
+    const bKey = (await api.get(b, '/api-keys')).body.items[0];
+    expect((await api.post(a, `/api-keys/${bKey.id}/revoke`)).status).toBe(404);
+    expect((await api.post(a, `/users/${b.userId}/api-keys`, { label: 'x' })).status).toBe(403);
+  });
+
+  test("the audit feed shows only the organisation's own activity", async () => {
+    await api.post(otherLender.admin, '/users', { email: 'only-other@other.example', name: 'Other', role: 'VIEWER' }).expect(201);
+    const feed = JSON.stringify((await api.get(lender.admin, '/audit?limit=200')).body);
+    expect(feed).not.toContain('only-other@other.example');
+  });
+});
+
+describe('audit feed', () => {
+  test('each mutation is recorded with actor, action, target, before/after and request id, newest first, paged by cursor', async () => {
+    const org = await api.organisation('WAREHOUSE');
+    const created = await api.post(org.admin, '/users', { email: 'audited@wh.example', name: 'Audited', role: 'OPERATOR' }).set('X-Request-Id', 'req-create-1');
+    await api.post(org.admin, `/users/${created.body.userId}/deactivate`).set('X-Request-Id', 'req-deactivate-1').expect(200);
+    const page1 = (await api.get(org.admin, '/audit?limit=2')).body;
+    expect(page1.items.map((r: { action: string }) => r.action)).toEqual(['user.deactivate', 'user.create']);
+    expect(page1.items[0]).toMatchObject({
+      actorUserId: org.admin.userId,
+      targetType: 'user',
+      targetId: created.body.userId,
+      before: { deactivatedAt: null },
+      requestId: 'req-deactivate-1',
+    });
+    expect(page1.items[1]).toMatchObject({ after: { email: 'audited@wh.example', name: 'Audited', role: 'OPERATOR' }, requestId: 'req-create-1' });
+    const page2 = (await api.get(org.admin, `/audit?limit=2&cursor=${page1.nextCursor}`)).body;
+    expect(page2.items.map((r: { action: string }) => r.action)).toEqual(['organisation.create']);
+    expect(page2.nextCursor).toBeNull();
+    expect((await api.get(org.admin, '/audit?cursor=garbage')).body.errors[0].path).toBe('query.cursor');
+  });
+});
