@@ -237,16 +237,19 @@ type PostingOutcome =
   | { status: 'replayed'; entry: EntryRow }
   | { status: 'key_reused'; entry_id: string; effective_date: string; description: string }
   | { status: 'already_reversed'; reversed_by_entry_id: string }
-  | {
-      status: 'unknown_account' | 'currency_mismatch' | 'account_would_go_negative';
-      line_no: number;
-      account_id: string;
-      code: string | null;
-      account_currency: string | null;
-      line_currency: string | null;
-      balance: string | null;
-      balance_after: string | null;
-    };
+  | AccountRefusal;
+
+/** The first line whose account is unknown (account fields null), in another currency, or would be overdrawn. */
+interface AccountRefusal {
+  status: 'unknown_account' | 'currency_mismatch' | 'account_would_go_negative';
+  line_no: number;
+  account_id: string;
+  code: string | null;
+  account_currency: string | null;
+  line_currency: string | null;
+  balance: string | null;
+  balance_after: string | null;
+}
 
 function postedEntryFrom(outcome: PostingOutcome, proposal: EntryProposal, contentHash: string): PostedEntry {
   switch (outcome.status) {
@@ -273,23 +276,19 @@ function postedEntryFrom(outcome: PostingOutcome, proposal: EntryProposal, conte
         `is in ${outcome.line_currency} but ledger account ${outcome.code} (${outcome.account_id}) is in ${outcome.account_currency}`,
       );
     case 'account_would_go_negative':
-      throw overdraftError(outcome.code ?? '', outcome.account_id, outcome.account_currency ?? '', outcome);
+      throw overdraftError(outcome);
     default:
       throw new InvariantViolation(`post_journal_entry() answers a known status; got ${JSON.stringify(outcome)}`);
   }
 }
 
-function overdraftError(
-  code: string,
-  accountId: string,
-  currency: string,
-  figures: { balance: string | null; balance_after: string | null },
-): BusinessRuleError {
-  const balance = moneyAtScale(figures.balance ?? '0', currency);
-  const balanceAfter = moneyAtScale(figures.balance_after ?? '0', currency);
+function overdraftError(refusal: AccountRefusal): BusinessRuleError {
+  const currency = refusal.account_currency ?? '';
+  const balance = moneyAtScale(refusal.balance ?? '', currency);
+  const balanceAfter = moneyAtScale(refusal.balance_after ?? '', currency);
   return new BusinessRuleError(
     'account_would_go_negative',
-    `ledger account ${code} (${accountId}) must not go negative: balance ${balance.format()}, ` +
+    `ledger account ${refusal.code} (${refusal.account_id}) must not go negative: balance ${balance.format()}, ` +
       `posting would take it to ${balanceAfter.format()}`,
   );
 }
