@@ -11,17 +11,29 @@ import { ledgerRoutes } from './ledger/routes';
 import { identityRoutes } from './identity/routes';
 import { custodyRoutes } from './custody/routes';
 import { valuationRoutes } from './valuation/routes';
+import { salesRoutes } from './sales/routes';
 import { healthRouter } from './health/routes';
+import { drawRoutes } from './draws/routes';
+import { notificationRoutes } from './notifications/routes';
+import { marginRoutes } from './margin/routes';
+import { countingWorkflowStarts, createMetrics, UNMATCHED_ROUTE } from './metrics';
 
 /** Every capability's routes, in the order they appear in the OpenAPI document. */
 export function allRoutes(): AnyRoute[] {
-  return [...identityRoutes, ...auditRoutes, ...creditLineRoutes, ...ledgerRoutes, ...custodyRoutes, ...valuationRoutes];
+  return [...identityRoutes, ...auditRoutes, ...creditLineRoutes, ...ledgerRoutes, ...custodyRoutes, ...valuationRoutes, ...salesRoutes, ...drawRoutes, ...notificationRoutes, ...marginRoutes];
 }
 
 const REQUEST_ID_PATTERN = /^[A-Za-z0-9._:-]{1,128}$/;
 
+/** The route template (`/credit-lines/:lineId`), never the raw URL, so that metric labels stay bounded. */
+function routeLabel(req: Request): string {
+  if (req.route) return String(req.route.path);
+  return req.baseUrl || UNMATCHED_ROUTE;
+}
 
-export function createApp(deps: AppDeps, routes: AnyRoute[] = allRoutes()) {
+export function createApp(givenDeps: AppDeps, routes: AnyRoute[] = allRoutes()) {
+  const metrics = givenDeps.metrics ?? createMetrics({ db: givenDeps.prisma });
+  const deps: AppDeps = { ...givenDeps, metrics, temporal: countingWorkflowStarts(givenDeps.temporal, metrics) };
   const app = express();
   app.disable('x-powered-by');
   app.set('query parser', 'simple');
@@ -33,6 +45,8 @@ export function createApp(deps: AppDeps, routes: AnyRoute[] = allRoutes()) {
     res.set('X-Request-Id', requestId);
     const startedAt = process.hrtime.bigint();
     res.on('finish', () => {
+      const durationNs = Number(process.hrtime.bigint() - startedAt);
+      metrics.httpRequestSeconds.observe({ method: req.method, route: routeLabel(req), status: String(res.statusCode) }, durationNs / 1e9);
       deps.logger.info(
         {
           requestId,
@@ -40,7 +54,7 @@ export function createApp(deps: AppDeps, routes: AnyRoute[] = allRoutes()) {
           route: req.route?.path ?? null,
           path: req.path,
           status: res.statusCode,
-          durationMs: Number(process.hrtime.bigint() - startedAt) / 1e6,
+          durationMs: durationNs / 1e6,
           userId: res.locals.actor?.userId,
         },
         'request',
@@ -51,6 +65,10 @@ export function createApp(deps: AppDeps, routes: AnyRoute[] = allRoutes()) {
   app.use(express.json({ limit: '1mb', strict: true, type: ['application/json', 'application/*+json'] }));
 
   app.use(healthRouter(deps));
+  app.get('/metrics', async (_req, res) => {
+    const { contentType, body } = await metrics.exposition();
+    res.set('Content-Type', contentType).set('Cache-Control', 'no-store').send(body);
+  });
 
   const registry = new OpenAPIRegistry();
   registry.registerComponent('securitySchemes', 'apiKey', {

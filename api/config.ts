@@ -20,6 +20,8 @@ const ConfigSchema = z.object({
   TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
   TEMPORAL_TASK_QUEUE: z.string().min(1).default('godown'),
   TEMPORAL_DEV_SERVER: z.enum(['auto', 'off']).default('auto'),
+  WORKER_METRICS_PORT: port.optional(),
+  GODOWN_ROLE: z.enum(['all', 'api', 'worker']).default('all'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   SHUTDOWN_GRACE_MS: positiveInt.max(600_000).default(10_000),
 });

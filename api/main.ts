@@ -5,10 +5,20 @@ import { createLogger } from './logger';
 import { createPrismaClient } from '../prisma/client';
 import { openDatabase } from '../prisma/database';
 import { applyMigrations } from '../prisma/migrate';
-import { connectTemporal } from '../workflows/connection';
+import { ConnectedTemporal, connectTemporal } from '../workflows/connection';
+import { startWorker, type RunningWorker } from '../workflows/worker';
+
+type Role = 'all' | 'api' | 'worker';
+
+function roleFrom(argument: string | undefined, configured: Role): Role {
+  if (argument === undefined) return configured;
+  if (argument === 'all' || argument === 'api' || argument === 'worker') return argument;
+  throw new ConfigError(`unknown role "${argument}": use all, api or worker`);
+}
 
 async function main(): Promise<void> {
   const config = loadConfig(process.env);
+  const role = roleFrom(process.argv[2], config.GODOWN_ROLE);
   const logger = createLogger(config.LOG_LEVEL);
   const database = await openDatabase(config, (message) => logger.info(message));
   const { applied } = await applyMigrations(database.url, { log: (message) => logger.info(message) });
@@ -23,14 +33,38 @@ async function main(): Promise<void> {
     },
     logger,
   );
-  const app = createApp({ prisma, logger, temporal });
-  const server: Server = await new Promise((resolve) => {
-    const listening = app.listen(config.PORT, config.HOST, () => resolve(listening));
-  });
-  const address = server.address();
-  const port = typeof address === 'object' && address ? address.port : config.PORT;
-  logger.info({ url: `http://${config.HOST}:${port}`, database: database.embedded ? 'embedded' : 'DATABASE_URL', temporal: temporal.status() }, 'Godown API listening');
-  console.log(`Godown API listening on http://${config.HOST}:${port} (docs: /docs, health: /health)`);
+  const temporalStatus = temporal.status();
+  let worker: RunningWorker | null = null;
+  if (role !== 'api') {
+    if (temporal instanceof ConnectedTemporal) {
+      worker = await startWorker({
+        temporal,
+        prisma,
+        logger,
+        metricsBindAddress: config.WORKER_METRICS_PORT === undefined ? undefined : `${config.HOST}:${config.WORKER_METRICS_PORT}`,
+      });
+      worker.done.catch((error: unknown) => {
+        // A worker that stopped polling must not leave a process that looks healthy.
+        logger.fatal({ err: error }, 'Temporal worker stopped unexpectedly');
+        process.exit(1);
+      });
+    } else if (role === 'worker') {
+      throw new Error(`the worker needs Temporal: ${temporalStatus.reason}`);
+    } else {
+      logger.warn({ reason: temporalStatus.reason }, 'no Temporal worker: workflows cannot run until Temporal is reachable');
+    }
+  }
+  let server: Server | null = null;
+  if (role !== 'worker') {
+    const app = createApp({ prisma, logger, temporal });
+    server = await new Promise<Server>((resolve) => {
+      const listening = app.listen(config.PORT, config.HOST, () => resolve(listening));
+    });
+    const address = server.address();
+    const port = typeof address === 'object' && address ? address.port : config.PORT;
+    logger.info({ url: `http://${config.HOST}:${port}`, database: database.embedded ? 'embedded' : 'DATABASE_URL', temporal: temporalStatus }, 'Godown API listening');
+    console.log(`Godown API listening on http://${config.HOST}:${port} (docs: /docs, health: /health)`);
+  }
 
   let stopping = false;
   const shutdown = async (signal: string) => {
@@ -39,13 +73,17 @@ async function main(): Promise<void> {
     logger.info({ signal }, 'shutting down: finishing in-flight requests');
     const forced = setTimeout(() => {
       logger.error('in-flight requests did not finish in time; closing connections');
-      server.closeAllConnections();
+      server?.closeAllConnections();
     }, config.SHUTDOWN_GRACE_MS);
     forced.unref();
-    await new Promise<void>((resolve) => {
-      server.close(() => resolve());
-      server.closeIdleConnections();
-    });
+    if (server) {
+      const listening = server;
+      await new Promise<void>((resolve) => {
+        listening.close(() => resolve());
+        listening.closeIdleConnections();
+      });
+    }
+    await worker?.shutdown().catch((error: unknown) => logger.warn({ err: error }, 'worker shutdown failed'));
     await temporal.close().catch((error: unknown) => logger.warn({ err: error }, 'closing Temporal failed'));
     await prisma.$disconnect();
     await database.close();

@@ -10,12 +10,30 @@ export interface TemporalStatus {
   reason: string | null;
 }
 
-/** How the API reaches Temporal; operations that need a workflow call `client()` and get a 503 when it is down. */
+/**
+ * What the API may do with workflows: start one, signal it, ask it a query.
+ * Narrow on purpose, so that routes do not depend on the SDK Client and tests
+ * can run the same calls against the offline harness.
+ */
+export interface WorkflowGateway {
+  /** Starts `workflowType` on the task queue; a second start with the same workflowId is refused by Temporal. */
+  start(workflowType: string, options: { workflowId: string; args: unknown[] }): Promise<void>;
+  signal(workflowId: string, signalName: string, ...args: unknown[]): Promise<void>;
+  query<T = unknown>(workflowId: string, queryName: string, ...args: unknown[]): Promise<T>;
+}
+
+/** How the API reaches Temporal; operations that need a workflow call `workflows()` and get a 503 when it is down. */
 export interface TemporalAccess {
   status(): TemporalStatus;
-  client(): Client;
+  workflows(): WorkflowGateway;
+  /** Asks Temporal whether it is really reachable now (for readiness); the status says why not. */
+  probe(timeoutMs: number): Promise<TemporalStatus>;
   taskQueue: string;
   close(): Promise<void>;
+}
+
+function temporalUnavailable(reason: string): HttpProblem {
+  return new HttpProblem(503, 'temporal_unavailable', 'Workflow service unavailable', `this operation runs as a Temporal workflow and Temporal is unavailable: ${reason}`, undefined, { 'Retry-After': '30' });
 }
 
 export class UnavailableTemporal implements TemporalAccess {
@@ -27,13 +45,34 @@ export class UnavailableTemporal implements TemporalAccess {
   status(): TemporalStatus {
     return { available: false, address: null, namespace: this.namespace, reason: this.reason };
   }
-  client(): Client {
-    throw new HttpProblem(503, 'temporal_unavailable', 'Workflow service unavailable', `this operation runs as a Temporal workflow and Temporal is unavailable: ${this.reason}`, undefined, { 'Retry-After': '30' });
+  workflows(): WorkflowGateway {
+    throw temporalUnavailable(this.reason);
+  }
+  async probe(): Promise<TemporalStatus> {
+    return this.status();
   }
   async close(): Promise<void> {}
 }
 
+/** The gateway over the SDK Client: every start goes to the configured task queue. */
+class ClientWorkflowGateway implements WorkflowGateway {
+  constructor(
+    private readonly temporalClient: Client,
+    private readonly taskQueue: string,
+  ) {}
+  async start(workflowType: string, options: { workflowId: string; args: unknown[] }): Promise<void> {
+    await this.temporalClient.workflow.start(workflowType, { taskQueue: this.taskQueue, workflowId: options.workflowId, args: options.args });
+  }
+  async signal(workflowId: string, signalName: string, ...args: unknown[]): Promise<void> {
+    await this.temporalClient.workflow.getHandle(workflowId).signal<unknown[]>(signalName, ...args);
+  }
+  async query<T = unknown>(workflowId: string, queryName: string, ...args: unknown[]): Promise<T> {
+    return this.temporalClient.workflow.getHandle(workflowId).query<T, unknown[]>(queryName, ...args);
+  }
+}
+
 export class ConnectedTemporal implements TemporalAccess {
+  private readonly gateway: WorkflowGateway;
   constructor(
     private readonly connection: Connection,
     private readonly temporalClient: Client,
@@ -41,12 +80,30 @@ export class ConnectedTemporal implements TemporalAccess {
     private readonly namespace: string,
     readonly taskQueue: string,
     private readonly onClose: () => Promise<void> = async () => undefined,
-  ) {}
+  ) {
+    this.gateway = new ClientWorkflowGateway(temporalClient, taskQueue);
+  }
   status(): TemporalStatus {
     return { available: true, address: this.address, namespace: this.namespace, reason: null };
   }
+  workflows(): WorkflowGateway {
+    return this.gateway;
+  }
+  /** The SDK client, for what the gateway does not cover (schedules at worker start-up). */
   client(): Client {
     return this.temporalClient;
+  }
+  /** Reachable when the frontend describes our namespace: the server is up and the namespace exists. */
+  async probe(timeoutMs: number): Promise<TemporalStatus> {
+    try {
+      await this.temporalClient.withDeadline(Date.now() + timeoutMs, () =>
+        this.temporalClient.workflowService.describeNamespace({ namespace: this.namespace }),
+      );
+      return this.status();
+    } catch (error) {
+      const message = error instanceof Error ? error.message : String(error);
+      return { ...this.status(), available: false, reason: `Temporal at ${this.address} did not describe namespace "${this.namespace}": ${message}` };
+    }
   }
   async close(): Promise<void> {
     await this.connection.close();

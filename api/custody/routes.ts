@@ -18,6 +18,8 @@ import {
   splitLot,
 } from '../../prisma/custody/store';
 import { defineRoute } from '../http/route';
+import { revalueLines } from '../margin/revaluation';
+import { lineOfPledgedLot } from '../../prisma/margin/store';
 import { DecimalString, IsoDateTime, NonNegativeDecimalString, PageQuery, Uuid, decodeCursor, encodeCursor, pageOf } from '../http/schemas';
 import {
   AdjustBody,
@@ -236,9 +238,13 @@ export const custodyRoutes = [
     params: LotParams,
     body: z.object({ countedQuantity: NonNegativeDecimalString, countedAt: IsoDateTime, reason: Reason.optional() }),
     success: { status: 201, description: 'The lot after the count', schema: LotResult },
-    handler: async ({ db, actor, params, body }) => ({
-      lot: lotView(await countLot(db, actor, params.lotId, { countedQuantity: new D(body.countedQuantity), countedAt: new Date(body.countedAt), reason: body.reason })),
-    }),
+    handler: async ({ db, deps, actor, params, body, afterCommit }) => {
+      const lot = await countLot(db, actor, params.lotId, { countedQuantity: new D(body.countedQuantity), countedAt: new Date(body.countedAt), reason: body.reason });
+      // A count changes the lot's value (a difference reduces the quantity and flags the lot): its line is revalued.
+      const lineId = await lineOfPledgedLot(db, params.lotId);
+      if (lineId !== null) afterCommit(() => revalueLines(deps, [lineId], 'STOCK_COUNT'));
+      return { lot: lotView(lot) };
+    },
   }),
   defineRoute({
     method: 'post',
@@ -293,8 +299,9 @@ export const custodyRoutes = [
     params: LotParams,
     body: z.object({ creditLineId: Uuid }),
     success: { status: 201, description: 'The lien', schema: z.object({ lienId: Uuid, lotId: Uuid, creditLineId: Uuid, pledgedAt: z.string() }).meta({ id: 'Lien' }) },
-    handler: async ({ db, actor, params, body }) => {
+    handler: async ({ db, deps, actor, params, body, afterCommit }) => {
       const lien = await pledgeLot(db, actor, params.lotId, body);
+      afterCommit(() => revalueLines(deps, [lien.creditLineId], 'PLEDGE'));
       return { lienId: lien.id, lotId: lien.lotId, creditLineId: lien.creditLineId, pledgedAt: lien.pledgedAt.toISOString() };
     },
   }),

@@ -99,20 +99,24 @@ interface IdempotencyRow {
  * on the primary key until the first commits, then replays its response — so
  * exactly one executes. A failed request rolls back its claim with its effects.
  */
-async function executeIdempotent(
-  req: Request,
-  res: Response,
-  spec: AnyRoute,
-  deps: AppDeps,
-  actor: Actor,
-  parts: { params: unknown; query: unknown; body: unknown },
-): Promise<void> {
+function idempotencyKeyOf(req: Request): string {
   const keyResult = IdempotencyKey.safeParse(req.header(IDEMPOTENCY_KEY_HEADER));
   if (!keyResult.success) {
     const reason = req.header(IDEMPOTENCY_KEY_HEADER) === undefined ? 'is required on every POST so that a retry never acts twice' : keyResult.error.issues[0].message;
     throw new HttpProblem(400, 'idempotency_key_required', 'Idempotency-Key required', `header ${IDEMPOTENCY_KEY_HEADER} ${reason}`, [{ path: `header.${IDEMPOTENCY_KEY_HEADER}`, reason }]);
   }
-  const key = keyResult.data;
+  return keyResult.data;
+}
+
+async function executeIdempotent(
+  req: Request,
+  res: Response,
+  key: string,
+  spec: AnyRoute,
+  deps: AppDeps,
+  actor: Actor,
+  parts: { params: unknown; query: unknown; body: unknown },
+): Promise<void> {
   const hash = requestHash(req);
   const followUps: Array<() => Promise<void>> = [];
   const outcome = await inTransaction(deps.prisma, async (tx) => {
@@ -161,13 +165,14 @@ export function mountRoute(router: Router, registry: OpenAPIRegistry, deps: AppD
     try {
       const actor = await authenticate(deps, req);
       res.locals.actor = actor;
+      const idempotencyKey = spec.method === 'post' ? idempotencyKeyOf(req) : null;
       const parts = {
         params: parsePart('path', spec.params, req.params),
         query: parsePart('query', spec.query, req.query),
         body: parsePart('body', spec.body, req.body),
       };
-      if (spec.method === 'post') {
-        await executeIdempotent(req, res, spec, deps, actor, parts);
+      if (idempotencyKey !== null) {
+        await executeIdempotent(req, res, idempotencyKey, spec, deps, actor, parts);
         return;
       }
       const result = await spec.handler({

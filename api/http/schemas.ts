@@ -19,6 +19,15 @@ export const DecimalString = z
   .regex(DECIMAL_PATTERN, 'must be a plain decimal such as "12.50" (no exponent, no spaces, at most 18 decimal places)')
   .meta({ type: 'string', pattern: DECIMAL_PATTERN.source, example: '12500.00' });
 
+/**
+ * A computed decimal in a response. Exact values may carry more places than any
+ * input accepts (products of prices, haircuts and rates; pro-rata shares).
+ */
+export const ComputedDecimalString = z
+  .string()
+  .regex(/^-?\d+(\.\d+)?$/, 'must be a plain decimal')
+  .meta({ type: 'string', example: '10800.0000' });
+
 /** A non-negative decimal string (amounts, quantities, rates). */
 export const NonNegativeDecimalString = DecimalString.refine((value) => !value.startsWith('-'), 'must not be negative');
 

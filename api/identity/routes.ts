@@ -1,15 +1,17 @@
 import { z } from 'zod';
-import { ForbiddenError, NotFoundError } from '../../domain/errors';
+import { ForbiddenError, ValidationError } from '../../domain/errors';
 import {
   createOrganisationWithAdmin,
   createUser,
   deactivateUser,
   issueKeyForUser,
+  listApiKeys,
+  listUsers,
   revokeApiKey,
 } from '../../prisma/identity/store';
 import { requireAdmin } from '../http/auth';
 import { defineRoute } from '../http/route';
-import { Uuid } from '../http/schemas';
+import { decodeCursor, encodeCursor, pageOf, PageQuery, Uuid } from '../http/schemas';
 
 const OrganisationKind = z.enum(['LENDER', 'WAREHOUSE', 'SELLER', 'BUYER']);
 const UserRole = z.enum(['ADMIN', 'OPERATOR', 'APPROVER', 'VIEWER']);
@@ -31,6 +33,17 @@ const ApiKeyView = z
   .meta({ id: 'ApiKey' });
 
 const iso = (date: Date | null) => (date ? date.toISOString() : null);
+
+function afterIdOf(cursor: string | undefined): string | null {
+  const position = decodeCursor(cursor, ['id']);
+  if (position && !Uuid.safeParse(position.id).success) throw new ValidationError('query.cursor', 'is not a cursor issued by this endpoint');
+  return position?.id ?? null;
+}
+
+function nextCursorOf(items: { id: string }[], limit: number): string | null {
+  const last = items.at(-1);
+  return items.length === limit && last ? encodeCursor({ id: last.id }) : null;
+}
 
 export const identityRoutes = [
   defineRoute({
@@ -77,12 +90,14 @@ export const identityRoutes = [
     summary: "List your organisation's users (ADMIN)",
     tag: 'Identity',
     problems: [403],
-    success: { status: 200, description: 'Users', schema: z.object({ items: z.array(UserView) }) },
-    handler: async ({ db, actor }) => {
+    query: PageQuery,
+    success: { status: 200, description: 'Users', schema: pageOf(UserView) },
+    handler: async ({ db, actor, query }) => {
       requireAdmin(actor, 'list users');
-      const users = await db.user.findMany({ where: { organisationId: actor.organisationId }, orderBy: { createdAt: 'asc' }, take: 1000 });
+      const users = await listUsers(db, actor.organisationId, { afterId: afterIdOf(query.cursor), limit: query.limit });
       return {
-        items: users.map((user) => ({ id: user.id, email: user.email, name: user.name, role: user.role, createdAt: user.createdAt.toISOString(), deactivatedAt: iso(user.deactivatedAt) })),
+        items: users.map((user) => ({ ...user, createdAt: user.createdAt.toISOString(), deactivatedAt: iso(user.deactivatedAt) })),
+        nextCursor: nextCursorOf(users, query.limit),
       };
     },
   }),
@@ -122,15 +137,13 @@ export const identityRoutes = [
     operationId: 'listApiKeys',
     summary: 'List API keys: your own, or all of your organisation for an ADMIN (secrets are never shown again)',
     tag: 'Identity',
-    success: { status: 200, description: 'Keys', schema: z.object({ items: z.array(ApiKeyView) }) },
-    handler: async ({ db, actor }) => {
-      const keys = await db.apiKey.findMany({
-        where: actor.role === 'ADMIN' ? { user: { organisationId: actor.organisationId } } : { userId: actor.userId },
-        orderBy: { createdAt: 'asc' },
-        take: 1000,
-      });
+    query: PageQuery,
+    success: { status: 200, description: 'Keys', schema: pageOf(ApiKeyView) },
+    handler: async ({ db, actor, query }) => {
+      const keys = await listApiKeys(db, actor, { afterId: afterIdOf(query.cursor), limit: query.limit });
       return {
-        items: keys.map((key) => ({ id: key.id, userId: key.userId, label: key.label, createdAt: key.createdAt.toISOString(), lastUsedAt: iso(key.lastUsedAt), revokedAt: iso(key.revokedAt) })),
+        items: keys.map((key) => ({ ...key, createdAt: key.createdAt.toISOString(), lastUsedAt: iso(key.lastUsedAt), revokedAt: iso(key.revokedAt) })),
+        nextCursor: nextCursorOf(keys, query.limit),
       };
     },
   }),
@@ -161,10 +174,6 @@ export const identityRoutes = [
     params: z.object({ keyId: Uuid }),
     success: { status: 200, description: 'Revoked', schema: z.object({ keyId: Uuid, revoked: z.literal(true) }) },
     handler: async ({ db, actor, params }) => {
-      if (actor.role !== 'ADMIN') {
-        const key = await db.apiKey.findUnique({ where: { id: params.keyId } });
-        if (!key || key.userId !== actor.userId) throw new NotFoundError('api key', params.keyId);
-      }
       await revokeApiKey(db, actor, params.keyId);
       return { keyId: params.keyId, revoked: true as const };
     },

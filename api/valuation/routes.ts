@@ -2,10 +2,12 @@ import { z } from 'zod';
 import { D } from '../../domain/money';
 import { BORROWING_BASE_LOTS_PAGE_MAX, linePosition, listPriceMarks, postPriceMark, visibleCreditLine } from '../../prisma/custody/valuation';
 import { decText } from '../../prisma/custody/store';
+import { linesRevaluedByMark } from '../../prisma/margin/store';
+import { revalueLines } from '../margin/revaluation';
 import type { PriceMark } from '../../prisma/generated/client';
 import { CommodityCode, Grade } from '../custody/schemas';
 import { defineRoute } from '../http/route';
-import { CurrencyCode, DecimalString, IsoDateTime, NonNegativeDecimalString, PageQuery, Uuid, decodeCursor, encodeCursor, pageOf } from '../http/schemas';
+import { ComputedDecimalString, CurrencyCode, DecimalString, IsoDateTime, NonNegativeDecimalString, PageQuery, Uuid, decodeCursor, encodeCursor, pageOf } from '../http/schemas';
 
 const TAG = 'Valuation';
 
@@ -50,13 +52,17 @@ const LotValuationView = z
     pricePerUnit: DecimalString.nullable(),
     markAsOf: z.string().nullable(),
     advanceRate: DecimalString,
-    marketValue: DecimalString,
-    collateralValue: DecimalString,
-    lendingValue: DecimalString.meta({ description: 'Zero when the lot is ineligible' }),
+    marketValue: ComputedDecimalString,
+    collateralValue: ComputedDecimalString,
+    lendingValue: ComputedDecimalString.meta({ description: 'Zero when the lot is ineligible' }),
     eligible: z.boolean(),
     reasons: z.array(IneligibilityReason),
   })
   .meta({ id: 'LotValuation' });
+
+// A ratio such as 1/3 has no exact decimal; decisions use the exact comparison in
+// domain/margin.ts, the response shows it to a fixed number of places.
+const LTV_DISPLAY_PLACES = 10;
 
 const BorrowingBaseView = z
   .object({
@@ -66,15 +72,15 @@ const BorrowingBaseView = z
     totals: z.object({
       lotCount: z.number().int(),
       eligibleLotCount: z.number().int(),
-      marketValue: DecimalString,
-      collateralValue: DecimalString,
-      eligibleCollateralValue: DecimalString,
-      borrowingBase: DecimalString,
-      limit: DecimalString,
-      outstandingPrincipal: DecimalString,
-      reservedDraws: DecimalString,
-      availability: DecimalString.meta({ description: 'min(limit, borrowing base) − outstanding principal − reserved draws; negative when over-advanced' }),
-      ltv: DecimalString.nullable().meta({ description: 'outstanding principal ÷ eligible collateral value; null when infinite (debt with no eligible collateral)' }),
+      marketValue: ComputedDecimalString,
+      collateralValue: ComputedDecimalString,
+      eligibleCollateralValue: ComputedDecimalString,
+      borrowingBase: ComputedDecimalString,
+      limit: ComputedDecimalString,
+      outstandingPrincipal: ComputedDecimalString,
+      reservedDraws: ComputedDecimalString,
+      availability: ComputedDecimalString.meta({ description: 'min(limit, borrowing base) − outstanding principal − reserved draws; negative when over-advanced' }),
+      ltv: ComputedDecimalString.nullable().meta({ description: `outstanding principal ÷ eligible collateral value, rounded half-even to ${LTV_DISPLAY_PLACES} places; null when infinite (debt with no eligible collateral)` }),
     }),
     lots: z.array(LotValuationView).nullable().meta({ description: 'One page of the per-lot breakdown by lot id; null with view=totals' }),
     nextCursor: z.string().nullable(),
@@ -98,8 +104,13 @@ export const valuationRoutes = [
       asOf: IsoDateTime,
     }),
     success: { status: 201, description: 'The mark', schema: PriceMarkView },
-    handler: async ({ db, actor, body }) =>
-      priceMarkView(await postPriceMark(db, actor, { ...body, pricePerUnit: new D(body.pricePerUnit), asOf: new Date(body.asOf) })),
+    handler: async ({ db, deps, actor, body, afterCommit }) => {
+      const mark = await postPriceMark(db, actor, { ...body, pricePerUnit: new D(body.pricePerUnit), asOf: new Date(body.asOf) });
+      // The lines holding goods of this commodity and grade are revalued through their margin workflows once the mark is committed.
+      const lineIds = await linesRevaluedByMark(db, mark);
+      afterCommit(() => revalueLines(deps, lineIds, 'PRICE_MARK'));
+      return priceMarkView(mark);
+    },
   }),
   defineRoute({
     method: 'get',
@@ -130,14 +141,16 @@ export const valuationRoutes = [
       limit: z.coerce.number().int().min(1).max(BORROWING_BASE_LOTS_PAGE_MAX).default(200),
     }),
     success: { status: 200, description: 'The borrowing base', schema: BorrowingBaseView },
-    handler: async ({ db, actor, params, query }) => {
+    handler: async ({ db, deps, actor, params, query }) => {
       const line = await visibleCreditLine(db, actor, params.lineId);
       const cursor = decodeCursor(query.cursor, ['afterLotId']);
       const now = new Date();
+      const stopTimer = deps.metrics?.borrowingBaseSeconds.startTimer({ view: query.view });
       const position = await linePosition(db, line, {
         now,
         lotsPage: query.view === 'totals' ? null : { afterLotId: cursor?.afterLotId ?? null, limit: query.limit },
       });
+      stopTimer?.();
       const lots = position.lots;
       const { totals } = position;
       return {
@@ -155,7 +168,7 @@ export const valuationRoutes = [
           outstandingPrincipal: position.outstandingPrincipal.amount.toFixed(),
           reservedDraws: position.reservedDraws.amount.toFixed(),
           availability: position.availability.amount.toFixed(),
-          ltv: position.loanToValue.kind === 'finite' ? position.loanToValue.value.toFixed() : null,
+          ltv: position.loanToValue.kind === 'finite' ? position.loanToValue.value.toDecimalPlaces(LTV_DISPLAY_PLACES, D.ROUND_HALF_EVEN).toFixed() : null,
         },
         lots,
         nextCursor: lots && lots.length === query.limit ? encodeCursor({ afterLotId: lots[lots.length - 1].lotId }) : null,

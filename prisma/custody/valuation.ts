@@ -172,7 +172,7 @@ export async function borrowingBaseQuery(
            LIMIT 1) m
     ),
     valued AS (
-      SELECT p.*, m.price_per_unit, m.as_of, line.haircut,
+      SELECT p.*, m.price_per_unit, m.as_of, line.haircut, sold.sold_quantity, sold.sold_unpaid_value,
              coalesce(ar.advance_rate, line.default_advance_rate) AS advance_rate,
              array_remove(ARRAY[
                CASE WHEN m.price_per_unit IS NULL THEN 'NO_MARK_IN_LINE_CURRENCY' END,
@@ -186,13 +186,29 @@ export async function borrowingBaseQuery(
         CROSS JOIN line
         LEFT JOIN latest_mark m ON m.commodity_code = p.commodity_code AND m.grade = p.grade
         LEFT JOIN credit_line_advance_rate ar ON ar.credit_line_id = line.id AND ar.commodity_code = p.commodity_code
+        -- Goods sold in a live sale and not yet gone. The unpaid share of an OPEN sale still
+        -- secures the line at the lower of the mark and the sale price; the paid share (and a
+        -- fully paid sale's goods) is the buyer's. Multiply before dividing, so that a sale
+        -- with no payment values exactly.
+        CROSS JOIN LATERAL (
+          SELECT coalesce(sum(si.quantity - coalesce(ro.quantity_released, 0)), 0) AS sold_quantity,
+                 coalesce(sum(si.quantity * (s.total_price - s.amount_paid) * least(si.price_per_unit, m.price_per_unit) / s.total_price)
+                          FILTER (WHERE s.status = 'OPEN'), 0) AS sold_unpaid_value
+            FROM sale_item si
+            JOIN sale s ON s.id = si.sale_id
+            LEFT JOIN release_order ro ON ro.id = si.release_order_id
+           WHERE si.lot_id = p.lot_id AND s.status IN ('OPEN', 'PAID', 'RELEASE_AUTHORISED')) sold
     ),
     computed AS MATERIALIZED (
       SELECT v.*, cardinality(v.reasons) = 0 AS eligible,
-             coalesce(v.quantity * v.price_per_unit, 0) AS market_value,
-             coalesce(v.quantity * v.price_per_unit * (1 - v.haircut), 0) AS collateral_value,
-             CASE WHEN cardinality(v.reasons) = 0 THEN v.quantity * v.price_per_unit * (1 - v.haircut) * v.advance_rate ELSE 0 END AS lending_value
-        FROM valued v
+             coalesce(v.secured_value, 0) AS market_value,
+             coalesce(v.secured_value * (1 - v.haircut), 0) AS collateral_value,
+             CASE WHEN cardinality(v.reasons) = 0 THEN v.secured_value * (1 - v.haircut) * v.advance_rate ELSE 0 END AS lending_value
+        FROM (SELECT valued.*,
+                     -- Without a mark the value is NULL (least() would otherwise ignore the missing mark).
+                     CASE WHEN price_per_unit IS NULL THEN NULL
+                          ELSE (quantity - sold_quantity) * price_per_unit + sold_unpaid_value END AS secured_value
+                FROM valued) v
     ),
     totals AS (
       SELECT count(*) AS lot_count,
@@ -225,13 +241,12 @@ export async function outstandingPrincipalOf(db: Db, line: Pick<CreditLine, 'id'
   return principal ? Money.of(principal.balance.amount, line.currency) : Money.zero(line.currency);
 }
 
-/**
- * Draws that are approved-not-disbursed or pending approval. Draws do not exist
- * yet in this codebase, so nothing is reserved; the draws capability replaces
- * this with the sum of its reservations.
- */
-export async function reservedDrawsOf(_db: Db, line: Pick<CreditLine, 'id' | 'currency'>): Promise<Money> {
-  return Money.zero(line.currency);
+/** Draws that are approved-not-disbursed or pending approval: Σ amount of REQUESTED and APPROVED draws. */
+export async function reservedDrawsOf(db: Db, line: Pick<CreditLine, 'id' | 'currency'>): Promise<Money> {
+  const [row] = await db.$queryRaw<{ reserved: string }[]>`
+    SELECT trim_scale(coalesce(sum(amount), 0))::text AS reserved FROM draw
+     WHERE credit_line_id = ${line.id}::uuid AND status IN ('REQUESTED', 'APPROVED')`;
+  return Money.of(row.reserved, line.currency);
 }
 
 export interface LinePosition {

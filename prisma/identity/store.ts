@@ -139,9 +139,11 @@ export async function issueKeyForUser(db: Db, actor: AuditActor, userId: string,
   return key;
 }
 
-export async function revokeApiKey(db: Db, actor: AuditActor, keyId: string): Promise<void> {
+/** An ADMIN revokes any key of its organisation; anyone else only their own. */
+export async function revokeApiKey(db: Db, actor: AuditActor & { role: UserRole }, keyId: string): Promise<void> {
   const key = await db.apiKey.findUnique({ where: { id: keyId }, include: { user: true } });
-  if (!key || key.user.organisationId !== actor.organisationId) throw new NotFoundError('api key', keyId);
+  const visible = key && key.user.organisationId === actor.organisationId && (actor.role === 'ADMIN' || key.userId === actor.userId);
+  if (!key || !visible) throw new NotFoundError('api key', keyId);
   if (key.revokedAt) return;
   const revokedAt = new Date();
   await db.apiKey.update({ where: { id: keyId }, data: { revokedAt } });
@@ -166,5 +168,50 @@ export async function deactivateUser(db: Db, actor: AuditActor, userId: string):
     targetId: userId,
     before: { deactivatedAt: null },
     after: { deactivatedAt: deactivatedAt.toISOString() },
+  });
+}
+
+export interface UserSummary {
+  id: string;
+  email: string;
+  name: string;
+  role: UserRole;
+  createdAt: Date;
+  deactivatedAt: Date | null;
+}
+
+/** One page of an organisation's users in id order. */
+export async function listUsers(db: Db, organisationId: string, page: { afterId: string | null; limit: number }): Promise<UserSummary[]> {
+  return db.user.findMany({
+    where: { organisationId, ...(page.afterId ? { id: { gt: page.afterId } } : {}) },
+    orderBy: { id: 'asc' },
+    take: page.limit,
+    select: { id: true, email: true, name: true, role: true, createdAt: true, deactivatedAt: true },
+  });
+}
+
+export interface ApiKeySummary {
+  id: string;
+  userId: string;
+  label: string;
+  createdAt: Date;
+  lastUsedAt: Date | null;
+  revokedAt: Date | null;
+}
+
+/** An ADMIN sees every key of its organisation; anyone else only their own. Secrets are never returned. */
+export async function listApiKeys(
+  db: Db,
+  actor: { userId: string; organisationId: string; role: UserRole },
+  page: { afterId: string | null; limit: number },
+): Promise<ApiKeySummary[]> {
+  return db.apiKey.findMany({
+    where: {
+      ...(actor.role === 'ADMIN' ? { user: { organisationId: actor.organisationId } } : { userId: actor.userId }),
+      ...(page.afterId ? { id: { gt: page.afterId } } : {}),
+    },
+    orderBy: { id: 'asc' },
+    take: page.limit,
+    select: { id: true, userId: true, label: true, createdAt: true, lastUsedAt: true, revokedAt: true },
   });
 }

@@ -149,10 +149,16 @@ describe('OpenAPI', () => {
 });
 
 describe('health', () => {
-  test('/health reports the database up and Temporal unavailable with the reason', async () => {
+  test('/health is liveness only: 200 {status: ok}, public', async () => {
     const res = await request(api.app).get('/health');
     expect(res.status).toBe(200);
-    expect(res.body.database.available).toBe(true);
+    expect(res.body).toEqual({ status: 'ok' });
+  });
+
+  test('/ready reports the database up and Temporal unavailable with the reason, so it is not ready (503)', async () => {
+    const res = await request(api.app).get('/ready');
+    expect(res.status).toBe(503);
+    expect(res.body.database).toEqual({ available: true, reason: null });
     expect(res.body.temporal).toEqual({ available: false, address: null, namespace: 'default', reason: 'no Temporal server in tests' });
   });
 });

@@ -4,7 +4,8 @@ import { loadConfig } from '../../api/config';
 import { createTestDatabase, type TestDatabase } from '../support/db';
 
 const ROOT = path.resolve(__dirname, '../..');
-const TSX = path.join(ROOT, 'node_modules/.bin/tsx');
+// One node process with tsx's loader (the tsx CLI would wrap it in a second process that relays signals).
+const NODE_WITH_TSX = [process.execPath, '--import', 'tsx'] as const;
 
 describe('configuration', () => {
   test('defaults apply when nothing is set', () => {
@@ -21,7 +22,8 @@ describe('configuration', () => {
   });
 
   test('the service exits non-zero naming the variable when configuration is invalid', () => {
-    const result = spawnSync(TSX, [path.join(ROOT, 'api/main.ts')], {
+    const result = spawnSync(NODE_WITH_TSX[0], [...NODE_WITH_TSX.slice(1), path.join(ROOT, 'api/main.ts')], {
+      cwd: ROOT,
       env: { ...process.env, PORT: '-5', DATABASE_URL: undefined },
       encoding: 'utf8',
       timeout: 30_000,
@@ -40,7 +42,8 @@ describe('start-up and graceful shutdown', () => {
   afterAll(() => db.close());
 
   test('with DATABASE_URL and no Temporal the API starts, reports Temporal unavailable, and stops cleanly on SIGTERM', async () => {
-    const child = spawn(TSX, [path.join(ROOT, 'api/main.ts')], {
+    const child = spawn(NODE_WITH_TSX[0], [...NODE_WITH_TSX.slice(1), path.join(ROOT, 'api/main.ts')], {
+      cwd: ROOT,
       env: { ...process.env, DATABASE_URL: db.url, PORT: '0', TEMPORAL_ADDRESS: undefined, TEMPORAL_DEV_SERVER: 'off', LOG_LEVEL: 'warn' },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
@@ -57,7 +60,10 @@ describe('start-up and graceful shutdown', () => {
         }
       });
     });
-    const health = (await (await fetch(`${url}/health`)).json()) as { database: { available: boolean }; temporal: { available: boolean; reason: string } };
+    expect(await (await fetch(`${url}/health`)).json()).toEqual({ status: 'ok' });
+    const readiness = await fetch(`${url}/ready`);
+    expect(readiness.status).toBe(503);
+    const health = (await readiness.json()) as { database: { available: boolean }; temporal: { available: boolean; reason: string } };
     expect(health.database.available).toBe(true);
     expect(health.temporal.available).toBe(false);
     expect(health.temporal.reason).toContain('TEMPORAL_DEV_SERVER=off');

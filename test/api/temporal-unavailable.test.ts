@@ -20,8 +20,8 @@ test('an operation that needs a workflow answers 503 problem+json saying why, an
     success: { status: 202, description: 'started', schema: z.object({ workflowId: z.string() }) },
     handler: async ({ deps, db, actor }) => {
       await db.auditRecord.create({ data: { organisationId: actor.organisationId, action: 'test.before-workflow', targetType: 't', targetId: '1' } });
-      const client = deps.temporal.client();
-      return { workflowId: client.options.namespace };
+      await deps.temporal.workflows().start('drawWorkflow', { workflowId: 'never-started', args: [] });
+      return { workflowId: 'never-started' };
     },
   });
   const app = createApp(api.deps, [...allRoutes(), startsWorkflow]);

@@ -20,12 +20,14 @@ describe('users and API keys', () => {
     expect(apiKey).toMatch(/^gdk_[0-9a-f]{32}_[A-Za-z0-9_-]{43}$/);
     const me = await api.get({ userId: res.body.userId, organisationId: lender.organisationId, apiKey }, '/me');
     expect(me.body).toEqual({ userId: res.body.userId, organisationId: lender.organisationId, organisationKind: 'LENDER', role: 'APPROVER' });
+    // gdk_ + 32 hex + _ ; the secret itself is base64url and may contain '_'.
+    const secret = apiKey.slice('gdk_'.length + 32 + 1);
     const stored = await api.db.prisma.apiKey.findUniqueOrThrow({ where: { id: res.body.apiKey.id } });
-    expect(stored.secretHash).toBe(createHash('sha256').update(apiKey.split('_')[2]).digest('hex'));
+    expect(stored.secretHash).toBe(createHash('sha256').update(secret).digest('hex'));
     const user = await api.db.prisma.user.findUniqueOrThrow({ where: { id: res.body.userId } });
     expect(user.email).toBe('olu@harbour.example');
     const listed = await api.get(lender.admin, '/api-keys');
-    expect(JSON.stringify(listed.body)).not.toContain(apiKey.split('_')[2]);
+    expect(JSON.stringify(listed.body)).not.toContain(secret);
   });
 
   test('only an ADMIN manages users', async () => {
@@ -114,5 +116,21 @@ describe('audit feed', () => {
     expect(page2.items.map((r: { action: string }) => r.action)).toEqual(['organisation.create']);
     expect(page2.nextCursor).toBeNull();
     expect((await api.get(org.admin, '/audit?cursor=garbage')).body.errors[0].path).toBe('query.cursor');
+  });
+});
+
+describe('lists', () => {
+  test('users are listed a page at a time with a cursor, every user exactly once', async () => {
+    const org = await api.organisation('BUYER');
+    const added = [await org.addUser('VIEWER'), await org.addUser('OPERATOR'), await org.addUser('APPROVER')];
+    const seen: string[] = [];
+    let cursor: string | null = null;
+    do {
+      const res: { body: { items: { id: string }[]; nextCursor: string | null } } = await api.get(org.admin, `/users?limit=2${cursor ? `&cursor=${cursor}` : ''}`).expect(200);
+      expect(res.body.items.length).toBeLessThanOrEqual(2);
+      seen.push(...res.body.items.map((u) => u.id));
+      cursor = res.body.nextCursor;
+    } while (cursor);
+    expect(seen.sort()).toEqual([org.admin.userId, ...added.map((u) => u.userId)].sort());
   });
 });

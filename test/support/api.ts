@@ -34,12 +34,16 @@ export interface TestApi {
   close(): Promise<void>;
 }
 
-export async function createTestApi(options: { temporal?: TemporalAccess; poolMax?: number } = {}): Promise<TestApi> {
+/** `temporal` may be a factory: the harness needs the test database's URL, which exists only here. */
+export async function createTestApi(options: { temporal?: TemporalAccess | ((databaseUrl: string) => TemporalAccess); poolMax?: number } = {}): Promise<TestApi> {
   const db = await createTestDatabase({ poolMax: options.poolMax });
   const deps: AppDeps = {
     prisma: db.prisma,
     logger: pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }),
-    temporal: options.temporal ?? new UnavailableTemporal('no Temporal server in tests', 'godown-test'),
+    temporal:
+      typeof options.temporal === 'function'
+        ? options.temporal(db.url)
+        : (options.temporal ?? new UnavailableTemporal('no Temporal server in tests', 'godown-test')),
   };
   const app = createApp(deps);
   const organisation = async (kind: OrganisationKind, name = `${kind.toLowerCase()} ${randomUUID().slice(0, 8)}`): Promise<TestOrganisation> => {

@@ -1,0 +1,121 @@
+import { parseMoney, isCurrency } from '../../domain/money';
+import { ValidationError } from '../../domain/errors';
+import { drawsOfLine, drawVisibleTo, pendingApprovalsOf, recordDecision, requestDraw, type DecisionKind, type DrawRecord } from '../../prisma/draws/store';
+import { decisionRecordedSignal, drawStateQuery, DRAW_WORKFLOW_TYPE, type DrawWorkflowInput, type DrawWorkflowState } from '../../workflows/draws/definitions';
+import { defineRoute, type HandlerContext } from '../http/route';
+import { decodeCursor, encodeCursor, pageOf, PageQuery, Uuid } from '../http/schemas';
+import { DecisionBody, DrawIdParams, DrawView, DrawWorkflowStateView, LineIdParams, RequestDrawBody, drawView } from './schemas';
+
+const TAG = 'Draws';
+
+function pageCursor(cursor: string | undefined): string | null {
+  const position = decodeCursor(cursor, ['drawId']);
+  if (position && !Uuid.safeParse(position.drawId).success) throw new ValidationError('query.cursor', 'is not a cursor issued by this endpoint');
+  return position?.drawId ?? null;
+}
+
+function page(draws: DrawRecord[], limit: number) {
+  const last = draws.at(-1);
+  return { items: draws.map(drawView), nextCursor: draws.length === limit && last ? encodeCursor({ drawId: last.id }) : null };
+}
+
+function decisionRoute(decision: DecisionKind) {
+  const verb = decision === 'APPROVE' ? 'approve' : 'reject';
+  return defineRoute({
+    method: 'post',
+    path: `/draws/{drawId}/${verb}`,
+    operationId: `${verb}Draw`,
+    summary: `${decision === 'APPROVE' ? 'Approve' : 'Reject'} a REQUESTED draw (ADMIN or APPROVER of the line's lender; never the requester; once per user); the draw workflow is signalled`,
+    tag: TAG,
+    problems: [403, 404, 409, 422, 503],
+    params: DrawIdParams,
+    body: DecisionBody,
+    success: { status: 200, description: 'The draw with the decision recorded; the workflow decides what follows', schema: DrawView },
+    handler: async ({ db, actor, deps, params, body, afterCommit }: HandlerContext<typeof DrawIdParams, undefined, typeof DecisionBody>) => {
+      // Before anything is written: without Temporal nobody would act on the decision.
+      const workflows = deps.temporal.workflows();
+      const draw = await recordDecision(db, actor, params.drawId, { decision, reason: body.reason ?? null, now: new Date() });
+      // The workflow reads the tally from the database, so it must be told only once the decision is committed.
+      // Should the signal be lost, the workflow reads the tally again at the approval deadline.
+      afterCommit(() => workflows.signal(draw.workflowId, decisionRecordedSignal.name));
+      return drawView(draw);
+    },
+  });
+}
+
+export const drawRoutes = [
+  defineRoute({
+    method: 'post',
+    path: '/credit-lines/{lineId}/draws',
+    operationId: 'requestDraw',
+    summary: "Request a draw on a line (seller ADMIN or OPERATOR): the amount is reserved at once if availability allows, and the draw's approval workflow starts",
+    tag: TAG,
+    problems: [403, 404, 422, 503],
+    params: LineIdParams,
+    body: RequestDrawBody,
+    success: { status: 201, description: 'The draw, REQUESTED and reserved', schema: DrawView },
+    handler: async ({ db, actor, deps, params, body }) => {
+      const workflows = deps.temporal.workflows();
+      if (!isCurrency(body.amount.currency)) throw new ValidationError('body.amount.currency', `"${body.amount.currency}" is not a supported ISO 4217 currency`);
+      const amount = parseMoney(body.amount.amount, body.amount.currency, 'body.amount.amount');
+      const draw = await requestDraw(db, actor, params.lineId, { amount, purpose: body.purpose ?? null, lotId: body.lotId ?? null, now: new Date() });
+      // Started inside the request transaction: if Temporal refuses, nothing is reserved. The workflow's
+      // first activity retries until the draw is visible, and ends ABANDONED if this transaction rolls back.
+      const workflowInput: DrawWorkflowInput = { drawId: draw.id };
+      await workflows.start(DRAW_WORKFLOW_TYPE, { workflowId: draw.workflowId, args: [workflowInput] });
+      return drawView(draw);
+    },
+  }),
+  defineRoute({
+    method: 'get',
+    path: '/credit-lines/{lineId}/draws',
+    operationId: 'listDrawsOfLine',
+    summary: 'Draws on a line, newest first (lender and seller of the line)',
+    tag: TAG,
+    problems: [404],
+    params: LineIdParams,
+    query: PageQuery,
+    success: { status: 200, description: 'A page of draws', schema: pageOf(DrawView) },
+    handler: async ({ db, actor, params, query }) =>
+      page(await drawsOfLine(db, actor.organisationId, params.lineId, { afterDrawId: pageCursor(query.cursor), limit: query.limit }), query.limit),
+  }),
+  // Before /draws/{drawId}, so that the literal path is not taken for an id.
+  defineRoute({
+    method: 'get',
+    path: '/draws/pending-approvals',
+    operationId: 'listPendingApprovals',
+    summary: "REQUESTED draws on your lender organisation's lines that await approval, earliest deadline first",
+    tag: TAG,
+    query: PageQuery,
+    success: { status: 200, description: 'A page of draws', schema: pageOf(DrawView) },
+    handler: async ({ db, actor, query }) =>
+      page(actor.organisationKind === 'LENDER' ? await pendingApprovalsOf(db, actor.organisationId, { afterDrawId: pageCursor(query.cursor), limit: query.limit }) : [], query.limit),
+  }),
+  defineRoute({
+    method: 'get',
+    path: '/draws/{drawId}',
+    operationId: 'getDraw',
+    summary: 'A draw with its decisions (lender and seller of its line)',
+    tag: TAG,
+    problems: [404],
+    params: DrawIdParams,
+    success: { status: 200, description: 'The draw', schema: DrawView },
+    handler: async ({ db, actor, params }) => drawView((await drawVisibleTo(db, actor.organisationId, params.drawId)).draw),
+  }),
+  defineRoute({
+    method: 'get',
+    path: '/draws/{drawId}/workflow',
+    operationId: 'getDrawWorkflowState',
+    summary: "The draw workflow's own state (Temporal query), for diagnosis; the database answers GET /draws/{drawId}",
+    tag: TAG,
+    problems: [404, 503],
+    params: DrawIdParams,
+    success: { status: 200, description: 'The workflow state', schema: DrawWorkflowStateView },
+    handler: async ({ db, actor, deps, params }) => {
+      const { draw } = await drawVisibleTo(db, actor.organisationId, params.drawId);
+      return deps.temporal.workflows().query<DrawWorkflowState>(draw.workflowId, drawStateQuery.name);
+    },
+  }),
+  decisionRoute('APPROVE'),
+  decisionRoute('REJECT'),
+];

@@ -1,0 +1,137 @@
+import { z } from 'zod';
+import { D } from '../../domain/money';
+import { decText } from '../../prisma/custody/store';
+import type { MarginCall } from '../../prisma/generated/client';
+import { recordLiquidationSale } from '../../prisma/margin/liquidation';
+import { MARGIN_CALLS_PAGE_MAX, marginCallsOfLine } from '../../prisma/margin/store';
+import { defineRoute } from '../http/route';
+import { DecimalString, IsoDate, NonNegativeDecimalString, Uuid, decodeCursor, encodeCursor, pageOf } from '../http/schemas';
+import { revalueLines } from './revaluation';
+
+const TAG = 'Margin calls';
+
+const MarginCallView = z
+  .object({
+    id: Uuid,
+    creditLineId: Uuid,
+    status: z.enum(['OPEN', 'CURED', 'LIQUIDATING', 'SETTLED']),
+    currency: z.string(),
+    openedAt: z.string(),
+    cureDeadline: z.string().nullable().meta({ description: 'Null for a call that went straight to liquidation' }),
+    targetLtv: DecimalString,
+    outstandingPrincipalAtOpen: DecimalString,
+    collateralValueAtOpen: DecimalString,
+    outstandingPrincipal: DecimalString.meta({ description: 'At the latest evaluation' }),
+    collateralValue: DecimalString.meta({ description: 'Eligible collateral value (after haircut) at the latest evaluation' }),
+    requiredRepayment: DecimalString.meta({ description: 'Repayment that alone restores the target LTV (0 once cured)' }),
+    requiredAdditionalCollateralValue: DecimalString.meta({ description: 'Collateral value (after haircut) that alone restores the target LTV' }),
+    evaluatedAt: z.string(),
+    curedAt: z.string().nullable(),
+    liquidationReason: z.enum(['CURE_DEADLINE_PASSED', 'LIQUIDATION_THRESHOLD']).nullable(),
+    liquidationStartedAt: z.string().nullable(),
+    settledAt: z.string().nullable(),
+  })
+  .meta({ id: 'MarginCall' });
+
+function marginCallView(call: MarginCall): z.infer<typeof MarginCallView> {
+  const iso = (value: Date | null) => value?.toISOString() ?? null;
+  return {
+    id: call.id,
+    creditLineId: call.creditLineId,
+    status: call.status,
+    currency: call.currency,
+    openedAt: call.openedAt.toISOString(),
+    cureDeadline: iso(call.cureDeadline),
+    targetLtv: decText(call.targetLtv),
+    outstandingPrincipalAtOpen: decText(call.outstandingPrincipalAtOpen),
+    collateralValueAtOpen: decText(call.collateralValueAtOpen),
+    outstandingPrincipal: decText(call.outstandingPrincipal),
+    collateralValue: decText(call.collateralValue),
+    requiredRepayment: decText(call.requiredRepayment),
+    requiredAdditionalCollateralValue: decText(call.requiredAdditionalCollateralValue),
+    evaluatedAt: call.evaluatedAt.toISOString(),
+    curedAt: iso(call.curedAt),
+    liquidationReason: call.liquidationReason,
+    liquidationStartedAt: iso(call.liquidationStartedAt),
+    settledAt: iso(call.settledAt),
+  };
+}
+
+const LineParams = z.object({ lineId: Uuid });
+
+export const marginRoutes = [
+  defineRoute({
+    method: 'get',
+    path: '/credit-lines/{lineId}/margin-calls',
+    operationId: 'listMarginCalls',
+    summary: "A line's margin calls, newest first, with what each still needs to cure (lender or seller of the line)",
+    tag: TAG,
+    problems: [404],
+    params: LineParams,
+    query: z.object({ cursor: z.string().max(500).optional(), limit: z.coerce.number().int().min(1).max(MARGIN_CALLS_PAGE_MAX).default(50) }),
+    success: { status: 200, description: 'One page of margin calls', schema: pageOf(MarginCallView) },
+    handler: async ({ db, actor, params, query }) => {
+      const cursor = decodeCursor(query.cursor, ['openedAt', 'id']);
+      const calls = await marginCallsOfLine(db, actor, params.lineId, {
+        beforeId: cursor ? { openedAt: new Date(cursor.openedAt), id: cursor.id } : null,
+        limit: query.limit,
+      });
+      const last = calls[calls.length - 1];
+      return {
+        items: calls.map(marginCallView),
+        nextCursor: calls.length === query.limit ? encodeCursor({ openedAt: last.openedAt.toISOString(), id: last.id }) : null,
+      };
+    },
+  }),
+  defineRoute({
+    method: 'post',
+    path: '/credit-lines/{lineId}/liquidation-sales',
+    operationId: 'recordLiquidationSale',
+    summary:
+      "The lender sells pledged goods of a line in liquidation, without the seller: the goods' release is authorised and the proceeds run through the line's waterfall; the rest is owed to the seller",
+    tag: TAG,
+    problems: [403, 404, 409, 422],
+    params: LineParams,
+    body: z.object({
+      lotId: Uuid,
+      quantity: NonNegativeDecimalString,
+      proceeds: NonNegativeDecimalString,
+      receivedOn: IsoDate,
+      reference: z.string().trim().min(1).max(200).optional(),
+    }),
+    success: {
+      status: 201,
+      description: 'The release authorisation, how the proceeds were applied and where the margin call stands',
+      schema: z
+        .object({
+          releaseOrderId: Uuid,
+          repaymentId: Uuid.nullable(),
+          allocation: z.object({ fees: DecimalString, interest: DecimalString, principal: DecimalString, toSeller: DecimalString }),
+          marginCall: z.object({ id: Uuid.nullable(), status: z.enum(['NONE', 'OPEN', 'CURED', 'LIQUIDATING', 'SETTLED']) }),
+        })
+        .meta({ id: 'LiquidationSale' }),
+    },
+    handler: async ({ db, deps, actor, params, body, afterCommit }) => {
+      const sale = await recordLiquidationSale(
+        db,
+        actor,
+        params.lineId,
+        { lotId: body.lotId, quantity: new D(body.quantity), proceeds: new D(body.proceeds), receivedOn: body.receivedOn, reference: body.reference },
+        new Date(),
+      );
+      afterCommit(() => revalueLines(deps, [params.lineId], 'LIQUIDATION_PROCEEDS'));
+      const { allocation } = sale;
+      return {
+        releaseOrderId: sale.releaseOrder.id,
+        repaymentId: sale.repaymentId,
+        allocation: {
+          fees: allocation.fees.toFixedString(),
+          interest: allocation.interest.toFixedString(),
+          principal: allocation.principal.toFixedString(),
+          toSeller: allocation.toSeller.toFixedString(),
+        },
+        marginCall: { id: sale.evaluation.callId, status: sale.evaluation.status },
+      };
+    },
+  }),
+];

@@ -1,0 +1,154 @@
+import { z } from 'zod';
+import { D } from '../../domain/money';
+import {
+  recordDirectRepayment,
+  recordSalePayment,
+  recordSellerPayout,
+  repaymentsOfSale,
+  reportSale,
+  saleVisibleTo,
+  salesOfLine,
+} from '../../prisma/sales/store';
+import {
+  DEFAULT_RELEASE_POLL_INTERVAL_MS,
+  DEFAULT_RELEASE_REMINDER_AFTER_MS,
+  SALE_SETTLEMENT_WORKFLOW,
+  type SaleSettlementArgs,
+} from '../../workflows/sales/definitions';
+import { defineRoute } from '../http/route';
+import { PageQuery, Uuid, decodeCursor, encodeCursor, pageOf } from '../http/schemas';
+import { afterRepaymentCommitted } from './after-repayment';
+import {
+  AllocationView,
+  CashReceivedBody,
+  RepaymentView,
+  ReportSaleBody,
+  SaleView,
+  SellerPayoutBody,
+  SellerPayoutView,
+  repaymentView,
+  saleView,
+  sellerPayoutView,
+} from './schemas';
+
+const TAG = 'Sales and repayments';
+const LineParams = z.object({ lineId: Uuid });
+const SaleParams = z.object({ saleId: Uuid });
+const today = () => new Date().toISOString().slice(0, 10);
+
+const SaleDetail = SaleView.extend({ payments: z.array(RepaymentView) }).meta({ id: 'SaleDetail' });
+const RecordedPayment = z.object({ repayment: RepaymentView, allocation: AllocationView, sale: SaleView.nullable() }).meta({ id: 'RecordedRepayment' });
+
+export const salesRoutes = [
+  defineRoute({
+    method: 'post',
+    path: '/credit-lines/{lineId}/sales',
+    operationId: 'reportSale',
+    summary: "The seller reports a sale of goods pledged to the line; a workflow then waits for the buyer's payments",
+    tag: TAG,
+    problems: [403, 404, 503],
+    params: LineParams,
+    body: ReportSaleBody,
+    success: { status: 201, description: 'The sale, OPEN', schema: SaleView },
+    handler: async ({ db, actor, deps, params, body, afterCommit }) => {
+      // Before any effect: without Temporal nobody would settle the sale, so it is refused (503).
+      const workflows = deps.temporal.workflows();
+      const sale = await reportSale(db, actor, params.lineId, {
+        buyerOrganisationId: body.buyerOrganisationId,
+        currency: body.currency,
+        items: body.items.map((item) => ({ lotId: item.lotId, quantity: new D(item.quantity) })),
+        pricePerUnit: body.pricePerUnit === undefined ? undefined : new D(body.pricePerUnit),
+        totalPrice: body.totalPrice === undefined ? undefined : new D(body.totalPrice),
+        paymentDueDate: body.paymentDueDate,
+        today: today(),
+      });
+      const args: SaleSettlementArgs = {
+        saleId: sale.id,
+        paymentDueDate: body.paymentDueDate,
+        releaseReminderAfterMs: DEFAULT_RELEASE_REMINDER_AFTER_MS,
+        releasePollIntervalMs: DEFAULT_RELEASE_POLL_INTERVAL_MS,
+      };
+      afterCommit(() => workflows.start(SALE_SETTLEMENT_WORKFLOW, { workflowId: sale.workflowId, args: [args] }));
+      return saleView(sale);
+    },
+  }),
+  defineRoute({
+    method: 'get',
+    path: '/credit-lines/{lineId}/sales',
+    operationId: 'listSales',
+    summary: 'Sales on a line, newest first (lender and seller)',
+    tag: TAG,
+    problems: [404],
+    params: LineParams,
+    query: PageQuery,
+    success: { status: 200, description: 'One page of sales', schema: pageOf(SaleView) },
+    handler: async ({ db, actor, params, query }) => {
+      const cursor = decodeCursor(query.cursor, ['afterId']);
+      const sales = await salesOfLine(db, actor.organisationId, params.lineId, { afterSaleId: cursor?.afterId ?? null, limit: query.limit });
+      return { items: sales.map(saleView), nextCursor: sales.length === query.limit ? encodeCursor({ afterId: sales[sales.length - 1].id }) : null };
+    },
+  }),
+  defineRoute({
+    method: 'get',
+    path: '/sales/{saleId}',
+    operationId: 'getSale',
+    summary: 'A sale with its payments (lender, seller and buyer)',
+    tag: TAG,
+    problems: [404],
+    params: SaleParams,
+    success: { status: 200, description: 'The sale', schema: SaleDetail },
+    handler: async ({ db, actor, params }) => {
+      const sale = await saleVisibleTo(db, actor.organisationId, params.saleId);
+      return { ...saleView(sale), payments: (await repaymentsOfSale(db, sale.id)).map(repaymentView) };
+    },
+  }),
+  defineRoute({
+    method: 'post',
+    path: '/sales/{saleId}/payments',
+    operationId: 'recordSalePayment',
+    summary: "The lender records a buyer's payment into the collection account; it runs through the line's waterfall (overpayment is refused)",
+    tag: TAG,
+    problems: [403, 404, 503],
+    params: SaleParams,
+    body: CashReceivedBody,
+    success: { status: 201, description: 'The repayment and how it was applied', schema: RecordedPayment },
+    handler: async ({ db, actor, deps, params, body, afterCommit }) => {
+      deps.temporal.workflows();
+      const recorded = await recordSalePayment(db, actor, params.saleId, { amount: new D(body.amount), receivedOn: body.receivedOn, reference: body.reference });
+      const sale = recorded.sale!;
+      afterCommit(() => afterRepaymentCommitted(deps, { creditLineId: sale.creditLineId, repaymentId: recorded.repayment.id, kind: 'SALE_PAYMENT', saleWorkflowId: sale.workflowId }));
+      const view = repaymentView(recorded.repayment);
+      return { repayment: view, allocation: view.allocation, sale: saleView(sale) };
+    },
+  }),
+  defineRoute({
+    method: 'post',
+    path: '/credit-lines/{lineId}/repayments',
+    operationId: 'recordDirectRepayment',
+    summary: "The lender records the seller repaying from its own funds: fees, interest, principal in the line's waterfall order",
+    tag: TAG,
+    problems: [403, 404],
+    params: LineParams,
+    body: CashReceivedBody,
+    success: { status: 201, description: 'The repayment and how it was applied', schema: RecordedPayment },
+    handler: async ({ db, actor, deps, params, body, afterCommit }) => {
+      const recorded = await recordDirectRepayment(db, actor, params.lineId, { amount: new D(body.amount), receivedOn: body.receivedOn, reference: body.reference });
+      afterCommit(() => afterRepaymentCommitted(deps, { creditLineId: params.lineId, repaymentId: recorded.repayment.id, kind: 'DIRECT_REPAYMENT', saleWorkflowId: null }));
+      const view = repaymentView(recorded.repayment);
+      return { repayment: view, allocation: view.allocation, sale: null };
+    },
+  }),
+  defineRoute({
+    method: 'post',
+    path: '/credit-lines/{lineId}/seller-payouts',
+    operationId: 'recordSellerPayout',
+    summary: 'The lender records paying out what the line owes the seller (at most the seller payable)',
+    tag: TAG,
+    problems: [403, 404],
+    params: LineParams,
+    body: SellerPayoutBody,
+    success: { status: 201, description: 'The payout', schema: SellerPayoutView },
+    handler: async ({ db, actor, params, body }) =>
+      sellerPayoutView(await recordSellerPayout(db, actor, params.lineId, { amount: new D(body.amount), paidOn: body.paidOn, reference: body.reference })),
+  }),
+];

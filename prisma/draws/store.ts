@@ -1,0 +1,401 @@
+/**
+ * Draws: a seller's request for an advance, reserved against the line's
+ * availability at once; lender approvers' decisions; and the state changes the
+ * draw workflow makes (approve, reject, expire, disburse or refuse).
+ *
+ * Concurrency: every change that depends on availability or on the line's
+ * status locks the credit_line row FOR UPDATE first (the same row that freeze
+ * and close lock), then the draw row. Reserved = Σ amount of REQUESTED and
+ * APPROVED draws, read after the lock, so concurrent requests are serialised
+ * and can never together exceed availability.
+ *
+ * Workflow-side changes are idempotent by state: each moves a draw out of one
+ * status under a row lock, and a retry that finds the change already made
+ * returns the same result and writes nothing. Ledger postings and
+ * notifications carry keys derived from the draw's workflow id.
+ */
+import { randomUUID } from 'node:crypto';
+import { canApprove, requiredApprovals, type RequiredApprovals } from '../../domain/approval';
+import { BusinessRuleError, ConflictError, CurrencyMismatchError, ForbiddenError, NotFoundError, assert } from '../../domain/errors';
+import { Money } from '../../domain/money';
+import { recordAudit } from '../audit/store';
+import { Prisma, type Db } from '../client';
+import { creditLineVisibleTo, type CreditLineRecord, type LineActor } from '../credit-lines/store';
+import { linePosition } from '../custody/valuation';
+import type { Draw, DrawDecision, DrawStatus } from '../generated/client';
+import { postEntry } from '../ledger/store';
+import { notify } from '../notifications/store';
+
+export const DRAWS_PAGE_MAX = 200;
+const MS_PER_HOUR = 60 * 60 * 1000;
+/** Roles of a seller's staff who may ask for money on its lines. */
+const REQUESTING_ROLES = ['ADMIN', 'OPERATOR'] as const;
+
+export type DrawRecord = Draw & { decisions: DrawDecision[] };
+
+export const drawWorkflowId = (drawId: string): string => `draw-${drawId}`;
+
+// ─── Requesting ──────────────────────────────────────────────────────────────
+
+export interface DrawRequest {
+  amount: Money;
+  purpose: string | null;
+  lotId: string | null;
+  now: Date;
+}
+
+/**
+ * Reserves `amount` on the line and records the draw (REQUESTED), in the
+ * caller's transaction. Refuses with 'insufficient_availability' naming the
+ * availability when the amount does not fit.
+ */
+export async function requestDraw(db: Db, actor: LineActor, lineId: string, request: DrawRequest): Promise<DrawRecord> {
+  const line = await lockLineVisibleTo(db, actor.organisationId, lineId);
+  if (actor.organisationId !== line.sellerOrganisationId) {
+    throw new ForbiddenError(`only the line's seller requests draws on credit line ${line.id}; your organisation is its lender`);
+  }
+  if (!(REQUESTING_ROLES as readonly string[]).includes(actor.role)) {
+    throw new ForbiddenError(`requesting a draw needs role ${REQUESTING_ROLES.join(' or ')}; you are ${actor.role}`);
+  }
+  if (request.amount.currency !== line.terms.currency) {
+    throw new CurrencyMismatchError(line.terms.currency, request.amount.currency, 'draw');
+  }
+  requireLineOpenForDraws(line, isoDate(request.now));
+  if (request.lotId !== null) await requireLotPledgedToLine(db, request.lotId, line.id);
+
+  const lineRow = await db.creditLine.findUniqueOrThrow({ where: { id: line.id } });
+  const position = await linePosition(db, lineRow, { now: request.now, lotsPage: null });
+  if (request.amount.gt(position.availability)) {
+    throw new BusinessRuleError(
+      'insufficient_availability',
+      `availability is ${position.availability.roundToScale().format()}; requested ${request.amount.format()}`,
+    );
+  }
+  const id = randomUUID();
+  const draw = await db.draw.create({
+    data: {
+      id,
+      creditLineId: line.id,
+      requestedByUserId: actor.userId,
+      amount: request.amount.amount.toFixed(),
+      currency: request.amount.currency,
+      purpose: request.purpose,
+      lotId: request.lotId,
+      requiredApprovals: requiredApprovals(request.amount, line.terms.approvalThresholds),
+      approvalDeadline: new Date(request.now.getTime() + line.terms.approvalWindowHours * MS_PER_HOUR),
+      workflowId: drawWorkflowId(id),
+    },
+    include: { decisions: true },
+  });
+  await recordAudit(db, actor, {
+    action: 'draw.requested',
+    targetType: 'draw',
+    targetId: draw.id,
+    after: { creditLineId: line.id, amount: request.amount.toJSON(), requiredApprovals: draw.requiredApprovals, availabilityBefore: position.availability.toJSON() },
+  });
+  return draw;
+}
+
+/** A line takes new draws while ACTIVE and not past its maturity date (the maturity day itself still counts). */
+function lineRefusal(line: { id: string; status: string; maturityDate: string }, onDate: string): { code: string; message: string } | null {
+  if (line.status !== 'ACTIVE') {
+    return { code: 'credit_line_not_active', message: `credit line ${line.id} is ${line.status}; draws are made only on an ACTIVE line` };
+  }
+  if (onDate > line.maturityDate) {
+    return { code: 'credit_line_matured', message: `credit line ${line.id} matured on ${line.maturityDate}; no draws after maturity (the date is ${onDate})` };
+  }
+  return null;
+}
+
+function requireLineOpenForDraws(line: CreditLineRecord, onDate: string): void {
+  const refusal = lineRefusal({ id: line.id, status: line.status, maturityDate: line.terms.maturityDate }, onDate);
+  if (refusal) throw new BusinessRuleError(refusal.code, refusal.message);
+}
+
+async function requireLotPledgedToLine(db: Db, lotId: string, lineId: string): Promise<void> {
+  const lien = await db.lien.findFirst({ where: { lotId, creditLineId: lineId, releasedAt: null } });
+  if (!lien) throw new BusinessRuleError('lot_not_pledged_to_line', `lot ${lotId} is not pledged to credit line ${lineId}; a draw may name only a lot pledged to its line`);
+}
+
+/** Locks the line row (as freeze and close do) before reading it, so status and reservations cannot change under us. */
+async function lockLineVisibleTo(db: Db, organisationId: string, lineId: string): Promise<CreditLineRecord> {
+  await db.$queryRaw`SELECT id FROM credit_line WHERE id = ${lineId}::uuid FOR UPDATE`;
+  return creditLineVisibleTo(db, organisationId, lineId);
+}
+
+async function lockLine(db: Db, lineId: string): Promise<void> {
+  await db.$queryRaw`SELECT id FROM credit_line WHERE id = ${lineId}::uuid FOR UPDATE`;
+}
+
+async function lockDraw(db: Db, drawId: string): Promise<void> {
+  await db.$queryRaw`SELECT id FROM draw WHERE id = ${drawId}::uuid FOR UPDATE`;
+}
+
+// ─── Reading ─────────────────────────────────────────────────────────────────
+
+/** The draw with its decisions, if the organisation is party to its line; otherwise it does not exist. */
+export async function drawVisibleTo(db: Db, organisationId: string, drawId: string): Promise<{ draw: DrawRecord; line: CreditLineRecord }> {
+  const draw = await db.draw.findUnique({ where: { id: drawId }, include: { decisions: { orderBy: { decidedAt: 'asc' } } } });
+  if (!draw) throw new NotFoundError('draw', drawId);
+  try {
+    return { draw, line: await creditLineVisibleTo(db, organisationId, draw.creditLineId) };
+  } catch (error) {
+    if (error instanceof NotFoundError) throw new NotFoundError('draw', drawId);
+    throw error;
+  }
+}
+
+/** Draws on a visible line, newest first. */
+export async function drawsOfLine(db: Db, organisationId: string, lineId: string, page: { afterDrawId: string | null; limit: number }): Promise<DrawRecord[]> {
+  await creditLineVisibleTo(db, organisationId, lineId);
+  return db.draw.findMany({
+    where: { creditLineId: lineId },
+    include: { decisions: { orderBy: { decidedAt: 'asc' } } },
+    orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],
+    take: Math.min(page.limit, DRAWS_PAGE_MAX),
+    ...(page.afterDrawId ? { cursor: { id: page.afterDrawId }, skip: 1 } : {}),
+  });
+}
+
+/** REQUESTED draws on the lender's lines that still need approvals, oldest deadline first. */
+export async function pendingApprovalsOf(db: Db, lenderOrganisationId: string, page: { afterDrawId: string | null; limit: number }): Promise<DrawRecord[]> {
+  const lines = await db.creditLine.findMany({ where: { lenderOrganisationId }, select: { id: true } });
+  if (lines.length === 0) return [];
+  return db.draw.findMany({
+    where: { creditLineId: { in: lines.map((line) => line.id) }, status: 'REQUESTED', requiredApprovals: { gt: 0 } },
+    include: { decisions: { orderBy: { decidedAt: 'asc' } } },
+    orderBy: [{ approvalDeadline: 'asc' }, { id: 'asc' }],
+    take: Math.min(page.limit, DRAWS_PAGE_MAX),
+    ...(page.afterDrawId ? { cursor: { id: page.afterDrawId }, skip: 1 } : {}),
+  });
+}
+
+// ─── Decisions ───────────────────────────────────────────────────────────────
+
+export type DecisionKind = 'APPROVE' | 'REJECT';
+
+/**
+ * Records one lender user's decision on a REQUESTED draw, after the approval
+ * policy's checks against the database (not the workflow) state. The workflow
+ * is told afterwards and reads the tally itself.
+ */
+export async function recordDecision(
+  db: Db,
+  actor: LineActor,
+  drawId: string,
+  input: { decision: DecisionKind; reason: string | null; now: Date },
+): Promise<DrawRecord> {
+  const { draw: visible, line } = await drawVisibleTo(db, actor.organisationId, drawId);
+  await lockDraw(db, visible.id);
+  const draw = await db.draw.findUniqueOrThrow({ where: { id: drawId }, include: { decisions: true } });
+  const check = canApprove({
+    approver: { userId: actor.userId, organisationId: actor.organisationId, role: actor.role },
+    draw: { requestedByUserId: draw.requestedByUserId, lenderOrganisationId: line.lenderOrganisationId },
+    existingApprovals: draw.decisions.filter((decision) => decision.decision === 'APPROVE').map((decision) => decision.userId),
+  });
+  if (!check.ok) {
+    if (check.reason === 'ALREADY_APPROVED') throw new ConflictError(check.message);
+    if (check.reason === 'SELF_APPROVAL') throw new BusinessRuleError('self_approval', check.message);
+    throw new ForbiddenError(check.message);
+  }
+  if (draw.status !== 'REQUESTED') {
+    throw new ConflictError(`draw ${draw.id} is ${draw.status}; approvals and rejections are taken only while it is REQUESTED`);
+  }
+  if (draw.requiredApprovals === 0) {
+    throw new ConflictError(`draw ${draw.id} is within the automatic approval threshold and needs no approver`);
+  }
+  if (input.now.getTime() >= draw.approvalDeadline.getTime()) {
+    throw new ConflictError(`the approval window of draw ${draw.id} closed at ${draw.approvalDeadline.toISOString()}`);
+  }
+  if (draw.decisions.some((decision) => decision.userId === actor.userId)) {
+    throw new ConflictError(`user ${actor.userId} has already decided on draw ${draw.id}; each approver decides once`);
+  }
+  await db.drawDecision.create({ data: { drawId: draw.id, userId: actor.userId, decision: input.decision, reason: input.reason, decidedAt: input.now } });
+  await recordAudit(db, actor, {
+    action: input.decision === 'APPROVE' ? 'draw.approval_given' : 'draw.rejection_given',
+    targetType: 'draw',
+    targetId: draw.id,
+    after: { decision: input.decision, reason: input.reason },
+  });
+  return db.draw.findUniqueOrThrow({ where: { id: drawId }, include: { decisions: { orderBy: { decidedAt: 'asc' } } } });
+}
+
+// ─── Workflow-side changes (called by activities) ────────────────────────────
+
+export interface DrawForWorkflow {
+  drawId: string;
+  status: DrawStatus;
+  requiredApprovals: RequiredApprovals;
+  approvalDeadlineMs: number;
+}
+
+/** Null when the draw is not (yet) visible: its request transaction may not have committed. */
+export async function drawForWorkflow(db: Db, drawId: string): Promise<DrawForWorkflow | null> {
+  const draw = await db.draw.findUnique({ where: { id: drawId } });
+  if (!draw) return null;
+  assert(draw.requiredApprovals === 0 || draw.requiredApprovals === 1 || draw.requiredApprovals === 2, `draw ${drawId} needs 0, 1 or 2 approvals`);
+  return { drawId, status: draw.status, requiredApprovals: draw.requiredApprovals, approvalDeadlineMs: draw.approvalDeadline.getTime() };
+}
+
+export interface DecisionTally {
+  approverUserIds: string[];
+  rejectedByUserId: string | null;
+}
+
+export async function decisionTally(db: Db, drawId: string): Promise<DecisionTally> {
+  const decisions = await db.drawDecision.findMany({ where: { drawId }, orderBy: { decidedAt: 'asc' } });
+  return {
+    approverUserIds: decisions.filter((decision) => decision.decision === 'APPROVE').map((decision) => decision.userId),
+    rejectedByUserId: decisions.find((decision) => decision.decision === 'REJECT')?.userId ?? null,
+  };
+}
+
+/** The line's lender stands behind every change the workflow makes; no user made it. */
+async function auditSystem(db: Db, organisationId: string, action: string, drawId: string, before: DrawStatus, after: Prisma.InputJsonValue): Promise<void> {
+  await db.auditRecord.create({
+    data: { actorUserId: null, organisationId, action, targetType: 'draw', targetId: drawId, before: { status: before }, after, requestId: null },
+  });
+}
+
+async function lockedDrawAndLine(db: Db, drawId: string) {
+  const draw = await db.draw.findUnique({ where: { id: drawId } });
+  if (!draw) throw new NotFoundError('draw', drawId);
+  await lockLine(db, draw.creditLineId);
+  await lockDraw(db, drawId);
+  const locked = await db.draw.findUniqueOrThrow({ where: { id: drawId } });
+  const line = await db.creditLine.findUniqueOrThrow({ where: { id: draw.creditLineId } });
+  return { draw: locked, line };
+}
+
+/**
+ * Moves a REQUESTED draw to `to`; returns the status the draw has afterwards.
+ * A draw already past REQUESTED is left as it is (a retry, or a race the
+ * caller decides about), and nothing is written.
+ */
+async function settleRequested(
+  db: Db,
+  drawId: string,
+  to: 'APPROVED' | 'REJECTED' | 'EXPIRED',
+  tell: ((draw: Draw, line: { sellerOrganisationId: string }) => { kind: string; message: string }) | null,
+): Promise<DrawStatus> {
+  const { draw, line } = await lockedDrawAndLine(db, drawId);
+  if (draw.status !== 'REQUESTED') return draw.status;
+  await db.draw.update({ where: { id: drawId }, data: { status: to, decidedAt: new Date() } });
+  await auditSystem(db, line.lenderOrganisationId, `draw.${to.toLowerCase()}`, drawId, draw.status, { status: to });
+  if (tell) {
+    const { kind, message } = tell(draw, line);
+    await notify(db, { organisationId: line.sellerOrganisationId, kind, message, subjectType: 'draw', subjectId: drawId, dedupeKey: `${draw.workflowId}:${kind}` });
+  }
+  return to;
+}
+
+const amountOf = (draw: Draw) => Money.of(draw.amount.toFixed(), draw.currency);
+
+export const approveDrawRow = (db: Db, drawId: string) => settleRequested(db, drawId, 'APPROVED', null);
+
+export const rejectDrawRow = (db: Db, drawId: string) =>
+  settleRequested(db, drawId, 'REJECTED', (draw) => ({
+    kind: 'draw.rejected',
+    message: `draw ${draw.id} of ${amountOf(draw).format()} was rejected by the lender; its reservation is released`,
+  }));
+
+export const expireDrawRow = (db: Db, drawId: string) =>
+  settleRequested(db, drawId, 'EXPIRED', (draw) => ({
+    kind: 'draw.expired',
+    message: `draw ${draw.id} of ${amountOf(draw).format()} was not approved before ${draw.approvalDeadline.toISOString()} and expired; its reservation is released`,
+  }));
+
+export type DisbursementResult =
+  | { status: 'DISBURSED'; disbursementEntryId: string; feeEntryId: string | null }
+  | { status: 'REFUSED'; reason: string }
+  | { status: Exclude<DrawStatus, 'DISBURSED' | 'REFUSED'> };
+
+function resultOf(draw: Draw): DisbursementResult {
+  if (draw.status === 'DISBURSED') {
+    assert(draw.disbursementEntryId !== null, `disbursed draw ${draw.id} names its ledger entry`);
+    return { status: 'DISBURSED', disbursementEntryId: draw.disbursementEntryId, feeEntryId: draw.feeEntryId };
+  }
+  if (draw.status === 'REFUSED') {
+    assert(draw.refusalReason !== null, `refused draw ${draw.id} says why`);
+    return { status: 'REFUSED', reason: draw.refusalReason };
+  }
+  return { status: draw.status };
+}
+
+/**
+ * Disburses an APPROVED draw in one transaction: re-checks the line under its
+ * lock (ACTIVE, not past maturity on `effectiveDate`), posts principal
+ * (key `<workflowId>:disburse`) and the line's per-draw fee, if any
+ * (key `<workflowId>:draw-fee`), and marks the draw DISBURSED; or marks it
+ * REFUSED with the reason and tells the seller. Run again after it committed,
+ * it finds the draw settled and returns the same result, writing nothing.
+ */
+export async function disburseDrawRow(db: Db, drawId: string, effectiveDate: string): Promise<DisbursementResult> {
+  const { draw, line } = await lockedDrawAndLine(db, drawId);
+  if (draw.status !== 'APPROVED') return resultOf(draw);
+  const refusal = lineRefusal({ id: line.id, status: line.status, maturityDate: isoDate(line.maturityDate) }, effectiveDate);
+  if (refusal) {
+    const reason = `${refusal.code}: ${refusal.message}`;
+    await db.draw.update({ where: { id: drawId }, data: { status: 'REFUSED', refusalReason: reason } });
+    await auditSystem(db, line.lenderOrganisationId, 'draw.refused', drawId, draw.status, { status: 'REFUSED', reason });
+    await notify(db, {
+      organisationId: line.sellerOrganisationId,
+      kind: 'draw.refused',
+      message: `draw ${draw.id} of ${amountOf(draw).format()} was approved but not disbursed: ${refusal.message}; its reservation is released`,
+      subjectType: 'draw',
+      subjectId: drawId,
+      dedupeKey: `${draw.workflowId}:draw.refused`,
+    });
+    return { status: 'REFUSED', reason };
+  }
+  const accounts = new Map((await db.ledgerAccount.findMany({ where: { accountSetId: line.id } })).map((account) => [account.code, account.id]));
+  const account = (code: string): string => {
+    const id = accounts.get(code);
+    assert(id !== undefined, `credit line ${line.id} has ledger account ${code}`);
+    return id;
+  };
+  const amount = amountOf(draw);
+  const disbursement = await postEntry(db, {
+    idempotencyKey: `${draw.workflowId}:disburse`,
+    description: `Draw ${draw.id} disbursed`,
+    effectiveDate,
+    accountSetId: line.id,
+    metadata: { drawId: draw.id },
+    lines: [
+      { accountId: account('LOAN_PRINCIPAL'), side: 'DEBIT', amount },
+      { accountId: account('LENDER_FUNDING'), side: 'CREDIT', amount },
+    ],
+  });
+  let feeEntryId: string | null = null;
+  if (line.perDrawFee !== null && !line.perDrawFee.isZero()) {
+    const fee = Money.of(line.perDrawFee.toFixed(), line.currency).roundToScale();
+    const feeEntry = await postEntry(db, {
+      idempotencyKey: `${draw.workflowId}:draw-fee`,
+      description: `Fee on draw ${draw.id}`,
+      effectiveDate,
+      accountSetId: line.id,
+      metadata: { drawId: draw.id },
+      lines: [
+        { accountId: account('FEES_RECEIVABLE'), side: 'DEBIT', amount: fee },
+        { accountId: account('FEE_INCOME'), side: 'CREDIT', amount: fee },
+      ],
+    });
+    feeEntryId = feeEntry.id;
+  }
+  await db.draw.update({ where: { id: drawId }, data: { status: 'DISBURSED', disbursementEntryId: disbursement.id, feeEntryId } });
+  await auditSystem(db, line.lenderOrganisationId, 'draw.disbursed', drawId, draw.status, { status: 'DISBURSED', disbursementEntryId: disbursement.id, feeEntryId });
+  await notify(db, {
+    organisationId: line.sellerOrganisationId,
+    kind: 'draw.disbursed',
+    message: `draw ${draw.id} of ${amount.format()} was disbursed`,
+    subjectType: 'draw',
+    subjectId: drawId,
+    dedupeKey: `${draw.workflowId}:draw.disbursed`,
+  });
+  return { status: 'DISBURSED', disbursementEntryId: disbursement.id, feeEntryId };
+}
+
+function isoDate(moment: Date): string {
+  return moment.toISOString().slice(0, 10);
+}
+

@@ -1,0 +1,316 @@
+/**
+ * Margin calls in the database: evaluating a line (open, keep, cure, liquidate,
+ * settle — the rule is domain/margin-call.ts), reading a line's calls, and
+ * finding the lines a price mark or the daily check must revalue.
+ *
+ * Concurrency: an evaluation locks the credit line row FOR UPDATE first (the
+ * same lock the credit-line store's status changes take), so two evaluations
+ * of one line, or an evaluation and a freeze, never interleave; the partial
+ * unique index margin_call_one_live_per_line backs this up.
+ */
+import { nextMarginStep, type LiveMarginCall, type MarginStep } from '../../domain/margin-call';
+import { D, Money } from '../../domain/money';
+import { NotFoundError, assert } from '../../domain/errors';
+import type { CureAmounts } from '../../domain/margin';
+import { Prisma, type Db } from '../client';
+import type { CreditLine, MarginCall } from '../generated/client';
+import { balances } from '../ledger/store';
+import { linePosition } from '../custody/valuation';
+import type { CustodyActor } from '../custody/access';
+import { tellOrganisations } from './notify';
+
+export const MARGIN_CALLS_PAGE_MAX = 100;
+export const LINES_PAGE_MAX = 500;
+
+export type MarginCallState = 'NONE' | MarginCall['status'];
+
+/** What an evaluation did and where the line's call stands after it. */
+export interface MarginEvaluation {
+  lineId: string;
+  step: MarginStep['kind'];
+  callId: string | null;
+  /** The call's status after the evaluation; NONE when the line has no live call and none was touched. */
+  status: MarginCallState;
+  /** ISO time, while the call is OPEN. */
+  cureDeadline: string | null;
+}
+
+/** Why a line is revalued; kept in logs and notifications. */
+export type RevaluationReason = 'PRICE_MARK' | 'PLEDGE' | 'REPAYMENT' | 'STOCK_COUNT' | 'DAILY_CHECK' | 'CURE_DEADLINE' | 'LIQUIDATION_PROCEEDS' | 'START';
+
+/** The id of the one workflow that looks after a line's margin: its revaluations and its call's cure timer. */
+export function lineMarginWorkflowId(lineId: string): string {
+  return `line-margin-${lineId}`;
+}
+
+/**
+ * Revalues the line as of `now` and applies the next step of its margin call,
+ * in the caller's transaction. A CLOSED line is left alone.
+ */
+export async function evaluateLineMargin(db: Db, input: { lineId: string; now: Date; reason: RevaluationReason }): Promise<MarginEvaluation> {
+  const { lineId, now } = input;
+  await db.$queryRaw`SELECT id FROM credit_line WHERE id = ${lineId}::uuid FOR UPDATE`;
+  const line = await db.creditLine.findUnique({ where: { id: lineId } });
+  if (!line) throw new NotFoundError('credit line', lineId);
+  const live = await db.marginCall.findFirst({ where: { creditLineId: lineId, status: { in: ['OPEN', 'LIQUIDATING'] } } });
+  if (line.status === 'CLOSED') return evaluation(lineId, { kind: 'NONE' }, live);
+
+  const position = await linePosition(db, line, { now, lotsPage: null });
+  const owed = await owedOf(db, line);
+  const collateralValue = Money.of(position.totals.eligibleCollateralValue, line.currency);
+  const step = nextMarginStep({
+    outstandingPrincipal: position.outstandingPrincipal,
+    collateralValue,
+    marginCallLtv: decimal(line.marginCallLtv),
+    liquidationLtv: decimal(line.liquidationLtv),
+    targetLtv: decimal(line.targetLtv),
+    live: liveOf(live),
+    interestReceivable: owed.interest,
+    feesReceivable: owed.fees,
+    curePeriodHours: line.curePeriodHours,
+    now,
+  });
+  const figures = { outstandingPrincipal: position.outstandingPrincipal, collateralValue };
+  const after = await applyStep(db, { line, live, step, figures, now, reason: input.reason });
+  return evaluation(lineId, step, after);
+}
+
+function evaluation(lineId: string, step: MarginStep, call: MarginCall | null): MarginEvaluation {
+  return {
+    lineId,
+    step: step.kind,
+    callId: call?.id ?? null,
+    status: call?.status ?? 'NONE',
+    cureDeadline: call?.status === 'OPEN' && call.cureDeadline ? call.cureDeadline.toISOString() : null,
+  };
+}
+
+function liveOf(call: MarginCall | null): LiveMarginCall | null {
+  if (!call) return null;
+  if (call.status === 'OPEN') {
+    assert(call.cureDeadline !== null, `open margin call ${call.id} has a cure deadline`);
+    return { status: 'OPEN', cureDeadline: call.cureDeadline };
+  }
+  assert(call.status === 'LIQUIDATING', `live margin call ${call.id} is OPEN or LIQUIDATING; got ${call.status}`);
+  return { status: 'LIQUIDATING' };
+}
+
+interface Figures {
+  outstandingPrincipal: Money;
+  collateralValue: Money;
+}
+
+async function applyStep(
+  db: Db,
+  input: { line: CreditLine; live: MarginCall | null; step: MarginStep; figures: Figures; now: Date; reason: RevaluationReason },
+): Promise<MarginCall | null> {
+  const { line, live, step, figures, now } = input;
+  const latest = (cure: CureAmounts) => ({
+    outstandingPrincipal: figures.outstandingPrincipal.amount.toFixed(),
+    collateralValue: figures.collateralValue.amount.toFixed(),
+    requiredRepayment: cure.repayment.amount.toFixed(),
+    requiredAdditionalCollateralValue: cure.additionalCollateralValue.amount.toFixed(),
+    evaluatedAt: now,
+  });
+  switch (step.kind) {
+    case 'NONE':
+    case 'KEEP_LIQUIDATING':
+      return live;
+    case 'OPEN': {
+      const call = await db.marginCall.create({
+        data: {
+          creditLineId: line.id,
+          status: 'OPEN',
+          currency: line.currency,
+          openedAt: now,
+          cureDeadline: step.cureDeadline,
+          targetLtv: line.targetLtv,
+          outstandingPrincipalAtOpen: figures.outstandingPrincipal.amount.toFixed(),
+          collateralValueAtOpen: figures.collateralValue.amount.toFixed(),
+          workflowId: lineMarginWorkflowId(line.id),
+          ...latest(step.cure),
+        },
+      });
+      await systemAudit(db, line, 'margin_call.opened', call.id, { ...latest(step.cure), cureDeadline: step.cureDeadline.toISOString(), reason: input.reason });
+      const message =
+        `Margin call on credit line ${line.id}: LTV ${ltvText(figures)} is above the margin-call threshold ${decimal(line.marginCallLtv).toFixed()}. ` +
+        `To restore the target LTV ${decimal(line.targetLtv).toFixed()} by ${step.cureDeadline.toISOString()}, repay ${step.cure.repayment.format()} ` +
+        `or pledge goods adding ${step.cure.additionalCollateralValue.format()} of collateral value (after haircut).`;
+      await tellParties(db, line, { kind: 'MARGIN_CALL_OPENED', message, callId: call.id, event: 'opened' });
+      return call;
+    }
+    case 'KEEP_OPEN': {
+      assert(live !== null, 'KEEP_OPEN follows an open call');
+      return db.marginCall.update({ where: { id: live.id }, data: latest(step.cure) });
+    }
+    case 'CURE': {
+      assert(live !== null, 'CURE follows an open call');
+      const zero = Money.zero(line.currency);
+      const call = await db.marginCall.update({
+        where: { id: live.id },
+        data: { ...latest({ repayment: zero, additionalCollateralValue: zero }), status: 'CURED', curedAt: now },
+      });
+      await systemAudit(db, line, 'margin_call.cured', call.id, { outstandingPrincipal: call.outstandingPrincipal.toFixed(), collateralValue: call.collateralValue.toFixed(), reason: input.reason });
+      const message = `Margin call on credit line ${line.id} is cured: LTV ${ltvText(figures)} is at or below the target ${decimal(line.targetLtv).toFixed()}.`;
+      await tellParties(db, line, { kind: 'MARGIN_CALL_CURED', message, callId: call.id, event: 'cured' });
+      return call;
+    }
+    case 'LIQUIDATE': {
+      const liquidation = { status: 'LIQUIDATING' as const, liquidationReason: step.reason, liquidationStartedAt: now };
+      const call = live
+        ? await db.marginCall.update({ where: { id: live.id }, data: { ...latest(step.cure), ...liquidation } })
+        : await db.marginCall.create({
+            data: {
+              creditLineId: line.id,
+              currency: line.currency,
+              openedAt: now,
+              cureDeadline: null,
+              targetLtv: line.targetLtv,
+              outstandingPrincipalAtOpen: figures.outstandingPrincipal.amount.toFixed(),
+              collateralValueAtOpen: figures.collateralValue.amount.toFixed(),
+              workflowId: lineMarginWorkflowId(line.id),
+              ...latest(step.cure),
+              ...liquidation,
+            },
+          });
+      await setLineStatus(db, line, 'IN_DEFAULT', call.id);
+      await systemAudit(db, line, 'margin_call.liquidation_started', call.id, { reason: step.reason, ...latest(step.cure) });
+      const why =
+        step.reason === 'LIQUIDATION_THRESHOLD'
+          ? `LTV ${ltvText(figures)} is at or above the liquidation threshold ${decimal(line.liquidationLtv).toFixed()}`
+          : `the margin call was not cured by its deadline (LTV ${ltvText(figures)}, target ${decimal(line.targetLtv).toFixed()})`;
+      const message = `Credit line ${line.id} is frozen and in liquidation: ${why}. The lender may sell the pledged goods; proceeds pay fees, interest and principal.`;
+      await tellParties(db, line, { kind: 'LIQUIDATION_STARTED', message, callId: call.id, event: 'liquidation' });
+      return call;
+    }
+    case 'SETTLE': {
+      assert(live !== null, 'SETTLE follows a liquidation');
+      const call = await db.marginCall.update({
+        where: { id: live.id },
+        data: { status: 'SETTLED', settledAt: now, outstandingPrincipal: '0', requiredRepayment: '0', requiredAdditionalCollateralValue: '0', evaluatedAt: now },
+      });
+      // Leaving default does not reopen draws: the line stays FROZEN until its lender unfreezes (or closes) it.
+      await setLineStatus(db, line, 'FROZEN', call.id);
+      await systemAudit(db, line, 'margin_call.settled', call.id, { reason: input.reason });
+      const message = `Credit line ${line.id} has left default: principal, interest and fees are repaid. It stays frozen until its lender unfreezes or closes it.`;
+      await tellParties(db, line, { kind: 'LIQUIDATION_SETTLED', message, callId: call.id, event: 'settled' });
+      return call;
+    }
+  }
+}
+
+async function setLineStatus(db: Db, line: CreditLine, status: 'IN_DEFAULT' | 'FROZEN', callId: string): Promise<void> {
+  if (line.status === status) return;
+  await db.creditLine.update({ where: { id: line.id }, data: { status } });
+  await systemAudit(db, line, `credit_line.${status === 'IN_DEFAULT' ? 'default' : 'leave_default'}`, line.id, { status, marginCallId: callId }, { status: line.status }, 'credit_line');
+}
+
+/** Changes made by the margin process itself have no user: the audit names the lender's organisation and no actor. */
+async function systemAudit(
+  db: Db,
+  line: CreditLine,
+  action: string,
+  targetId: string,
+  after: Prisma.InputJsonValue,
+  before: Prisma.InputJsonValue | null = null,
+  targetType = 'margin_call',
+): Promise<void> {
+  await db.auditRecord.create({
+    data: { actorUserId: null, organisationId: line.lenderOrganisationId, action, targetType, targetId, before: before ?? Prisma.JsonNull, after, requestId: null },
+  });
+}
+
+async function tellParties(db: Db, line: CreditLine, input: { kind: string; message: string; callId: string; event: string }): Promise<void> {
+  await tellOrganisations(
+    db,
+    [line.lenderOrganisationId, line.sellerOrganisationId].map((organisationId) => ({
+      organisationId,
+      kind: input.kind,
+      message: input.message,
+      subjectType: 'margin_call',
+      subjectId: input.callId,
+      dedupeKey: `margin-call:${input.callId}:${input.event}:${organisationId}`,
+    })),
+  );
+}
+
+function ltvText(figures: Figures): string {
+  if (figures.collateralValue.isZero()) return figures.outstandingPrincipal.isZero() ? '0' : 'infinite (no eligible collateral)';
+  return figures.outstandingPrincipal.amount.dividedBy(figures.collateralValue.amount).toDecimalPlaces(4, D.ROUND_HALF_EVEN).toFixed();
+}
+
+const decimal = (value: Prisma.Decimal) => new D(value.toFixed());
+
+async function owedOf(db: Db, line: CreditLine): Promise<{ interest: Money; fees: Money }> {
+  const byCode = new Map((await balances(db, { accountSetId: line.id })).map((account) => [account.code, account.balance]));
+  return {
+    interest: byCode.get('INTEREST_RECEIVABLE') ?? Money.zero(line.currency),
+    fees: byCode.get('FEES_RECEIVABLE') ?? Money.zero(line.currency),
+  };
+}
+
+// ─── Reading ─────────────────────────────────────────────────────────────────
+
+/** A line's margin calls, newest first, for its lender and seller; anyone else gets 404. */
+export async function marginCallsOfLine(
+  db: Db,
+  actor: Pick<CustodyActor, 'organisationId'>,
+  lineId: string,
+  page: { beforeId: { openedAt: Date; id: string } | null; limit: number },
+): Promise<MarginCall[]> {
+  const line = await db.creditLine.findUnique({ where: { id: lineId } });
+  if (!line || (line.lenderOrganisationId !== actor.organisationId && line.sellerOrganisationId !== actor.organisationId)) {
+    throw new NotFoundError('credit line', lineId);
+  }
+  return db.marginCall.findMany({
+    where: {
+      creditLineId: lineId,
+      ...(page.beforeId
+        ? { OR: [{ openedAt: { lt: page.beforeId.openedAt } }, { openedAt: page.beforeId.openedAt, id: { lt: page.beforeId.id } }] }
+        : {}),
+    },
+    orderBy: [{ openedAt: 'desc' }, { id: 'desc' }],
+    take: Math.min(page.limit, MARGIN_CALLS_PAGE_MAX),
+  });
+}
+
+// ─── Which lines to revalue ──────────────────────────────────────────────────
+
+/** Lines of the mark's lender, in its currency, with goods of its commodity and grade pledged: the ones a new mark revalues. */
+export async function linesRevaluedByMark(
+  db: Db,
+  mark: { lenderOrganisationId: string; commodityCode: string; grade: string; currency: string },
+): Promise<string[]> {
+  const rows = await db.$queryRaw<{ id: string }[]>`
+    SELECT DISTINCT cl.id::text AS id
+      FROM credit_line cl
+      JOIN lien li ON li.credit_line_id = cl.id AND li.released_at IS NULL
+      JOIN lot l ON l.id = li.lot_id
+     WHERE cl.lender_organisation_id = ${mark.lenderOrganisationId}::uuid AND cl.currency = ${mark.currency}
+       AND cl.status <> 'CLOSED' AND l.commodity_code = ${mark.commodityCode} AND l.grade = ${mark.grade}
+     ORDER BY 1
+     LIMIT ${LINES_PAGE_MAX * 20}`;
+  return rows.map((row) => row.id);
+}
+
+/** The line a lot is pledged to now, if any. */
+export async function lineOfPledgedLot(db: Db, lotId: string): Promise<string | null> {
+  const lien = await db.lien.findFirst({ where: { lotId, releasedAt: null } });
+  return lien?.creditLineId ?? null;
+}
+
+/**
+ * One page (id order, after `afterLineId`) of the lines the daily check
+ * revalues: every line that is not CLOSED and has goods pledged or a live call.
+ */
+export async function linesForDailyCheck(db: Db, page: { afterLineId: string | null; limit: number }): Promise<string[]> {
+  const rows = await db.$queryRaw<{ id: string }[]>`
+    SELECT cl.id::text AS id FROM credit_line cl
+     WHERE cl.status <> 'CLOSED'
+       AND (${page.afterLineId}::uuid IS NULL OR cl.id > ${page.afterLineId}::uuid)
+       AND (EXISTS (SELECT 1 FROM lien li WHERE li.credit_line_id = cl.id AND li.released_at IS NULL)
+            OR EXISTS (SELECT 1 FROM margin_call mc WHERE mc.credit_line_id = cl.id AND mc.status IN ('OPEN', 'LIQUIDATING')))
+     ORDER BY cl.id
+     LIMIT ${Math.min(page.limit, LINES_PAGE_MAX)}`;
+  return rows.map((row) => row.id);
+}

@@ -1,0 +1,208 @@
+// `npm run demo`: the canonical story of DESIGN.md against a running Godown
+// (`npm start`, embedded database by default). A cold store holds a seller's
+// apples; the seller draws 50% of their value; the apples are sold, the buyer
+// pays, the waterfall repays the lender and the goods leave the warehouse.
+import { randomUUID } from 'node:crypto';
+import { loadConfig } from '../api/config';
+import { Money } from '../domain/money';
+import { createPrismaClient, inTransaction } from '../prisma/client';
+import { createOrganisationWithAdmin } from '../prisma/identity/store';
+
+export interface DemoOptions {
+  baseUrl: string;
+  /** Creates the first organisation (the lender) and returns its admin's API key. */
+  bootstrapLender(name: string, email: string): Promise<string>;
+  print(line: string): void;
+  /** Waits between polls of a workflow's progress. */
+  pause(ms: number): Promise<void>;
+  pollsMax?: number;
+}
+
+export class DemoStopped extends Error {}
+
+interface Problem {
+  status: number;
+  code?: string;
+  detail?: string;
+}
+
+type Json = Record<string, any>;
+
+const APPLES_KG = '20000';
+const MARK_USD_PER_KG = '1.20';
+const SALE_USD_PER_KG = '1.30';
+
+/** Shown at the currency's scale, rounded half-even (valuations are exact and may carry more places). */
+function money(amount: string, currency = 'USD'): string {
+  return Money.of(amount, currency).roundToScale().format();
+}
+
+export async function runDemo(options: DemoOptions): Promise<void> {
+  const { print } = options;
+  const call = async (apiKey: string, method: 'GET' | 'POST', path: string, body?: unknown): Promise<Json> => {
+    const response = await fetch(`${options.baseUrl}${path}`, {
+      method,
+      headers: {
+        Authorization: `Bearer ${apiKey}`,
+        'Content-Type': 'application/json',
+        ...(method === 'POST' ? { 'Idempotency-Key': randomUUID() } : {}),
+      },
+      body: method === 'POST' ? JSON.stringify(body ?? {}) : undefined,
+    });
+    const payload = (await response.json()) as Json;
+    if (!response.ok) {
+      const problem = payload as Problem;
+      if (response.status === 503 && problem.code === 'temporal_unavailable') {
+        throw new DemoStopped(`Stopped: ${problem.detail}\nStart Temporal (see README) and run the demo again to see the rest.`);
+      }
+      throw new Error(`${method} ${path} answered ${response.status}: ${problem.detail ?? JSON.stringify(payload)}`);
+    }
+    return payload;
+  };
+  const waitFor = async (what: string, read: () => Promise<Json>, done: (value: Json) => boolean): Promise<Json> => {
+    for (let poll = 0; poll < (options.pollsMax ?? 120); poll++) {
+      const value = await read();
+      if (done(value)) return value;
+      await options.pause(500);
+    }
+    throw new DemoStopped(`Stopped: ${what} did not happen in time; is a worker running (npm start runs one when Temporal is reachable)?`);
+  };
+
+  const readiness = (await (await fetch(`${options.baseUrl}/ready`)).json()) as Json;
+  print(`Godown at ${options.baseUrl}: Temporal ${readiness.temporal?.available ? 'available' : `unavailable (${readiness.temporal?.reason ?? 'unknown'})`}.`);
+
+  const lenderKey = await options.bootstrapLender('Harbour Bank (demo)', `lender-${randomUUID().slice(0, 8)}@demo.example`);
+  const register = async (kind: string, name: string) => {
+    const created = await call(lenderKey, 'POST', '/organisations', { kind, name, admin: { email: `${kind.toLowerCase()}-${randomUUID().slice(0, 8)}@demo.example`, name: `${name} admin` } });
+    return { organisationId: created.organisationId as string, apiKey: created.adminApiKey.apiKey as string };
+  };
+  const warehouse = await register('WAREHOUSE', 'Polar Cold Store');
+  const seller = await register('SELLER', 'Orchard Growers');
+  const buyer = await register('BUYER', 'FreshMart');
+  print('1. Harbour Bank (lender) registered Polar Cold Store (warehouse), Orchard Growers (seller) and FreshMart (buyer).');
+
+  const line = await call(lenderKey, 'POST', '/credit-lines', {
+    sellerOrganisationId: seller.organisationId,
+    terms: {
+      currency: 'USD',
+      limit: '100000.00',
+      defaultAdvanceRate: '0.5',
+      haircut: '0',
+      annualInterestRate: '0.12',
+      dayCount: 'ACT_360',
+      feeSchedule: { onSale: { kind: 'STORAGE_DAYS', days: 30, dailyStorageRatePerUnit: '0.002' }, perDraw: null },
+      maxMarkAgeHours: 48,
+      marginCallLtv: '0.6',
+      liquidationLtv: '0.75',
+      targetLtv: '0.45',
+      curePeriodHours: 72,
+      stockCountIntervalDays: 30,
+      maturityDate: `${new Date().getUTCFullYear() + 1}-12-31`,
+      approvalThresholds: { autoApproveUpTo: '15000.00', singleApproverUpTo: '50000.00' },
+      approvalWindowHours: 24,
+      waterfallOrder: ['FEES', 'INTEREST', 'PRINCIPAL'],
+    },
+  });
+  print(`2. Credit line opened: limit ${money('100000.00')}, 50% advance, fee on sale = 30 days of storage at 0.002 USD/kg/day.`);
+
+  const store = await call(warehouse.apiKey, 'POST', '/warehouses', { name: 'Polar Cold Store, Wenatchee' });
+  const room = await call(warehouse.apiKey, 'POST', `/warehouses/${store.id}/locations`, { name: 'Cold room 3', kind: 'COLD_ROOM' });
+  const commodityCode = `APPLES_${randomUUID().slice(0, 6).toUpperCase().replace(/-/g, '')}`;
+  await call(warehouse.apiKey, 'POST', '/commodities', { code: commodityCode, name: 'Apples, Fuji', unit: 'kg', grades: ['80'] });
+  const { lot } = await call(warehouse.apiKey, 'POST', `/warehouses/${store.id}/lots`, {
+    sellerOrganisationId: seller.organisationId,
+    commodityCode,
+    grade: '80',
+    quantity: APPLES_KG,
+    unit: 'kg',
+    locationId: room.id,
+    receivedAt: new Date().toISOString(),
+    receiptNumber: `WR-${randomUUID().slice(0, 8)}`,
+  });
+  print(`3. Polar Cold Store received ${APPLES_KG} kg of Fuji apples (grade 80), receipt ${lot.receiptNumber}.`);
+
+  await call(seller.apiKey, 'POST', `/lots/${lot.id}/pledge`, { creditLineId: line.id });
+  await call(lenderKey, 'POST', '/price-marks', { commodityCode, grade: '80', currency: 'USD', pricePerUnit: MARK_USD_PER_KG, source: 'demo market close', asOf: new Date().toISOString() });
+  const base = await call(lenderKey, 'GET', `/credit-lines/${line.id}/borrowing-base?view=totals`);
+  print(`4. Orchard Growers pledged the lot; the lender marked apples at ${MARK_USD_PER_KG} USD/kg.`);
+  print(`   Market value ${money(base.totals.marketValue)}; borrowing base ${money(base.totals.borrowingBase)}; availability ${money(base.totals.availability)}.`);
+
+  const drawAmount = base.totals.borrowingBase as string;
+  const draw = await call(seller.apiKey, 'POST', `/credit-lines/${line.id}/draws`, { amount: { amount: drawAmount, currency: 'USD' }, purpose: 'harvest working capital' });
+  print(`5. Orchard Growers asked to draw ${money(draw.amount.amount)} (50% of the apples' value); it is reserved at once.`);
+  const disbursed = await waitFor('the disbursement', () => call(seller.apiKey, 'GET', `/draws/${draw.id}`), (d) => d.status !== 'REQUESTED' && d.status !== 'APPROVED');
+  if (disbursed.status !== 'DISBURSED') throw new DemoStopped(`Stopped: the draw ended ${disbursed.status} (${disbursed.refusalReason ?? ''}).`);
+  print(`   Auto-approved (up to ${money('15000.00')} needs no approver) and disbursed: loan principal ${money(drawAmount)}.`);
+
+  const dueDate = new Date(Date.now() + 14 * 86_400_000).toISOString().slice(0, 10);
+  const sale = await call(seller.apiKey, 'POST', `/credit-lines/${line.id}/sales`, {
+    buyerOrganisationId: buyer.organisationId,
+    items: [{ lotId: lot.id, quantity: APPLES_KG }],
+    currency: 'USD',
+    pricePerUnit: SALE_USD_PER_KG,
+    paymentDueDate: dueDate,
+  });
+  print(`6. Orchard Growers sold all ${APPLES_KG} kg to FreshMart at ${SALE_USD_PER_KG} USD/kg = ${money(sale.totalPrice ?? '26000.00')}, due ${dueDate}.`);
+
+  const paid = await call(lenderKey, 'POST', `/sales/${sale.id}/payments`, { amount: '26000.00', receivedOn: new Date().toISOString().slice(0, 10), reference: 'FreshMart wire' });
+  const split = paid.allocation as Record<string, string>;
+  print(`7. FreshMart paid ${money('26000.00')} into the collection account. The waterfall applied it:`);
+  print(`   fees ${money(split.fees)} → interest ${money(split.interest)} → principal ${money(split.principal)} → payable to the seller ${money(split.toSeller)}.`);
+
+  const released = await waitFor('the release authorisation', () => call(lenderKey, 'GET', `/sales/${sale.id}`), (s) => s.status === 'RELEASE_AUTHORISED' || s.status === 'CLOSED');
+  const releaseOrderId = released.items[0].releaseOrderId as string;
+  print(`8. Paid in full, so the release of ${APPLES_KG} kg was authorised automatically (release order ${releaseOrderId}).`);
+  await call(warehouse.apiKey, 'POST', `/release-orders/${releaseOrderId}/confirmations`, { quantity: APPLES_KG, releasedAt: new Date().toISOString() });
+  const closed = await waitFor('the sale closing', () => call(lenderKey, 'GET', `/sales/${sale.id}`), (s) => s.status === 'CLOSED');
+  print(`   Polar Cold Store confirmed the apples left; the sale is ${closed.status}.`);
+
+  const today = new Date().toISOString().slice(0, 10);
+  const statement = await call(lenderKey, 'GET', `/credit-lines/${line.id}/statement?from=${today}&to=${today}`);
+  print('9. Statement for today (opening → closing, per account):');
+  for (const account of statement.accounts as Json[]) {
+    if (account.lines.length === 0) continue;
+    print(`   ${String(account.code).padEnd(20)} ${money(account.openingBalance.amount).padStart(14)} → ${money(account.closingBalance.amount).padStart(14)}  (${account.lines.length} posting${account.lines.length === 1 ? '' : 's'})`);
+  }
+}
+
+async function main(): Promise<void> {
+  const config = loadConfig(process.env);
+  const baseUrl = process.env.GODOWN_URL ?? `http://${config.HOST}:${config.PORT}`;
+  try {
+    await fetch(`${baseUrl}/health`);
+  } catch {
+    console.error(`Godown is not running at ${baseUrl}: start it with \`npm start\` in another terminal (or set GODOWN_URL).`);
+    process.exit(1);
+  }
+  // Loaded here, not at the top: the story itself (runDemo) needs no database module.
+  const { openDatabase } = await import('../prisma/database.js');
+  const database = await openDatabase(config, () => undefined);
+  const prisma = createPrismaClient(database.url, { poolMax: 2 });
+  try {
+    await runDemo({
+      baseUrl,
+      print: (line) => console.log(line),
+      pause: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+      bootstrapLender: async (name, email) => {
+        const created = await inTransaction(prisma, (tx) => createOrganisationWithAdmin(tx, { kind: 'LENDER', name, admin: { email, name: 'Demo admin' } }, null));
+        return created.key.apiKey;
+      },
+    });
+  } catch (error) {
+    if (error instanceof DemoStopped) {
+      console.log(error.message);
+    } else {
+      throw error;
+    }
+  } finally {
+    await prisma.$disconnect();
+    await database.close();
+  }
+}
+
+if (require.main === module) {
+  main().catch((error: unknown) => {
+    console.error(error instanceof Error ? error.message : error);
+    process.exit(1);
+  });
+}

@@ -1,0 +1,92 @@
+/**
+ * A line with real availability: a lender, a seller, a warehouse lot pledged to
+ * the line and a fresh price mark, all through the API. With the defaults:
+ *
+ *   10 000 kg × 3.125 USD/kg = 31 250.00 market value
+ *   × (1 − 0.2 haircut)      = 25 000.00 collateral value
+ *   × 0.5 advance rate       = 12 500.00 borrowing base   (limit 250 000.00)
+ *
+ * so availability is 12 500.00 USD before any draw. Approval thresholds:
+ * up to 1 000.00 automatic, up to 5 000.00 one approver, above that two.
+ */
+import { custodyWorld, receiveLot, type CustodyWorld } from '../custody/factories';
+import type { TestApi, TestUser } from '../support/api';
+
+export interface DrawLineOptions {
+  perDrawFee?: string | null;
+  autoApproveUpTo?: string;
+  singleApproverUpTo?: string;
+  approvalWindowHours?: number;
+  quantity?: string;
+  pricePerUnit?: string;
+}
+
+export interface DrawLine {
+  world: CustodyWorld;
+  lineId: string;
+  lotId: string;
+  sellerOperator: TestUser;
+  sellerViewer: TestUser;
+  approverA: TestUser;
+  approverB: TestUser;
+  lenderViewer: TestUser;
+}
+
+const MS_PER_DAY = 24 * 60 * 60 * 1000;
+
+export function lineTerms(options: DrawLineOptions = {}) {
+  return {
+    currency: 'USD',
+    limit: '250000.00',
+    defaultAdvanceRate: '0.5',
+    haircut: '0.2',
+    annualInterestRate: '0.12',
+    dayCount: 'ACT_360',
+    feeSchedule: { onSale: null, perDraw: options.perDrawFee === undefined ? '25.00' : options.perDrawFee },
+    maxMarkAgeHours: 48,
+    marginCallLtv: '0.6',
+    liquidationLtv: '0.75',
+    targetLtv: '0.4',
+    curePeriodHours: 72,
+    stockCountIntervalDays: 30,
+    maturityDate: new Date(Date.now() + 365 * MS_PER_DAY).toISOString().slice(0, 10),
+    approvalThresholds: { autoApproveUpTo: options.autoApproveUpTo ?? '1000.00', singleApproverUpTo: options.singleApproverUpTo ?? '5000.00' },
+    approvalWindowHours: options.approvalWindowHours ?? 24,
+  };
+}
+
+export async function drawLine(api: TestApi, options: DrawLineOptions = {}): Promise<DrawLine> {
+  const world = await custodyWorld(api);
+  const opened = await api.post(world.lender.admin, '/credit-lines', { sellerOrganisationId: world.seller.organisationId, terms: lineTerms(options) });
+  if (opened.status !== 201) throw new Error(`open line: ${opened.status} ${JSON.stringify(opened.body)}`);
+  const lineId = opened.body.id as string;
+  const lot = await receiveLot(api, world, { quantity: options.quantity ?? '10000' });
+  await api.post(world.seller.admin, `/lots/${lot.id}/pledge`, { creditLineId: lineId }).expect(201);
+  const mark = await api.post(world.lender.admin, '/price-marks', {
+    commodityCode: world.commodityCode,
+    grade: '80',
+    currency: 'USD',
+    pricePerUnit: options.pricePerUnit ?? '3.125',
+    source: 'test',
+    asOf: new Date().toISOString(),
+  });
+  if (mark.status !== 201) throw new Error(`price mark: ${mark.status} ${JSON.stringify(mark.body)}`);
+  return {
+    world,
+    lineId,
+    lotId: lot.id,
+    sellerOperator: await world.seller.addUser('OPERATOR'),
+    sellerViewer: await world.seller.addUser('VIEWER'),
+    approverA: await world.lender.addUser('APPROVER', 'Approver A'),
+    approverB: await world.lender.addUser('APPROVER', 'Approver B'),
+    lenderViewer: await world.lender.addUser('VIEWER'),
+  };
+}
+
+export const usd = (amount: string) => ({ amount, currency: 'USD' });
+
+/** The line's ledger balances by account code, as decimal strings at scale. */
+export async function lineBalances(api: TestApi, lineId: string): Promise<Record<string, string>> {
+  const accounts = await api.db.prisma.ledgerAccount.findMany({ where: { accountSetId: lineId } });
+  return Object.fromEntries(accounts.map((account) => [account.code, account.balance.toFixed(2)]));
+}

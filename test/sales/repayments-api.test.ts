@@ -1,0 +1,101 @@
+/**
+ * Direct repayments, seller payouts and the refusals of the sales API, against
+ * a real PostgreSQL. The line carries 12 000.00 principal and 120.00 interest
+ * posted directly through the ledger store.
+ */
+import { createTestApi, type TestApi } from '../support/api';
+import { DAY_MS, HarnessTemporal, isoDay, lineBalances, postOnLine, salesWorld, type SalesWorld, type SalesWorldOptions } from './world';
+
+let api: TestApi;
+const temporal = new HarnessTemporal();
+
+beforeAll(async () => {
+  api = await createTestApi({ temporal });
+  temporal.attach(api);
+});
+afterAll(() => api.close());
+
+const today = isoDay(Date.now());
+
+async function drawnLine(options: SalesWorldOptions = {}): Promise<SalesWorld> {
+  const world = await salesWorld(api, options);
+  await postOnLine(api, world, { debit: 'LOAN_PRINCIPAL', credit: 'LENDER_FUNDING', amount: '12000.00', effectiveDate: isoDay(Date.now() - 30 * DAY_MS), description: 'Draw disbursed' });
+  await postOnLine(api, world, { debit: 'INTEREST_RECEIVABLE', credit: 'INTEREST_INCOME', amount: '120.00', effectiveDate: today, description: 'Interest accrued' });
+  return world;
+}
+
+describe('direct repayment', () => {
+  test('runs the same waterfall without a sale: 5 000.00 → interest 120.00, principal 4 880.00', async () => {
+    const world = await drawnLine();
+    const res = await api.post(world.custody.lender.admin, `/credit-lines/${world.line.id}/repayments`, { amount: '5000.00', receivedOn: today }).expect(201);
+    expect(res.body.repayment).toMatchObject({ kind: 'DIRECT_REPAYMENT', saleId: null, amount: '5000.00' });
+    expect(res.body.allocation).toEqual({ fees: '0.00', interest: '120.00', principal: '4880.00', toSeller: '0.00' });
+    // 12 000.00 − 4 880.00 = 7 120.00
+    const balances = await lineBalances(api, world);
+    expect([balances.LOAN_PRINCIPAL, balances.INTEREST_RECEIVABLE, balances.COLLECTION]).toEqual(['7120.00', '0.00', '5000.00']);
+    // More than the 7 120.00 still owed has nothing to repay.
+    const over = await api.post(world.custody.lender.admin, `/credit-lines/${world.line.id}/repayments`, { amount: '7120.01', receivedOn: today }).expect(422);
+    expect(over.body.code).toBe('repayment_exceeds_owed');
+  });
+
+  test("follows the line's own order: principal first takes the whole 5 000.00", async () => {
+    const world = await drawnLine({ waterfallOrder: ['PRINCIPAL', 'INTEREST', 'FEES'] });
+    const res = await api.post(world.custody.lender.admin, `/credit-lines/${world.line.id}/repayments`, { amount: '5000.00', receivedOn: today }).expect(201);
+    expect(res.body.allocation).toEqual({ fees: '0.00', interest: '0.00', principal: '5000.00', toSeller: '0.00' });
+  });
+
+  test('is recorded by the lender only, never by a VIEWER; the stored repayment cannot be changed', async () => {
+    const world = await drawnLine();
+    const path = `/credit-lines/${world.line.id}/repayments`;
+    expect((await api.post(world.custody.seller.admin, path, { amount: '1.00', receivedOn: today })).status).toBe(403);
+    const viewer = await world.custody.lender.addUser('VIEWER');
+    expect((await api.post(viewer, path, { amount: '1.00', receivedOn: today })).status).toBe(403);
+    expect((await api.post(world.custody.lender.admin, path, { amount: 1, receivedOn: today })).status).toBe(400);
+    await api.post(world.custody.lender.admin, path, { amount: '1.00', receivedOn: today }).expect(201);
+    await expect(api.db.sql(`UPDATE repayment SET amount = 2 WHERE credit_line_id = $1`, [world.line.id])).rejects.toThrow(/append-only/);
+  });
+});
+
+describe('seller payouts', () => {
+  test('pay out at most the seller payable: Dr SELLER_PAYABLE / Cr COLLECTION', async () => {
+    const world = await drawnLine({ onSale: null });
+    const sale = await api
+      .post(world.custody.seller.admin, `/credit-lines/${world.line.id}/sales`, {
+        buyerOrganisationId: world.buyer.organisationId,
+        items: [{ lotId: world.lotId, quantity: '10000' }],
+        currency: 'USD',
+        totalPrice: '13000.00',
+        paymentDueDate: isoDay(Date.now() + 10 * DAY_MS),
+      })
+      .expect(201);
+    await temporal.settled();
+    expect(sale.body).toMatchObject({ totalPrice: '13000.00', feeOnSale: '0.00', items: [{ quantity: '10000', pricePerUnit: '1.3' }] });
+    // 13 000.00 → interest 120.00, principal 12 000.00, seller 880.00
+    const paid = await api.post(world.custody.lender.admin, `/sales/${sale.body.id}/payments`, { amount: '13000.00', receivedOn: today }).expect(201);
+    await temporal.settled();
+    expect(paid.body.allocation).toEqual({ fees: '0.00', interest: '120.00', principal: '12000.00', toSeller: '880.00' });
+    const tooMuch = await api.post(world.custody.lender.admin, `/credit-lines/${world.line.id}/seller-payouts`, { amount: '880.01', paidOn: today }).expect(422);
+    expect(tooMuch.body.code).toBe('payout_exceeds_seller_payable');
+    await api.post(world.custody.lender.admin, `/credit-lines/${world.line.id}/seller-payouts`, { amount: '880.00', paidOn: today }).expect(201);
+    const balances = await lineBalances(api, world);
+    // 13 000.00 − 880.00 = 12 120.00 stays in the collection account
+    expect([balances.SELLER_PAYABLE, balances.COLLECTION]).toEqual(['0.00', '12120.00']);
+  });
+});
+
+describe('reporting a sale', () => {
+  test('only goods pledged to the line, and not more than is unsold', async () => {
+    const world = await drawnLine();
+    const path = `/credit-lines/${world.line.id}/sales`;
+    const body = { buyerOrganisationId: world.buyer.organisationId, items: [{ lotId: world.lotId, quantity: '15000' }], currency: 'USD', pricePerUnit: '1.30', paymentDueDate: isoDay(Date.now() + DAY_MS) };
+    expect((await api.post(world.custody.lender.admin, path, body)).status).toBe(403);
+    await api.post(world.custody.seller.admin, path, body).expect(201);
+    await temporal.settled();
+    // 20 000 kg held, 15 000 kg already sold: 5 000 kg left
+    const again = await api.post(world.custody.seller.admin, path, { ...body, items: [{ lotId: world.lotId, quantity: '5000.001' }] }).expect(422);
+    expect(again.body.code).toBe('quantity_not_available');
+    expect((await api.post(world.custody.seller.admin, path, { ...body, buyerOrganisationId: world.custody.lender.organisationId })).body.code).toBe('buyer_organisation_required');
+    expect((await api.post(world.custody.seller.admin, path, { ...body, currency: 'EUR' })).status).toBe(400);
+    expect((await api.post(world.custody.seller.admin, path, { ...body, totalPrice: '1.00' })).status).toBe(400);
+  });
+});

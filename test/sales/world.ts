@@ -1,0 +1,188 @@
+/**
+ * Test data for sales: a cold store with a seller's apples pledged to a credit
+ * line opened through the credit-lines store (so the line has its full ledger
+ * account set), a buyer, a fresh price mark, and principal and interest put on
+ * the line directly through the ledger store (the draws and accrual
+ * capabilities are other engineers' and are not needed to test repayment).
+ *
+ * `HarnessTemporal` is the API's Temporal in these tests: a start runs the
+ * workflow in the offline harness with the real activities against the test
+ * database, a signal is delivered to that harness run.
+ */
+import { randomUUID } from 'node:crypto';
+import type { CreditTerms, OnSaleFee, WaterfallBucket } from '../../domain/credit-terms';
+import { D, Money } from '../../domain/money';
+import { inTransaction } from '../../prisma/client';
+import { openCreditLine, type CreditLineRecord } from '../../prisma/credit-lines/store';
+import { postEntry } from '../../prisma/ledger/store';
+import type { TemporalAccess, TemporalStatus, WorkflowGateway } from '../../workflows/connection';
+import { createSaleActivities } from '../../workflows/sales/activities';
+import type { TestApi, TestOrganisation } from '../support/api';
+import { startWorkflow, type WorkflowHarness } from '../support/workflow-harness';
+import { custodyWorld, receiveLot, type CustodyWorld } from '../custody/factories';
+
+type AnyHarness = WorkflowHarness<unknown>;
+
+export class HarnessTemporal implements TemporalAccess {
+  readonly taskQueue = 'godown-test';
+  readonly runs = new Map<string, AnyHarness>();
+  readonly started: { workflowType: string; workflowId: string; args: unknown[] }[] = [];
+  readonly signalled: { workflowId: string; signalName: string; args: unknown[] }[] = [];
+  private pending: Promise<unknown>[] = [];
+  private api: TestApi | null = null;
+
+  /** The API whose database the activities use (set once the test API exists). */
+  attach(api: TestApi): void {
+    this.api = api;
+  }
+
+  status(): TemporalStatus {
+    return { available: true, address: 'offline-harness', namespace: 'default', reason: null };
+  }
+
+  workflows(): WorkflowGateway {
+    const track = <T>(work: Promise<T>): Promise<T> => {
+      this.pending.push(work.catch(() => undefined));
+      return work;
+    };
+    return {
+      start: (workflowType, options) =>
+        track(
+          (async () => {
+            this.started.push({ workflowType, ...options });
+            if (!this.api) throw new Error('HarnessTemporal.attach(api) first');
+            const harness = await startWorkflow(workflowType, {
+              workflowsPath: require.resolve('../../workflows/sales/workflow'),
+              activities: createSaleActivities({ prisma: this.api.db.prisma }),
+              args: options.args as never,
+              workflowId: options.workflowId,
+              startTime: new Date(),
+            });
+            this.runs.set(options.workflowId, harness as AnyHarness);
+          })(),
+        ),
+      signal: (workflowId, signalName, ...args) =>
+        track(
+          (async () => {
+            this.signalled.push({ workflowId, signalName, args });
+            await this.run(workflowId).signal(signalName, ...args);
+          })(),
+        ),
+      query: async <T,>(workflowId: string, queryName: string, ...args: unknown[]) => (await this.run(workflowId).query(queryName, ...args)) as T,
+    };
+  }
+
+  /** Waits for every start and signal the API made after its commits. */
+  async settled(): Promise<void> {
+    while (this.pending.length > 0) {
+      const batch = this.pending;
+      this.pending = [];
+      await Promise.all(batch);
+    }
+  }
+
+  run(workflowId: string): AnyHarness {
+    const harness = this.runs.get(workflowId);
+    if (!harness) throw new Error(`no harness run for workflow ${workflowId}`);
+    return harness;
+  }
+
+  async probe(): Promise<TemporalStatus> {
+    return this.status();
+  }
+
+  async close(): Promise<void> {
+    await this.settled();
+    for (const harness of this.runs.values()) await harness.dispose();
+  }
+}
+
+export interface SalesWorld {
+  custody: CustodyWorld;
+  buyer: TestOrganisation;
+  line: CreditLineRecord;
+  lotId: string;
+  /** Ledger account id by code. */
+  accounts: Record<string, string>;
+}
+
+export const DAY_MS = 86_400_000;
+export const isoDay = (ms: number) => new Date(ms).toISOString().slice(0, 10);
+
+export interface SalesWorldOptions {
+  onSale?: OnSaleFee | null;
+  waterfallOrder?: WaterfallBucket[];
+  lotQuantity?: string;
+  markPrice?: string;
+}
+
+/**
+ * The canonical cold store: 20 000 kg of apples marked at 1.20 USD/kg, haircut
+ * 0, advance rate 50 %, fee on sale = 30 days × 0.002 USD/kg/day.
+ */
+export async function salesWorld(api: TestApi, options: SalesWorldOptions = {}): Promise<SalesWorld> {
+  const custody = await custodyWorld(api);
+  const buyer = await api.organisation('BUYER');
+  const lenderActor = { userId: custody.lender.admin.userId, organisationId: custody.lender.organisationId, organisationKind: 'LENDER' as const, role: 'ADMIN' as const, requestId: null };
+  const usd = (amount: string) => Money.of(amount, 'USD');
+  const terms: CreditTerms = {
+    currency: 'USD',
+    limit: usd('100000.00'),
+    defaultAdvanceRate: new D('0.5'),
+    advanceRatesByCommodity: {},
+    haircut: new D('0'),
+    annualInterestRate: new D('0.12'),
+    dayCount: 'ACT_360',
+    feeSchedule: {
+      onSale: options.onSale === undefined ? { kind: 'STORAGE_DAYS', days: 30, dailyStorageRatePerUnit: usd('0.002') } : options.onSale,
+      perDraw: null,
+    },
+    maxMarkAgeHours: 24 * 365,
+    marginCallLtv: new D('0.7'),
+    liquidationLtv: new D('0.85'),
+    targetLtv: new D('0.4'),
+    curePeriodHours: 48,
+    stockCountIntervalDays: 365,
+    maturityDate: '2030-12-31',
+    approvalThresholds: { autoApproveUpTo: usd('0'), singleApproverUpTo: usd('0') },
+    approvalWindowHours: 24,
+    waterfallOrder: options.waterfallOrder ?? ['FEES', 'INTEREST', 'PRINCIPAL'],
+  };
+  const line = await inTransaction(api.db.prisma, (tx) => openCreditLine(tx, lenderActor, { sellerOrganisationId: custody.seller.organisationId, terms }));
+  const lot = await receiveLot(api, custody, { quantity: options.lotQuantity ?? '20000' });
+  await api.post(custody.seller.admin, `/lots/${lot.id}/pledge`, { creditLineId: line.id }).expect(201);
+  await api
+    .post(custody.lender.admin, '/price-marks', {
+      commodityCode: custody.commodityCode,
+      grade: '80',
+      currency: 'USD',
+      pricePerUnit: options.markPrice ?? '1.20',
+      source: 'wholesale market',
+      asOf: new Date(Date.now() - 3_600_000).toISOString(),
+    })
+    .expect(201);
+  const rows = await api.db.prisma.ledgerAccount.findMany({ where: { accountSetId: line.id } });
+  return { custody, buyer, line, lotId: lot.id, accounts: Object.fromEntries(rows.map((row) => [row.code, row.id])) };
+}
+
+/** Posts a balanced two-line entry on the line's accounts (stands in for a disbursed draw or an accrual). */
+export async function postOnLine(api: TestApi, world: SalesWorld, input: { debit: string; credit: string; amount: string; effectiveDate: string; description: string }) {
+  await inTransaction(api.db.prisma, (tx) =>
+    postEntry(tx, {
+      idempotencyKey: `test:${randomUUID()}`,
+      description: input.description,
+      effectiveDate: input.effectiveDate,
+      accountSetId: world.line.id,
+      lines: [
+        { accountId: world.accounts[input.debit], side: 'DEBIT', amount: Money.of(input.amount, 'USD') },
+        { accountId: world.accounts[input.credit], side: 'CREDIT', amount: Money.of(input.amount, 'USD') },
+      ],
+    }),
+  );
+}
+
+/** Every account's balance as a plain string at scale, by code. */
+export async function lineBalances(api: TestApi, world: SalesWorld): Promise<Record<string, string>> {
+  const res = await api.get(world.custody.lender.admin, `/credit-lines/${world.line.id}/ledger/balances`).expect(200);
+  return Object.fromEntries((res.body.accounts as { code: string; balance: { amount: string } }[]).map((a) => [a.code, a.balance.amount]));
+}

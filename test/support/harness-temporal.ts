@@ -1,0 +1,121 @@
+/**
+ * A TemporalAccess whose workflows run in the offline workflow harness with the REAL activities
+ * against the test database, so that API tests go HTTP → database → workflow → activities →
+ * database, with no Temporal server.
+ *
+ * - Activities get their own Prisma client (pool), as a worker process has: an activity never
+ *   waits for a connection held by the request that started its workflow.
+ * - Each workflow has its own virtual clock, starting at the real time of its start. Time only
+ *   moves when a test says so: `handle(workflowId).advanceTime(ms)` or `.result()`.
+ * - Operations on one workflow are serialised (the harness is not re-entrant); `settled()` waits
+ *   for everything the API asked of it so far, e.g. the signal an approval sends after commit.
+ */
+import pino, { type Logger } from 'pino';
+import { createActivities, type Activities } from '../../workflows/activities';
+import type { TemporalAccess, TemporalStatus, WorkflowGateway } from '../../workflows/connection';
+import { WORKFLOWS_PATH } from '../../workflows/worker';
+import { createPrismaClient, type PrismaClient } from '../../prisma/client';
+import { startWorkflow, type ActivityImplementations, type WorkflowHarness } from './workflow-harness';
+
+export interface HarnessTemporalOptions {
+  databaseUrl: string;
+  /** Default: the worker's bundle entry (workflows/index). */
+  workflowsPath?: string;
+  logger?: Logger;
+  /** E.g. to make an activity crash after its real work on the first attempt. */
+  wrapActivities?: (activities: Activities) => ActivityImplementations;
+}
+
+export interface HarnessWorkflowHandle {
+  harness: WorkflowHarness;
+  /** Waits for every operation the API started on this workflow. */
+  settled(): Promise<void>;
+  advanceTime(ms: number): Promise<void>;
+  /** Runs the workflow to its end, skipping virtual time as needed. */
+  result<T = unknown>(): Promise<T>;
+  query<T = unknown>(queryName: string, ...args: unknown[]): Promise<T>;
+}
+
+export class HarnessTemporal implements TemporalAccess {
+  readonly taskQueue = 'godown-harness';
+  /** The activities' own database client. */
+  readonly prisma: PrismaClient;
+  private readonly activities: ActivityImplementations;
+  private readonly workflowsPath: string;
+  private readonly harnesses = new Map<string, WorkflowHarness>();
+  private readonly queues = new Map<string, Promise<unknown>>();
+  private readonly gateway: WorkflowGateway;
+
+  constructor(options: HarnessTemporalOptions) {
+    this.prisma = createPrismaClient(options.databaseUrl, { poolMax: 5 });
+    const real = createActivities({ prisma: this.prisma, logger: options.logger ?? pino({ level: 'silent' }) });
+    this.activities = options.wrapActivities ? options.wrapActivities(real) : real;
+    this.workflowsPath = options.workflowsPath ?? require.resolve(WORKFLOWS_PATH);
+    this.gateway = {
+      start: (workflowType, { workflowId, args }) =>
+        this.serialised(workflowId, async () => {
+          if (this.harnesses.has(workflowId)) throw new Error(`workflow ${workflowId} was already started`);
+          const harness = await startWorkflow(workflowType, {
+            workflowsPath: this.workflowsPath,
+            activities: this.activities,
+            args: args as never,
+            workflowId,
+            taskQueue: this.taskQueue,
+            startTime: Date.now(),
+          });
+          this.harnesses.set(workflowId, harness);
+        }),
+      signal: (workflowId, signalName, ...args) => this.serialised(workflowId, () => this.harnessOf(workflowId).signal(signalName, ...args)),
+      query: <T>(workflowId: string, queryName: string, ...args: unknown[]) =>
+        this.serialised(workflowId, () => this.harnessOf(workflowId).query<T, unknown[]>(queryName, ...args)),
+    };
+  }
+
+  status(): TemporalStatus {
+    return { available: true, address: 'offline-harness', namespace: 'default', reason: null };
+  }
+
+  workflows(): WorkflowGateway {
+    return this.gateway;
+  }
+
+  async probe(): Promise<TemporalStatus> {
+    return this.status();
+  }
+
+  /** Workflow ids started so far, in order. */
+  get workflowIds(): string[] {
+    return [...this.harnesses.keys()];
+  }
+
+  handle(workflowId: string): HarnessWorkflowHandle {
+    return {
+      harness: this.harnessOf(workflowId),
+      settled: async () => {
+        await this.queues.get(workflowId);
+      },
+      advanceTime: (ms) => this.serialised(workflowId, () => this.harnessOf(workflowId).advanceTime(ms)),
+      result: <T>() => this.serialised(workflowId, () => this.harnessOf(workflowId).result() as Promise<T>),
+      query: <T>(queryName: string, ...args: unknown[]) => this.gateway.query<T>(workflowId, queryName, ...args),
+    };
+  }
+
+  async close(): Promise<void> {
+    await Promise.allSettled([...this.queues.values()]);
+    for (const harness of this.harnesses.values()) await harness.dispose();
+    await this.prisma.$disconnect();
+  }
+
+  private harnessOf(workflowId: string): WorkflowHarness {
+    const harness = this.harnesses.get(workflowId);
+    if (!harness) throw new Error(`no workflow ${workflowId} was started in this harness (started: ${this.workflowIds.join(', ') || 'none'})`);
+    return harness;
+  }
+
+  private serialised<T>(workflowId: string, operation: () => Promise<T>): Promise<T> {
+    const previous = this.queues.get(workflowId) ?? Promise.resolve();
+    const next = previous.catch(() => undefined).then(operation);
+    this.queues.set(workflowId, next.catch(() => undefined));
+    return next;
+  }
+}

@@ -1,0 +1,86 @@
+/**
+ * Daily interest accrual (run by the `daily-interest-accrual` schedule, see
+ * ./schedule.ts): accrues one date for every line that accrues on it, a page
+ * of lines per activity. The workflow only pages and sums; each activity is
+ * idempotent per line-day, so retries, re-runs and overlapping runs post
+ * nothing twice. Long runs continue as new every BATCHES_PER_RUN_MAX pages to
+ * keep the history small.
+ */
+import { continueAsNew, log, proxyActivities, workflowInfo } from '@temporalio/workflow';
+import { Money } from '../../domain/money';
+import type { AccrualActivities, AccrualCounts } from './activities';
+
+export const ACCRUAL_LINES_PER_BATCH = 100;
+export const BATCHES_PER_RUN_MAX = 200;
+
+/** Domain refusals: retrying cannot change their outcome. */
+const NON_RETRYABLE_ERROR_TYPES = ['BusinessRuleError', 'ValidationError', 'NotFoundError', 'InvariantViolation', 'ForbiddenError'];
+
+const { listLinesToAccrue } = proxyActivities<AccrualActivities>({
+  startToCloseTimeout: '1 minute',
+  retry: { initialInterval: '5 seconds', backoffCoefficient: 2, maximumInterval: '5 minutes', maximumAttempts: 10, nonRetryableErrorTypes: NON_RETRYABLE_ERROR_TYPES },
+});
+
+const { accrueLines } = proxyActivities<AccrualActivities>({
+  startToCloseTimeout: '5 minutes',
+  retry: { initialInterval: '5 seconds', backoffCoefficient: 2, maximumInterval: '5 minutes', maximumAttempts: 10, nonRetryableErrorTypes: NON_RETRYABLE_ERROR_TYPES },
+});
+
+export interface DailyAccrualInput {
+  /** 'YYYY-MM-DD'; default the day before the workflow started (UTC). */
+  date?: string;
+  /** Lines per accrueLines activity; default ACCRUAL_LINES_PER_BATCH, at most 1000. */
+  linesPerBatch?: number;
+  /** Continue-as-new state: the last line accrued and the tallies so far. */
+  afterLineId?: string | null;
+  totalsSoFar?: DailyAccrualResult;
+}
+
+export interface DailyAccrualResult extends AccrualCounts {
+  batches: number;
+}
+
+export async function dailyAccrualWorkflow(input: DailyAccrualInput = {}): Promise<DailyAccrualResult> {
+  const date = input.date ?? dayBefore(workflowInfo().startTime);
+  let totals: DailyAccrualResult = input.totalsSoFar ?? {
+    accrualDate: date,
+    batches: 0,
+    linesAccrued: 0,
+    linesAlreadyAccrued: 0,
+    daysCaughtUp: 0,
+    postedByCurrency: {},
+  };
+  const linesPerBatch = input.linesPerBatch ?? ACCRUAL_LINES_PER_BATCH;
+  let afterLineId = input.afterLineId ?? null;
+  for (let batchesThisRun = 0; ; batchesThisRun++) {
+    if (batchesThisRun >= BATCHES_PER_RUN_MAX) {
+      await continueAsNew<typeof dailyAccrualWorkflow>({ date, linesPerBatch, afterLineId, totalsSoFar: totals });
+    }
+    const lineIds = await listLinesToAccrue(date, afterLineId, linesPerBatch);
+    if (lineIds.length === 0) break;
+    totals = withBatch(totals, await accrueLines(date, lineIds));
+    afterLineId = lineIds[lineIds.length - 1];
+  }
+  log.info('daily accrual done', { ...totals });
+  return totals;
+}
+
+/** The UTC calendar day before `instant`, 'YYYY-MM-DD'. */
+export function dayBefore(instant: Date): string {
+  return new Date(Date.UTC(instant.getUTCFullYear(), instant.getUTCMonth(), instant.getUTCDate() - 1)).toISOString().slice(0, 10);
+}
+
+function withBatch(totals: DailyAccrualResult, batch: AccrualCounts): DailyAccrualResult {
+  const postedByCurrency = { ...totals.postedByCurrency };
+  for (const [currency, amount] of Object.entries(batch.postedByCurrency)) {
+    postedByCurrency[currency] = Money.of(postedByCurrency[currency] ?? '0', currency).plus(Money.of(amount, currency)).toFixedString();
+  }
+  return {
+    accrualDate: totals.accrualDate,
+    batches: totals.batches + 1,
+    linesAccrued: totals.linesAccrued + batch.linesAccrued,
+    linesAlreadyAccrued: totals.linesAlreadyAccrued + batch.linesAlreadyAccrued,
+    daysCaughtUp: totals.daysCaughtUp + batch.daysCaughtUp,
+    postedByCurrency,
+  };
+}
