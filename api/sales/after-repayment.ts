@@ -5,6 +5,7 @@
  */
 import type { AppDeps } from '../http/deps';
 import { paymentRecordedSignal } from '../../workflows/sales/definitions';
+import { revalueLines } from '../margin/revaluation';
 
 export interface RepaymentCommitted {
   creditLineId: string;
@@ -15,11 +16,13 @@ export interface RepaymentCommitted {
 }
 
 /**
- * Wakes the sale's workflow to re-read the sale. A failure here is logged by
- * the caller's after-commit runner and costs nothing but time: the workflow
- * re-reads the sale at its due date anyway.
+ * Re-evaluates the line's margin (cash lowers LTV: an open call may be cured)
+ * and wakes the sale's workflow to re-read the sale. Failures cost only time:
+ * revaluation logs its own and the daily check catches up; the sale workflow
+ * re-reads the sale at its due date anyway (the caller's runner logs a failed signal).
  */
 export async function afterRepaymentCommitted(deps: AppDeps, event: RepaymentCommitted): Promise<void> {
+  await revalueLines(deps, [event.creditLineId], 'REPAYMENT');
   if (event.saleWorkflowId !== null) {
     await deps.temporal.workflows().signal(event.saleWorkflowId, paymentRecordedSignal.name, event.repaymentId);
   }

@@ -11,6 +11,7 @@ import { D } from '../../domain/money';
 import type { Db, Prisma } from '../client';
 import { createReleaseOrder } from '../custody/releases';
 import type { SaleStatus } from '../generated/client';
+import { notify } from '../notifications/store';
 
 const dec = (value: Prisma.Decimal | string): Decimal => new D(value.toString());
 
@@ -121,10 +122,7 @@ export interface SaleNotice {
 export async function notifySaleParties(db: Db, saleId: string, notice: SaleNotice): Promise<string[]> {
   const organisations = await partyOrganisations(db, saleId, notice.parties);
   for (const organisationId of organisations) {
-    await db.$executeRaw`
-      INSERT INTO notification (id, organisation_id, kind, message, subject_type, subject_id, dedupe_key)
-      VALUES (gen_random_uuid(), ${organisationId}::uuid, ${notice.kind}, ${notice.message}, 'sale', ${saleId}::uuid, ${`${notice.dedupeKey}:${organisationId}`})
-      ON CONFLICT (dedupe_key) DO NOTHING`;
+    await notify(db, { organisationId, kind: notice.kind, message: notice.message, subjectType: 'sale', subjectId: saleId, dedupeKey: `${notice.dedupeKey}:${organisationId}` });
   }
   return organisations;
 }

@@ -10,6 +10,7 @@
  * - Operations on one workflow are serialised (the harness is not re-entrant); `settled()` waits
  *   for everything the API asked of it so far, e.g. the signal an approval sends after commit.
  */
+import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError } from '@temporalio/common';
 import pino, { type Logger } from 'pino';
 import { createActivities, type Activities } from '../../workflows/activities';
 import type { TemporalAccess, TemporalStatus, WorkflowGateway } from '../../workflows/connection';
@@ -54,7 +55,9 @@ export class HarnessTemporal implements TemporalAccess {
     this.gateway = {
       start: (workflowType, { workflowId, args }) =>
         this.serialised(workflowId, async () => {
-          if (this.harnesses.has(workflowId)) throw new Error(`workflow ${workflowId} was already started`);
+          // As the server does with the default reuse policy: a running id refuses, a closed one may start again.
+          if (this.isRunning(workflowId)) throw new WorkflowExecutionAlreadyStartedError(`workflow ${workflowId} is already running`, workflowId, workflowType);
+          await this.harnesses.get(workflowId)?.dispose();
           const harness = await startWorkflow(workflowType, {
             workflowsPath: this.workflowsPath,
             activities: this.activities,
@@ -65,7 +68,12 @@ export class HarnessTemporal implements TemporalAccess {
           });
           this.harnesses.set(workflowId, harness);
         }),
-      signal: (workflowId, signalName, ...args) => this.serialised(workflowId, () => this.harnessOf(workflowId).signal(signalName, ...args)),
+      signal: (workflowId, signalName, ...args) =>
+        this.serialised(workflowId, async () => {
+          // The server answers "not found" for an unknown id and for a closed workflow alike.
+          if (!this.isRunning(workflowId)) throw new WorkflowNotFoundError(`workflow ${workflowId} is not running`, workflowId, undefined);
+          await this.harnessOf(workflowId).signal(signalName, ...args);
+        }),
       query: <T>(workflowId: string, queryName: string, ...args: unknown[]) =>
         this.serialised(workflowId, () => this.harnessOf(workflowId).query<T, unknown[]>(queryName, ...args)),
     };
@@ -89,8 +97,12 @@ export class HarnessTemporal implements TemporalAccess {
   }
 
   handle(workflowId: string): HarnessWorkflowHandle {
+    const harnessOf = () => this.harnessOf(workflowId);
     return {
-      harness: this.harnessOf(workflowId),
+      // Looked up when used: the workflow may still be starting (an after-commit step of a request).
+      get harness() {
+        return harnessOf();
+      },
       settled: async () => {
         await this.queues.get(workflowId);
       },
@@ -104,6 +116,10 @@ export class HarnessTemporal implements TemporalAccess {
     await Promise.allSettled([...this.queues.values()]);
     for (const harness of this.harnesses.values()) await harness.dispose();
     await this.prisma.$disconnect();
+  }
+
+  private isRunning(workflowId: string): boolean {
+    return this.harnesses.get(workflowId)?.outcome.status === 'running';
   }
 
   private harnessOf(workflowId: string): WorkflowHarness {
