@@ -162,7 +162,9 @@ export async function connectTemporal(options: TemporalOptions, logger: Logger):
     logger.info({ address }, 'started the Temporal development server');
     return new ConnectedTemporal(env.connection, env.client, address, 'default', options.taskQueue, () => env.teardown());
   } catch (error) {
-    const reason = `TEMPORAL_ADDRESS is not set and the Temporal development server could not be started (${(error as Error).message.split('\n')[0]})`;
+    // The SDK nests the cause several times ("…: error sending request…: dns error: …"); its innermost part says what to fix.
+    const cause = (error as Error).message.split('\n')[0].split(': ').slice(-2).join(': ').replace(/\)+$/, '');
+    const reason = `TEMPORAL_ADDRESS is not set and the Temporal development server could not be downloaded or started (${cause})`;
     logger.warn({ reason }, 'Temporal unavailable');
     return new UnavailableTemporal(reason, options.taskQueue, options.namespace);
   }

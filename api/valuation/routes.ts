@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { D } from '../../domain/money';
 import { BORROWING_BASE_LOTS_PAGE_MAX, linePosition, listPriceMarks, postPriceMark, visibleCreditLine } from '../../prisma/custody/valuation';
 import { decText } from '../../prisma/custody/store';
-import { linesRevaluedByMark } from '../../prisma/margin/store';
+import { needsMarginWorkflow, revalueLinesForMark } from '../../prisma/margin/revaluation';
 import { revalueLines } from '../margin/revaluation';
 import type { PriceMark } from '../../prisma/generated/client';
 import { CommodityCode, Grade } from '../custody/schemas';
@@ -106,8 +106,11 @@ export const valuationRoutes = [
     success: { status: 201, description: 'The mark', schema: PriceMarkView },
     handler: async ({ db, deps, actor, body, afterCommit }) => {
       const mark = await postPriceMark(db, actor, { ...body, pricePerUnit: new D(body.pricePerUnit), asOf: new Date(body.asOf) });
-      // The lines holding goods of this commodity and grade are revalued through their margin workflows once the mark is committed.
-      const lineIds = await linesRevaluedByMark(db, mark);
+      // Every line holding goods of this commodity and grade is revalued here, in one statement and in this
+      // transaction (so the mark is seen); only the lines with something to do — a live call, or a decision
+      // other than NONE — go to their margin workflows, which act under the line's lock once the mark is committed.
+      const revalued = await revalueLinesForMark(db, mark, new Date());
+      const lineIds = revalued.filter(needsMarginWorkflow).map((line) => line.lineId);
       afterCommit(() => revalueLines(deps, lineIds, 'PRICE_MARK'));
       return priceMarkView(mark);
     },

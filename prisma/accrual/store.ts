@@ -12,20 +12,31 @@
  * before the line's latest accrued day is refused, and days missed since the
  * latest accrued day (or since the line opened) are accrued first, in order,
  * so that no day is ever skipped and the remainder chain is unbroken.
+ *
+ * Many lines (accrueLines, accrueDate) are accrued a batch at a time: the same
+ * per-line locks and the same accrueDay() figures, but one transaction and a
+ * handful of statements for the whole batch (accrueNextDays), and batches in
+ * parallel on separate connections. Nothing is shared between lines — no
+ * counter, no common row — so batches never queue behind each other.
  */
+import { createHash } from 'node:crypto';
 import type { Decimal } from 'decimal.js';
-import { accrueDay, dayCountBasis, type DayCount } from '../../domain/interest';
-import { BusinessRuleError, InvariantViolation, NotFoundError } from '../../domain/errors';
-import { requireIsoDate, requireUuid } from '../../domain/ledger';
+import { accrueDay, dayCountBasis, type DayAccrual, type DayCount } from '../../domain/interest';
+import { BusinessRuleError, ConflictError, InvariantViolation, NotFoundError } from '../../domain/errors';
+import { canonicalEntryContent, requireIsoDate, requireUuid, validateEntryProposal, type EntryProposal } from '../../domain/ledger';
 import { D, Money } from '../../domain/money';
 import { Prisma, inTransaction, type Db, type PrismaClient } from '../client';
-import { balances, postEntry } from '../ledger/store';
+import { balances, postEntry, type PostEntryInput } from '../ledger/store';
 
 /** Days a single call may accrue to catch up a line whose accrual fell behind; beyond it, back-fill with `npm run accrue`. */
 export const CATCH_UP_DAYS_MAX = 366;
 export const ACCRUAL_BATCH_SIZE_MAX = 1000;
-/** Lines of one batch accrued at the same time (each in its own transaction, so at most this many connections). */
+/** Lines per batch transaction in accrueDate: large enough that per-statement costs vanish, small enough to hold locks briefly. */
+export const ACCRUAL_BATCH_SIZE_DEFAULT = 250;
+/** Batches accrueDate runs at once, each on its own connection (so at most this many connections). */
 export const ACCRUAL_CONCURRENCY_MAX = 16;
+/** About one batch per server core, plus one whose round trips overlap the others' work. */
+export const ACCRUAL_CONCURRENCY_DEFAULT = 3;
 
 /** Statuses in which a line accrues interest: everything but CLOSED. */
 const ACCRUING_STATUSES = ['ACTIVE', 'FROZEN', 'IN_DEFAULT'] as const;
@@ -79,8 +90,10 @@ export interface AccrualCounts {
  * accrued is returned as it is. Refuses a date before the line opened or
  * before its latest accrued day (BusinessRuleError 'accrual_runs_forward').
  */
-export async function accrueLineDay(prisma: PrismaClient, lineId: string, date: string): Promise<LineDayAccrual> {
-  requireUuid(lineId, 'lineId');
+export async function accrueLineDay(prisma: PrismaClient, lineIdAsGiven: string, date: string): Promise<LineDayAccrual> {
+  requireUuid(lineIdAsGiven, 'lineId');
+  // Canonical, so that the per-line lock is the same however the id was spelt (accrueLines locks lower-case ids).
+  const lineId = lineIdAsGiven.toLowerCase();
   requireIsoDate(date, 'date');
   const existing = await findAccrual(prisma, lineId, date);
   if (existing) return { accrual: existing, alreadyAccrued: true, daysCaughtUp: 0, caughtUpPosted: Money.zero(existing.currency) };
@@ -206,25 +219,10 @@ async function latestAccrual(db: Db, lineId: string): Promise<InterestAccrualRec
 
 async function accrueOneDay(db: Db, line: LineForAccrual, date: string, carriedIn: Decimal): Promise<InterestAccrualRecord> {
   const [principal] = await balances(db, { accountIds: [line.principalAccountId], asOf: date });
-  const day = accrueDay({
-    outstandingPrincipal: principal.balance,
-    annualRate: line.annualInterestRate,
-    dayCount: line.dayCount,
-    carriedRemainder: carriedIn,
-  });
+  const day = accrualOfDay(line, principal.balance, carriedIn);
   let ledgerEntryId: string | null = null;
   if (day.posted.isPositive()) {
-    const entry = await postEntry(db, {
-      idempotencyKey: `accrual:${line.id}:${date}`,
-      description: `Interest for ${date}: ${principal.balance.format()} × ${line.annualInterestRate.toFixed()} ÷ ${dayCountBasis(line.dayCount)}`,
-      effectiveDate: date,
-      accountSetId: line.id,
-      metadata: { kind: 'interest_accrual', creditLineId: line.id, accrualDate: date },
-      lines: [
-        { accountId: line.interestReceivableAccountId, side: 'DEBIT', amount: day.posted },
-        { accountId: line.interestIncomeAccountId, side: 'CREDIT', amount: day.posted },
-      ],
-    });
+    const entry = await postEntry(db, accrualEntry(line, date, principal.balance, day));
     ledgerEntryId = entry.id;
   }
   const rows = await db.$queryRaw<AccrualRow[]>(Prisma.sql`
@@ -236,6 +234,26 @@ async function accrueOneDay(db: Db, line: LineForAccrual, date: string, carriedI
             ${day.carriedRemainder.toFixed()}::numeric, ${ledgerEntryId}::uuid)
     RETURNING ${ACCRUAL_COLUMNS}`);
   return accrualFromRow(rows[0]);
+}
+
+/** The day's figures: accrueDay() on the line's terms. */
+function accrualOfDay(line: LineForAccrual, outstandingPrincipal: Money, carriedIn: Decimal): DayAccrual {
+  return accrueDay({ outstandingPrincipal, annualRate: line.annualInterestRate, dayCount: line.dayCount, carriedRemainder: carriedIn });
+}
+
+/** The day's entry, Dr INTEREST_RECEIVABLE / Cr INTEREST_INCOME, keyed by line and day — the same whichever path posts it. */
+function accrualEntry(line: LineForAccrual, date: string, outstandingPrincipal: Money, day: DayAccrual): PostEntryInput {
+  return {
+    idempotencyKey: `accrual:${line.id}:${date}`,
+    description: `Interest for ${date}: ${outstandingPrincipal.format()} × ${line.annualInterestRate.toFixed()} ÷ ${dayCountBasis(line.dayCount)}`,
+    effectiveDate: date,
+    accountSetId: line.id,
+    metadata: { kind: 'interest_accrual', creditLineId: line.id, accrualDate: date },
+    lines: [
+      { accountId: line.interestReceivableAccountId, side: 'DEBIT', amount: day.posted },
+      { accountId: line.interestIncomeAccountId, side: 'CREDIT', amount: day.posted },
+    ],
+  };
 }
 
 // ─── Many lines ──────────────────────────────────────────────────────────────
@@ -255,52 +273,331 @@ export async function listLinesToAccrue(db: Db, date: string, afterLineId: strin
   return rows.map((row) => row.id);
 }
 
-/** Accrues `date` for each of `lineIds`, a few at a time, each line in its own transaction(s). */
-export async function accrueLines(
-  prisma: PrismaClient,
-  date: string,
-  lineIds: readonly string[],
-  options: { concurrency?: number } = {},
-): Promise<AccrualCounts> {
+/**
+ * Accrues `date` for each of `lineIds` as a batch: in one transaction, a few
+ * statements for the whole batch whatever its size (lock, read, post, record),
+ * with each line's figures from accrueDay() like accrueLineDay's. A line that
+ * fell behind takes one more such round per missed day (only the lines still
+ * behind take part). A line the batch cannot take — unknown, without its
+ * accounts, or whose date would be refused — goes through accrueLineDay, which
+ * says why.
+ */
+export async function accrueLines(prisma: PrismaClient, date: string, lineIds: readonly string[]): Promise<AccrualCounts> {
   requireIsoDate(date, 'date');
   requireBatchSize(lineIds.length);
-  const concurrency = Math.min(options.concurrency ?? 4, ACCRUAL_CONCURRENCY_MAX);
+  lineIds.forEach((lineId, index) => requireUuid(lineId, `lineIds[${index}]`));
   const counts = emptyCounts(date);
   const posted = new Map<string, Money>();
-  let next = 0;
-  const worker = async (): Promise<void> => {
-    while (next < lineIds.length) {
-      const lineId = lineIds[next++];
-      const result = await accrueLineDay(prisma, lineId, date);
-      counts.daysCaughtUp += result.daysCaughtUp;
-      addPosted(posted, result.caughtUpPosted);
-      if (result.alreadyAccrued) {
+  let pending = [...new Set(lineIds.map((lineId) => lineId.toLowerCase()))];
+  // A line listed twice is accrued once; the second mention finds it accrued, as a second call would.
+  counts.linesAlreadyAccrued += lineIds.length - pending.length;
+  const byLineDay: string[] = [];
+  for (let round = 0; pending.length > 0; round++) {
+    if (round > CATCH_UP_DAYS_MAX + 1) {
+      throw new InvariantViolation(`a batch reaches ${date} within ${CATCH_UP_DAYS_MAX + 1} rounds; ${pending.length} line(s) still behind`);
+    }
+    const outcomes = await accrueNextDays(prisma, date, pending);
+    const stillBehind: string[] = [];
+    for (const outcome of outcomes) {
+      if (outcome.kind === 'for_accrue_line_day') {
+        byLineDay.push(outcome.lineId);
+      } else if (outcome.kind === 'already_accrued') {
         counts.linesAlreadyAccrued += 1;
-        continue;
+      } else if (outcome.kind === 'raced') {
+        stillBehind.push(outcome.lineId);
+      } else {
+        addPosted(posted, outcome.posted);
+        if (outcome.accrualDate === date) {
+          counts.linesAccrued += 1;
+        } else {
+          counts.daysCaughtUp += 1;
+          stillBehind.push(outcome.lineId);
+        }
       }
+    }
+    pending = stillBehind;
+  }
+  for (const lineId of byLineDay) {
+    const result = await accrueLineDay(prisma, lineId, date);
+    counts.daysCaughtUp += result.daysCaughtUp;
+    addPosted(posted, result.caughtUpPosted);
+    if (result.alreadyAccrued) {
+      counts.linesAlreadyAccrued += 1;
+    } else {
       counts.linesAccrued += 1;
       addPosted(posted, result.accrual.postedInterest);
     }
-  };
-  await Promise.all(Array.from({ length: Math.max(1, Math.min(concurrency, lineIds.length)) }, worker));
+  }
   counts.postedByCurrency = postedAsStrings(posted);
   return counts;
 }
 
-/** Accrues `date` for every line that accrues on it, `batchSize` lines at a time. */
+/**
+ * Accrues `date` for every line that accrues on it: pages of `batchSize`
+ * lines (default 250), up to `concurrency` pages at once (default 3, each on
+ * its own connection). Pages are disjoint and a line's accrual touches only
+ * that line's rows and accounts, so parallel pages never wait on each other.
+ */
 export async function accrueDate(
   prisma: PrismaClient,
   date: string,
   options: { batchSize?: number; concurrency?: number } = {},
 ): Promise<AccrualCounts> {
-  const batchSize = options.batchSize ?? 200;
+  requireIsoDate(date, 'date');
+  const batchSize = options.batchSize ?? ACCRUAL_BATCH_SIZE_DEFAULT;
+  requireBatchSize(batchSize);
+  const concurrency = Math.max(1, Math.min(options.concurrency ?? ACCRUAL_CONCURRENCY_DEFAULT, ACCRUAL_CONCURRENCY_MAX));
   let total = emptyCounts(date);
-  for (let afterLineId: string | null = null; ; ) {
-    const lineIds = await listLinesToAccrue(prisma, date, afterLineId, batchSize);
-    if (lineIds.length === 0) return total;
-    total = addCounts(total, await accrueLines(prisma, date, lineIds, options));
-    afterLineId = lineIds[lineIds.length - 1];
+  // Pages are listed one after another (each starts after the last id of the one before).
+  let afterLineId: string | null = null;
+  let listing: Promise<unknown> = Promise.resolve();
+  const nextPage = (): Promise<string[]> => {
+    const page = listing.then(async () => {
+      const lineIds = await listLinesToAccrue(prisma, date, afterLineId, batchSize);
+      if (lineIds.length > 0) afterLineId = lineIds[lineIds.length - 1];
+      return lineIds;
+    });
+    listing = page.catch(() => undefined);
+    return page;
+  };
+  const worker = async (): Promise<void> => {
+    for (let lineIds = await nextPage(); lineIds.length > 0; lineIds = await nextPage()) {
+      const counts = await accrueLines(prisma, date, lineIds);
+      // Added after the await: `total` is shared by the workers, so it is read only once the batch is done.
+      total = addCounts(total, counts);
+    }
+  };
+  await Promise.all(Array.from({ length: concurrency }, worker));
+  return total;
+}
+
+/** What one round did for one line of a batch. */
+type NextDayOutcome =
+  | { kind: 'accrued'; lineId: string; accrualDate: string; posted: Money }
+  | { kind: 'already_accrued'; lineId: string }
+  /** A row for the line's next day appeared although we held the line's lock (a writer that bypassed it): look again. */
+  | { kind: 'raced'; lineId: string }
+  | { kind: 'for_accrue_line_day'; lineId: string };
+
+/**
+ * One transaction: for each line (lower-case ids, no repeats) that has not
+ * accrued `date`, accrues its next day — the day after its latest accrued
+ * day, or the day it opened — when that is `date` or a day before it.
+ */
+async function accrueNextDays(prisma: PrismaClient, date: string, lineIds: readonly string[]): Promise<NextDayOutcome[]> {
+  return inTransaction(prisma, async (tx) => {
+    await lockLines(tx, lineIds);
+    const states = await lineStates(tx, date, lineIds);
+    const outcomes: NextDayOutcome[] = [];
+    const days: PlannedDay[] = [];
+    for (const lineId of lineIds) {
+      const state = states.get(lineId);
+      if (state?.dateAccrued) {
+        outcomes.push({ kind: 'already_accrued', lineId });
+        continue;
+      }
+      const planned = state ? planNextDay(state, date) : null;
+      if (planned) days.push(planned);
+      else outcomes.push({ kind: 'for_accrue_line_day', lineId });
+    }
+    const entryIds = await postAccrualEntries(tx, days);
+    const recorded = await recordAccruals(tx, days, entryIds);
+    for (const day of days) {
+      outcomes.push(
+        recorded.has(day.line.id)
+          ? { kind: 'accrued', lineId: day.line.id, accrualDate: day.date, posted: day.accrual.posted }
+          : { kind: 'raced', lineId: day.line.id },
+      );
+    }
+    return outcomes;
+  });
+}
+
+/** The same per-line locks accrueLineDay takes, in key order so that two batches sharing lines queue rather than deadlock. */
+async function lockLines(db: Db, lineIds: readonly string[]): Promise<void> {
+  await db.$queryRaw(Prisma.sql`
+    SELECT count(pg_advisory_xact_lock(key))::int AS locked
+      FROM (SELECT DISTINCT hashtextextended('interest_accrual:' || line_id, 0) AS key
+              FROM unnest(${lineIds}::text[]) AS line_id
+             ORDER BY 1) AS line_lock`);
+}
+
+interface LineState {
+  line: LineForAccrual;
+  /** 'YYYY-MM-DD' of the latest accrued day, and what it carried out. */
+  latest: { accrualDate: string; carriedOut: Decimal } | null;
+  /** `date` itself has been accrued. */
+  dateAccrued: boolean;
+  /** LOAN_PRINCIPAL at the end of the line's next day (from journal lines effective on or before it). */
+  principalAtNextDay: Money;
+}
+
+interface PlannedDay {
+  line: LineForAccrual;
+  date: string;
+  principal: Money;
+  carriedIn: Decimal;
+  accrual: DayAccrual;
+  entry: PostEntryInput | null;
+}
+
+/** The line's next day and its figures, or null when accrueLineDay must handle the line (it would refuse, or explain). */
+function planNextDay(state: LineState, date: string): PlannedDay | null {
+  const { line, latest } = state;
+  if (latest && latest.accrualDate >= date) return null;
+  if (date < line.openedOn) return null;
+  const nextDate = latest ? addDays(latest.accrualDate, 1) : line.openedOn;
+  if (daysBetween(nextDate, date) > CATCH_UP_DAYS_MAX) return null;
+  const carriedIn = latest?.carriedOut ?? new D(0);
+  const accrual = accrualOfDay(line, state.principalAtNextDay, carriedIn);
+  const entry = accrual.posted.isPositive() ? accrualEntry(line, nextDate, state.principalAtNextDay, accrual) : null;
+  return { line, date: nextDate, principal: state.principalAtNextDay, carriedIn, accrual, entry };
+}
+
+/**
+ * Each line's terms, accounts, latest accrued day and principal at the end of
+ * its next day, in one statement. The principal is summed from journal lines
+ * effective up to that day (as balances(asOf) does), not read from the
+ * maintained balance, so that postings effective later do not leak into it.
+ */
+async function lineStates(db: Db, date: string, lineIds: readonly string[]): Promise<Map<string, LineState>> {
+  const rows = await db.$queryRaw<
+    {
+      id: string;
+      currency: string;
+      rate: string;
+      day_count: DayCount;
+      opened_on: string;
+      principal_account: string | null;
+      receivable_account: string | null;
+      income_account: string | null;
+      latest_date: string | null;
+      latest_carried_out: string | null;
+      date_accrued: boolean;
+      principal: string | null;
+    }[]
+  >(Prisma.sql`
+    SELECT l.id::text, l.currency, l.annual_interest_rate::text AS rate, l.day_count::text AS day_count,
+           to_char(l.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD') AS opened_on,
+           p.id::text AS principal_account, r.id::text AS receivable_account, i.id::text AS income_account,
+           latest.accrual_date::text AS latest_date, latest.carried_out::text AS latest_carried_out,
+           EXISTS (SELECT 1 FROM interest_accrual a WHERE a.credit_line_id = l.id AND a.accrual_date = ${date}::date) AS date_accrued,
+           (SELECT coalesce(sum(ledger_signed_amount(p.normal_balance, jl.side, jl.amount)), 0)
+              FROM journal_line jl JOIN journal_entry e ON e.id = jl.entry_id
+             WHERE jl.account_id = p.id
+               AND e.effective_date <= coalesce(latest.accrual_date + 1, (l.created_at AT TIME ZONE 'UTC')::date))::text AS principal
+      FROM credit_line l
+      LEFT JOIN ledger_account p ON p.account_set_id = l.id AND p.code = 'LOAN_PRINCIPAL'
+      LEFT JOIN ledger_account r ON r.account_set_id = l.id AND r.code = 'INTEREST_RECEIVABLE'
+      LEFT JOIN ledger_account i ON i.account_set_id = l.id AND i.code = 'INTEREST_INCOME'
+      LEFT JOIN LATERAL (SELECT a.accrual_date, a.carried_out FROM interest_accrual a
+                          WHERE a.credit_line_id = l.id ORDER BY a.accrual_date DESC LIMIT 1) AS latest ON true
+     WHERE l.id = ANY(${lineIds}::uuid[])`);
+  const states = new Map<string, LineState>();
+  for (const row of rows) {
+    // Without its accounts the line is left to accrueLineDay, which reports it.
+    if (!row.principal_account || !row.receivable_account || !row.income_account || row.principal === null) continue;
+    const currency = row.currency.trim();
+    const principal = Money.of(row.principal, currency);
+    if (!principal.isAtScale()) throw new InvariantViolation(`LOAN_PRINCIPAL of line ${row.id} is at ${currency} scale; got ${row.principal}`);
+    states.set(row.id, {
+      line: {
+        id: row.id,
+        currency,
+        annualInterestRate: new D(row.rate),
+        dayCount: row.day_count,
+        openedOn: row.opened_on,
+        principalAccountId: row.principal_account,
+        interestReceivableAccountId: row.receivable_account,
+        interestIncomeAccountId: row.income_account,
+      },
+      latest: row.latest_date === null ? null : { accrualDate: row.latest_date, carriedOut: new D(row.latest_carried_out ?? '') },
+      dateAccrued: row.date_accrued,
+      principalAtNextDay: principal,
+    });
   }
+  return states;
+}
+
+/**
+ * Posts the days' entries through the ledger's own post_journal_entry(), one
+ * call per entry within one statement: each call locks, checks and updates
+ * only that line's two interest accounts, as postEntry would. The payload
+ * and content hash are postEntry's, so an entry posted here and one posted by
+ * accrueLineDay for the same line-day are the same entry (a replay, not a
+ * conflicting reuse of the key). Answers the entry id per line.
+ */
+async function postAccrualEntries(db: Db, days: readonly PlannedDay[]): Promise<Map<string, string>> {
+  const posting = days.flatMap((day) => (day.entry ? [{ lineId: day.line.id, payload: postingPayload(day.entry) }] : []));
+  const entryIds = new Map<string, string>();
+  if (posting.length === 0) return entryIds;
+  const rows = await db.$queryRaw<{ position: number; outcome: string }[]>(Prisma.sql`
+    SELECT posting.position::int AS position, post_journal_entry(posting.proposal)::text AS outcome
+      FROM jsonb_array_elements(${JSON.stringify(posting.map((entry) => entry.payload))}::jsonb) WITH ORDINALITY AS posting(proposal, position)`);
+  if (rows.length !== posting.length) throw new InvariantViolation(`post_journal_entry() answers each of ${posting.length} entries; got ${rows.length}`);
+  for (const row of rows) {
+    const { lineId, payload } = posting[row.position - 1];
+    entryIds.set(lineId, postedEntryId(JSON.parse(row.outcome) as PostingOutcome, payload.idempotency_key));
+  }
+  return entryIds;
+}
+
+/** The payload postEntry sends to post_journal_entry() (prisma/ledger/store.ts), for an entry without reversal. */
+function postingPayload(input: PostEntryInput) {
+  const proposal: EntryProposal = { ...input, accountSetId: input.accountSetId ?? null, reversesEntryId: null };
+  validateEntryProposal(proposal);
+  return {
+    idempotency_key: proposal.idempotencyKey,
+    content_hash: createHash('sha256').update(canonicalEntryContent(proposal)).digest('hex'),
+    description: proposal.description,
+    effective_date: proposal.effectiveDate,
+    account_set_id: proposal.accountSetId ?? null,
+    metadata: proposal.metadata ?? null,
+    reverses_entry_id: null,
+    lines: proposal.lines.map((line) => ({ account_id: line.accountId, side: line.side, amount: line.amount.toFixedString(), currency: line.amount.currency })),
+  };
+}
+
+type PostingOutcome = { status: 'posted'; entry_id: string } | { status: 'replayed'; entry: { id: string } } | { status: string; entry_id?: string };
+
+function postedEntryId(outcome: PostingOutcome, idempotencyKey: string): string {
+  if (outcome.status === 'posted' && 'entry_id' in outcome && outcome.entry_id) return outcome.entry_id;
+  if (outcome.status === 'replayed' && 'entry' in outcome) return outcome.entry.id;
+  if (outcome.status === 'key_reused') {
+    throw new ConflictError(`idempotency key "${idempotencyKey}" was already used for entry ${outcome.entry_id ?? '?'} with different content; an accrual entry is posted once per line-day`);
+  }
+  // Accrual posts to the line's own accounts in its currency, increasing both: any other refusal is a broken line.
+  throw new InvariantViolation(`the accrual entry ${idempotencyKey} is posted or replayed; post_journal_entry() answered ${JSON.stringify(outcome)}`);
+}
+
+/** Inserts the days' rows; a row that already exists is left as it is. Answers the lines whose row was inserted. */
+async function recordAccruals(db: Db, days: readonly PlannedDay[], entryIds: ReadonlyMap<string, string>): Promise<Set<string>> {
+  if (days.length === 0) return new Set();
+  const rows = days.map((day) => ({
+    credit_line_id: day.line.id,
+    accrual_date: day.date,
+    currency: day.line.currency,
+    annual_interest_rate: day.line.annualInterestRate.toFixed(),
+    day_count: day.line.dayCount,
+    outstanding_principal: day.principal.toFixedString(),
+    exact_interest: day.accrual.exactInterest.toFixed(),
+    carried_in: day.carriedIn.toFixed(),
+    posted_interest: day.accrual.posted.toFixedString(),
+    carried_out: day.accrual.carriedRemainder.toFixed(),
+    ledger_entry_id: entryIds.get(day.line.id) ?? null,
+  }));
+  const inserted = await db.$queryRaw<{ id: string }[]>(Prisma.sql`
+    INSERT INTO interest_accrual (credit_line_id, accrual_date, currency, annual_interest_rate, day_count,
+                                  outstanding_principal, exact_interest, carried_in, posted_interest, carried_out, ledger_entry_id)
+    SELECT d.credit_line_id, d.accrual_date, d.currency, d.annual_interest_rate, d.day_count,
+           d.outstanding_principal, d.exact_interest, d.carried_in, d.posted_interest, d.carried_out, d.ledger_entry_id
+      FROM jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) AS d(
+             credit_line_id UUID, accrual_date DATE, currency TEXT, annual_interest_rate NUMERIC, day_count "DayCountConvention",
+             outstanding_principal NUMERIC, exact_interest NUMERIC, carried_in NUMERIC, posted_interest NUMERIC, carried_out NUMERIC,
+             ledger_entry_id UUID)
+    ON CONFLICT (credit_line_id, accrual_date) DO NOTHING
+    RETURNING credit_line_id::text AS id`);
+  return new Set(inserted.map((row) => row.id));
 }
 
 export function emptyCounts(date: string): AccrualCounts {

@@ -147,69 +147,7 @@ export async function borrowingBaseQuery(
                ORDER BY lot_id LIMIT ${pageLimit}) p)`
     : Prisma.sql`NULL::json`;
   const rows = await db.$queryRaw<BorrowingBaseRow[]>(Prisma.sql`
-    WITH line AS (
-      SELECT id, lender_organisation_id, currency, haircut, default_advance_rate, max_mark_age_hours, stock_count_interval_days
-        FROM credit_line WHERE id = ${input.lineId}::uuid
-    ),
-    pledged AS MATERIALIZED (
-      SELECT l.id AS lot_id, l.receipt_number, l.commodity_code, l.grade, l.quantity, l.unit,
-             l.count_difference_flag, l.quality_hold, l.last_counted_at, li.pledged_at
-        FROM line
-        JOIN lien li ON li.credit_line_id = line.id AND li.released_at IS NULL
-        JOIN lot l ON l.id = li.lot_id
-       WHERE ${input.excludeLotId ?? null}::uuid IS NULL OR l.id <> ${input.excludeLotId ?? null}::uuid
-    ),
-    -- One index probe per distinct (commodity, grade), not per lot.
-    latest_mark AS (
-      SELECT pair.commodity_code, pair.grade, m.price_per_unit, m.as_of
-        FROM (SELECT DISTINCT commodity_code, grade FROM pledged) pair
-        CROSS JOIN line
-        CROSS JOIN LATERAL (
-          SELECT pm.price_per_unit, pm.as_of FROM price_mark pm
-           WHERE pm.lender_organisation_id = line.lender_organisation_id AND pm.commodity_code = pair.commodity_code
-             AND pm.grade = pair.grade AND pm.currency = line.currency
-           ORDER BY pm.as_of DESC, pm.created_at DESC
-           LIMIT 1) m
-    ),
-    valued AS (
-      SELECT p.*, m.price_per_unit, m.as_of, line.haircut, sold.sold_quantity, sold.sold_unpaid_value,
-             coalesce(ar.advance_rate, line.default_advance_rate) AS advance_rate,
-             array_remove(ARRAY[
-               CASE WHEN m.price_per_unit IS NULL THEN 'NO_MARK_IN_LINE_CURRENCY' END,
-               CASE WHEN m.as_of < ${input.now}::timestamptz - line.max_mark_age_hours * interval '1 hour' THEN 'MARK_STALE' END,
-               CASE WHEN p.count_difference_flag THEN 'COUNT_DIFFERENCE_FLAG' END,
-               CASE WHEN p.quality_hold THEN 'QUALITY_HOLD' END,
-               CASE WHEN coalesce(p.last_counted_at, p.pledged_at) < ${input.now}::timestamptz - line.stock_count_interval_days * interval '24 hours'
-                    THEN 'STOCK_COUNT_OVERDUE' END
-             ], NULL) AS reasons
-        FROM pledged p
-        CROSS JOIN line
-        LEFT JOIN latest_mark m ON m.commodity_code = p.commodity_code AND m.grade = p.grade
-        LEFT JOIN credit_line_advance_rate ar ON ar.credit_line_id = line.id AND ar.commodity_code = p.commodity_code
-        -- Goods sold in a live sale and not yet gone. The unpaid share of an OPEN sale still
-        -- secures the line at the lower of the mark and the sale price; the paid share (and a
-        -- fully paid sale's goods) is the buyer's. Multiply before dividing, so that a sale
-        -- with no payment values exactly.
-        CROSS JOIN LATERAL (
-          SELECT coalesce(sum(si.quantity - coalesce(ro.quantity_released, 0)), 0) AS sold_quantity,
-                 coalesce(sum(si.quantity * (s.total_price - s.amount_paid) * least(si.price_per_unit, m.price_per_unit) / s.total_price)
-                          FILTER (WHERE s.status = 'OPEN'), 0) AS sold_unpaid_value
-            FROM sale_item si
-            JOIN sale s ON s.id = si.sale_id
-            LEFT JOIN release_order ro ON ro.id = si.release_order_id
-           WHERE si.lot_id = p.lot_id AND s.status IN ('OPEN', 'PAID', 'RELEASE_AUTHORISED')) sold
-    ),
-    computed AS MATERIALIZED (
-      SELECT v.*, cardinality(v.reasons) = 0 AS eligible,
-             coalesce(v.secured_value, 0) AS market_value,
-             coalesce(v.secured_value * (1 - v.haircut), 0) AS collateral_value,
-             CASE WHEN cardinality(v.reasons) = 0 THEN v.secured_value * (1 - v.haircut) * v.advance_rate ELSE 0 END AS lending_value
-        FROM (SELECT valued.*,
-                     -- Without a mark the value is NULL (least() would otherwise ignore the missing mark).
-                     CASE WHEN price_per_unit IS NULL THEN NULL
-                          ELSE (quantity - sold_quantity) * price_per_unit + sold_unpaid_value END AS secured_value
-                FROM valued) v
-    ),
+    ${valuedLotsCtes(Prisma.sql`id = ${input.lineId}::uuid`, input.now, input.excludeLotId ?? null, page !== null)},
     totals AS (
       SELECT count(*) AS lot_count,
              count(*) FILTER (WHERE eligible) AS eligible_lot_count,
@@ -232,6 +170,182 @@ export async function borrowingBaseQuery(
     },
     lots: row.lots,
   };
+}
+
+/**
+ * The valuation of every lot pledged to the lines `lineCondition` selects (a
+ * condition on credit_line), as CTEs ending in `computed` (one row per lot,
+ * with its `credit_line_id`). The single line's borrowing base and the
+ * set-based revaluation of many lines read the same CTEs, so they cannot
+ * disagree on a rule.
+ */
+function valuedLotsCtes(lineCondition: Prisma.Sql, now: Date, excludeLotId: string | null, computedReadTwice: boolean): Prisma.Sql {
+  // Read twice (totals and a page of lots) it is computed once; read once (totals by line) it streams into the
+  // aggregate instead of being written out, 100 000 wide rows at a time.
+  const computedAs = computedReadTwice ? Prisma.sql`MATERIALIZED` : Prisma.sql`NOT MATERIALIZED`;
+  return Prisma.sql`
+    WITH line AS MATERIALIZED (
+      SELECT id, lender_organisation_id, currency, haircut, default_advance_rate, max_mark_age_hours, stock_count_interval_days
+        FROM credit_line WHERE ${lineCondition}
+    ),
+    pledged AS MATERIALIZED (
+      SELECT li.credit_line_id, l.id AS lot_id, l.receipt_number, l.commodity_code, l.grade, l.quantity, l.unit,
+             l.count_difference_flag, l.quality_hold, l.last_counted_at, li.pledged_at
+        FROM line
+        JOIN lien li ON li.credit_line_id = line.id AND li.released_at IS NULL
+        JOIN lot l ON l.id = li.lot_id
+       WHERE ${excludeLotId}::uuid IS NULL OR l.id <> ${excludeLotId}::uuid
+    ),
+    -- One index probe per distinct (lender, currency, commodity, grade), not per lot; materialised so
+    -- that it is computed once, never again for each pledged lot it is joined to.
+    latest_mark AS MATERIALIZED (
+      SELECT pair.lender_organisation_id, pair.currency, pair.commodity_code, pair.grade, m.price_per_unit, m.as_of
+        FROM (SELECT DISTINCT line.lender_organisation_id, line.currency, p.commodity_code, p.grade
+                FROM pledged p JOIN line ON line.id = p.credit_line_id) pair
+        CROSS JOIN LATERAL (
+          SELECT pm.price_per_unit, pm.as_of FROM price_mark pm
+           WHERE pm.lender_organisation_id = pair.lender_organisation_id AND pm.commodity_code = pair.commodity_code
+             AND pm.grade = pair.grade AND pm.currency = pair.currency
+           ORDER BY pm.as_of DESC, pm.created_at DESC
+           LIMIT 1) m
+    ),
+    -- Goods sold in a live sale and not yet gone. The unpaid share of an OPEN sale still
+    -- secures the line at the lower of the mark and the sale price; the paid share (and a
+    -- fully paid sale's goods) is the buyer's. Multiply before dividing, so that a sale
+    -- with no payment values exactly. A join grouped by lot, not a subquery per lot: most
+    -- pledged lots have no sale, and 100 000 index probes cost more than one hash join.
+    sold AS (
+      SELECT p.lot_id,
+             sum(si.quantity - coalesce(ro.quantity_released, 0)) AS sold_quantity,
+             coalesce(sum(si.quantity * (s.total_price - s.amount_paid) * least(si.price_per_unit, m.price_per_unit) / s.total_price)
+                      FILTER (WHERE s.status = 'OPEN'), 0) AS sold_unpaid_value
+        FROM pledged p
+        JOIN line ON line.id = p.credit_line_id
+        JOIN sale_item si ON si.lot_id = p.lot_id
+        JOIN sale s ON s.id = si.sale_id AND s.status IN ('OPEN', 'PAID', 'RELEASE_AUTHORISED')
+        LEFT JOIN release_order ro ON ro.id = si.release_order_id
+        LEFT JOIN latest_mark m ON m.lender_organisation_id = line.lender_organisation_id AND m.currency = line.currency
+                               AND m.commodity_code = p.commodity_code AND m.grade = p.grade
+       GROUP BY p.lot_id
+    ),
+    valued AS (
+      SELECT p.*, m.price_per_unit, m.as_of, line.haircut,
+             coalesce(sold.sold_quantity, 0) AS sold_quantity, coalesce(sold.sold_unpaid_value, 0) AS sold_unpaid_value,
+             coalesce(ar.advance_rate, line.default_advance_rate) AS advance_rate,
+             array_remove(ARRAY[
+               CASE WHEN m.price_per_unit IS NULL THEN 'NO_MARK_IN_LINE_CURRENCY' END,
+               CASE WHEN m.as_of < ${now}::timestamptz - line.max_mark_age_hours * interval '1 hour' THEN 'MARK_STALE' END,
+               CASE WHEN p.count_difference_flag THEN 'COUNT_DIFFERENCE_FLAG' END,
+               CASE WHEN p.quality_hold THEN 'QUALITY_HOLD' END,
+               CASE WHEN coalesce(p.last_counted_at, p.pledged_at) < ${now}::timestamptz - line.stock_count_interval_days * interval '24 hours'
+                    THEN 'STOCK_COUNT_OVERDUE' END
+             ], NULL) AS reasons
+        FROM pledged p
+        JOIN line ON line.id = p.credit_line_id
+        LEFT JOIN latest_mark m ON m.lender_organisation_id = line.lender_organisation_id AND m.currency = line.currency
+                               AND m.commodity_code = p.commodity_code AND m.grade = p.grade
+        LEFT JOIN credit_line_advance_rate ar ON ar.credit_line_id = line.id AND ar.commodity_code = p.commodity_code
+        LEFT JOIN sold ON sold.lot_id = p.lot_id
+    ),
+    computed AS ${computedAs} (
+      SELECT v.*, cardinality(v.reasons) = 0 AS eligible,
+             coalesce(v.secured_value, 0) AS market_value,
+             coalesce(v.secured_value * (1 - v.haircut), 0) AS collateral_value,
+             CASE WHEN cardinality(v.reasons) = 0 THEN v.secured_value * (1 - v.haircut) * v.advance_rate ELSE 0 END AS lending_value
+        FROM (SELECT valued.*,
+                     -- Without a mark the value is NULL (least() would otherwise ignore the missing mark).
+                     CASE WHEN price_per_unit IS NULL THEN NULL
+                          ELSE (quantity - sold_quantity) * price_per_unit + sold_unpaid_value END AS secured_value
+                FROM valued) v
+    )`;
+}
+
+/** A line's figures from the set-based revaluation: the borrowing base totals and what it owes and has reserved. */
+export interface LineTotals {
+  lineId: string;
+  totals: BorrowingBaseTotals;
+  outstandingPrincipal: Decimal;
+  reservedDraws: Decimal;
+}
+
+/** Lines valued in one statement at most (a mark's lines come in pages of this size). */
+export const LINES_TOTALS_BATCH_MAX = 10_000;
+
+interface LineTotalsRow {
+  line_id: string;
+  lot_count: bigint;
+  eligible_lot_count: bigint;
+  market_value: string;
+  collateral_value: string;
+  eligible_collateral_value: string;
+  borrowing_base: string;
+  outstanding_principal: string;
+  reserved_draws: string;
+}
+
+/**
+ * The borrowing base totals of many lines in ONE statement (the same CTEs as
+ * borrowingBaseQuery, grouped by line), with each line's outstanding principal
+ * (its LOAN_PRINCIPAL balance) and reserved draws: what a price mark needs to
+ * revalue every line it touches without a round trip per line. Lines that do
+ * not exist are left out.
+ */
+export async function borrowingBaseTotalsOfLines(db: Db, input: { lineIds: readonly string[]; now: Date }): Promise<LineTotals[]> {
+  if (input.lineIds.length === 0) return [];
+  if (input.lineIds.length > LINES_TOTALS_BATCH_MAX) {
+    throw new ValidationError('lineIds', `at most ${LINES_TOTALS_BATCH_MAX} lines are valued in one statement; got ${input.lineIds.length}`);
+  }
+  const rows = await db.$queryRaw<LineTotalsRow[]>(borrowingBaseTotalsOfLinesSql(input));
+  return rows.map((row) => ({
+    lineId: row.line_id,
+    totals: {
+      lotCount: Number(row.lot_count),
+      eligibleLotCount: Number(row.eligible_lot_count),
+      marketValue: new D(row.market_value),
+      collateralValue: new D(row.collateral_value),
+      eligibleCollateralValue: new D(row.eligible_collateral_value),
+      borrowingBase: new D(row.borrowing_base),
+    },
+    outstandingPrincipal: new D(row.outstanding_principal),
+    reservedDraws: new D(row.reserved_draws),
+  }));
+}
+
+/** The statement of borrowingBaseTotalsOfLines (exported for EXPLAIN ANALYZE in bench/revaluation.ts). */
+export function borrowingBaseTotalsOfLinesSql(input: { lineIds: readonly string[]; now: Date }): Prisma.Sql {
+  return Prisma.sql`
+    ${valuedLotsCtes(Prisma.sql`id = ANY(${[...input.lineIds]}::uuid[])`, input.now, null, false)},
+    totals AS (
+      SELECT credit_line_id,
+             count(*) AS lot_count,
+             count(*) FILTER (WHERE eligible) AS eligible_lot_count,
+             sum(market_value) AS market_value,
+             sum(collateral_value) AS collateral_value,
+             sum(collateral_value) FILTER (WHERE eligible) AS eligible_collateral_value,
+             sum(lending_value) AS borrowing_base
+        FROM computed
+       GROUP BY credit_line_id
+    ),
+    reserved AS (
+      SELECT d.credit_line_id, sum(d.amount) AS reserved_draws
+        FROM draw d JOIN line ON line.id = d.credit_line_id
+       WHERE d.status IN ('REQUESTED', 'APPROVED')
+       GROUP BY d.credit_line_id
+    )
+    SELECT line.id::text AS line_id,
+           coalesce(t.lot_count, 0) AS lot_count,
+           coalesce(t.eligible_lot_count, 0) AS eligible_lot_count,
+           trim_scale(coalesce(t.market_value, 0))::text AS market_value,
+           trim_scale(coalesce(t.collateral_value, 0))::text AS collateral_value,
+           trim_scale(coalesce(t.eligible_collateral_value, 0))::text AS eligible_collateral_value,
+           trim_scale(coalesce(t.borrowing_base, 0))::text AS borrowing_base,
+           trim_scale(coalesce(a.balance, 0))::text AS outstanding_principal,
+           trim_scale(coalesce(r.reserved_draws, 0))::text AS reserved_draws
+      FROM line
+      LEFT JOIN totals t ON t.credit_line_id = line.id
+      LEFT JOIN reserved r ON r.credit_line_id = line.id
+      LEFT JOIN ledger_account a ON a.account_set_id = line.id AND a.code = ${LOAN_PRINCIPAL_ACCOUNT_CODE}
+     ORDER BY line.id`;
 }
 
 /** Outstanding principal of a line: the LOAN_PRINCIPAL balance of its ledger account set (zero before any account exists). */

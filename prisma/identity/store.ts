@@ -54,9 +54,13 @@ export async function authenticateApiKey(db: Db, apiKey: string): Promise<Authen
   const expected = Buffer.from(key.secretHash, 'hex');
   const actual = Buffer.from(hashSecret(match[2]), 'hex');
   if (expected.length !== actual.length || !timingSafeEqual(expected, actual)) return null;
-  await db.$executeRaw`
-    UPDATE api_key SET last_used_at = now()
-    WHERE id = ${key.id}::uuid AND (last_used_at IS NULL OR last_used_at < now() - make_interval(secs => ${LAST_USED_RESOLUTION_SECONDS}))`;
+  const lastUsedAgeMs = key.lastUsedAt ? Date.now() - key.lastUsedAt.getTime() : Infinity;
+  if (lastUsedAgeMs >= LAST_USED_RESOLUTION_SECONDS * 1000) {
+    // The row just read says whether a write is due; most requests skip this round trip.
+    await db.$executeRaw`
+      UPDATE api_key SET last_used_at = now()
+      WHERE id = ${key.id}::uuid AND (last_used_at IS NULL OR last_used_at < now() - make_interval(secs => ${LAST_USED_RESOLUTION_SECONDS}))`;
+  }
   return {
     userId: key.userId,
     organisationId: key.user.organisationId,

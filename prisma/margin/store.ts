@@ -282,13 +282,15 @@ export async function linesRevaluedByMark(
   mark: { lenderOrganisationId: string; commodityCode: string; grade: string; currency: string },
 ): Promise<string[]> {
   const rows = await db.$queryRaw<{ id: string }[]>`
-    SELECT DISTINCT cl.id::text AS id
+    SELECT cl.id::text AS id
       FROM credit_line cl
-      JOIN lien li ON li.credit_line_id = cl.id AND li.released_at IS NULL
-      JOIN lot l ON l.id = li.lot_id
      WHERE cl.lender_organisation_id = ${mark.lenderOrganisationId}::uuid AND cl.currency = ${mark.currency}
-       AND cl.status <> 'CLOSED' AND l.commodity_code = ${mark.commodityCode} AND l.grade = ${mark.grade}
-     ORDER BY 1
+       AND cl.status <> 'CLOSED'
+       -- A semi-join stops at a line's first matching lot, instead of joining all of them and then DISTINCT.
+       AND EXISTS (SELECT 1 FROM lien li JOIN lot l ON l.id = li.lot_id
+                    WHERE li.credit_line_id = cl.id AND li.released_at IS NULL
+                      AND l.commodity_code = ${mark.commodityCode} AND l.grade = ${mark.grade})
+     ORDER BY cl.id
      LIMIT ${LINES_PAGE_MAX * 20}`;
   return rows.map((row) => row.id);
 }

@@ -3,15 +3,20 @@
  * ./schedule.ts): accrues one date for every line that accrues on it, a page
  * of lines per activity. The workflow only pages and sums; each activity is
  * idempotent per line-day, so retries, re-runs and overlapping runs post
- * nothing twice. Long runs continue as new every BATCHES_PER_RUN_MAX pages to
- * keep the history small.
+ * nothing twice. Up to BATCHES_IN_FLIGHT_MAX pages accrue at once (pages are
+ * disjoint and share no row, so they do not wait on each other); the next page
+ * is listed while earlier ones accrue. Long runs continue as new every
+ * BATCHES_PER_RUN_MAX pages, once the pages in flight are done, to keep the
+ * history small.
  */
 import { continueAsNew, log, proxyActivities, workflowInfo } from '@temporalio/workflow';
 import { Money } from '../../domain/money';
 import type { AccrualActivities, AccrualCounts } from './activities';
 
-export const ACCRUAL_LINES_PER_BATCH = 100;
+export const ACCRUAL_LINES_PER_BATCH = 250;
 export const BATCHES_PER_RUN_MAX = 200;
+/** accrueLines activities running at once: about one per database core, plus one to overlap round trips. */
+export const BATCHES_IN_FLIGHT_MAX = 3;
 
 /** Domain refusals: retrying cannot change their outcome. */
 const NON_RETRYABLE_ERROR_TYPES = ['BusinessRuleError', 'ValidationError', 'NotFoundError', 'InvariantViolation', 'ForbiddenError'];
@@ -52,15 +57,41 @@ export async function dailyAccrualWorkflow(input: DailyAccrualInput = {}): Promi
   };
   const linesPerBatch = input.linesPerBatch ?? ACCRUAL_LINES_PER_BATCH;
   let afterLineId = input.afterLineId ?? null;
+  const inFlight = new Set<Promise<void>>();
+  // A batch that fails (after its retries) fails the run, as when batches ran one by one; it is
+  // caught here and rethrown at the next step, so that it is never an unhandled rejection.
+  const batchFailures: unknown[] = [];
+  const accrueInBackground = (lineIds: string[]): void => {
+    const batch: Promise<void> = accrueLines(date, lineIds)
+      .then(
+        (counts) => {
+          totals = withBatch(totals, counts);
+        },
+        (error: unknown) => {
+          batchFailures.push(error);
+        },
+      )
+      .finally(() => inFlight.delete(batch));
+    inFlight.add(batch);
+  };
+  const drain = async (): Promise<void> => {
+    await Promise.all(inFlight);
+    if (batchFailures.length > 0) throw batchFailures[0];
+  };
   for (let batchesThisRun = 0; ; batchesThisRun++) {
     if (batchesThisRun >= BATCHES_PER_RUN_MAX) {
+      await drain();
       await continueAsNew<typeof dailyAccrualWorkflow>({ date, linesPerBatch, afterLineId, totalsSoFar: totals });
     }
     const lineIds = await listLinesToAccrue(date, afterLineId, linesPerBatch);
     if (lineIds.length === 0) break;
-    totals = withBatch(totals, await accrueLines(date, lineIds));
+    // Scheduled before the next page is listed, so the order of commands is list, accrue, list, accrue …
+    accrueInBackground(lineIds);
     afterLineId = lineIds[lineIds.length - 1];
+    if (inFlight.size >= BATCHES_IN_FLIGHT_MAX) await Promise.race(inFlight);
+    if (batchFailures.length > 0) throw batchFailures[0];
   }
+  await drain();
   log.info('daily accrual done', { ...totals });
   return totals;
 }

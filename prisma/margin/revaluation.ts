@@ -1,0 +1,108 @@
+/**
+ * Revaluing every line a price mark touches at once: one statement for the
+ * figures of all of them (borrowingBaseTotalsOfLines), then the margin
+ * decision of each in TypeScript with domain/margin.ts's exact comparison.
+ *
+ * It decides which lines need their margin workflow, it does not replace it:
+ * the workflow's evaluation (evaluateLineMargin, under the line's row lock) is
+ * still what opens, cures or liquidates a call. A line whose decision is NONE
+ * — no live call and LTV at or below its margin-call threshold — has nothing
+ * to do, so it is not signalled; with 1 000 lines on one commodity that is
+ * the difference between 1 000 workflow evaluations per tick and a handful.
+ */
+import { marginDecision, type MarginDecision } from '../../domain/margin';
+import { availability, ltv, type LoanToValue } from '../../domain/valuation';
+import { D, Money } from '../../domain/money';
+import { assert } from '../../domain/errors';
+import { Prisma, type Db } from '../client';
+import { borrowingBaseTotalsOfLines, LINES_TOTALS_BATCH_MAX, type BorrowingBaseTotals } from '../custody/valuation';
+import { linesRevaluedByMark } from './store';
+
+export interface LineRevaluation {
+  lineId: string;
+  totals: BorrowingBaseTotals;
+  outstandingPrincipal: Money;
+  availability: Money;
+  loanToValue: LoanToValue;
+  /** The line's live call before this revaluation, if any. */
+  liveCall: 'OPEN' | 'LIQUIDATING' | null;
+  /** marginDecision on the new figures; for a line in liquidation, null (only its repayments end it). */
+  decision: MarginDecision | null;
+}
+
+interface LineTermsRow {
+  id: string;
+  currency: string;
+  limit_amount: Prisma.Decimal;
+  margin_call_ltv: Prisma.Decimal;
+  liquidation_ltv: Prisma.Decimal;
+  target_ltv: Prisma.Decimal;
+  live_call: 'OPEN' | 'LIQUIDATING' | null;
+}
+
+/** Figures and margin decision of each of `lineIds` as of `now`, in two statements whatever their number. */
+export async function revalueLinesAtOnce(db: Db, input: { lineIds: readonly string[]; now: Date }): Promise<LineRevaluation[]> {
+  if (input.lineIds.length === 0) return [];
+  assert(input.lineIds.length <= LINES_TOTALS_BATCH_MAX, `at most ${LINES_TOTALS_BATCH_MAX} lines are revalued at once; got ${input.lineIds.length}`);
+  const [figures, terms] = [
+    await borrowingBaseTotalsOfLines(db, input),
+    await db.$queryRaw<LineTermsRow[]>`
+      SELECT cl.id::text AS id, cl.currency, cl.limit_amount, cl.margin_call_ltv, cl.liquidation_ltv, cl.target_ltv,
+             (SELECT mc.status::text FROM margin_call mc
+               WHERE mc.credit_line_id = cl.id AND mc.status IN ('OPEN', 'LIQUIDATING') LIMIT 1) AS live_call
+        FROM credit_line cl WHERE cl.id = ANY(${[...input.lineIds]}::uuid[])`,
+  ];
+  const termsOf = new Map(terms.map((row) => [row.id, row]));
+  return figures.map((line) => {
+    const term = termsOf.get(line.lineId);
+    assert(term !== undefined, `credit line ${line.lineId} valued by the set-based statement has terms`);
+    const currency = term.currency;
+    const outstandingPrincipal = Money.of(line.outstandingPrincipal, currency);
+    const collateralValue = Money.of(line.totals.eligibleCollateralValue, currency);
+    const decision =
+      term.live_call === 'LIQUIDATING'
+        ? null
+        : marginDecision({
+            outstandingPrincipal,
+            collateralValue,
+            marginCallLtv: decimal(term.margin_call_ltv),
+            liquidationLtv: decimal(term.liquidation_ltv),
+            targetLtv: decimal(term.target_ltv),
+            openCall: term.live_call === 'OPEN',
+          });
+    return {
+      lineId: line.lineId,
+      totals: line.totals,
+      outstandingPrincipal,
+      availability: availability({
+        limit: Money.of(decimal(term.limit_amount), currency),
+        borrowingBase: Money.of(line.totals.borrowingBase, currency),
+        outstandingPrincipal,
+        reservedDraws: Money.of(line.reservedDraws, currency),
+      }),
+      loanToValue: ltv({ outstandingPrincipal, collateralValue }),
+      liveCall: term.live_call,
+      decision,
+    };
+  });
+}
+
+/** A line needs its margin workflow when it has a live call (its figures or deadline matter) or its decision is not NONE. */
+export function needsMarginWorkflow(line: Pick<LineRevaluation, 'liveCall' | 'decision'>): boolean {
+  return line.liveCall !== null || line.decision !== 'NONE';
+}
+
+/**
+ * The lines a new mark revalues, each with its figures and decision, in the
+ * caller's transaction (so the mark itself is seen even before it commits).
+ */
+export async function revalueLinesForMark(
+  db: Db,
+  mark: { lenderOrganisationId: string; commodityCode: string; grade: string; currency: string },
+  now: Date,
+): Promise<LineRevaluation[]> {
+  const lineIds = await linesRevaluedByMark(db, mark);
+  return revalueLinesAtOnce(db, { lineIds, now });
+}
+
+const decimal = (value: Prisma.Decimal) => new D(value.toFixed());
