@@ -19,14 +19,13 @@
  * parallel on separate connections. Nothing is shared between lines — no
  * counter, no common row — so batches never queue behind each other.
  */
-import { createHash } from 'node:crypto';
 import type { Decimal } from 'decimal.js';
 import { accrueDay, dayCountBasis, type DayAccrual, type DayCount } from '../../domain/interest';
 import { BusinessRuleError, ConflictError, InvariantViolation, NotFoundError } from '../../domain/errors';
-import { canonicalEntryContent, requireIsoDate, requireUuid, validateEntryProposal, type EntryProposal } from '../../domain/ledger';
+import { requireIsoDate, requireUuid } from '../../domain/ledger';
 import { D, Money } from '../../domain/money';
 import { Prisma, inTransaction, type Db, type PrismaClient } from '../client';
-import { balances, postEntry, type PostEntryInput } from '../ledger/store';
+import { balances, postEntry, postingPayloadOf, type PostEntryInput } from '../ledger/store';
 
 /** Days a single call may accrue to catch up a line whose accrual fell behind; beyond it, back-fill with `npm run accrue`. */
 export const CATCH_UP_DAYS_MAX = 366;
@@ -528,7 +527,7 @@ async function lineStates(db: Db, date: string, lineIds: readonly string[]): Pro
  * conflicting reuse of the key). Answers the entry id per line.
  */
 async function postAccrualEntries(db: Db, days: readonly PlannedDay[]): Promise<Map<string, string>> {
-  const posting = days.flatMap((day) => (day.entry ? [{ lineId: day.line.id, payload: postingPayload(day.entry) }] : []));
+  const posting = days.flatMap((day) => (day.entry ? [{ lineId: day.line.id, payload: postingPayloadOf(day.entry) }] : []));
   const entryIds = new Map<string, string>();
   if (posting.length === 0) return entryIds;
   const rows = await db.$queryRaw<{ position: number; outcome: string }[]>(Prisma.sql`
@@ -540,22 +539,6 @@ async function postAccrualEntries(db: Db, days: readonly PlannedDay[]): Promise<
     entryIds.set(lineId, postedEntryId(JSON.parse(row.outcome) as PostingOutcome, payload.idempotency_key));
   }
   return entryIds;
-}
-
-/** The payload postEntry sends to post_journal_entry() (prisma/ledger/store.ts), for an entry without reversal. */
-function postingPayload(input: PostEntryInput) {
-  const proposal: EntryProposal = { ...input, accountSetId: input.accountSetId ?? null, reversesEntryId: null };
-  validateEntryProposal(proposal);
-  return {
-    idempotency_key: proposal.idempotencyKey,
-    content_hash: createHash('sha256').update(canonicalEntryContent(proposal)).digest('hex'),
-    description: proposal.description,
-    effective_date: proposal.effectiveDate,
-    account_set_id: proposal.accountSetId ?? null,
-    metadata: proposal.metadata ?? null,
-    reverses_entry_id: null,
-    lines: proposal.lines.map((line) => ({ account_id: line.accountId, side: line.side, amount: line.amount.toFixedString(), currency: line.amount.currency })),
-  };
 }
 
 type PostingOutcome = { status: 'posted'; entry_id: string } | { status: 'replayed'; entry: { id: string } } | { status: string; entry_id?: string };

@@ -166,9 +166,22 @@ export interface Statement {
  * 'account_would_go_negative'); a refusal writes nothing.
  */
 export async function postEntry(db: Db, input: PostEntryInput): Promise<PostedEntry> {
+  return submitProposal(db, validatedProposal(input));
+}
+
+function validatedProposal(input: PostEntryInput): EntryProposal {
   const proposal: EntryProposal = { ...input, accountSetId: input.accountSetId ?? null, reversesEntryId: null };
   validateEntryProposal(proposal);
-  return submitProposal(db, proposal);
+  return proposal;
+}
+
+/**
+ * The validated argument of post_journal_entry() for a new entry, for callers
+ * that post many entries in one statement (e.g. batched accrual); postEntry
+ * sends exactly this.
+ */
+export function postingPayloadOf(input: PostEntryInput): PostingPayload {
+  return postingPayload(validatedProposal(input));
 }
 
 /**
@@ -194,11 +207,21 @@ export async function findEntry(db: Db, entryId: string): Promise<JournalEntryRe
   return entry ? entryFromRow(JSON.parse(entry) as EntryRow) : null;
 }
 
-async function submitProposal(db: Db, proposal: EntryProposal): Promise<PostedEntry> {
-  const contentHash = createHash('sha256').update(canonicalEntryContent(proposal)).digest('hex');
-  const payload = {
+export interface PostingPayload {
+  idempotency_key: string;
+  content_hash: string;
+  description: string;
+  effective_date: string;
+  account_set_id: string | null;
+  metadata: unknown;
+  reverses_entry_id: string | null;
+  lines: { account_id: string; side: string; amount: string; currency: string }[];
+}
+
+function postingPayload(proposal: EntryProposal): PostingPayload {
+  return {
     idempotency_key: proposal.idempotencyKey,
-    content_hash: contentHash,
+    content_hash: createHash('sha256').update(canonicalEntryContent(proposal)).digest('hex'),
     description: proposal.description,
     effective_date: proposal.effectiveDate,
     account_set_id: proposal.accountSetId ?? null,
@@ -211,10 +234,14 @@ async function submitProposal(db: Db, proposal: EntryProposal): Promise<PostedEn
       currency: line.amount.currency,
     })),
   };
+}
+
+async function submitProposal(db: Db, proposal: EntryProposal): Promise<PostedEntry> {
+  const payload = postingPayload(proposal);
   const rows = await db.$queryRaw<{ outcome: string }[]>(
     Prisma.sql`SELECT post_journal_entry(${JSON.stringify(payload)}::jsonb)::text AS outcome`,
   );
-  return postedEntryFrom(JSON.parse(rows[0].outcome) as PostingOutcome, proposal, contentHash);
+  return postedEntryFrom(JSON.parse(rows[0].outcome) as PostingOutcome, proposal, payload.content_hash);
 }
 
 interface EntryRow {
