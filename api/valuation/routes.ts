@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { D } from '../../domain/money';
-import { BORROWING_BASE_LOTS_PAGE_MAX, linePosition, listPriceMarks, postPriceMark, visibleCreditLine } from '../../prisma/custody/valuation';
+import { BORROWING_BASE_LOTS_PAGE_MAX, linePositionForViewer, listPriceMarks, postPriceMark } from '../../prisma/custody/valuation';
 import { decText } from '../../prisma/custody/store';
 import { needsMarginWorkflow, revalueLinesForMark } from '../../prisma/margin/revaluation';
 import { revalueLines } from '../margin/revaluation';
@@ -145,11 +145,10 @@ export const valuationRoutes = [
     }),
     success: { status: 200, description: 'The borrowing base', schema: BorrowingBaseView },
     handler: async ({ db, deps, actor, params, query }) => {
-      const line = await visibleCreditLine(db, actor, params.lineId);
       const cursor = decodeCursor(query.cursor, ['afterLotId']);
       const now = new Date();
       const stopTimer = deps.metrics?.borrowingBaseSeconds.startTimer({ view: query.view });
-      const position = await linePosition(db, line, {
+      const position = await linePositionForViewer(db, actor, params.lineId, {
         now,
         lotsPage: query.view === 'totals' ? null : { afterLotId: cursor?.afterLotId ?? null, limit: query.limit },
       });
@@ -157,8 +156,8 @@ export const valuationRoutes = [
       const lots = position.lots;
       const { totals } = position;
       return {
-        creditLineId: line.id,
-        currency: line.currency,
+        creditLineId: position.lineId,
+        currency: position.currency,
         asOf: now.toISOString(),
         totals: {
           lotCount: totals.lotCount,

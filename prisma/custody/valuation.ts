@@ -1,12 +1,14 @@
 /**
  * Price marks and the borrowing base of a credit line.
  *
- * The borrowing base is computed by ONE SQL statement: the line's active liens
- * → their lots → the latest mark (by asOf, then by when it was posted) of the
+ * The valuation rules live in one place, the SQL function valued_lots()
+ * (migration 20261123001100_valuation_functions): the lines' active liens →
+ * their lots → the latest mark (by asOf, then by when it was posted) of the
  * line's lender for each pledged (commodity, grade) in the line currency →
  * the line's terms. NUMERIC arithmetic is exact, so the per-lot figures equal
- * domain/valuation.ts's on the same inputs (the tests check this). Totals and
- * one page of the per-lot breakdown come back in the same round trip.
+ * domain/valuation.ts's on the same inputs (the tests check this). One line's
+ * figures come from line_borrowing_base() in one round trip on a cached plan;
+ * many lines' from one statement that valued_lots() is inlined into.
  */
 import type { Decimal } from 'decimal.js';
 import type { IneligibilityReason } from '../../domain/valuation';
@@ -16,7 +18,6 @@ import { D, Money, isCurrency } from '../../domain/money';
 import { recordAudit } from '../audit/store';
 import { Prisma, type Db } from '../client';
 import type { CreditLine, PriceMark } from '../generated/client';
-import { balances } from '../ledger/store';
 import { requireActingRole, type CustodyActor } from './access';
 import { requireCommodityGrade } from './store';
 
@@ -120,45 +121,39 @@ interface BorrowingBaseRow {
   collateral_value: string;
   eligible_collateral_value: string;
   borrowing_base: string;
+  outstanding_principal: string;
+  reserved_draws: string;
   lots: LotValuationRow[] | null;
 }
 
+export interface BorrowingBaseFigures {
+  totals: BorrowingBaseTotals;
+  lots: LotValuationRow[] | null;
+  /** The line's LOAN_PRINCIPAL balance (zero before the account exists). */
+  outstandingPrincipal: Decimal;
+  /** Σ amount of its REQUESTED and APPROVED draws. */
+  reservedDraws: Decimal;
+}
+
 /**
- * One statement for totals and (unless `lotsPage` is null) one page of lots by
- * id. `excludeLotId` values the line as if that lot were unpledged.
+ * One call for the line's totals, outstanding principal, reserved draws and
+ * (unless `lotsPage` is null) one page of lots by id: line_borrowing_base()
+ * (migration 20261123001100_valuation_functions), whose plan PostgreSQL keeps
+ * for the session. `excludeLotId` values the line as if that lot were unpledged.
  */
 export async function borrowingBaseQuery(
   db: Db,
   input: { lineId: string; now: Date; excludeLotId?: string | null; lotsPage: { afterLotId: string | null; limit: number } | null },
-): Promise<{ totals: BorrowingBaseTotals; lots: LotValuationRow[] | null }> {
+): Promise<BorrowingBaseFigures> {
   const page = input.lotsPage;
   const pageLimit = page ? Math.min(page.limit, BORROWING_BASE_LOTS_PAGE_MAX) : 0;
-  const lotsSelect = page
-    ? Prisma.sql`(SELECT coalesce(json_agg(json_build_object(
-          'lotId', p.lot_id, 'receiptNumber', p.receipt_number, 'commodityCode', p.commodity_code, 'grade', p.grade,
-          'quantity', trim_scale(p.quantity)::text, 'unit', p.unit,
-          'pricePerUnit', trim_scale(p.price_per_unit)::text,
-          'markAsOf', to_char(p.as_of AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'),
-          'advanceRate', trim_scale(p.advance_rate)::text,
-          'marketValue', trim_scale(p.market_value)::text, 'collateralValue', trim_scale(p.collateral_value)::text,
-          'lendingValue', trim_scale(p.lending_value)::text, 'eligible', p.eligible, 'reasons', to_json(p.reasons)) ORDER BY p.lot_id), '[]'::json)
-        FROM (SELECT * FROM computed
-               WHERE ${page.afterLotId}::uuid IS NULL OR lot_id > ${page.afterLotId}::uuid
-               ORDER BY lot_id LIMIT ${pageLimit}) p)`
-    : Prisma.sql`NULL::json`;
-  const rows = await db.$queryRaw<BorrowingBaseRow[]>(Prisma.sql`
-    ${valuedLotsCtes(Prisma.sql`id = ${input.lineId}::uuid`, input.now, input.excludeLotId ?? null, page !== null)},
-    totals AS (
-      SELECT count(*) AS lot_count,
-             count(*) FILTER (WHERE eligible) AS eligible_lot_count,
-             trim_scale(coalesce(sum(market_value), 0))::text AS market_value,
-             trim_scale(coalesce(sum(collateral_value), 0))::text AS collateral_value,
-             trim_scale(coalesce(sum(collateral_value) FILTER (WHERE eligible), 0))::text AS eligible_collateral_value,
-             trim_scale(coalesce(sum(lending_value), 0))::text AS borrowing_base
-        FROM computed
-    )
-    SELECT totals.*, ${lotsSelect} AS lots FROM totals`);
-  const row = rows[0];
+  const rows = await db.$queryRaw<BorrowingBaseRow[]>`
+    SELECT * FROM line_borrowing_base(${input.lineId}::uuid, ${input.now}::timestamptz, ${input.excludeLotId ?? null}::uuid,
+                                      ${page !== null}, ${page?.afterLotId ?? null}::uuid, ${pageLimit}::integer)`;
+  return figuresOf(rows[0]);
+}
+
+function figuresOf(row: BorrowingBaseRow): BorrowingBaseFigures {
   return {
     totals: {
       lotCount: Number(row.lot_count),
@@ -169,95 +164,9 @@ export async function borrowingBaseQuery(
       borrowingBase: new D(row.borrowing_base),
     },
     lots: row.lots,
+    outstandingPrincipal: new D(row.outstanding_principal),
+    reservedDraws: new D(row.reserved_draws),
   };
-}
-
-/**
- * The valuation of every lot pledged to the lines `lineCondition` selects (a
- * condition on credit_line), as CTEs ending in `computed` (one row per lot,
- * with its `credit_line_id`). The single line's borrowing base and the
- * set-based revaluation of many lines read the same CTEs, so they cannot
- * disagree on a rule.
- */
-function valuedLotsCtes(lineCondition: Prisma.Sql, now: Date, excludeLotId: string | null, computedReadTwice: boolean): Prisma.Sql {
-  // Read twice (totals and a page of lots) it is computed once; read once (totals by line) it streams into the
-  // aggregate instead of being written out, 100 000 wide rows at a time.
-  const computedAs = computedReadTwice ? Prisma.sql`MATERIALIZED` : Prisma.sql`NOT MATERIALIZED`;
-  return Prisma.sql`
-    WITH line AS MATERIALIZED (
-      SELECT id, lender_organisation_id, currency, haircut, default_advance_rate, max_mark_age_hours, stock_count_interval_days
-        FROM credit_line WHERE ${lineCondition}
-    ),
-    pledged AS MATERIALIZED (
-      SELECT li.credit_line_id, l.id AS lot_id, l.receipt_number, l.commodity_code, l.grade, l.quantity, l.unit,
-             l.count_difference_flag, l.quality_hold, l.last_counted_at, li.pledged_at
-        FROM line
-        JOIN lien li ON li.credit_line_id = line.id AND li.released_at IS NULL
-        JOIN lot l ON l.id = li.lot_id
-       WHERE ${excludeLotId}::uuid IS NULL OR l.id <> ${excludeLotId}::uuid
-    ),
-    -- One index probe per distinct (lender, currency, commodity, grade), not per lot; materialised so
-    -- that it is computed once, never again for each pledged lot it is joined to.
-    latest_mark AS MATERIALIZED (
-      SELECT pair.lender_organisation_id, pair.currency, pair.commodity_code, pair.grade, m.price_per_unit, m.as_of
-        FROM (SELECT DISTINCT line.lender_organisation_id, line.currency, p.commodity_code, p.grade
-                FROM pledged p JOIN line ON line.id = p.credit_line_id) pair
-        CROSS JOIN LATERAL (
-          SELECT pm.price_per_unit, pm.as_of FROM price_mark pm
-           WHERE pm.lender_organisation_id = pair.lender_organisation_id AND pm.commodity_code = pair.commodity_code
-             AND pm.grade = pair.grade AND pm.currency = pair.currency
-           ORDER BY pm.as_of DESC, pm.created_at DESC
-           LIMIT 1) m
-    ),
-    -- Goods sold in a live sale and not yet gone. The unpaid share of an OPEN sale still
-    -- secures the line at the lower of the mark and the sale price; the paid share (and a
-    -- fully paid sale's goods) is the buyer's. Multiply before dividing, so that a sale
-    -- with no payment values exactly. A join grouped by lot, not a subquery per lot: most
-    -- pledged lots have no sale, and 100 000 index probes cost more than one hash join.
-    sold AS (
-      SELECT p.lot_id,
-             sum(si.quantity - coalesce(ro.quantity_released, 0)) AS sold_quantity,
-             coalesce(sum(si.quantity * (s.total_price - s.amount_paid) * least(si.price_per_unit, m.price_per_unit) / s.total_price)
-                      FILTER (WHERE s.status = 'OPEN'), 0) AS sold_unpaid_value
-        FROM pledged p
-        JOIN line ON line.id = p.credit_line_id
-        JOIN sale_item si ON si.lot_id = p.lot_id
-        JOIN sale s ON s.id = si.sale_id AND s.status IN ('OPEN', 'PAID', 'RELEASE_AUTHORISED')
-        LEFT JOIN release_order ro ON ro.id = si.release_order_id
-        LEFT JOIN latest_mark m ON m.lender_organisation_id = line.lender_organisation_id AND m.currency = line.currency
-                               AND m.commodity_code = p.commodity_code AND m.grade = p.grade
-       GROUP BY p.lot_id
-    ),
-    valued AS (
-      SELECT p.*, m.price_per_unit, m.as_of, line.haircut,
-             coalesce(sold.sold_quantity, 0) AS sold_quantity, coalesce(sold.sold_unpaid_value, 0) AS sold_unpaid_value,
-             coalesce(ar.advance_rate, line.default_advance_rate) AS advance_rate,
-             array_remove(ARRAY[
-               CASE WHEN m.price_per_unit IS NULL THEN 'NO_MARK_IN_LINE_CURRENCY' END,
-               CASE WHEN m.as_of < ${now}::timestamptz - line.max_mark_age_hours * interval '1 hour' THEN 'MARK_STALE' END,
-               CASE WHEN p.count_difference_flag THEN 'COUNT_DIFFERENCE_FLAG' END,
-               CASE WHEN p.quality_hold THEN 'QUALITY_HOLD' END,
-               CASE WHEN coalesce(p.last_counted_at, p.pledged_at) < ${now}::timestamptz - line.stock_count_interval_days * interval '24 hours'
-                    THEN 'STOCK_COUNT_OVERDUE' END
-             ], NULL) AS reasons
-        FROM pledged p
-        JOIN line ON line.id = p.credit_line_id
-        LEFT JOIN latest_mark m ON m.lender_organisation_id = line.lender_organisation_id AND m.currency = line.currency
-                               AND m.commodity_code = p.commodity_code AND m.grade = p.grade
-        LEFT JOIN credit_line_advance_rate ar ON ar.credit_line_id = line.id AND ar.commodity_code = p.commodity_code
-        LEFT JOIN sold ON sold.lot_id = p.lot_id
-    ),
-    computed AS ${computedAs} (
-      SELECT v.*, cardinality(v.reasons) = 0 AS eligible,
-             coalesce(v.secured_value, 0) AS market_value,
-             coalesce(v.secured_value * (1 - v.haircut), 0) AS collateral_value,
-             CASE WHEN cardinality(v.reasons) = 0 THEN v.secured_value * (1 - v.haircut) * v.advance_rate ELSE 0 END AS lending_value
-        FROM (SELECT valued.*,
-                     -- Without a mark the value is NULL (least() would otherwise ignore the missing mark).
-                     CASE WHEN price_per_unit IS NULL THEN NULL
-                          ELSE (quantity - sold_quantity) * price_per_unit + sold_unpaid_value END AS secured_value
-                FROM valued) v
-    )`;
 }
 
 /** A line's figures from the set-based revaluation: the borrowing base totals and what it owes and has reserved. */
@@ -313,8 +222,9 @@ export async function borrowingBaseTotalsOfLines(db: Db, input: { lineIds: reado
 
 /** The statement of borrowingBaseTotalsOfLines (exported for EXPLAIN ANALYZE in bench/revaluation.ts). */
 export function borrowingBaseTotalsOfLinesSql(input: { lineIds: readonly string[]; now: Date }): Prisma.Sql {
+  // valued_lots() is inlined into this statement and planned for these arguments.
   return Prisma.sql`
-    ${valuedLotsCtes(Prisma.sql`id = ANY(${[...input.lineIds]}::uuid[])`, input.now, null, false)},
+    WITH line AS (SELECT id FROM credit_line WHERE id = ANY(${[...input.lineIds]}::uuid[])),
     totals AS (
       SELECT credit_line_id,
              count(*) AS lot_count,
@@ -323,7 +233,7 @@ export function borrowingBaseTotalsOfLinesSql(input: { lineIds: readonly string[
              sum(collateral_value) AS collateral_value,
              sum(collateral_value) FILTER (WHERE eligible) AS eligible_collateral_value,
              sum(lending_value) AS borrowing_base
-        FROM computed
+        FROM valued_lots(${[...input.lineIds]}::uuid[], ${input.now}::timestamptz, NULL)
        GROUP BY credit_line_id
     ),
     reserved AS (
@@ -348,23 +258,7 @@ export function borrowingBaseTotalsOfLinesSql(input: { lineIds: readonly string[
      ORDER BY line.id`;
 }
 
-/** Outstanding principal of a line: the LOAN_PRINCIPAL balance of its ledger account set (zero before any account exists). */
-export async function outstandingPrincipalOf(db: Db, line: Pick<CreditLine, 'id' | 'currency'>): Promise<Money> {
-  const accounts = await balances(db, { accountSetId: line.id });
-  const principal = accounts.find((account) => account.code === LOAN_PRINCIPAL_ACCOUNT_CODE);
-  return principal ? Money.of(principal.balance.amount, line.currency) : Money.zero(line.currency);
-}
-
-/** Draws that are approved-not-disbursed or pending approval: Σ amount of REQUESTED and APPROVED draws. */
-export async function reservedDrawsOf(db: Db, line: Pick<CreditLine, 'id' | 'currency'>): Promise<Money> {
-  const [row] = await db.$queryRaw<{ reserved: string }[]>`
-    SELECT trim_scale(coalesce(sum(amount), 0))::text AS reserved FROM draw
-     WHERE credit_line_id = ${line.id}::uuid AND status IN ('REQUESTED', 'APPROVED')`;
-  return Money.of(row.reserved, line.currency);
-}
-
-export interface LinePosition {
-  line: CreditLine;
+export interface LineFigures {
   totals: BorrowingBaseTotals;
   lots: LotValuationRow[] | null;
   limit: Money;
@@ -374,35 +268,54 @@ export interface LinePosition {
   loanToValue: LoanToValue;
 }
 
-/** The line's borrowing base, availability and LTV as of `now` (line must exist). */
-export async function linePosition(
-  db: Db,
-  line: CreditLine,
-  options: { now: Date; excludeLotId?: string | null; lotsPage: { afterLotId: string | null; limit: number } | null },
-): Promise<LinePosition> {
-  const { totals, lots } = await borrowingBaseQuery(db, { lineId: line.id, ...options });
-  const currency = line.currency;
-  const limit = Money.of(line.limitAmount.toString(), currency);
-  const outstandingPrincipal = await outstandingPrincipalOf(db, line);
-  const reservedDraws = await reservedDrawsOf(db, line);
-  const base = Money.of(totals.borrowingBase, currency);
+export interface LinePosition extends LineFigures {
+  line: CreditLine;
+}
+
+function lineFigures(currency: string, limitAmount: string, figures: BorrowingBaseFigures): LineFigures {
+  const limit = Money.of(limitAmount, currency);
+  const outstandingPrincipal = Money.of(figures.outstandingPrincipal, currency);
+  const reservedDraws = Money.of(figures.reservedDraws, currency);
   return {
-    line,
-    totals,
-    lots,
+    totals: figures.totals,
+    lots: figures.lots,
     limit,
     outstandingPrincipal,
     reservedDraws,
-    availability: availability({ limit, borrowingBase: base, outstandingPrincipal, reservedDraws }),
-    loanToValue: ltv({ outstandingPrincipal, collateralValue: Money.of(totals.eligibleCollateralValue, currency) }),
+    availability: availability({ limit, borrowingBase: Money.of(figures.totals.borrowingBase, currency), outstandingPrincipal, reservedDraws }),
+    loanToValue: ltv({ outstandingPrincipal, collateralValue: Money.of(figures.totals.eligibleCollateralValue, currency) }),
   };
 }
 
-/** A line is visible to its lender and its seller; to anyone else it does not exist. */
-export async function visibleCreditLine(db: Db, actor: CustodyActor, lineId: string): Promise<CreditLine> {
-  const line = await db.creditLine.findUnique({ where: { id: lineId } });
-  if (!line || (line.lenderOrganisationId !== actor.organisationId && line.sellerOrganisationId !== actor.organisationId)) {
-    throw new NotFoundError('credit line', lineId);
-  }
-  return line;
+type PositionOptions = { now: Date; excludeLotId?: string | null; lotsPage: { afterLotId: string | null; limit: number } | null };
+
+/** The line's borrowing base, availability and LTV as of `now` (line must exist). */
+export async function linePosition(db: Db, line: CreditLine, options: PositionOptions): Promise<LinePosition> {
+  const figures = await borrowingBaseQuery(db, { lineId: line.id, ...options });
+  return { line, ...lineFigures(line.currency, line.limitAmount.toString(), figures) };
+}
+
+/**
+ * What GET …/borrowing-base shows: the line's figures for its lender or seller
+ * (NotFoundError for anyone else), in one round trip — the visibility check,
+ * the line's terms and line_borrowing_base() in one statement.
+ */
+export async function linePositionForViewer(
+  db: Db,
+  actor: Pick<CustodyActor, 'organisationId'>,
+  lineId: string,
+  options: Omit<PositionOptions, 'excludeLotId'>,
+): Promise<LineFigures & { lineId: string; currency: string }> {
+  const page = options.lotsPage;
+  const pageLimit = page ? Math.min(page.limit, BORROWING_BASE_LOTS_PAGE_MAX) : 0;
+  const rows = await db.$queryRaw<(BorrowingBaseRow & { currency: string; limit_amount: string })[]>`
+    SELECT cl.currency::text AS currency, trim_scale(cl.limit_amount)::text AS limit_amount, bb.*
+      FROM credit_line cl
+     CROSS JOIN LATERAL line_borrowing_base(cl.id, ${options.now}::timestamptz, NULL, ${page !== null},
+                                            ${page?.afterLotId ?? null}::uuid, ${pageLimit}::integer) bb
+     WHERE cl.id = ${lineId}::uuid
+       AND (cl.lender_organisation_id = ${actor.organisationId}::uuid OR cl.seller_organisation_id = ${actor.organisationId}::uuid)`;
+  const row = rows[0];
+  if (!row) throw new NotFoundError('credit line', lineId);
+  return { lineId, currency: row.currency, ...lineFigures(row.currency, row.limit_amount, figuresOf(row)) };
 }

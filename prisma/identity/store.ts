@@ -43,29 +43,44 @@ function keyIdFromHex(hex: string): string {
 }
 
 /** The user behind an API key, or null when the key is malformed, unknown, revoked or its user deactivated. */
+interface ApiKeyRow {
+  key_id: string;
+  secret_hash: string;
+  last_used_age_seconds: number | null;
+  user_id: string;
+  organisation_id: string;
+  organisation_kind: OrganisationKind;
+  role: UserRole;
+}
+
 export async function authenticateApiKey(db: Db, apiKey: string): Promise<AuthenticatedUser | null> {
   const match = API_KEY_PATTERN.exec(apiKey);
   if (!match) return null;
-  const key = await db.apiKey.findUnique({
-    where: { id: keyIdFromHex(match[1]) },
-    include: { user: { include: { organisation: true } } },
-  });
-  if (!key || key.revokedAt || key.user.deactivatedAt) return null;
-  const expected = Buffer.from(key.secretHash, 'hex');
+  // Every request runs this: one statement for the key, its user and organisation (revoked keys and
+  // deactivated users never match), and the key's age of use read by the server's clock.
+  const [key] = await db.$queryRaw<ApiKeyRow[]>`
+    SELECT k.id::text AS key_id, k.secret_hash,
+           extract(epoch FROM now() - k.last_used_at)::float8 AS last_used_age_seconds,
+           u.id::text AS user_id, u.organisation_id::text AS organisation_id, o.kind::text AS organisation_kind, u.role::text AS role
+      FROM api_key k
+      JOIN app_user u ON u.id = k.user_id AND u.deactivated_at IS NULL
+      JOIN organisation o ON o.id = u.organisation_id
+     WHERE k.id = ${keyIdFromHex(match[1])}::uuid AND k.revoked_at IS NULL`;
+  if (!key) return null;
+  const expected = Buffer.from(key.secret_hash, 'hex');
   const actual = Buffer.from(hashSecret(match[2]), 'hex');
   if (expected.length !== actual.length || !timingSafeEqual(expected, actual)) return null;
-  const lastUsedAgeMs = key.lastUsedAt ? Date.now() - key.lastUsedAt.getTime() : Infinity;
-  if (lastUsedAgeMs >= LAST_USED_RESOLUTION_SECONDS * 1000) {
+  if (key.last_used_age_seconds === null || key.last_used_age_seconds >= LAST_USED_RESOLUTION_SECONDS) {
     // The row just read says whether a write is due; most requests skip this round trip.
     await db.$executeRaw`
       UPDATE api_key SET last_used_at = now()
-      WHERE id = ${key.id}::uuid AND (last_used_at IS NULL OR last_used_at < now() - make_interval(secs => ${LAST_USED_RESOLUTION_SECONDS}))`;
+      WHERE id = ${key.key_id}::uuid AND (last_used_at IS NULL OR last_used_at < now() - make_interval(secs => ${LAST_USED_RESOLUTION_SECONDS}))`;
   }
   return {
-    userId: key.userId,
-    organisationId: key.user.organisationId,
-    organisationKind: key.user.organisation.kind,
-    role: key.user.role,
+    userId: key.user_id,
+    organisationId: key.organisation_id,
+    organisationKind: key.organisation_kind,
+    role: key.role,
   };
 }
 

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { D, Money } from '../../domain/money';
 import { borrowingBase, eligibleCollateralValue, valueLot, type LotValuation } from '../../domain/valuation';
-import { borrowingBaseQuery } from '../../prisma/custody/valuation';
+import { borrowingBaseQuery, borrowingBaseTotalsOfLines } from '../../prisma/custody/valuation';
 import { createTestApi, type TestApi } from '../support/api';
 import { createCreditLine, custodyWorld, drawPrincipal, receiveLot, type CustodyWorld } from '../custody/factories';
 
@@ -249,6 +249,49 @@ describe('borrowing base SQL equals domain/valuation.ts', () => {
     expect(seen.size).toBe(5000);
   });
 
+  test('many lines valued in one statement (a price mark\'s revaluation) equal each line valued on its own', async () => {
+    const lenders = [await api.organisation('LENDER'), await api.organisation('LENDER')];
+    const lines = [];
+    for (const [i, terms] of [
+      { haircut: '0.1', defaultAdvanceRate: '0.6', maxMarkAgeHours: 48 },
+      { haircut: '0.25', defaultAdvanceRate: '0.5', maxMarkAgeHours: 2 },
+      { haircut: '0', defaultAdvanceRate: '1', maxMarkAgeHours: 48, currency: 'EUR' },
+      { haircut: '0.3333', defaultAdvanceRate: '0.7777', maxMarkAgeHours: 48 },
+    ].entries()) {
+      const line = await createCreditLine(api.db.prisma, lenders[i % 2].organisationId, world.seller.organisationId, terms);
+      if (i < 3) await seedLots(line.id, 40 + 17 * i, `SET-${i}-`);
+      if (i % 2 === 0) await drawPrincipal(api.db.prisma, line, `${1000 * (i + 1)}.5`);
+      lines.push(line);
+    }
+    await mark('80', '2.75', hoursAgo(3), 'USD', lenders[0]);
+    await mark('70', '1.125', hoursAgo(3), 'USD', lenders[0]);
+    await mark('80', '3.1', hoursAgo(5), 'USD', lenders[1]); // stale for line 1 (2 hours), fresh for line 3
+    await mark('80', '2.5', hoursAgo(1), 'EUR', lenders[0]);
+    const now = new Date();
+    const missing = '00000000-0000-4000-8000-000000000000';
+    const setBased = await borrowingBaseTotalsOfLines(api.db.prisma, { lineIds: [...lines.map((l) => l.id), missing], now });
+    expect(setBased.map((l) => l.lineId)).toEqual(lines.map((l) => l.id).sort());
+    for (const line of lines) {
+      const single = await borrowingBaseQuery(api.db.prisma, { lineId: line.id, now, lotsPage: null });
+      const fromSet = setBased.find((l) => l.lineId === line.id)!;
+      expect({ totals: fromSet.totals, principal: fromSet.outstandingPrincipal.toFixed(), reserved: fromSet.reservedDraws.toFixed() }).toEqual({
+        totals: single.totals,
+        principal: single.outstandingPrincipal.toFixed(),
+        reserved: single.reservedDraws.toFixed(),
+      });
+      expectSqlEqualsDomain({ ...single, lots: null }, await referenceValuations(line.id, now));
+    }
+    expect(setBased.filter((l) => l.totals.borrowingBase.gt(0)).length).toBeGreaterThanOrEqual(2);
+    expect(setBased.some((l) => l.outstandingPrincipal.gt(0))).toBe(true);
+  });
+
+  test('one line\'s borrowing base is computed on a plan kept for the session, not planned per request', async () => {
+    const [fn] = await api.db.sql<{ config: string[] | null; language: string }>(
+      `SELECT p.proconfig AS config, l.lanname AS language FROM pg_proc p JOIN pg_language l ON l.oid = p.prolang WHERE p.proname = 'line_borrowing_base'`,
+    );
+    expect(fn).toEqual({ config: ['plan_cache_mode=force_generic_plan'], language: 'plpgsql' });
+  });
+
   test('the query plan reads a line\'s liens through an index, not the whole table', async () => {
     const plan = await api.db.sql<{ 'QUERY PLAN': string }>(
       `EXPLAIN SELECT lot_id FROM lien WHERE credit_line_id = gen_random_uuid() AND released_at IS NULL`,
@@ -282,6 +325,9 @@ describe('borrowing base SQL equals domain/valuation.ts', () => {
           const now = new Date();
           const sql = await borrowingBaseQuery(api.db.prisma, { lineId: line.id, now, lotsPage: { afterLotId: null, limit: 100 } });
           expectSqlEqualsDomain(sql, await referenceValuations(line.id, now));
+          // The set-based statement a price mark uses gives the same totals.
+          const [setBased] = await borrowingBaseTotalsOfLines(api.db.prisma, { lineIds: [line.id], now });
+          expect(setBased.totals).toEqual(sql.totals);
         },
       ),
       { numRuns: 15 },

@@ -1,9 +1,10 @@
 import { Context } from '@temporalio/activity';
 import { WorkflowFailedError } from '@temporalio/client';
 import { InvariantViolation } from '../../../domain/errors';
+import { Money } from '../../../domain/money';
 import { inTransaction } from '../../../prisma/client';
 import { recordDecision } from '../../../prisma/draws/store';
-import { reservedDrawsOf } from '../../../prisma/custody/valuation';
+import { borrowingBaseQuery } from '../../../prisma/custody/valuation';
 import { decisionRecordedSignal, drawStateQuery } from '../../../workflows/draws/definitions';
 import { createTestApi, type TestApi } from '../../support/api';
 import { drawLine, lineBalances, type DrawLine } from '../../draws/factories';
@@ -34,7 +35,7 @@ async function notificationsOf(line: DrawLine) {
 }
 
 async function reserved(line: DrawLine): Promise<string> {
-  return (await reservedDrawsOf(api.db.prisma, { id: line.lineId, currency: 'USD' })).toFixedString();
+  return Money.of((await borrowingBaseQuery(api.db.prisma, { lineId: line.lineId, now: new Date(), lotsPage: null })).reservedDraws, 'USD').toFixedString();
 }
 
 test('auto approval: a draw up to the first threshold is disbursed with its fee, posted once each', async () => {
