@@ -1,14 +1,18 @@
 /**
  * Settlement ledger store: posts journal entries and reads balances and
- * statements. Every posting is one call of post_journal_entry() (see the
+ * statements. A posting is one call of post_journal_entry() (see the
  * 20261123000200_ledger migration), i.e. one database round trip that locks,
- * checks, writes the entry and its lines and updates balances.
+ * checks, writes the entry and its lines and updates balances. Postings made
+ * on the root client (autocommit) while others are under way share one
+ * post_journal_entries() call and one commit (see PostingBatcher and the
+ * 20261123001200_ledger_batched_posting migration); each still gets its own
+ * outcome, exactly as if posted alone.
  *
  * Amounts cross the boundary as decimal strings (NUMERIC::text → D), never as
  * JavaScript numbers.
  */
 import { createHash } from 'node:crypto';
-import { Prisma, type Db } from '../client';
+import { Prisma, type Db, type PrismaClient } from '../client';
 import { D, Money, currencyScale } from '../../domain/money';
 import { BusinessRuleError, ConflictError, InvariantViolation, NotFoundError, ValidationError } from '../../domain/errors';
 import {
@@ -238,10 +242,174 @@ function postingPayload(proposal: EntryProposal): PostingPayload {
 
 async function submitProposal(db: Db, proposal: EntryProposal): Promise<PostedEntry> {
   const payload = postingPayload(proposal);
+  // Outside a transaction a posting commits on its own, so it may share its
+  // statement and commit with concurrent ones; inside one it must run on the
+  // caller's connection, now.
+  const outcome = isRootClient(db) ? await batcherOf(db).post(payload) : await postOne(db, payload);
+  return postedEntryFrom(outcome, proposal, payload.content_hash);
+}
+
+async function postOne(db: Db, payload: PostingPayload): Promise<PostingOutcome> {
   const rows = await db.$queryRaw<{ outcome: string }[]>(
     Prisma.sql`SELECT post_journal_entry(${JSON.stringify(payload)}::jsonb)::text AS outcome`,
   );
-  return postedEntryFrom(JSON.parse(rows[0].outcome) as PostingOutcome, proposal, payload.content_hash);
+  return JSON.parse(rows[0].outcome) as PostingOutcome;
+}
+
+/** A transaction client lacks $disconnect (Prisma's ITXClientDenyList); the root client has it. */
+function isRootClient(db: Db): db is PrismaClient {
+  return '$disconnect' in db;
+}
+
+// ─── Batched posting ─────────────────────────────────────────────────────────
+
+/** Enough to keep two server cores busy (bench/README.md, "Ledger postings"). */
+export const POSTING_BATCHES_IN_FLIGHT_DEFAULT = 2;
+export const POSTING_BATCH_SIZE_DEFAULT = 64;
+export const POSTING_BATCHES_IN_FLIGHT_MAX = 64;
+export const POSTING_BATCH_SIZE_MAX = 1000;
+
+export interface PostingBatchOptions {
+  /** Statements posting for this client at once (each holds a pooled connection). */
+  batchesInFlightMax: number;
+  /** Proposals per post_journal_entries() call. */
+  batchSizeMax: number;
+}
+
+export interface PostingBatchStatistics {
+  /** post_journal_entry() / post_journal_entries() statements sent, fallbacks excluded. */
+  statements: number;
+  /** Postings those statements carried. */
+  postings: number;
+  /** Batches that failed as a whole and were posted one by one instead. */
+  batchesRetriedAlone: number;
+  /** statements sent, by batch size. */
+  statementsByBatchSize: Record<number, number>;
+}
+
+interface QueuedPosting {
+  payload: PostingPayload;
+  resolve: (outcome: PostingOutcome) => void;
+  reject: (error: unknown) => void;
+}
+
+/**
+ * Group commit for autocommit postings ("smart batching", no timers): up to
+ * batchesInFlightMax statements post at once; a posting that arrives while all
+ * are busy waits, and whenever one finishes, what waits goes out, spread over
+ * the free slots (at most batchSizeMax per statement). Under light load a
+ * posting goes out alone (at the end of the event loop's current turn); under
+ * load, postings share a round trip and a commit.
+ * Each caller gets its own outcome, exactly as if it had posted alone.
+ */
+class PostingBatcher {
+  private readonly queue: QueuedPosting[] = [];
+  private inFlight = 0;
+  private drainScheduled = false;
+  readonly statistics: PostingBatchStatistics = { statements: 0, postings: 0, batchesRetriedAlone: 0, statementsByBatchSize: {} };
+
+  constructor(
+    private readonly prisma: PrismaClient,
+    public options: PostingBatchOptions,
+  ) {}
+
+  post(payload: PostingPayload): Promise<PostingOutcome> {
+    return new Promise((resolve, reject) => {
+      this.queue.push({ payload, resolve, reject });
+      this.scheduleDrain();
+    });
+  }
+
+  /**
+   * Sends at the end of this turn of the event loop rather than at once, so
+   * that postings made in the same turn (e.g. the callers a finished batch
+   * just released, posting again) leave together.
+   */
+  private scheduleDrain(): void {
+    if (this.drainScheduled || this.inFlight >= this.options.batchesInFlightMax) return;
+    this.drainScheduled = true;
+    setImmediate(() => {
+      this.drainScheduled = false;
+      this.drain();
+    });
+  }
+
+  private drain(): void {
+    while (this.inFlight < this.options.batchesInFlightMax && this.queue.length > 0) {
+      // Spread what waits evenly over the free slots: batches as large as
+      // possible while every slot the limit allows is used.
+      const freeSlots = this.options.batchesInFlightMax - this.inFlight;
+      const batch = this.queue.splice(0, Math.min(Math.ceil(this.queue.length / freeSlots), this.options.batchSizeMax));
+      this.inFlight += 1;
+      void this.send(batch)
+        // send() settles every posting itself unless the database answers out of contract.
+        .catch((error: unknown) => batch.forEach((queued) => queued.reject(error)))
+        .finally(() => {
+          this.inFlight -= 1;
+          if (this.queue.length > 0) this.scheduleDrain();
+        });
+    }
+  }
+
+  private async send(batch: QueuedPosting[]): Promise<void> {
+    this.statistics.statements += 1;
+    this.statistics.postings += batch.length;
+    this.statistics.statementsByBatchSize[batch.length] = (this.statistics.statementsByBatchSize[batch.length] ?? 0) + 1;
+    if (batch.length === 1) {
+      await postOne(this.prisma, batch[0].payload).then(batch[0].resolve, batch[0].reject);
+      return;
+    }
+    const payloads = batch.map((queued) => queued.payload);
+    let rows: { outcomes: string }[];
+    try {
+      rows = await this.prisma.$queryRaw<{ outcomes: string }[]>(
+        Prisma.sql`SELECT post_journal_entries(${JSON.stringify(payloads)}::jsonb)::text AS outcomes`,
+      );
+    } catch {
+      // The statement failed (a deadlock, an error raised by one proposal, the
+      // balanced-entry check at commit…), so, in autocommit, nothing of the
+      // batch was committed. Post each proposal alone, in order, so that each
+      // caller gets its own outcome or error, as without batching. (Were the
+      // connection lost after the commit, the key makes a posting alone
+      // answer 'replayed' rather than post twice.)
+      this.statistics.batchesRetriedAlone += 1;
+      for (const queued of batch) await postOne(this.prisma, queued.payload).then(queued.resolve, queued.reject);
+      return;
+    }
+    const outcomes = JSON.parse(rows[0].outcomes) as PostingOutcome[];
+    if (!Array.isArray(outcomes) || outcomes.length !== batch.length) {
+      throw new InvariantViolation(`post_journal_entries() answers one outcome per proposal (${batch.length}); got ${rows[0].outcomes}`);
+    }
+    batch.forEach((queued, index) => queued.resolve(outcomes[index]));
+  }
+}
+
+const batchers = new WeakMap<PrismaClient, PostingBatcher>();
+
+function batcherOf(prisma: PrismaClient): PostingBatcher {
+  let batcher = batchers.get(prisma);
+  if (!batcher) {
+    batcher = new PostingBatcher(prisma, { batchesInFlightMax: POSTING_BATCHES_IN_FLIGHT_DEFAULT, batchSizeMax: POSTING_BATCH_SIZE_DEFAULT });
+    batchers.set(prisma, batcher);
+  }
+  return batcher;
+}
+
+/** Sets how this client batches autocommit postings (takes effect for the next batch). */
+export function configurePostingBatches(prisma: PrismaClient, options: PostingBatchOptions): void {
+  if (!Number.isInteger(options.batchesInFlightMax) || options.batchesInFlightMax < 1 || options.batchesInFlightMax > POSTING_BATCHES_IN_FLIGHT_MAX) {
+    throw new ValidationError('batchesInFlightMax', `must be an integer from 1 to ${POSTING_BATCHES_IN_FLIGHT_MAX}; got ${options.batchesInFlightMax}`);
+  }
+  if (!Number.isInteger(options.batchSizeMax) || options.batchSizeMax < 1 || options.batchSizeMax > POSTING_BATCH_SIZE_MAX) {
+    throw new ValidationError('batchSizeMax', `must be an integer from 1 to ${POSTING_BATCH_SIZE_MAX}; got ${options.batchSizeMax}`);
+  }
+  batcherOf(prisma).options = { ...options };
+}
+
+/** What this client's posting batcher has sent so far (a copy). */
+export function postingBatchStatistics(prisma: PrismaClient): PostingBatchStatistics {
+  const { statistics } = batcherOf(prisma);
+  return { ...statistics, statementsByBatchSize: { ...statistics.statementsByBatchSize } };
 }
 
 interface EntryRow {

@@ -1,7 +1,7 @@
 import { createTestDatabase, type TestDatabase } from '../support/db';
 import { ConflictError } from '../../domain/errors';
-import { balances, postEntry, reverseEntry, statement, type AccountDefinition } from '../../prisma/ledger/store';
-import { newAccountSet, newKey, transfer, usd } from './support';
+import { postEntry, reverseEntry, statement, type AccountDefinition } from '../../prisma/ledger/store';
+import { newAccountSet, newKey, transfer, usd, balanceText } from './support';
 
 // The pool is smaller than the number of postings, so postings queue for
 // connections as they would under load, and ~20 run against the database at once.
@@ -13,17 +13,7 @@ beforeAll(async () => {
 });
 afterAll(() => db.close());
 
-async function balanceOf(accountId: string): Promise<string> {
-  const [row] = await balances(db.prisma, { accountIds: [accountId] });
-  return row.balance.toFixedString();
-}
-
-function settle<T>(work: Promise<T>[]): Promise<PromiseSettledResult<T>[]> {
-  return Promise.all(work.map((promise) => promise.then(
-    (value) => ({ status: 'fulfilled' as const, value }),
-    (reason: unknown) => ({ status: 'rejected' as const, reason }),
-  )));
-}
+const balanceOf = (accountId: string): Promise<string> => balanceText(db.prisma, accountId);
 
 test('200 parallel postings onto one hot account lose no update', async () => {
   const counterparties: AccountDefinition[] = Array.from({ length: 20 }, (_, index) => ({
@@ -56,7 +46,7 @@ test('parallel withdrawals from an account that must not go negative: exactly as
   const { accountSetId, ids } = await newAccountSet(db.prisma);
   await postEntry(db.prisma, { idempotencyKey: newKey(), description: 'Funding', effectiveDate: '2026-03-01', lines: transfer(ids.COLLECTION, ids.LENDER_FUNDING, usd('1000.00')) });
   // 40 draws of 70.00 against 1 000.00: 14 fit (980.00), leaving 20.00.
-  const results = await settle(
+  const results = await Promise.allSettled(
     Array.from({ length: 40 }, (_, index) =>
       postEntry(db.prisma, { idempotencyKey: newKey(), description: `Draw ${index}`, effectiveDate: '2026-03-02', lines: transfer(ids.LOAN_PRINCIPAL, ids.COLLECTION, usd('70.00')) }),
     ),
@@ -90,7 +80,7 @@ test('concurrent posts of the same key and content post exactly one entry', asyn
 test('concurrent posts of the same key with different content: one posts, the others conflict', async () => {
   const { ids } = await newAccountSet(db.prisma);
   const idempotencyKey = newKey();
-  const results = await settle(
+  const results = await Promise.allSettled(
     Array.from({ length: 8 }, (_, index) =>
       postEntry(db.prisma, { idempotencyKey, description: 'Funding', effectiveDate: '2026-03-01', lines: transfer(ids.COLLECTION, ids.LENDER_FUNDING, usd(`${index + 1}00.00`)) }),
     ),
@@ -105,7 +95,7 @@ test('concurrent posts of the same key with different content: one posts, the ot
 test('concurrent reversals of one entry under different keys: exactly one reverses it', async () => {
   const { ids } = await newAccountSet(db.prisma);
   const funding = await postEntry(db.prisma, { idempotencyKey: newKey(), description: 'Funding', effectiveDate: '2026-03-01', lines: transfer(ids.COLLECTION, ids.LENDER_FUNDING, usd('300.00')) });
-  const results = await settle(
+  const results = await Promise.allSettled(
     Array.from({ length: 8 }, () => reverseEntry(db.prisma, { entryId: funding.id, idempotencyKey: newKey(), effectiveDate: '2026-03-02', reason: 'duplicate' })),
   );
   expect(results.filter((result) => result.status === 'fulfilled')).toHaveLength(1);

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Db } from '../../prisma/client';
 import { Money } from '../../domain/money';
 import type { LedgerSide, ProposedLine } from '../../domain/ledger';
-import { createAccountSet, type AccountDefinition } from '../../prisma/ledger/store';
+import { balances, createAccountSet, type AccountDefinition } from '../../prisma/ledger/store';
 
 /** A credit line's accounts, as the tests use them: each test makes its own set. */
 export const LINE_ACCOUNTS: AccountDefinition[] = [
@@ -40,3 +40,9 @@ export function transfer(debitAccountId: string, creditAccountId: string, amount
 }
 
 export const newKey = (): string => `test-${randomUUID()}`;
+
+/** An account's balance as a fixed-scale string. */
+export async function balanceText(db: Db, accountId: string): Promise<string> {
+  const [row] = await balances(db, { accountIds: [accountId] });
+  return row.balance.toFixedString();
+}
