@@ -145,16 +145,21 @@ export async function creditLinesVisibleTo(
 
 /** Principal, interest and fees owed on the line: its ledger balances now. */
 export async function lineOutstanding(db: Db, line: Pick<CreditLineRecord, 'id'>): Promise<LineOutstanding> {
-  const byCode = new Map((await balances(db, { accountSetId: line.id })).map((account) => [account.code, account.balance]));
-  const balanceOf = (code: LineAccountCode): Money => {
-    const balance = byCode.get(code);
-    assert(balance !== undefined, `credit line ${line.id} has ledger account ${code}`);
-    return balance;
-  };
+  const balanceOf = await lineBalances(db, line);
   return {
     principal: balanceOf('LOAN_PRINCIPAL'),
     interestReceivable: balanceOf('INTEREST_RECEIVABLE'),
     feesReceivable: balanceOf('FEES_RECEIVABLE'),
+  };
+}
+
+/** The balances of the line's account set, read once; the returned lookup asserts the account exists. */
+async function lineBalances(db: Db, line: Pick<CreditLineRecord, 'id'>): Promise<(code: LineAccountCode) => Money> {
+  const byCode = new Map((await balances(db, { accountSetId: line.id })).map((account) => [account.code, account.balance]));
+  return (code) => {
+    const balance = byCode.get(code);
+    assert(balance !== undefined, `credit line ${line.id} has ledger account ${code}`);
+    return balance;
   };
 }
 
@@ -212,13 +217,23 @@ function requireLenderDecider(actor: LineActor, line: CreditLineRecord, change: 
 }
 
 async function requireNothingOutstanding(db: Db, line: CreditLineRecord): Promise<void> {
-  const outstanding = await lineOutstanding(db, line);
-  if (outstanding.principal.isZero() && outstanding.interestReceivable.isZero() && outstanding.feesReceivable.isZero()) return;
-  throw new BusinessRuleError(
-    'line_has_outstanding_balance',
-    `credit line ${line.id} cannot be closed while anything is owed: principal ${outstanding.principal.format()}, ` +
-      `interest ${outstanding.interestReceivable.format()}, fees ${outstanding.feesReceivable.format()}; all must be 0`,
-  );
+  const balanceOf = await lineBalances(db, line);
+  const [principal, interest, fees] = [balanceOf('LOAN_PRINCIPAL'), balanceOf('INTEREST_RECEIVABLE'), balanceOf('FEES_RECEIVABLE')];
+  if (!(principal.isZero() && interest.isZero() && fees.isZero())) {
+    throw new BusinessRuleError(
+      'line_has_outstanding_balance',
+      `credit line ${line.id} cannot be closed while anything is owed: principal ${principal.format()}, ` +
+        `interest ${interest.format()}, fees ${fees.format()}; all must be 0`,
+    );
+  }
+  // Sale proceeds the seller is owed are paid out before the line closes: nothing owed to anyone stays on a closed line.
+  const sellerPayable = balanceOf('SELLER_PAYABLE');
+  if (!sellerPayable.isZero()) {
+    throw new BusinessRuleError(
+      'line_has_seller_proceeds_unpaid',
+      `credit line ${line.id} cannot be closed while ${sellerPayable.format()} of sale proceeds is owed to the seller; pay them out first`,
+    );
+  }
 }
 
 function pastTense(change: StatusChange): string {

@@ -221,4 +221,23 @@ describe('freeze, unfreeze, close', () => {
     expect(closed.body.status).toBe('CLOSED');
     expect(closed.body.outstanding.principal).toEqual({ amount: '0.00', currency: 'USD' });
   });
+
+  test('close is refused while sale proceeds are owed to the seller, until they are paid out', async () => {
+    const lineId = await openLine();
+    await post(lineId, 'draw', '2026-11-02', [['LOAN_PRINCIPAL', '5000.00']], [['LENDER_FUNDING', '5000.00']]);
+    // A buyer pays 7 000.00: 5 000.00 repays the principal, 2 000.00 is the seller's.
+    await post(lineId, 'sale-payment', '2026-11-20', [['COLLECTION', '7000.00']], [['LOAN_PRINCIPAL', '5000.00'], ['SELLER_PAYABLE', '2000.00']]);
+
+    const refused = await api.post(lender.admin, `/credit-lines/${lineId}/close`);
+    expect(refused.status).toBe(422);
+    expect(refused.body.code).toBe('line_has_seller_proceeds_unpaid');
+    expect(refused.body.detail).toBe(`credit line ${lineId} cannot be closed while 2 000.00 USD of sale proceeds is owed to the seller; pay them out first`);
+    expect((await api.get(lender.admin, `/credit-lines/${lineId}`)).body.status).toBe('ACTIVE');
+
+    await api.post(lender.admin, `/credit-lines/${lineId}/seller-payouts`, { amount: '1999.99', paidOn: '2026-11-21' }).expect(201);
+    expect((await api.post(lender.admin, `/credit-lines/${lineId}/close`)).body.code).toBe('line_has_seller_proceeds_unpaid');
+    await api.post(lender.admin, `/credit-lines/${lineId}/seller-payouts`, { amount: '0.01', paidOn: '2026-11-21' }).expect(201);
+    const closed = await api.post(lender.admin, `/credit-lines/${lineId}/close`).expect(200);
+    expect(closed.body.status).toBe('CLOSED');
+  });
 });
