@@ -1,6 +1,7 @@
 import { Client, Connection } from '@temporalio/client';
 import type { Logger } from 'pino';
 import { HttpProblem } from '../api/http/problem';
+import { withTimeout } from './with-timeout';
 
 export interface TemporalStatus {
   available: boolean;
@@ -117,22 +118,6 @@ export interface TemporalOptions {
   taskQueue: string;
   devServer: 'auto' | 'off';
   connectTimeoutMs?: number;
-}
-
-function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
-  return new Promise<T>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`${what} did not answer within ${ms} ms`)), ms);
-    promise.then(
-      (value) => {
-        clearTimeout(timer);
-        resolve(value);
-      },
-      (error: unknown) => {
-        clearTimeout(timer);
-        reject(error instanceof Error ? error : new Error(String(error)));
-      },
-    );
-  });
 }
 
 /**

@@ -1,5 +1,6 @@
 import { Router } from 'express';
 import type { AppDeps } from '../http/deps';
+import { withTimeout } from '../../workflows/with-timeout';
 
 /**
  * How long a readiness probe waits for one dependency before calling it
@@ -19,18 +20,6 @@ function lastLine(error: unknown): string {
   const message = error instanceof Error ? error.message : String(error);
   const lines = message.split('\n').map((line) => line.trim()).filter((line) => line !== '');
   return lines[lines.length - 1] ?? (error instanceof Error ? error.name : 'unknown error');
-}
-
-async function withTimeout<T>(work: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_resolve, reject) => {
-    timer = setTimeout(() => reject(new Error(`${what} did not answer within ${ms} ms`)), ms);
-  });
-  try {
-    return await Promise.race([work, timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
 }
 
 async function databaseState(deps: AppDeps, timeoutMs: number): Promise<DependencyState> {

@@ -4,14 +4,14 @@
  * posted directly through the ledger store.
  */
 import { createTestApi, type TestApi } from '../support/api';
-import { DAY_MS, HarnessTemporal, isoDay, lineBalances, postOnLine, salesWorld, type SalesWorld, type SalesWorldOptions } from './world';
+import { HarnessTemporal } from '../support/harness-temporal';
+import { DAY_MS, isoDay, lineBalances, postOnLine, salesWorld, type SalesWorld, type SalesWorldOptions } from './world';
 
 let api: TestApi;
-const temporal = new HarnessTemporal();
+let temporal: HarnessTemporal;
 
 beforeAll(async () => {
-  api = await createTestApi({ temporal });
-  temporal.attach(api);
+  api = await createTestApi({ temporal: (databaseUrl) => (temporal = new HarnessTemporal({ databaseUrl })) });
 });
 afterAll(() => api.close());
 

@@ -5,9 +5,9 @@
  * the line directly through the ledger store (the draws and accrual
  * capabilities are other engineers' and are not needed to test repayment).
  *
- * `HarnessTemporal` is the API's Temporal in these tests: a start runs the
- * workflow in the offline harness with the real activities against the test
- * database, a signal is delivered to that harness run.
+ * The API's Temporal in these tests is the shared `HarnessTemporal`
+ * (test/support/harness-temporal.ts): workflows run in the offline harness with
+ * the real activities against the test database.
  */
 import { randomUUID } from 'node:crypto';
 import type { CreditTerms, OnSaleFee, WaterfallBucket } from '../../domain/credit-terms';
@@ -15,87 +15,8 @@ import { D, Money } from '../../domain/money';
 import { inTransaction } from '../../prisma/client';
 import { openCreditLine, type CreditLineRecord } from '../../prisma/credit-lines/store';
 import { postEntry } from '../../prisma/ledger/store';
-import type { TemporalAccess, TemporalStatus, WorkflowGateway } from '../../workflows/connection';
-import { createSaleActivities } from '../../workflows/sales/activities';
 import type { TestApi, TestOrganisation } from '../support/api';
-import { startWorkflow, type WorkflowHarness } from '../support/workflow-harness';
 import { custodyWorld, receiveLot, type CustodyWorld } from '../custody/factories';
-
-type AnyHarness = WorkflowHarness<unknown>;
-
-export class HarnessTemporal implements TemporalAccess {
-  readonly taskQueue = 'godown-test';
-  readonly runs = new Map<string, AnyHarness>();
-  readonly started: { workflowType: string; workflowId: string; args: unknown[] }[] = [];
-  readonly signalled: { workflowId: string; signalName: string; args: unknown[] }[] = [];
-  private pending: Promise<unknown>[] = [];
-  private api: TestApi | null = null;
-
-  /** The API whose database the activities use (set once the test API exists). */
-  attach(api: TestApi): void {
-    this.api = api;
-  }
-
-  status(): TemporalStatus {
-    return { available: true, address: 'offline-harness', namespace: 'default', reason: null };
-  }
-
-  workflows(): WorkflowGateway {
-    const track = <T>(work: Promise<T>): Promise<T> => {
-      this.pending.push(work.catch(() => undefined));
-      return work;
-    };
-    return {
-      start: (workflowType, options) =>
-        track(
-          (async () => {
-            this.started.push({ workflowType, ...options });
-            if (!this.api) throw new Error('HarnessTemporal.attach(api) first');
-            const harness = await startWorkflow(workflowType, {
-              workflowsPath: require.resolve('../../workflows/sales/workflow'),
-              activities: createSaleActivities({ prisma: this.api.db.prisma }),
-              args: options.args as never,
-              workflowId: options.workflowId,
-              startTime: new Date(),
-            });
-            this.runs.set(options.workflowId, harness as AnyHarness);
-          })(),
-        ),
-      signal: (workflowId, signalName, ...args) =>
-        track(
-          (async () => {
-            this.signalled.push({ workflowId, signalName, args });
-            await this.run(workflowId).signal(signalName, ...args);
-          })(),
-        ),
-      query: async <T,>(workflowId: string, queryName: string, ...args: unknown[]) => (await this.run(workflowId).query(queryName, ...args)) as T,
-    };
-  }
-
-  /** Waits for every start and signal the API made after its commits. */
-  async settled(): Promise<void> {
-    while (this.pending.length > 0) {
-      const batch = this.pending;
-      this.pending = [];
-      await Promise.all(batch);
-    }
-  }
-
-  run(workflowId: string): AnyHarness {
-    const harness = this.runs.get(workflowId);
-    if (!harness) throw new Error(`no harness run for workflow ${workflowId}`);
-    return harness;
-  }
-
-  async probe(): Promise<TemporalStatus> {
-    return this.status();
-  }
-
-  async close(): Promise<void> {
-    await this.settled();
-    for (const harness of this.runs.values()) await harness.dispose();
-  }
-}
 
 export interface SalesWorld {
   custody: CustodyWorld;

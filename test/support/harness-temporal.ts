@@ -8,9 +8,10 @@
  * - Each workflow has its own virtual clock, starting at the real time of its start. Time only
  *   moves when a test says so: `handle(workflowId).advanceTime(ms)` or `.result()`.
  * - Operations on one workflow are serialised (the harness is not re-entrant); `settled()` waits
- *   for everything the API asked of it so far, e.g. the signal an approval sends after commit.
+ *   for everything the API asked of it so far, e.g. the signal an approval sends after commit;
+ *   `HarnessTemporal.settled()` does so for every workflow.
  */
-import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError } from '@temporalio/common';
+import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, type QueryDefinition, type SignalDefinition } from '@temporalio/common';
 import pino, { type Logger } from 'pino';
 import { createActivities, type Activities } from '../../workflows/activities';
 import type { TemporalAccess, TemporalStatus, WorkflowGateway } from '../../workflows/connection';
@@ -34,7 +35,16 @@ export interface HarnessWorkflowHandle {
   advanceTime(ms: number): Promise<void>;
   /** Runs the workflow to its end, skipping virtual time as needed. */
   result<T = unknown>(): Promise<T>;
-  query<T = unknown>(queryName: string, ...args: unknown[]): Promise<T>;
+  query<T = unknown, Args extends unknown[] = unknown[]>(query: QueryDefinition<T, Args> | string, ...args: Args): Promise<T>;
+  /** Sends a signal as a client would (through the gateway: serialised, recorded in `signalled`). */
+  signal<Args extends unknown[] = unknown[]>(signal: SignalDefinition<Args> | string, ...args: Args): Promise<void>;
+}
+
+/** A signal delivered to a running workflow. */
+export interface HarnessSignal {
+  workflowId: string;
+  signalName: string;
+  args: unknown[];
 }
 
 export class HarnessTemporal implements TemporalAccess {
@@ -46,6 +56,10 @@ export class HarnessTemporal implements TemporalAccess {
   private readonly harnesses = new Map<string, WorkflowHarness>();
   private readonly queues = new Map<string, Promise<unknown>>();
   private readonly gateway: WorkflowGateway;
+  /** Operations asked of any workflow so far (for `settled()` to see new ones). */
+  private operationCount = 0;
+  /** Signals delivered so far, in order (a signal refused because its workflow is not running is not recorded). */
+  readonly signalled: HarnessSignal[] = [];
 
   constructor(options: HarnessTemporalOptions) {
     this.prisma = createPrismaClient(options.databaseUrl, { poolMax: 5 });
@@ -73,6 +87,7 @@ export class HarnessTemporal implements TemporalAccess {
           // The server answers "not found" for an unknown id and for a closed workflow alike.
           if (!this.isRunning(workflowId)) throw new WorkflowNotFoundError(`workflow ${workflowId} is not running`, workflowId, undefined);
           await this.harnessOf(workflowId).signal(signalName, ...args);
+          this.signalled.push({ workflowId, signalName, args });
         }),
       query: <T>(workflowId: string, queryName: string, ...args: unknown[]) =>
         this.serialised(workflowId, () => this.harnessOf(workflowId).query<T, unknown[]>(queryName, ...args)),
@@ -108,8 +123,25 @@ export class HarnessTemporal implements TemporalAccess {
       },
       advanceTime: (ms) => this.serialised(workflowId, () => this.harnessOf(workflowId).advanceTime(ms)),
       result: <T>() => this.serialised(workflowId, () => this.harnessOf(workflowId).result() as Promise<T>),
-      query: <T>(queryName: string, ...args: unknown[]) => this.gateway.query<T>(workflowId, queryName, ...args),
+      query: <T, Args extends unknown[]>(query: QueryDefinition<T, Args> | string, ...args: Args) =>
+        this.gateway.query<T>(workflowId, typeof query === 'string' ? query : query.name, ...args),
+      signal: <Args extends unknown[]>(signal: SignalDefinition<Args> | string, ...args: Args) =>
+        this.gateway.signal(workflowId, typeof signal === 'string' ? signal : signal.name, ...args),
     };
+  }
+
+  /**
+   * Waits for everything asked of any workflow so far, and for what is asked in turn as those
+   * operations finish (an after-commit step that revalues the line, then signals the sale), until
+   * nothing new comes. Work that starts after other I/O (not a workflow operation) is not seen.
+   */
+  async settled(): Promise<void> {
+    for (;;) {
+      const seen = this.operationCount;
+      await Promise.all(this.queues.values());
+      await new Promise<void>((resolve) => setImmediate(resolve));
+      if (this.operationCount === seen) return;
+    }
   }
 
   async close(): Promise<void> {
@@ -129,6 +161,7 @@ export class HarnessTemporal implements TemporalAccess {
   }
 
   private serialised<T>(workflowId: string, operation: () => Promise<T>): Promise<T> {
+    this.operationCount++;
     const previous = this.queues.get(workflowId) ?? Promise.resolve();
     const next = previous.catch(() => undefined).then(operation);
     this.queues.set(workflowId, next.catch(() => undefined));

@@ -12,15 +12,15 @@
  */
 import { borrowingBaseQuery } from '../../../prisma/custody/valuation';
 import { createTestApi, type TestApi } from '../../support/api';
+import { HarnessTemporal } from '../../support/harness-temporal';
 import { custodyChangedSignal, saleSettlementPhaseQuery } from '../../../workflows/sales/definitions';
-import { DAY_MS, HarnessTemporal, isoDay, lineBalances, postOnLine, salesWorld, type SalesWorld } from '../../sales/world';
+import { DAY_MS, isoDay, lineBalances, postOnLine, salesWorld, type SalesWorld } from '../../sales/world';
 
 let api: TestApi;
-const temporal = new HarnessTemporal();
+let temporal: HarnessTemporal;
 
 beforeAll(async () => {
-  api = await createTestApi({ temporal });
-  temporal.attach(api);
+  api = await createTestApi({ temporal: (databaseUrl) => (temporal = new HarnessTemporal({ databaseUrl })) });
 });
 afterAll(() => api.close());
 
@@ -49,6 +49,8 @@ async function reportSale(world: SalesWorld, body: Record<string, unknown> = {})
   });
   expect(res.status).toBe(201);
   await temporal.settled();
+  // The sale's workflow was started.
+  expect(temporal.workflowIds).toContain(res.body.workflowId);
   return res.body as { id: string; workflowId: string; totalPrice: string; feeOnSale: string; status: string };
 }
 
@@ -76,7 +78,7 @@ describe('canonical sale: cold-store apples, 50 % advance, fee on sale = 30 days
     // 20 000 kg × 1.30 = 26 000.00; fee 30 × 0.002 × 20 000 = 1 200.00
     const sale = await reportSale(world);
     expect(sale).toMatchObject({ totalPrice: '26000.00', feeOnSale: '1200.00', status: 'OPEN' });
-    const run = temporal.run(sale.workflowId);
+    const run = temporal.handle(sale.workflowId);
     expect(await run.query(saleSettlementPhaseQuery)).toBe('awaiting-payment');
     // Sold but unpaid: valued at min(mark 1.20, sale 1.30) = 1.20 → 20 000 × 1.20 × 0.5 = 12 000
     expect(await borrowingBase(world)).toBe('12000');
@@ -158,7 +160,7 @@ describe('partial payments', () => {
   test('two parts settle the sale; the first runs the waterfall top-down, an overpayment between them is refused', async () => {
     const world = await drawnLine();
     const sale = await reportSale(world);
-    const run = temporal.run(sale.workflowId);
+    const run = temporal.handle(sale.workflowId);
 
     // 10 000.00 → fees 1 200.00, interest 120.00, principal 10 000 − 1 320 = 8 680.00, seller 0.00
     const first = await pay(world, sale.id, '10000.00');
@@ -191,7 +193,7 @@ describe('partial payments', () => {
   test('a release not confirmed in time reminds the warehouse and tells the lender, once', async () => {
     const world = await drawnLine();
     const sale = await reportSale(world);
-    const run = temporal.run(sale.workflowId);
+    const run = temporal.handle(sale.workflowId);
     await pay(world, sale.id, '26000.00');
     expect(await run.query(saleSettlementPhaseQuery)).toBe('awaiting-release');
     await run.advanceTime(47 * 3_600_000);
@@ -208,7 +210,7 @@ describe('lapse', () => {
   test('unpaid at its due date the sale lapses: payments stay applied, goods stay pledged, parties are told', async () => {
     const world = await drawnLine();
     const sale = await reportSale(world);
-    const run = temporal.run(sale.workflowId);
+    const run = temporal.handle(sale.workflowId);
 
     // 5 000.00 → fees 1 200.00, interest 120.00, principal 3 680.00
     const part = await pay(world, sale.id, '5000.00');
