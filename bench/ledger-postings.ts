@@ -1,32 +1,46 @@
 /**
  * `npm run bench:ledger` — ledger postings per second (issue #6, item 1).
  *
- * Balanced two-line postings through the project's own code (postEntry →
- * one post_journal_entry() call over Prisma), each with its own idempotency
- * key, between accounts that must not go negative — once across many
- * accounts, once with every posting touching one hot account. In the same
- * run, on the same database, pgbench sends the same statement with the same
- * kind of payload from the same number of clients for the same time, so
- * `ours ÷ pgbench` says how much our code costs on top of the SQL itself.
+ * Balanced two-line postings through the project's own code (postEntry on the
+ * root Prisma client, whose batcher coalesces concurrent postings into
+ * post_journal_entries() statements, or sends a lone one as
+ * post_journal_entry()), each with its own idempotency key, between accounts
+ * that must not go negative — once across many accounts, once with every
+ * posting touching one hot account. In the same run, on the same database,
+ * pgbench sends the same statements — the same mix of batch sizes our side
+ * sent, from as many connections as our batcher uses — for the same time, so
+ * `ours ÷ pgbench` (postings per second on each side) says how much our code
+ * costs on top of the SQL itself.
  *
  * Runs against its own embedded PostgreSQL (temp folder, removed afterwards)
  * or, with DATABASE_URL, against a fresh database on that server. Prints the
  * median of the runs and writes bench/results/ledger-postings.json.
  *
- * Knobs (environment): BENCH_RUNS (5), BENCH_SECONDS (10), BENCH_WARMUP_SECONDS (3),
+ * Knobs (environment): BENCH_RUNS (5), BENCH_SECONDS (10), BENCH_WARMUP_SECONDS (15),
  * BENCH_CLIENTS (8), BENCH_ACCOUNTS (10000), BENCH_SCENARIOS ("many,hot"),
- * BENCH_PGBENCH_PROTOCOL ("extended"), PGBENCH (/usr/bin/pgbench); BENCH_WITHOUT_MIGRATION
- * (a migration to leave out, e.g. to measure the ledger as it was before it).
+ * BENCH_BATCHES_IN_FLIGHT (the store's default), BENCH_BATCH_SIZE_MAX (the store's
+ * default; 1 turns batching off), BENCH_PGBENCH_CLIENTS (batches in flight, at most
+ * BENCH_CLIENTS), BENCH_PGBENCH_PROTOCOL ("extended"), PGBENCH (/usr/bin/pgbench);
+ * BENCH_WITHOUT_MIGRATION (a migration to leave out, e.g. to measure the ledger as it
+ * was before it).
  */
 import { randomInt, randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import { createPrismaClient, type PrismaClient } from '../prisma/client';
-import { postEntry, type PostEntryInput } from '../prisma/ledger/store';
+import {
+  POSTING_BATCHES_IN_FLIGHT_DEFAULT,
+  POSTING_BATCH_SIZE_DEFAULT,
+  configurePostingBatches,
+  postEntry,
+  postingBatchStatistics,
+  type PostEntryInput,
+  type PostingBatchStatistics,
+} from '../prisma/ledger/store';
 import { ENTRY_LINES_MAX } from '../domain/ledger';
 import { Money } from '../domain/money';
 import { openBenchDatabase, withClient, type BenchDatabase } from './bench-database';
 import { loadAverage, loadText, machine, median, positiveInteger, round, writeResults } from './bench-report';
-import { pgbenchVersion, runPgbench, type PgbenchOptions } from './pgbench';
+import { PGBENCH_SCRIPTS_MAX, pgbenchVersion, runPgbench, type PgbenchOptions, type PgbenchScript } from './pgbench';
 
 const TARGET_RATIO_MIN = 0.6;
 const TARGET_MANY_ACCOUNTS_POSTINGS_PER_SECOND_MIN = 3000;
@@ -41,6 +55,10 @@ interface Settings {
   clients: number;
   accounts: number;
   scenarios: ScenarioName[];
+  batchesInFlightMax: number;
+  batchSizeMax: number;
+  /** Fixed by BENCH_PGBENCH_CLIENTS, else null: as many as keep the same number of postings in flight as our callers (pgbenchClientsFor). */
+  pgbenchClients: number | null;
   pgbenchProtocol: PgbenchOptions['queryMode'];
 }
 
@@ -53,13 +71,18 @@ function settingsFromEnvironment(env: NodeJS.ProcessEnv): Settings {
   if (protocol !== 'simple' && protocol !== 'extended' && protocol !== 'prepared') {
     throw new Error(`BENCH_PGBENCH_PROTOCOL is "${protocol}"; it is simple, extended or prepared`);
   }
+  const clients = positiveInteger(env, 'BENCH_CLIENTS', 8);
+  const batchesInFlightMax = positiveInteger(env, 'BENCH_BATCHES_IN_FLIGHT', POSTING_BATCHES_IN_FLIGHT_DEFAULT);
   return {
     runs: positiveInteger(env, 'BENCH_RUNS', 5),
     secondsPerRun: positiveInteger(env, 'BENCH_SECONDS', 10),
-    warmupSeconds: positiveInteger(env, 'BENCH_WARMUP_SECONDS', 3),
-    clients: positiveInteger(env, 'BENCH_CLIENTS', 8),
+    warmupSeconds: positiveInteger(env, 'BENCH_WARMUP_SECONDS', 15),
+    clients,
     accounts: accountCount(env),
     scenarios: scenarios as ScenarioName[],
+    batchesInFlightMax,
+    batchSizeMax: positiveInteger(env, 'BENCH_BATCH_SIZE_MAX', POSTING_BATCH_SIZE_DEFAULT),
+    pgbenchClients: env.BENCH_PGBENCH_CLIENTS === undefined ? null : positiveInteger(env, 'BENCH_PGBENCH_CLIENTS', 1),
     pgbenchProtocol: protocol,
   };
 }
@@ -126,41 +149,104 @@ function nextPosting(scenario: ScenarioName, settings: Settings): PostEntryInput
 }
 
 /**
- * The same posting as nextPosting(), as a pgbench script: the payload postEntry
- * builds (same keys, same order), sent to the same function. Numbers are drawn
- * by pgbench and spliced into the JSON text by the server (`||`), because
- * pgbench variables are numbers and, in the extended protocol, parameters
- * (typed ::text so that the server can resolve `||`).
+ * The statement postEntry's batcher sends for `batchSize` postings like
+ * nextPosting()'s, as a pgbench script: the payloads postEntry builds (same
+ * keys, same order), sent to the same function — post_journal_entry() for a
+ * lone posting, post_journal_entries() with an array of them for a batch.
+ * Numbers are drawn by pgbench and spliced into the JSON text by the server
+ * (`||`), because pgbench variables are numbers and, in the extended protocol,
+ * parameters (typed ::text so that the server can resolve `||`).
  */
-function pgbenchScript(scenario: ScenarioName, settings: Settings): string {
+function pgbenchScript(scenario: ScenarioName, settings: Settings, batchSize: number): string {
   const first = ACCOUNT_NUMBER_BASE;
   const last = ACCOUNT_NUMBER_BASE + settings.accounts - 1;
   const hot = ACCOUNT_NUMBER_BASE + hotAccountNumber(settings);
-  const accounts =
-    scenario === 'many'
-      ? [`\\set debit random(${first}, ${last})`, `\\set credit random(${first}, ${last - 1})`, `\\set credit case when :credit >= :debit then :credit + 1 else :credit end`]
+  const draws = (n: number) => [
+    ...(scenario === 'many'
+      ? [`\\set debit${n} random(${first}, ${last})`, `\\set credit${n} random(${first}, ${last - 1})`, `\\set credit${n} case when :credit${n} >= :debit${n} then :credit${n} + 1 else :credit${n} end`]
       : [
-          `\\set other random(${first}, ${last})`,
-          `\\set hot_is_debited random(0, 1)`,
-          `\\set debit case when :hot_is_debited = 1 then ${hot} else :other end`,
-          `\\set credit case when :hot_is_debited = 1 then :other else ${hot} end`,
-        ];
-  const line = (accountVariable: string, side: string) =>
-    `{"account_id":"${ACCOUNT_ID_PREFIX}' || :${accountVariable}::text || '","side":"${side}","amount":"' || :units::text || '.' || :cents::text || '","currency":"USD"}`;
-  const payload =
-    `'{"idempotency_key":"pgbench-' || :key::text || '","content_hash":"${PGBENCH_CONTENT_HASH}",` +
+          `\\set other${n} random(${first}, ${last})`,
+          `\\set hot_is_debited${n} random(0, 1)`,
+          `\\set debit${n} case when :hot_is_debited${n} = 1 then ${hot} else :other${n} end`,
+          `\\set credit${n} case when :hot_is_debited${n} = 1 then :other${n} else ${hot} end`,
+        ]),
+    `\\set units${n} random(0, 99)`,
+    `\\set cents${n} random(10, 99)`,
+    `\\set key${n} random(1, 9000000000000000000)`,
+  ];
+  const line = (accountVariable: string, side: string, n: number) =>
+    `{"account_id":"${ACCOUNT_ID_PREFIX}' || :${accountVariable}${n}::text || '","side":"${side}","amount":"' || :units${n}::text || '.' || :cents${n}::text || '","currency":"USD"}`;
+  const payload = (n: number) =>
+    `'{"idempotency_key":"pgbench-' || :key${n}::text || '","content_hash":"${PGBENCH_CONTENT_HASH}",` +
     // `: null` with a space: pgbench would read `:null` as a variable.
     `"description":"${DESCRIPTION}","effective_date":"${EFFECTIVE_DATE}","account_set_id": null,"metadata": null,` +
-    `"reverses_entry_id": null,"lines":[${line('debit', 'DEBIT')},${line('credit', 'CREDIT')}]}'`;
-  return [
-    ...accounts,
-    '\\set units random(0, 99)',
-    '\\set cents random(10, 99)',
-    '\\set key random(1, 9000000000000000000)',
-    // The statement postEntry sends (prisma/ledger/store.ts), payload inlined.
-    `SELECT post_journal_entry((${payload})::jsonb)::text AS outcome;`,
-    '',
-  ].join('\n');
+    `"reverses_entry_id": null,"lines":[${line('debit', 'DEBIT', n)},${line('credit', 'CREDIT', n)}]}'`;
+  const postings = Array.from({ length: batchSize }, (_, index) => index + 1);
+  // The statements the store sends (prisma/ledger/store.ts), payloads inlined.
+  const statement =
+    batchSize === 1
+      ? `SELECT post_journal_entry((${payload(1)})::jsonb)::text AS outcome;`
+      : `SELECT post_journal_entries(('[' || ${postings.map(payload).join(" || ',' || ")} || ']')::jsonb)::text AS outcomes;`;
+  return [...postings.flatMap(draws), statement, ''].join('\n');
+}
+
+/** pgbench's limit on the variables one statement of the extended protocol can use. */
+const PGBENCH_STATEMENT_PARAMETERS_MAX = 255;
+/** Variables a posting of pgbenchScript() uses: key, debit, credit, and units and cents on each line. */
+const PGBENCH_PARAMETERS_PER_POSTING = 7;
+
+/**
+ * The protocol pgbench runs the scripts with: the one asked for, unless a
+ * batch needs more parameters than pgbench binds, in which case the simple
+ * protocol (values inlined as literals).
+ */
+function pgbenchProtocolFor(settings: Settings, batchSizes: number[]): PgbenchOptions['queryMode'] {
+  const parametersMax = Math.max(...batchSizes) * PGBENCH_PARAMETERS_PER_POSTING;
+  return settings.pgbenchProtocol !== 'simple' && parametersMax > PGBENCH_STATEMENT_PARAMETERS_MAX ? 'simple' : settings.pgbenchProtocol;
+}
+
+/** Statements sent, by batch size (how many postings each carried). */
+type BatchSizeHistogram = Record<number, number>;
+
+function addHistograms(into: BatchSizeHistogram, from: BatchSizeHistogram): void {
+  for (const [size, count] of Object.entries(from)) into[Number(size)] = (into[Number(size)] ?? 0) + count;
+}
+
+/**
+ * pgbench scripts sending the statements our side sent, each batch size
+ * weighted by how many statements of that size we sent (the most frequent
+ * sizes, if there are more than pgbench takes).
+ */
+function pgbenchScripts(scenario: ScenarioName, settings: Settings, ourBatches: BatchSizeHistogram): { batchSize: number; script: PgbenchScript }[] {
+  const sizes = Object.entries(ourBatches)
+    .map(([size, count]) => ({ batchSize: Number(size), count }))
+    .filter(({ count }) => count > 0)
+    .sort((a, b) => b.count - a.count)
+    .slice(0, PGBENCH_SCRIPTS_MAX);
+  if (sizes.length === 0) sizes.push({ batchSize: 1, count: 1 });
+  return sizes.map(({ batchSize, count }) => ({ batchSize, script: { script: pgbenchScript(scenario, settings, batchSize), weight: count } }));
+}
+
+/** Statement-weighted and posting-weighted median batch sizes and the mean. */
+function batchSizeSummary(histogram: BatchSizeHistogram): { statements: number; postings: number; mean: number; medianPerStatement: number; medianPerPosting: number } {
+  const sizes = Object.entries(histogram).map(([size, count]) => ({ size: Number(size), count })).sort((a, b) => a.size - b.size);
+  const statements = sizes.reduce((sum, { count }) => sum + count, 0);
+  const postings = sizes.reduce((sum, { size, count }) => sum + size * count, 0);
+  const weightedMedian = (weight: (entry: { size: number; count: number }) => number, total: number) => {
+    let seen = 0;
+    for (const entry of sizes) {
+      seen += weight(entry);
+      if (seen * 2 >= total) return entry.size;
+    }
+    return 0;
+  };
+  return {
+    statements,
+    postings,
+    mean: statements === 0 ? 0 : postings / statements,
+    medianPerStatement: weightedMedian(({ count }) => count, statements),
+    medianPerPosting: weightedMedian(({ size, count }) => size * count, postings),
+  };
 }
 
 // ─── Setting up the ledger ───────────────────────────────────────────────────
@@ -216,6 +302,13 @@ interface Measurement {
   serverCpuMsPerPosting: number | null;
   /** This Node process's CPU per posting (ours only). */
   clientCpuMsPerPosting: number | null;
+  /** Statements sent, by how many postings each carried. */
+  statementsByBatchSize: BatchSizeHistogram;
+  /** Ours only: batches that failed as a whole and were posted one by one. */
+  batchesRetriedAlone: number | null;
+  /** pgbench only: its number of clients and the protocol it used. */
+  pgbenchClients?: number;
+  pgbenchProtocol?: PgbenchOptions['queryMode'];
 }
 
 async function entryCount(url: string): Promise<number> {
@@ -224,7 +317,18 @@ async function entryCount(url: string): Promise<number> {
   );
 }
 
+function batchesSince(prisma: PrismaClient, before: PostingBatchStatistics): { histogram: BatchSizeHistogram; retriedAlone: number } {
+  const after = postingBatchStatistics(prisma);
+  const histogram: BatchSizeHistogram = {};
+  for (const [size, count] of Object.entries(after.statementsByBatchSize)) {
+    const sent = count - (before.statementsByBatchSize[Number(size)] ?? 0);
+    if (sent > 0) histogram[Number(size)] = sent;
+  }
+  return { histogram, retriedAlone: after.batchesRetriedAlone - before.batchesRetriedAlone };
+}
+
 async function measureOurs(prisma: PrismaClient, database: BenchDatabase, scenario: ScenarioName, settings: Settings, seconds: number): Promise<Measurement> {
+  const batchesBefore = postingBatchStatistics(prisma);
   const serverCpuBefore = database.serverCpuSeconds();
   const clientCpuBefore = process.cpuUsage();
   const started = performance.now();
@@ -242,41 +346,68 @@ async function measureOurs(prisma: PrismaClient, database: BenchDatabase, scenar
   const elapsedSeconds = (performance.now() - started) / 1000;
   const clientCpu = process.cpuUsage(clientCpuBefore);
   const serverCpuAfter = database.serverCpuSeconds();
+  const batches = batchesSince(prisma, batchesBefore);
   return {
     postingsPerSecond: postings / elapsedSeconds,
     postings,
     seconds: elapsedSeconds,
     serverCpuMsPerPosting: serverCpuBefore === null || serverCpuAfter === null ? null : ((serverCpuAfter - serverCpuBefore) * 1000) / postings,
     clientCpuMsPerPosting: (clientCpu.user + clientCpu.system) / 1000 / postings,
+    statementsByBatchSize: batches.histogram,
+    batchesRetriedAlone: batches.retriedAlone,
   };
 }
 
-async function measurePgbench(database: BenchDatabase, scenario: ScenarioName, settings: Settings, seconds: number): Promise<Measurement> {
+async function measurePgbench(database: BenchDatabase, scenario: ScenarioName, settings: Settings, seconds: number, ourBatches: BatchSizeHistogram): Promise<Measurement> {
+  const scripts = pgbenchScripts(scenario, settings, ourBatches);
   const entriesBefore = await entryCount(database.url);
   const serverCpuBefore = database.serverCpuSeconds();
+  const clients = pgbenchClientsFor(settings, ourBatches);
+  const protocol = pgbenchProtocolFor(settings, scripts.map(({ batchSize }) => batchSize));
   const result = await runPgbench({
     databaseUrl: database.url,
-    script: pgbenchScript(scenario, settings),
-    clients: settings.clients,
+    scripts: scripts.map(({ script }) => script),
+    clients,
     durationSeconds: seconds,
-    queryMode: settings.pgbenchProtocol,
+    queryMode: protocol,
   });
   const serverCpuAfter = database.serverCpuSeconds();
   const posted = (await entryCount(database.url)) - entriesBefore;
-  // The function answers a refusal or a replay instead of failing, so pgbench
-  // would count it as done: check that every transaction posted an entry.
-  if (result.failedTransactions > 0 || posted !== result.transactionsProcessed) {
+  const statementsByBatchSize: BatchSizeHistogram = {};
+  scripts.forEach(({ batchSize }, index) => {
+    if (result.transactionsPerScript[index] > 0) statementsByBatchSize[batchSize] = result.transactionsPerScript[index];
+  });
+  const expected = scripts.reduce((sum, { batchSize }, index) => sum + batchSize * result.transactionsPerScript[index], 0);
+  // The functions answer a refusal or a replay instead of failing, so pgbench
+  // would count it as done: check that every proposal posted an entry.
+  if (result.failedTransactions > 0 || posted !== expected) {
     throw new Error(
-      `pgbench processed ${result.transactionsProcessed} transactions (${result.failedTransactions} failed) but ${posted} entries were posted`,
+      `pgbench processed ${result.transactionsProcessed} transactions (${result.failedTransactions} failed) carrying ${expected} postings, but ${posted} entries were posted`,
     );
   }
+  const elapsedSeconds = result.transactionsProcessed / result.transactionsPerSecond;
   return {
-    postingsPerSecond: result.transactionsPerSecond,
+    postingsPerSecond: posted / elapsedSeconds,
     postings: posted,
-    seconds: posted / result.transactionsPerSecond,
+    seconds: elapsedSeconds,
     serverCpuMsPerPosting: serverCpuBefore === null || serverCpuAfter === null ? null : ((serverCpuAfter - serverCpuBefore) * 1000) / posted,
     clientCpuMsPerPosting: null,
+    statementsByBatchSize,
+    batchesRetriedAlone: null,
+    pgbenchClients: clients,
+    pgbenchProtocol: protocol,
   };
+}
+
+/**
+ * pgbench clients that keep as many postings in flight as our callers do:
+ * our callers ÷ our mean batch size (each pgbench client always has one
+ * statement in flight, with that many postings), unless fixed.
+ */
+function pgbenchClientsFor(settings: Settings, ourBatches: BatchSizeHistogram): number {
+  if (settings.pgbenchClients !== null) return settings.pgbenchClients;
+  const { mean } = batchSizeSummary(ourBatches);
+  return mean === 0 ? settings.clients : Math.min(settings.clients, Math.max(1, Math.round(settings.clients / mean)));
 }
 
 function medianOrNull(values: (number | null)[]): number | null {
@@ -296,28 +427,49 @@ interface ScenarioResult {
   oursServerCpuMsPerPosting: number | null;
   pgbenchServerCpuMsPerPosting: number | null;
   oursClientCpuMsPerPosting: number | null;
+  /** Every statement our side sent in the measured runs, by batch size, and its summary. */
+  oursStatementsByBatchSize: BatchSizeHistogram;
+  oursBatchSizes: ReturnType<typeof batchSizeSummary>;
+  /** The same for pgbench (its mix follows ours, run by run). */
+  pgbenchStatementsByBatchSize: BatchSizeHistogram;
+  pgbenchBatchSizes: ReturnType<typeof batchSizeSummary>;
 }
 
 async function runScenario(prisma: PrismaClient, database: BenchDatabase, scenario: ScenarioName, settings: Settings, log: (message: string) => void): Promise<ScenarioResult> {
   log(`${scenario}: warming up (${settings.warmupSeconds} s each)`);
-  await measureOurs(prisma, database, scenario, settings, settings.warmupSeconds);
-  await measurePgbench(database, scenario, settings, settings.warmupSeconds);
+  // pgbench sends the mix of batch sizes our side has sent so far in this
+  // scenario (warm-up included), so that it runs the same statements.
+  const oursSoFar: BatchSizeHistogram = {};
+  const oursThen = async (seconds: number) => {
+    const measurement = await measureOurs(prisma, database, scenario, settings, seconds);
+    addHistograms(oursSoFar, measurement.statementsByBatchSize);
+    return measurement;
+  };
+  await oursThen(settings.warmupSeconds);
+  await measurePgbench(database, scenario, settings, settings.warmupSeconds, oursSoFar);
   const ours: Measurement[] = [];
   const pgbench: Measurement[] = [];
   for (let run = 1; run <= settings.runs; run += 1) {
     // Alternate who goes first, so that a drift in the machine's load favours neither.
     if (run % 2 === 1) {
-      ours.push(await measureOurs(prisma, database, scenario, settings, settings.secondsPerRun));
-      pgbench.push(await measurePgbench(database, scenario, settings, settings.secondsPerRun));
+      ours.push(await oursThen(settings.secondsPerRun));
+      pgbench.push(await measurePgbench(database, scenario, settings, settings.secondsPerRun, oursSoFar));
     } else {
-      pgbench.push(await measurePgbench(database, scenario, settings, settings.secondsPerRun));
-      ours.push(await measureOurs(prisma, database, scenario, settings, settings.secondsPerRun));
+      pgbench.push(await measurePgbench(database, scenario, settings, settings.secondsPerRun, oursSoFar));
+      ours.push(await oursThen(settings.secondsPerRun));
     }
+    const oursBatches = batchSizeSummary(ours[run - 1].statementsByBatchSize);
+    const pgbenchBatches = batchSizeSummary(pgbench[run - 1].statementsByBatchSize);
     log(
-      `${scenario} run ${run}/${settings.runs}: ours ${Math.round(ours[run - 1].postingsPerSecond)}/s, ` +
-        `pgbench ${Math.round(pgbench[run - 1].postingsPerSecond)}/s`,
+      `${scenario} run ${run}/${settings.runs}: ours ${Math.round(ours[run - 1].postingsPerSecond)}/s ` +
+        `(${oursBatches.mean.toFixed(2)} postings/statement), pgbench ${Math.round(pgbench[run - 1].postingsPerSecond)}/s ` +
+        `(${pgbenchBatches.mean.toFixed(2)} postings/statement, ${pgbench[run - 1].pgbenchClients} clients, ${pgbench[run - 1].pgbenchProtocol} protocol)`,
     );
   }
+  const oursStatementsByBatchSize: BatchSizeHistogram = {};
+  const pgbenchStatementsByBatchSize: BatchSizeHistogram = {};
+  ours.forEach((m) => addHistograms(oursStatementsByBatchSize, m.statementsByBatchSize));
+  pgbench.forEach((m) => addHistograms(pgbenchStatementsByBatchSize, m.statementsByBatchSize));
   const oursMedian = median(ours.map((m) => m.postingsPerSecond));
   const pgbenchMedian = median(pgbench.map((m) => m.postingsPerSecond));
   return {
@@ -330,6 +482,10 @@ async function runScenario(prisma: PrismaClient, database: BenchDatabase, scenar
     oursServerCpuMsPerPosting: medianOrNull(ours.map((m) => m.serverCpuMsPerPosting)),
     pgbenchServerCpuMsPerPosting: medianOrNull(pgbench.map((m) => m.serverCpuMsPerPosting)),
     oursClientCpuMsPerPosting: medianOrNull(ours.map((m) => m.clientCpuMsPerPosting)),
+    oursStatementsByBatchSize,
+    oursBatchSizes: batchSizeSummary(oursStatementsByBatchSize),
+    pgbenchStatementsByBatchSize,
+    pgbenchBatchSizes: batchSizeSummary(pgbenchStatementsByBatchSize),
   };
 }
 
@@ -355,13 +511,18 @@ function cpuText(ms: number | null): string {
 
 function printSummary(results: Partial<Record<ScenarioName, ScenarioResult>>, settings: Settings): void {
   console.log('');
-  console.log(`median of ${settings.runs} runs × ${settings.secondsPerRun} s, ${settings.clients} clients on each side, ${loadText()}`);
-  console.log('scenario    ours/s  pgbench/s  ratio  server CPU ms/posting ours | pgbench  our client CPU ms/posting');
+  console.log(
+    `median of ${settings.runs} runs × ${settings.secondsPerRun} s; ours: ${settings.clients} callers, ` +
+      `≤ ${settings.batchesInFlightMax} batches in flight of ≤ ${settings.batchSizeMax}; pgbench: ${settings.pgbenchClients ?? 'callers ÷ our mean batch size'} clients; ${loadText()}`,
+  );
+  console.log('scenario    ours/s  pgbench/s  ratio  server CPU ms/posting ours | pgbench  our client CPU ms/posting  postings/statement ours | pgbench (median per statement)');
   for (const [name, result] of Object.entries(results) as [ScenarioName, ScenarioResult][]) {
     console.log(
       `${name.padEnd(8)} ${String(round(result.oursMedianPostingsPerSecond)).padStart(9)} ${String(round(result.pgbenchMedianPostingsPerSecond)).padStart(10)} ` +
         `${result.ratio.toFixed(2).padStart(6)}  ${cpuText(result.oursServerCpuMsPerPosting).padStart(26)} | ${cpuText(result.pgbenchServerCpuMsPerPosting).padEnd(7)} ` +
-        `${cpuText(result.oursClientCpuMsPerPosting).padStart(25)}`,
+        `${cpuText(result.oursClientCpuMsPerPosting).padStart(25)}  ` +
+        `${result.oursBatchSizes.mean.toFixed(2).padStart(23)} | ${result.pgbenchBatchSizes.mean.toFixed(2)} ` +
+        `(${result.oursBatchSizes.medianPerStatement} | ${result.pgbenchBatchSizes.medianPerStatement})`,
     );
   }
 }
@@ -374,6 +535,7 @@ async function main(): Promise<void> {
   const loadAverageAtStart = loadAverage();
   const database = await openBenchDatabase(log);
   const prisma = createPrismaClient(database.url, { poolMax: settings.clients });
+  configurePostingBatches(prisma, { batchesInFlightMax: settings.batchesInFlightMax, batchSizeMax: settings.batchSizeMax });
   try {
     log(`creating ${settings.accounts} accounts and a hot one, funding them through postEntry`);
     await createAccounts(database.url, settings);
