@@ -145,7 +145,10 @@ export async function creditLinesVisibleTo(
 
 /** Principal, interest and fees owed on the line: its ledger balances now. */
 export async function lineOutstanding(db: Db, line: Pick<CreditLineRecord, 'id'>): Promise<LineOutstanding> {
-  const balanceOf = await lineBalances(db, line);
+  return outstandingFrom(await lineBalances(db, line));
+}
+
+function outstandingFrom(balanceOf: (code: LineAccountCode) => Money): LineOutstanding {
   return {
     principal: balanceOf('LOAN_PRINCIPAL'),
     interestReceivable: balanceOf('INTEREST_RECEIVABLE'),
@@ -218,12 +221,12 @@ function requireLenderDecider(actor: LineActor, line: CreditLineRecord, change: 
 
 async function requireNothingOutstanding(db: Db, line: CreditLineRecord): Promise<void> {
   const balanceOf = await lineBalances(db, line);
-  const [principal, interest, fees] = [balanceOf('LOAN_PRINCIPAL'), balanceOf('INTEREST_RECEIVABLE'), balanceOf('FEES_RECEIVABLE')];
-  if (!(principal.isZero() && interest.isZero() && fees.isZero())) {
+  const outstanding = outstandingFrom(balanceOf);
+  if (!(outstanding.principal.isZero() && outstanding.interestReceivable.isZero() && outstanding.feesReceivable.isZero())) {
     throw new BusinessRuleError(
       'line_has_outstanding_balance',
-      `credit line ${line.id} cannot be closed while anything is owed: principal ${principal.format()}, ` +
-        `interest ${interest.format()}, fees ${fees.format()}; all must be 0`,
+      `credit line ${line.id} cannot be closed while anything is owed: principal ${outstanding.principal.format()}, ` +
+        `interest ${outstanding.interestReceivable.format()}, fees ${outstanding.feesReceivable.format()}; all must be 0`,
     );
   }
   // Sale proceeds the seller is owed are paid out before the line closes: nothing owed to anyone stays on a closed line.

@@ -114,7 +114,8 @@ export interface BorrowingBaseTotals {
   borrowingBase: Decimal;
 }
 
-interface BorrowingBaseRow {
+/** A line's totals, principal and reservations as line_borrowing_base() and the set-based statement answer them. */
+interface FiguresRow {
   lot_count: bigint;
   eligible_lot_count: bigint;
   market_value: string;
@@ -123,6 +124,9 @@ interface BorrowingBaseRow {
   borrowing_base: string;
   outstanding_principal: string;
   reserved_draws: string;
+}
+
+interface BorrowingBaseRow extends FiguresRow {
   lots: LotValuationRow[] | null;
 }
 
@@ -145,15 +149,26 @@ export async function borrowingBaseQuery(
   db: Db,
   input: { lineId: string; now: Date; excludeLotId?: string | null; lotsPage: { afterLotId: string | null; limit: number } | null },
 ): Promise<BorrowingBaseFigures> {
-  const page = input.lotsPage;
-  const pageLimit = page ? Math.min(page.limit, BORROWING_BASE_LOTS_PAGE_MAX) : 0;
-  const rows = await db.$queryRaw<BorrowingBaseRow[]>`
-    SELECT * FROM line_borrowing_base(${input.lineId}::uuid, ${input.now}::timestamptz, ${input.excludeLotId ?? null}::uuid,
-                                      ${page !== null}, ${page?.afterLotId ?? null}::uuid, ${pageLimit}::integer)`;
-  return figuresOf(rows[0]);
+  const rows = await db.$queryRaw<BorrowingBaseRow[]>`SELECT * FROM ${lineBorrowingBaseCall(Prisma.sql`${input.lineId}::uuid`, input)}`;
+  return borrowingBaseFiguresOf(rows[0]);
 }
 
-function figuresOf(row: BorrowingBaseRow): BorrowingBaseFigures {
+/** The call of line_borrowing_base() for the line `lineId` (an SQL expression) as of `now`. */
+function lineBorrowingBaseCall(
+  lineId: Prisma.Sql,
+  input: { now: Date; excludeLotId?: string | null; lotsPage: { afterLotId: string | null; limit: number } | null },
+): Prisma.Sql {
+  const page = input.lotsPage;
+  const pageLimit = page ? Math.min(page.limit, BORROWING_BASE_LOTS_PAGE_MAX) : 0;
+  return Prisma.sql`line_borrowing_base(${lineId}, ${input.now}::timestamptz, ${input.excludeLotId ?? null}::uuid,
+                                        ${page !== null}, ${page?.afterLotId ?? null}::uuid, ${pageLimit}::integer)`;
+}
+
+function borrowingBaseFiguresOf(row: BorrowingBaseRow): BorrowingBaseFigures {
+  return { ...figuresOf(row), lots: row.lots };
+}
+
+function figuresOf(row: FiguresRow): Omit<BorrowingBaseFigures, 'lots'> {
   return {
     totals: {
       lotCount: Number(row.lot_count),
@@ -163,7 +178,6 @@ function figuresOf(row: BorrowingBaseRow): BorrowingBaseFigures {
       eligibleCollateralValue: new D(row.eligible_collateral_value),
       borrowingBase: new D(row.borrowing_base),
     },
-    lots: row.lots,
     outstandingPrincipal: new D(row.outstanding_principal),
     reservedDraws: new D(row.reserved_draws),
   };
@@ -180,16 +194,8 @@ export interface LineTotals {
 /** Lines valued in one statement at most (a mark's lines come in pages of this size). */
 export const LINES_TOTALS_BATCH_MAX = 10_000;
 
-interface LineTotalsRow {
+interface LineTotalsRow extends FiguresRow {
   line_id: string;
-  lot_count: bigint;
-  eligible_lot_count: bigint;
-  market_value: string;
-  collateral_value: string;
-  eligible_collateral_value: string;
-  borrowing_base: string;
-  outstanding_principal: string;
-  reserved_draws: string;
 }
 
 /**
@@ -205,19 +211,7 @@ export async function borrowingBaseTotalsOfLines(db: Db, input: { lineIds: reado
     throw new ValidationError('lineIds', `at most ${LINES_TOTALS_BATCH_MAX} lines are valued in one statement; got ${input.lineIds.length}`);
   }
   const rows = await db.$queryRaw<LineTotalsRow[]>(borrowingBaseTotalsOfLinesSql(input));
-  return rows.map((row) => ({
-    lineId: row.line_id,
-    totals: {
-      lotCount: Number(row.lot_count),
-      eligibleLotCount: Number(row.eligible_lot_count),
-      marketValue: new D(row.market_value),
-      collateralValue: new D(row.collateral_value),
-      eligibleCollateralValue: new D(row.eligible_collateral_value),
-      borrowingBase: new D(row.borrowing_base),
-    },
-    outstandingPrincipal: new D(row.outstanding_principal),
-    reservedDraws: new D(row.reserved_draws),
-  }));
+  return rows.map((row) => ({ lineId: row.line_id, ...figuresOf(row) }));
 }
 
 /** The statement of borrowingBaseTotalsOfLines (exported for EXPLAIN ANALYZE in bench/revaluation.ts). */
@@ -306,16 +300,13 @@ export async function linePositionForViewer(
   lineId: string,
   options: Omit<PositionOptions, 'excludeLotId'>,
 ): Promise<LineFigures & { lineId: string; currency: string }> {
-  const page = options.lotsPage;
-  const pageLimit = page ? Math.min(page.limit, BORROWING_BASE_LOTS_PAGE_MAX) : 0;
   const rows = await db.$queryRaw<(BorrowingBaseRow & { currency: string; limit_amount: string })[]>`
     SELECT cl.currency::text AS currency, trim_scale(cl.limit_amount)::text AS limit_amount, bb.*
       FROM credit_line cl
-     CROSS JOIN LATERAL line_borrowing_base(cl.id, ${options.now}::timestamptz, NULL, ${page !== null},
-                                            ${page?.afterLotId ?? null}::uuid, ${pageLimit}::integer) bb
+     CROSS JOIN LATERAL ${lineBorrowingBaseCall(Prisma.sql`cl.id`, options)} bb
      WHERE cl.id = ${lineId}::uuid
        AND (cl.lender_organisation_id = ${actor.organisationId}::uuid OR cl.seller_organisation_id = ${actor.organisationId}::uuid)`;
   const row = rows[0];
   if (!row) throw new NotFoundError('credit line', lineId);
-  return { lineId, currency: row.currency, ...lineFigures(row.currency, row.limit_amount, figuresOf(row)) };
+  return { lineId, currency: row.currency, ...lineFigures(row.currency, row.limit_amount, borrowingBaseFiguresOf(row)) };
 }
