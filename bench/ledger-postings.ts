@@ -39,7 +39,7 @@ import {
 import { ENTRY_LINES_MAX } from '../domain/ledger';
 import { Money } from '../domain/money';
 import { openBenchDatabase, withClient, type BenchDatabase } from './bench-database';
-import { loadAverage, loadText, machine, median, positiveInteger, round, writeResults } from './bench-report';
+import { loadAverage, loadText, machine, median, positiveInteger, round, writeResults, runBench } from './bench-report';
 import { PGBENCH_SCRIPTS_MAX, pgbenchVersion, runPgbench, type PgbenchOptions, type PgbenchScript } from './pgbench';
 
 const TARGET_RATIO_MIN = 0.6;
@@ -579,7 +579,4 @@ async function main(): Promise<void> {
   }
 }
 
-main().catch((error: unknown) => {
-  console.error(error instanceof Error ? error.stack : error);
-  process.exit(1);
-});
+runBench(main);

@@ -30,7 +30,7 @@ import { needsMarginWorkflow, revalueLinesAtOnce, type LineRevaluation } from '.
 import type { CustodyActor } from '../prisma/custody/access';
 import { openBenchDatabase, withClient } from './bench-database';
 import { benchWorld, drawPrincipals, openLines, pledgeLots, postMark, startBenchApp } from './bench-world';
-import { loadAverage, loadText, machine, median, positiveInteger, round, writeResults } from './bench-report';
+import { loadAverage, loadText, machine, median, positiveInteger, round, writeResults, runBench } from './bench-report';
 
 const TARGET_MS = 1000;
 const QUANTITY_PER_LOT = '1000';
@@ -242,8 +242,5 @@ async function main(): Promise<void> {
   }
 }
 
-main().catch((error: unknown) => {
-  console.error(error instanceof Error ? error.stack : error);
-  process.exit(1);
-});
+runBench(main);
 

