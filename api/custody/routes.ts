@@ -328,8 +328,8 @@ export const custodyRoutes = [
     problems: [403, 404],
     params: LotParams,
     success: { status: 201, description: 'The ended lien', schema: z.object({ lienId: Uuid, releasedAt: z.string() }) },
-    handler: async ({ db, actor, params }) => {
-      const lien = await unpledgeLot(db, actor, params.lotId, new Date());
+    handler: async ({ db, actor, params, now }) => {
+      const lien = await unpledgeLot(db, actor, params.lotId, now);
       return { lienId: lien.id, releasedAt: lien.releasedAt!.toISOString() };
     },
   }),

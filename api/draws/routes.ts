@@ -31,10 +31,10 @@ function decisionRoute(decision: DecisionKind) {
     params: DrawIdParams,
     body: DecisionBody,
     success: { status: 200, description: 'The draw with the decision recorded; the workflow decides what follows', schema: DrawView },
-    handler: async ({ db, actor, deps, params, body, afterCommit }: HandlerContext<typeof DrawIdParams, undefined, typeof DecisionBody>) => {
+    handler: async ({ db, actor, deps, params, body, afterCommit, now }: HandlerContext<typeof DrawIdParams, undefined, typeof DecisionBody>) => {
       // Before anything is written: without Temporal nobody would act on the decision.
       const workflows = deps.temporal.workflows();
-      const draw = await recordDecision(db, actor, params.drawId, { decision, reason: body.reason ?? null, now: new Date() });
+      const draw = await recordDecision(db, actor, params.drawId, { decision, reason: body.reason ?? null, now });
       // The workflow reads the tally from the database, so it must be told only once the decision is committed.
       // Should the signal be lost, the workflow reads the tally again at the approval deadline.
       afterCommit(() => workflows.signal(draw.workflowId, decisionRecordedSignal.name));
@@ -54,11 +54,11 @@ export const drawRoutes = [
     params: LineIdParams,
     body: RequestDrawBody,
     success: { status: 201, description: 'The draw, REQUESTED and reserved', schema: DrawView },
-    handler: async ({ db, actor, deps, params, body }) => {
+    handler: async ({ db, actor, deps, params, body, now }) => {
       const workflows = deps.temporal.workflows();
       if (!isCurrency(body.amount.currency)) throw new ValidationError('body.amount.currency', `"${body.amount.currency}" is not a supported ISO 4217 currency`);
       const amount = parseMoney(body.amount.amount, body.amount.currency, 'body.amount.amount');
-      const draw = await requestDraw(db, actor, params.lineId, { amount, purpose: body.purpose ?? null, lotId: body.lotId ?? null, now: new Date() });
+      const draw = await requestDraw(db, actor, params.lineId, { amount, purpose: body.purpose ?? null, lotId: body.lotId ?? null, now });
       // Started inside the request transaction: if Temporal refuses, nothing is reserved. The workflow's
       // first activity retries until the draw is visible, and ends ABANDONED if this transaction rolls back.
       const workflowInput: DrawWorkflowInput = { drawId: draw.id };

@@ -10,4 +10,11 @@ export interface AppDeps {
   temporal: TemporalAccess;
   /** Prometheus metrics; createApp makes a registry of its own when none is given. */
   metrics?: Metrics;
+  /** The wall clock; tests and the whole-system simulation inject a virtual one. Default: the real clock. */
+  clock?: () => Date;
+}
+
+/** The instant a request acts at: read once per request so that every rule in it sees the same time. */
+export function clockOf(deps: AppDeps): () => Date {
+  return deps.clock ?? (() => new Date());
 }

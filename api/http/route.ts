@@ -3,7 +3,7 @@ import type { OpenAPIRegistry } from '@asteasolutions/zod-to-openapi';
 import type { NextFunction, Request, Response, Router } from 'express';
 import { z } from 'zod';
 import { inTransaction, type Db } from '../../prisma/client';
-import type { AppDeps } from './deps';
+import { clockOf, type AppDeps } from './deps';
 import { authenticate, type Actor } from './auth';
 import { HttpProblem, ProblemSchema, zodIssuesToFieldProblems } from './problem';
 
@@ -19,6 +19,8 @@ export interface HandlerContext<P extends Schema, Q extends Schema, B extends Sc
   db: Db;
   deps: AppDeps;
   requestId: string;
+  /** The request's instant (from `deps.clock`), the same for every rule the request applies. */
+  now: Date;
   /** Work that must only happen once the transaction has committed (e.g. starting a workflow). */
   afterCommit(work: () => Promise<void>): void;
 }
@@ -136,6 +138,7 @@ async function executeIdempotent(
       db: tx,
       deps,
       requestId: actor.requestId,
+      now: clockOf(deps)(),
       afterCommit: (work) => followUps.push(work),
     });
     const body = spec.success.schema.parse(result);
@@ -181,6 +184,7 @@ export function mountRoute(router: Router, registry: OpenAPIRegistry, deps: AppD
         db: deps.prisma,
         deps,
         requestId: actor.requestId,
+        now: clockOf(deps)(),
         afterCommit: () => {
           throw new Error('afterCommit is only available to POST handlers');
         },

@@ -111,13 +111,13 @@ export const marginRoutes = [
         })
         .meta({ id: 'LiquidationSale' }),
     },
-    handler: async ({ db, deps, actor, params, body, afterCommit }) => {
+    handler: async ({ db, deps, actor, params, body, afterCommit, now }) => {
       const sale = await recordLiquidationSale(
         db,
         actor,
         params.lineId,
         { lotId: body.lotId, quantity: new D(body.quantity), proceeds: new D(body.proceeds), receivedOn: body.receivedOn, reference: body.reference },
-        new Date(),
+        now,
       );
       afterCommit(() => revalueLines(deps, [params.lineId], 'LIQUIDATION_PROCEEDS'));
       const { allocation } = sale;

@@ -59,6 +59,6 @@ export const notificationRoutes = [
     problems: [404, 409],
     params: z.object({ notificationId: Uuid }),
     success: { status: 200, description: 'The notification, acknowledged', schema: NotificationView },
-    handler: async ({ db, actor, params }) => notificationView(await acknowledgeNotification(db, actor, params.notificationId, new Date())),
+    handler: async ({ db, actor, params, now }) => notificationView(await acknowledgeNotification(db, actor, params.notificationId, now)),
   }),
 ];

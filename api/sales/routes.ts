@@ -34,7 +34,6 @@ import {
 const TAG = 'Sales and repayments';
 const LineParams = z.object({ lineId: Uuid });
 const SaleParams = z.object({ saleId: Uuid });
-const today = () => new Date().toISOString().slice(0, 10);
 
 const SaleDetail = SaleView.extend({ payments: z.array(RepaymentView) }).meta({ id: 'SaleDetail' });
 const RecordedPayment = z.object({ repayment: RepaymentView, allocation: AllocationView, sale: SaleView.nullable() }).meta({ id: 'RecordedRepayment' });
@@ -50,7 +49,7 @@ export const salesRoutes = [
     params: LineParams,
     body: ReportSaleBody,
     success: { status: 201, description: 'The sale, OPEN', schema: SaleView },
-    handler: async ({ db, actor, deps, params, body, afterCommit }) => {
+    handler: async ({ db, actor, deps, params, body, afterCommit, now }) => {
       // Before any effect: without Temporal nobody would settle the sale, so it is refused (503).
       const workflows = deps.temporal.workflows();
       const sale = await reportSale(db, actor, params.lineId, {
@@ -60,7 +59,7 @@ export const salesRoutes = [
         pricePerUnit: body.pricePerUnit === undefined ? undefined : new D(body.pricePerUnit),
         totalPrice: body.totalPrice === undefined ? undefined : new D(body.totalPrice),
         paymentDueDate: body.paymentDueDate,
-        today: today(),
+        today: now.toISOString().slice(0, 10),
       });
       const args: SaleSettlementArgs = {
         saleId: sale.id,

@@ -104,12 +104,12 @@ export const valuationRoutes = [
       asOf: IsoDateTime,
     }),
     success: { status: 201, description: 'The mark', schema: PriceMarkView },
-    handler: async ({ db, deps, actor, body, afterCommit }) => {
+    handler: async ({ db, deps, actor, body, afterCommit, now }) => {
       const mark = await postPriceMark(db, actor, { ...body, pricePerUnit: new D(body.pricePerUnit), asOf: new Date(body.asOf) });
       // Every line holding goods of this commodity and grade is revalued here, in one statement and in this
       // transaction (so the mark is seen); only the lines with something to do — a live call, or a decision
       // other than NONE — go to their margin workflows, which act under the line's lock once the mark is committed.
-      const revalued = await revalueLinesForMark(db, mark, new Date());
+      const revalued = await revalueLinesForMark(db, mark, now);
       const lineIds = revalued.filter(needsMarginWorkflow).map((line) => line.lineId);
       afterCommit(() => revalueLines(deps, lineIds, 'PRICE_MARK'));
       return priceMarkView(mark);
@@ -144,9 +144,8 @@ export const valuationRoutes = [
       limit: z.coerce.number().int().min(1).max(BORROWING_BASE_LOTS_PAGE_MAX).default(200),
     }),
     success: { status: 200, description: 'The borrowing base', schema: BorrowingBaseView },
-    handler: async ({ db, deps, actor, params, query }) => {
+    handler: async ({ db, deps, actor, params, query, now }) => {
       const cursor = decodeCursor(query.cursor, ['afterLotId']);
-      const now = new Date();
       const stopTimer = deps.metrics?.borrowingBaseSeconds.startTimer({ view: query.view });
       const position = await linePositionForViewer(db, actor, params.lineId, {
         now,
