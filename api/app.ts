@@ -3,7 +3,7 @@ import { OpenAPIRegistry, OpenApiGeneratorV31 } from '@asteasolutions/zod-to-ope
 import express, { type NextFunction, type Request, type Response } from 'express';
 import swaggerUi from 'swagger-ui-express';
 import type { AppDeps } from './http/deps';
-import { HttpProblem, problemFromError, sendProblem } from './http/problem';
+import { HttpProblem, problemFromError, problemType, sendProblem, type Problem } from './http/problem';
 import { mountRoute, type AnyRoute } from './http/route';
 import { auditRoutes } from './audit/routes';
 import { creditLineRoutes } from './credit-lines/routes';
@@ -30,6 +30,38 @@ function routeLabel(req: Request): string {
   if (req.route) return String(req.route.path);
   return req.baseUrl || UNMATCHED_ROUTE;
 }
+
+/**
+ * The body parser's refusals (http-errors with a 4xx status), as problem+json
+ * naming what was wrong: the body, its Content-Type or its Content-Encoding.
+ */
+function bodyParserProblem(error: unknown, req: Request): Problem | null {
+  const bodyError = error as { type?: unknown; status?: unknown; code?: unknown; message?: unknown; expose?: unknown } | null;
+  if (!bodyError || typeof bodyError.status !== 'number' || bodyError.status < 400 || bodyError.status > 499 || bodyError.expose !== true) return null;
+  const problem = (status: number, code: string, title: string, path: string, reason: string): Problem => ({
+    type: problemType(code),
+    title,
+    status,
+    detail: `${path} ${reason}`,
+    code,
+    errors: [{ path, reason }],
+  });
+  const encoding = req.header('content-encoding') ?? 'identity';
+  if (bodyError.type === 'entity.too.large') return problem(413, 'payload_too_large', 'Payload too large', 'body', `is larger than ${BODY_SIZE_MAX}`);
+  if (bodyError.type === 'charset.unsupported') {
+    return problem(415, 'unsupported_media_type', 'Unsupported media type', 'header.Content-Type', `names a charset that is not supported (${String(bodyError.message)}); send UTF-8 JSON`);
+  }
+  if (bodyError.type === 'encoding.unsupported') {
+    return problem(415, 'unsupported_content_encoding', 'Unsupported content encoding', 'header.Content-Encoding', `"${encoding}" is not supported; send gzip, deflate, br or identity`);
+  }
+  if (typeof bodyError.code === 'string' && bodyError.code.startsWith('Z_')) {
+    return problem(400, 'malformed_body', 'Malformed body', 'header.Content-Encoding', `is "${encoding}" but the body is not valid ${encoding} data`);
+  }
+  if (bodyError.type === 'entity.parse.failed') return problem(400, 'malformed_body', 'Malformed body', 'body', `is not valid JSON: ${String(bodyError.message)}`);
+  return problem(bodyError.status, 'malformed_body', 'Malformed body', 'body', `could not be read: ${String(bodyError.message)}`);
+}
+
+const BODY_SIZE_MAX = '1mb';
 
 export function createApp(givenDeps: AppDeps, routes: AnyRoute[] = allRoutes()) {
   const metrics = givenDeps.metrics ?? createMetrics({ db: givenDeps.prisma });
@@ -62,7 +94,7 @@ export function createApp(givenDeps: AppDeps, routes: AnyRoute[] = allRoutes()) 
     });
     next();
   });
-  app.use(express.json({ limit: '1mb', strict: true, type: ['application/json', 'application/*+json'] }));
+  app.use(express.json({ limit: BODY_SIZE_MAX, strict: true, type: ['application/json', 'application/*+json'] }));
 
   app.use(healthRouter(deps));
   app.get('/metrics', async (_req, res) => {
@@ -99,10 +131,9 @@ export function createApp(givenDeps: AppDeps, routes: AnyRoute[] = allRoutes()) 
   });
   app.use((error: unknown, req: Request, res: Response, _next: NextFunction) => {
     const requestId = String(res.locals.requestId);
-    const bodyError = error as { type?: string; status?: number; message?: string };
-    if (bodyError?.type === 'entity.parse.failed' || bodyError?.type === 'entity.too.large') {
-      const detail = bodyError.type === 'entity.too.large' ? 'the request body is larger than 1 MB' : `the request body is not valid JSON: ${bodyError.message}`;
-      sendProblem(res, { type: 'urn:godown:problem:malformed_body', title: 'Malformed body', status: bodyError.status ?? 400, detail, code: 'malformed_body', requestId, errors: [{ path: 'body', reason: detail }] });
+    const bodyProblem = bodyParserProblem(error, req);
+    if (bodyProblem) {
+      sendProblem(res, { ...bodyProblem, instance: req.originalUrl, requestId });
       return;
     }
     const { problem, headers, internal } = problemFromError(error);

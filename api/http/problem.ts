@@ -1,6 +1,7 @@
 import type { Response } from 'express';
 import { z } from 'zod';
 import { DomainError, ValidationError } from '../../domain/errors';
+import { isRetryableConflict, sqlStateOf, UNIQUE_VIOLATION } from './database-errors';
 
 /** One invalid field: its JSON path (e.g. `body.terms.limit`) and what was wrong with it. */
 export interface FieldProblem {
@@ -81,6 +82,28 @@ export function problemFromError(error: unknown): { problem: Problem; headers: R
     return {
       problem: { type: problemType(error.code), title: mapped.title, status: mapped.status, detail: error.message, code: error.code, errors },
       headers: {},
+      internal: false,
+    };
+  }
+  if (sqlStateOf(error) === UNIQUE_VIOLATION) {
+    // A check-then-insert that lost a race with a concurrent request for the same unique value.
+    return {
+      problem: {
+        type: problemType('conflict'),
+        title: 'Conflict',
+        status: 409,
+        detail: 'a record with the same unique value (e.g. an email, code or receipt number) was created concurrently; read it, or retry with a different value',
+        code: 'conflict',
+      },
+      headers: {},
+      internal: false,
+    };
+  }
+  if (isRetryableConflict(error)) {
+    // Outside the POST executor (which retries), e.g. a read aborted by a deadlock: transient.
+    return {
+      problem: { type: problemType('concurrent_update'), title: 'Busy: concurrent updates', status: 503, detail: 'the request conflicted with concurrent ones; retry it', code: 'concurrent_update' },
+      headers: { 'Retry-After': '1' },
       internal: false,
     };
   }

@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import type { OpenAPIRegistry } from '@asteasolutions/zod-to-openapi';
 import type { NextFunction, Request, Response, Router } from 'express';
 import { z } from 'zod';
@@ -6,6 +5,9 @@ import { inTransaction, type Db } from '../../prisma/client';
 import { clockOf, type AppDeps } from './deps';
 import { authenticate, type Actor } from './auth';
 import { HttpProblem, ProblemSchema, zodIssuesToFieldProblems } from './problem';
+import { isRetryableConflict } from './database-errors';
+import { IDEMPOTENCY_RETENTION_HOURS, normalisedPath, redactSecrets, requestHash } from './idempotency';
+import { inputProblem } from './input-limits';
 
 type Schema = z.ZodType | undefined;
 type Infer<S extends Schema> = S extends z.ZodType ? z.infer<S> : undefined;
@@ -51,6 +53,10 @@ export function defineRoute<P extends Schema, Q extends Schema, B extends Schema
 }
 
 export const IDEMPOTENCY_KEY_HEADER = 'Idempotency-Key';
+const IDEMPOTENCY_DESCRIPTION =
+  'Unique per intended operation and per user. A retry by the same user with the same key and request replays the stored response ' +
+  `(header Idempotency-Replayed: true) for ${IDEMPOTENCY_RETENTION_HOURS} hours. Credentials in a response (API keys, tokens, secrets) are never stored: ` +
+  'a replay omits them and names them in the Idempotency-Redacted header. Another user sending the same key gets 409.';
 const IdempotencyKey = z.string().min(1).max(255).regex(/^[\x21-\x7e]+$/, 'must be 1–255 visible ASCII characters');
 
 function parsePart<S extends Schema>(location: string, schema: S, value: unknown): Infer<S> {
@@ -63,19 +69,39 @@ function parsePart<S extends Schema>(location: string, schema: S, value: unknown
   return result.data as Infer<S>;
 }
 
-function canonicalJson(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
-  if (value && typeof value === 'object') {
-    const entries = Object.entries(value as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
+/**
+ * Refuses, before any other processing, input that no handler should walk:
+ * too deep, too long, too many items, NUL or lone surrogates in text.
+ */
+function checkInputLimits(req: Request): void {
+  for (const [location, value] of [['path', req.params], ['query', req.query], ['body', req.body]] as const) {
+    const problem = inputProblem(location, value);
+    if (problem) throw new HttpProblem(400, 'validation_failed', 'Invalid request', `${problem.path} ${problem.reason}`, [problem]);
   }
-  return JSON.stringify(value) ?? 'null';
 }
 
-function requestHash(req: Request): string {
-  return createHash('sha256')
-    .update(canonicalJson({ method: req.method, path: req.path, query: req.query, body: req.body ?? null }))
-    .digest('hex');
+/** A POST body must be JSON (UTF-8); anything else is refused as 415 rather than read as an empty body. */
+function checkMediaType(req: Request): void {
+  const hasBody = Number(req.header('content-length') ?? 0) > 0 || req.header('transfer-encoding') !== undefined;
+  if (!hasBody || req.is(['application/json', 'application/*+json'])) return;
+  const given = req.header('content-type');
+  const reason = `is ${given === undefined ? 'missing' : `"${given}"`}; send the body as application/json (UTF-8)`;
+  throw new HttpProblem(415, 'unsupported_media_type', 'Unsupported media type', `header Content-Type ${reason}`, [{ path: 'header.Content-Type', reason }]);
+}
+
+/**
+ * How many times one POST's transaction (idempotency record included) is run
+ * when PostgreSQL aborts it for a serialization failure (40001) or a deadlock
+ * (40P01). After the last attempt the client gets 503 with Retry-After.
+ */
+export const TRANSACTION_ATTEMPTS_MAX = 4;
+const RETRY_BACKOFF_BASE_MS = 20;
+const RETRY_AFTER_SECONDS = 1;
+
+function backoff(attempt: number): Promise<void> {
+  // Full jitter: two requests that deadlocked together do not retry in step.
+  const delayMs = Math.random() * RETRY_BACKOFF_BASE_MS * 2 ** (attempt - 1);
+  return new Promise((resolve) => setTimeout(resolve, delayMs));
 }
 
 async function runAfterCommit(deps: AppDeps, requestId: string, work: Array<() => Promise<void>>): Promise<void> {
@@ -90,9 +116,11 @@ async function runAfterCommit(deps: AppDeps, requestId: string, work: Array<() =
 }
 
 interface IdempotencyRow {
+  user_id: string | null;
   request_hash: string;
   response_status: number;
   response_body: unknown;
+  redacted_fields: string[];
 }
 
 /**
@@ -119,43 +147,90 @@ async function executeIdempotent(
   actor: Actor,
   parts: { params: unknown; query: unknown; body: unknown },
 ): Promise<void> {
-  const hash = requestHash(req);
-  const followUps: Array<() => Promise<void>> = [];
-  const outcome = await inTransaction(deps.prisma, async (tx) => {
-    const claimed = await tx.$executeRaw`
-      INSERT INTO idempotency_record (organisation_id, key, method, path, request_hash, response_status)
-      VALUES (${actor.organisationId}::uuid, ${key}, ${req.method}, ${req.path}, ${hash}, 0)
-      ON CONFLICT DO NOTHING`;
-    if (claimed === 0) {
-      const [existing] = await tx.$queryRaw<IdempotencyRow[]>`
-        SELECT request_hash, response_status, response_body FROM idempotency_record
+  const hash = requestHash({ method: req.method, path: req.path, query: req.query, body: req.body });
+  const path = normalisedPath(req.path);
+  let followUps: Array<() => Promise<void>> = [];
+  const attempt = () => {
+    followUps = [];
+    return inTransaction(deps.prisma, async (tx) => {
+      // A key older than the retention is a new key, whether or not the clean-up has run yet.
+      await tx.$executeRaw`
+        DELETE FROM idempotency_record
+        WHERE organisation_id = ${actor.organisationId}::uuid AND key = ${key}
+          AND created_at < now() - make_interval(hours => ${IDEMPOTENCY_RETENTION_HOURS}::int)`;
+      const claimed = await tx.$executeRaw`
+        INSERT INTO idempotency_record (organisation_id, user_id, key, method, path, request_hash, response_status)
+        VALUES (${actor.organisationId}::uuid, ${actor.userId}::uuid, ${key}, ${req.method}, ${path}, ${hash}, 0)
+        ON CONFLICT DO NOTHING`;
+      if (claimed === 0) {
+        const [existing] = await tx.$queryRaw<IdempotencyRow[]>`
+          SELECT user_id::text AS user_id, request_hash, response_status, response_body, COALESCE(redacted_fields, '{}') AS redacted_fields FROM idempotency_record
+          WHERE organisation_id = ${actor.organisationId}::uuid AND key = ${key}`;
+        return { replayed: true as const, existing };
+      }
+      const result = await spec.handler({
+        ...(parts as { params: undefined; query: undefined; body: undefined }),
+        actor,
+        db: tx,
+        deps,
+        requestId: actor.requestId,
+        now: clockOf(deps)(),
+        afterCommit: (work) => followUps.push(work),
+      });
+      const body = spec.success.schema.parse(result);
+      const stored = redactSecrets(body);
+      await tx.$executeRaw`
+        UPDATE idempotency_record SET response_status = ${spec.success.status}, response_body = ${JSON.stringify(stored.redacted)}::jsonb,
+          redacted_fields = ${stored.removed}::text[]
         WHERE organisation_id = ${actor.organisationId}::uuid AND key = ${key}`;
-      return { replayed: true as const, existing };
-    }
-    const result = await spec.handler({
-      ...(parts as { params: undefined; query: undefined; body: undefined }),
-      actor,
-      db: tx,
-      deps,
-      requestId: actor.requestId,
-      now: clockOf(deps)(),
-      afterCommit: (work) => followUps.push(work),
+      return { replayed: false as const, body };
     });
-    const body = spec.success.schema.parse(result);
-    await tx.$executeRaw`
-      UPDATE idempotency_record SET response_status = ${spec.success.status}, response_body = ${JSON.stringify(body)}::jsonb
-      WHERE organisation_id = ${actor.organisationId}::uuid AND key = ${key}`;
-    return { replayed: false as const, body };
-  });
+  };
+  const outcome = await withConflictRetries(attempt);
   if (outcome.replayed) {
-    if (outcome.existing.request_hash !== hash) {
-      throw new HttpProblem(422, 'idempotency_key_reused', 'Idempotency-Key reused', `Idempotency-Key "${key}" was already used for a different request; use a new key for a new request`);
-    }
-    res.status(outcome.existing.response_status).set('Idempotency-Replayed', 'true').json(outcome.existing.response_body);
+    replay(res, key, hash, actor, outcome.existing);
     return;
   }
   res.status(spec.success.status).json(outcome.body);
   await runAfterCommit(deps, actor.requestId, followUps);
+}
+
+/** Runs `transaction` again while PostgreSQL aborts it for a concurrent one, at most TRANSACTION_ATTEMPTS_MAX times. */
+async function withConflictRetries<T>(transaction: () => Promise<T>): Promise<T> {
+  for (let attempt = 1; ; attempt += 1) {
+    try {
+      return await transaction();
+    } catch (error) {
+      if (!isRetryableConflict(error)) throw error;
+      if (attempt >= TRANSACTION_ATTEMPTS_MAX) {
+        throw new HttpProblem(
+          503,
+          'concurrent_update',
+          'Busy: concurrent updates',
+          `the request conflicted with concurrent ones ${TRANSACTION_ATTEMPTS_MAX} times and nothing was changed; retry it with the same Idempotency-Key`,
+          undefined,
+          { 'Retry-After': String(RETRY_AFTER_SECONDS) },
+        );
+      }
+      await backoff(attempt);
+    }
+  }
+}
+
+/** Answers a retry from its record: only to the user who made the request, only for the same request. */
+function replay(res: Response, key: string, hash: string, actor: Actor, existing: IdempotencyRow): void {
+  if (existing.user_id !== actor.userId) {
+    // Keys are the caller's own: another user's record is neither replayed nor shown to exist in detail.
+    throw new HttpProblem(409, 'idempotency_key_in_use', 'Idempotency-Key in use', `Idempotency-Key "${key}" belongs to another request of your organisation; use a new key for a new request`, [
+      { path: `header.${IDEMPOTENCY_KEY_HEADER}`, reason: 'is in use by another request; use a new key' },
+    ]);
+  }
+  if (existing.request_hash !== hash) {
+    throw new HttpProblem(422, 'idempotency_key_reused', 'Idempotency-Key reused', `Idempotency-Key "${key}" was already used for a different request; use a new key for a new request`);
+  }
+  res.status(existing.response_status).set('Idempotency-Replayed', 'true');
+  if (existing.redacted_fields.length > 0) res.set('Idempotency-Redacted', existing.redacted_fields.join(', '));
+  res.json(existing.response_body);
 }
 
 function toExpressPath(openApiPath: string): string {
@@ -166,6 +241,8 @@ export function mountRoute(router: Router, registry: OpenAPIRegistry, deps: AppD
   registerOpenApi(registry, spec);
   router[spec.method](toExpressPath(spec.path), async (req: Request, res: Response, next: NextFunction) => {
     try {
+      if (spec.method === 'post') checkMediaType(req);
+      checkInputLimits(req);
       const actor = await authenticate(deps, req);
       res.locals.actor = actor;
       const idempotencyKey = spec.method === 'post' ? idempotencyKeyOf(req) : null;
@@ -201,15 +278,17 @@ const STANDARD_PROBLEMS: Record<number, string> = {
   401: 'Missing, unknown or revoked API key',
   403: 'Authenticated, but not allowed to do this',
   404: 'Not found, or not visible to your organisation',
-  409: 'Conflicts with the current state',
+  409: 'Conflicts with the current state, or Idempotency-Key in use by another user',
+  413: 'Request body larger than 1 MB',
+  415: 'Body not JSON in UTF-8, or an unsupported Content-Encoding',
   422: 'Refused by a business rule, or Idempotency-Key reused for a different request',
   500: 'Unexpected error (logged with the request id)',
-  503: 'A service this operation needs (Temporal) is unavailable',
+  503: 'Temporal unavailable, or the request kept conflicting with concurrent ones (Retry-After)',
 };
 
 function registerOpenApi(registry: OpenAPIRegistry, spec: AnyRoute): void {
   const problemStatuses = new Set([400, 401, 500, ...(spec.problems ?? [])]);
-  if (spec.method === 'post') problemStatuses.add(422);
+  if (spec.method === 'post') for (const status of [409, 413, 415, 422, 503]) problemStatuses.add(status);
   const responses: Record<string, { description: string; content: Record<string, { schema: z.ZodType }> }> = {
     [spec.success.status]: { description: spec.success.description, content: { 'application/json': { schema: spec.success.schema } } },
   };
@@ -226,7 +305,7 @@ function registerOpenApi(registry: OpenAPIRegistry, spec: AnyRoute): void {
     request: {
       params: spec.params as z.ZodObject | undefined,
       query: spec.query as z.ZodObject | undefined,
-      headers: spec.method === 'post' ? z.object({ [IDEMPOTENCY_KEY_HEADER]: IdempotencyKey.meta({ description: 'Unique per intended operation; a retry with the same key and body replays the stored response' }) }) : undefined,
+      headers: spec.method === 'post' ? z.object({ [IDEMPOTENCY_KEY_HEADER]: IdempotencyKey.meta({ description: IDEMPOTENCY_DESCRIPTION }) }) : undefined,
       body: spec.body ? { content: { 'application/json': { schema: spec.body } }, required: true } : undefined,
     },
     responses,

@@ -3,7 +3,16 @@ import { ValidationError } from '../../domain/errors';
 
 // Shared wire types. Amounts and quantities travel as decimal strings: a JSON
 // number would be parsed into a binary float before we could see it.
-const DECIMAL_PATTERN = /^-?\d{1,28}(\.\d{1,18})?$/;
+
+/**
+ * Amounts and quantities are stored as NUMERIC(38, 18): 20 integer digits and
+ * 18 places. A wire decimal accepts exactly what that column holds, so that no
+ * figure a client may send is refused (or rounded) by the database later.
+ * Rates have their own, narrower schema next to their columns (NUMERIC(20, 10)).
+ */
+export const DECIMAL_INTEGER_DIGITS_MAX = 20;
+export const DECIMAL_PLACES_MAX = 18;
+const DECIMAL_PATTERN = new RegExp(`^-?\\d{1,${DECIMAL_INTEGER_DIGITS_MAX}}(\\.\\d{1,${DECIMAL_PLACES_MAX}})?$`);
 
 function stringOnly(what: string) {
   return (issue: { input?: unknown }) =>
@@ -16,7 +25,7 @@ function stringOnly(what: string) {
 
 export const DecimalString = z
   .string({ error: stringOnly('decimal') })
-  .regex(DECIMAL_PATTERN, 'must be a plain decimal such as "12.50" (no exponent, no spaces, at most 18 decimal places)')
+  .regex(DECIMAL_PATTERN, `must be a plain decimal such as "12.50" (no exponent, no spaces, at most ${DECIMAL_INTEGER_DIGITS_MAX} integer digits and ${DECIMAL_PLACES_MAX} decimal places)`)
   .meta({ type: 'string', pattern: DECIMAL_PATTERN.source, example: '12500.00' });
 
 /**
@@ -42,13 +51,32 @@ export const MoneySchema = z
 
 export const Uuid = z.uuid('must be a UUID');
 
+/**
+ * The range of every date and instant the API accepts: 1900-01-01 to
+ * 2999-12-31 (UTC). Wider than any real value date, and narrow enough that an
+ * offset can never push an instant out of what PostgreSQL and JavaScript both
+ * read back (year 0000, or past 9999, would store but break every later read).
+ */
+export const DATE_MIN = '1900-01-01';
+export const DATE_MAX = '2999-12-31';
+const INSTANT_MIN_MS = Date.parse(`${DATE_MIN}T00:00:00Z`);
+const INSTANT_MAX_MS = Date.parse(`${DATE_MAX}T23:59:59.999Z`);
+const DATE_RANGE_REASON = `must be between ${DATE_MIN} and ${DATE_MAX}`;
+
 export const IsoDate = z
   .string()
   .regex(/^\d{4}-\d{2}-\d{2}$/, 'must be a date YYYY-MM-DD')
   .refine((value) => !Number.isNaN(Date.parse(`${value}T00:00:00Z`)) && new Date(`${value}T00:00:00Z`).toISOString().startsWith(value), 'is not a real calendar date')
-  .meta({ example: '2026-11-23' });
+  .refine((value) => value >= DATE_MIN && value <= DATE_MAX, DATE_RANGE_REASON)
+  .meta({ example: '2026-11-23', description: `A calendar date from ${DATE_MIN} to ${DATE_MAX}` });
 
-export const IsoDateTime = z.iso.datetime({ offset: true, error: 'must be an ISO 8601 date-time with offset' });
+export const IsoDateTime = z.iso
+  .datetime({ offset: true, error: 'must be an ISO 8601 date-time with offset' })
+  .refine((value) => {
+    const instant = Date.parse(value);
+    return instant >= INSTANT_MIN_MS && instant <= INSTANT_MAX_MS;
+  }, `${DATE_RANGE_REASON} once its offset is applied (UTC)`)
+  .meta({ description: `An ISO 8601 instant with offset, from ${DATE_MIN}T00:00:00Z to ${DATE_MAX}T23:59:59.999Z` });
 
 // Cursor pagination: stable order, an opaque cursor, and a bounded page size.
 export const PAGE_SIZE_MAX = 200;
@@ -65,11 +93,36 @@ export function encodeCursor(position: Record<string, string>): string {
   return Buffer.from(JSON.stringify(position)).toString('base64url');
 }
 
+const CURSOR_UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+/** BIGINT sequence numbers: at most 18 digits always fit (the column holds 9.2 × 10^18). */
+const CURSOR_SEQUENCE = /^\d{1,18}$/;
+
+/**
+ * What a position key holds is told by its name, the one convention every
+ * list follows: `id` or `…Id` is a UUID, `seq` or `…Seq` a BIGINT sequence,
+ * `…At` or `asOf` an instant. A crafted cursor whose values do not fit is
+ * refused here, so no list ever sends a malformed position to the database.
+ */
+function cursorValueFits(key: string, value: string): boolean {
+  if (key === 'id' || key.endsWith('Id')) return CURSOR_UUID.test(value);
+  if (key === 'seq' || key.endsWith('Seq')) return CURSOR_SEQUENCE.test(value);
+  if (key === 'asOf' || key.endsWith('At')) {
+    const instant = Date.parse(value);
+    return /^\d{4}-\d{2}-\d{2}T/.test(value) && instant >= INSTANT_MIN_MS && instant <= INSTANT_MAX_MS;
+  }
+  return value.length > 0;
+}
+
 export function decodeCursor(cursor: string | undefined, keys: string[]): Record<string, string> | null {
   if (cursor === undefined) return null;
   try {
-    const parsed = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as Record<string, unknown>;
-    if (keys.every((key) => typeof parsed[key] === 'string')) return parsed as Record<string, string>;
+    const parsed: unknown = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
+    if (parsed !== null && typeof parsed === 'object' && !Array.isArray(parsed)) {
+      const position = parsed as Record<string, unknown>;
+      if (keys.every((key) => typeof position[key] === 'string' && cursorValueFits(key, position[key]))) {
+        return Object.fromEntries(keys.map((key) => [key, position[key] as string]));
+      }
+    }
   } catch {
     // fall through to the refusal below
   }
