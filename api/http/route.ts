@@ -2,8 +2,9 @@ import type { OpenAPIRegistry } from '@asteasolutions/zod-to-openapi';
 import type { NextFunction, Request, Response, Router } from 'express';
 import { z } from 'zod';
 import { inTransaction, type Db } from '../../prisma/client';
+import { ValidationError } from '../../domain/errors';
 import { clockOf, type AppDeps } from './deps';
-import { authenticate, type Actor } from './auth';
+import { authenticate, refuseViewerChange, type Actor } from './auth';
 import { HttpProblem, ProblemSchema, zodIssuesToFieldProblems } from './problem';
 import { isRetryableConflict } from './database-errors';
 import { IDEMPOTENCY_RETENTION_HOURS, normalisedPath, redactSecrets, requestHash } from './idempotency';
@@ -233,6 +234,21 @@ function replay(res: Response, key: string, hash: string, actor: Actor, existing
   res.json(existing.response_body);
 }
 
+const LOCATION_PREFIX = /^(body|query|path|header)(\.|\[|$)/;
+
+/**
+ * A ValidationError raised below the edge may name a field by its bare name
+ * (`from`, `asOf`); errors always name fields as the client sent them, so the
+ * name is prefixed with the part of the request that holds it.
+ */
+function asClientField(error: unknown, req: Request): unknown {
+  if (!(error instanceof ValidationError) || LOCATION_PREFIX.test(error.field)) return error;
+  const name = error.field.split(/[.[]/)[0];
+  const holds = (part: unknown) => part !== null && typeof part === 'object' && Object.hasOwn(part, name);
+  const location = holds(req.body) ? 'body' : holds(req.query) ? 'query' : holds(req.params) ? 'path' : null;
+  return location ? new ValidationError(`${location}.${error.field}`, error.reason) : error;
+}
+
 function toExpressPath(openApiPath: string): string {
   return openApiPath.replace(/\{(\w+)\}/g, ':$1');
 }
@@ -245,6 +261,7 @@ export function mountRoute(router: Router, registry: OpenAPIRegistry, deps: AppD
       checkInputLimits(req);
       const actor = await authenticate(deps, req);
       res.locals.actor = actor;
+      refuseViewerChange(actor, spec.method);
       const idempotencyKey = spec.method === 'post' ? idempotencyKeyOf(req) : null;
       const parts = {
         params: parsePart('path', spec.params, req.params),
@@ -268,7 +285,7 @@ export function mountRoute(router: Router, registry: OpenAPIRegistry, deps: AppD
       });
       res.status(spec.success.status).json(spec.success.schema.parse(result));
     } catch (error) {
-      next(error);
+      next(asClientField(error, req));
     }
   });
 }

@@ -1,5 +1,6 @@
 import type { TestApi, TestUser } from '../support/api';
-import { createCreditLine, custodyWorld, receiveLot } from '../custody/factories';
+import { custodyWorld, receiveLot } from '../custody/factories';
+import { lineTerms } from '../draws/factories';
 
 /** Objects of one set of parties (lender, seller, warehouse), created best-effort so that fuzzed ids hit real rows. */
 export interface FuzzWorld {
@@ -28,7 +29,9 @@ export async function fuzzWorld(api: TestApi): Promise<FuzzWorld> {
   for (const victim of victims) ids.push(victim.userId);
   const victimKeys = await api.db.prisma.apiKey.findMany({ where: { userId: { in: victims.map((v) => v.userId) } }, select: { id: true } });
   for (const key of victimKeys) ids.push(key.id);
-  const line = await createCreditLine(api.db.prisma, world.lender.organisationId, world.seller.organisationId);
+  const opened = await api.post(world.lender.admin, '/credit-lines', { sellerOrganisationId: world.seller.organisationId, terms: lineTerms() });
+  if (opened.status !== 201) throw new Error(`open line: ${opened.status} ${JSON.stringify(opened.body)}`);
+  const line = { id: opened.body.id as string };
   ids.push(line.id);
   const lot = await attempt(() => receiveLot(api, world));
   const spareLot = await attempt(() => receiveLot(api, world));
