@@ -51,13 +51,34 @@ export function priceSale(items: readonly SaleItemInput[], price: SalePrice): Pr
     lotIds.add(item.lotId);
   });
   const totalQuantity = items.reduce((sum, item) => sum.plus(item.quantity), new D(0));
+  if (!fitsStoredFigure(totalQuantity)) throw new ValidationError('body.items', `add up to ${totalQuantity.toFixed()}, more than ${STORED_INTEGER_DIGITS_MAX} integer digits`);
   if ('pricePerUnit' in price) {
     if (!price.pricePerUnit.isPositive()) throw new ValidationError('body.pricePerUnit', 'must be greater than zero');
-    return { totalQuantity, totalPrice: price.pricePerUnit.times(totalQuantity).roundToScale(), pricePerUnit: price.pricePerUnit.amount };
+    const totalPrice = price.pricePerUnit.times(totalQuantity).roundToScale();
+    // The sale's stored total must be positive and fit NUMERIC(38, 18), as the sale table's CHECKs demand.
+    if (!totalPrice.isPositive()) {
+      throw new ValidationError('body.pricePerUnit', `× ${totalQuantity.toFixed()} units is ${totalPrice.format()} once rounded to the currency; the sale total must be greater than zero`);
+    }
+    if (!fitsStoredFigure(totalPrice.amount)) {
+      throw new ValidationError('body.pricePerUnit', `× ${totalQuantity.toFixed()} units is a total of more than ${STORED_INTEGER_DIGITS_MAX} integer digits`);
+    }
+    return { totalQuantity, totalPrice, pricePerUnit: price.pricePerUnit.amount };
   }
   if (!price.totalPrice.isPositive()) throw new ValidationError('body.totalPrice', 'must be greater than zero');
   if (!price.totalPrice.isAtScale()) throw new ValidationError('body.totalPrice', `has more decimal places than ${price.totalPrice.currency} allows`);
-  return { totalQuantity, totalPrice: price.totalPrice, pricePerUnit: price.totalPrice.amount.dividedBy(totalQuantity) };
+  const pricePerUnit = price.totalPrice.amount.dividedBy(totalQuantity);
+  if (pricePerUnit.toDecimalPlaces(STORED_DECIMAL_PLACES_MAX).isZero()) {
+    throw new ValidationError('body.totalPrice', `÷ ${totalQuantity.toFixed()} units is a price per unit that rounds to zero at ${STORED_DECIMAL_PLACES_MAX} places`);
+  }
+  return { totalQuantity, totalPrice: price.totalPrice, pricePerUnit };
+}
+
+/** Sale figures are stored as NUMERIC(38, 18). */
+const STORED_INTEGER_DIGITS_MAX = 20;
+const STORED_DECIMAL_PLACES_MAX = 18;
+
+function fitsStoredFigure(value: Decimal): boolean {
+  return value.abs().lt(new D(10).pow(STORED_INTEGER_DIGITS_MAX));
 }
 
 /**

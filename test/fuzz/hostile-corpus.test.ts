@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { gzipSync } from 'node:zlib';
 import request from 'supertest';
 import { createTestApi, type TestApi } from '../support/api';
+import { HarnessTemporal } from '../support/harness-temporal';
 import { custodyWorld, receiveLot, type CustodyWorld } from '../custody/factories';
 import { lineTerms } from '../draws/factories';
 import { deeplyNested, HOSTILE_CURSORS, operationsOf, type OpenApiDocument } from './openapi-fuzz';
@@ -14,7 +15,7 @@ let lot: { id: string };
 let lineId: string;
 
 beforeAll(async () => {
-  api = await createTestApi();
+  api = await createTestApi({ temporal: (databaseUrl) => new HarnessTemporal({ databaseUrl }) });
   world = await custodyWorld(api);
   lot = await receiveLot(api, world, { quantity: '100' });
   lineId = (await api.post(world.lender.admin, '/credit-lines', { sellerOrganisationId: world.seller.organisationId, terms: lineTerms() }).expect(201)).body.id;
@@ -206,5 +207,27 @@ describe('field names as the client sent them', () => {
     const res = await api.get(world.lender.admin, `/credit-lines/${lineId}/statement?from=2026-12-31&to=2026-01-01`);
     expect(res.status).toBe(400);
     expect(res.body.errors.map((e: { path: string }) => e.path.split(/[.[]/)[0])).toEqual(['query']);
+  });
+});
+
+describe('derived totals are checked against what the database holds', () => {
+  test('a per-unit price whose total rounds to 0.00, or whose total exceeds 20 integer digits, is a 4xx naming the field', async () => {
+    const saleLot = await receiveLot(api, world, { quantity: '50000000000' });
+    await api.post(world.seller.admin, `/lots/${saleLot.id}/pledge`, { creditLineId: lineId }).expect(201);
+    const buyer = await api.organisation('BUYER');
+    const sale = (quantity: string, pricePerUnit: string) =>
+      api.post(world.seller.admin, `/credit-lines/${lineId}/sales`, {
+        buyerOrganisationId: buyer.organisationId,
+        items: [{ lotId: saleLot.id, quantity }],
+        currency: 'USD',
+        pricePerUnit,
+        paymentDueDate: '2027-06-30',
+      });
+    const tiny = await sale('1', '0.001');
+    const huge = await sale('50000000000', '99999999999999999999');
+    expect([tiny, huge].map((res) => ({ status: res.status, code: res.body.code, path: res.body.errors?.[0]?.path }))).toEqual([
+      { status: 400, code: 'validation_failed', path: 'body.pricePerUnit' },
+      { status: 400, code: 'validation_failed', path: 'body.pricePerUnit' },
+    ]);
   });
 });
