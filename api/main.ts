@@ -1,5 +1,6 @@
 import type { Server } from 'node:http';
 import { createApp } from './app';
+import { scheduleIdempotencyCleanup } from './http/idempotency';
 import { ConfigError, loadConfig } from './config';
 import { createLogger } from './logger';
 import { createPrismaClient } from '../prisma/client';
@@ -55,8 +56,10 @@ async function main(): Promise<void> {
     }
   }
   let server: Server | null = null;
+  let stopIdempotencyCleanup = () => {};
   if (role !== 'worker') {
     const app = createApp({ prisma, logger, temporal });
+    stopIdempotencyCleanup = scheduleIdempotencyCleanup(prisma, logger);
     server = await new Promise<Server>((resolve) => {
       const listening = app.listen(config.PORT, config.HOST, () => resolve(listening));
     });
@@ -76,6 +79,7 @@ async function main(): Promise<void> {
       server?.closeAllConnections();
     }, config.SHUTDOWN_GRACE_MS);
     forced.unref();
+    stopIdempotencyCleanup();
     if (server) {
       const listening = server;
       await new Promise<void>((resolve) => {

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import type { Logger } from 'pino';
 import type { PrismaClient } from '../../prisma/client';
 
 /**
@@ -110,4 +111,24 @@ export async function deleteExpiredIdempotencyRecords(prisma: PrismaClient, now:
     deleted += batch;
     if (batch < IDEMPOTENCY_CLEANUP_BATCH_MAX) return deleted;
   }
+}
+
+/**
+ * Runs the clean-up every IDEMPOTENCY_CLEANUP_INTERVAL_MS (and once at start)
+ * for as long as the API process runs; returns the function that stops it.
+ * A failed run is logged and the next one tries again.
+ */
+export function scheduleIdempotencyCleanup(prisma: PrismaClient, logger: Logger, clock: () => Date = () => new Date()): () => void {
+  const run = () => {
+    deleteExpiredIdempotencyRecords(prisma, clock()).then(
+      (deleted) => {
+        if (deleted > 0) logger.info({ deleted }, 'expired idempotency records deleted');
+      },
+      (error: unknown) => logger.warn({ err: error }, 'idempotency clean-up failed; retried at the next interval'),
+    );
+  };
+  run();
+  const timer = setInterval(run, IDEMPOTENCY_CLEANUP_INTERVAL_MS);
+  timer.unref();
+  return () => clearInterval(timer);
 }
