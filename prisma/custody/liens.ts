@@ -2,8 +2,10 @@
  * Liens: a seller pledges its lot to a credit line on which it is the
  * borrower; a lot has at most one active lien (the partial unique index
  * lien_one_active_per_lot enforces it whatever code runs). Unpledging a lot
- * that secures outstanding principal needs the lender's consent and must leave
- * availability zero or more.
+ * of a line with outstanding principal or a reserved draw needs the lender's
+ * consent and must leave availability zero or more (the shared coverage rule,
+ * prisma/custody/coverage.ts); a lot with goods sold or authorised to leave
+ * stays pledged until they have left.
  */
 import { checkUnpledge, requireFreeQuantity } from '../../domain/custody';
 import { BusinessRuleError, ConflictError, ForbiddenError, NotFoundError } from '../../domain/errors';
