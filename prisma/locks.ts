@@ -1,6 +1,8 @@
 /**
  * THE LOCK ORDER. Every transaction that locks rows of these tables locks them
- * in this order, and only through these helpers:
+ * in this order (the custody, sales and draws stores through these helpers;
+ * the stores that lock only a line — credit lines, margin, liquidation,
+ * accrual — take level 1 first and go down from there):
  *
  *   1. credit_line    — the line(s) concerned, in id order
  *   2. lot            — the lot(s) concerned, in id order
