@@ -105,25 +105,161 @@ export function stockCountOutcome(quantityHeld: Decimal, quantityCounted: Decima
 }
 
 /**
- * A lot that still secures outstanding principal leaves its lien only with the
- * lender's consent, and only if availability afterwards is not negative.
- * `availabilityAfter` = min(limit, borrowing base without the lot) − outstanding − reserved.
+ * A lot that secures an exposure (outstanding principal or a reserved draw)
+ * leaves its lien only with the lender's consent, and only if availability
+ * afterwards is not negative (requireCoverageKept). With no exposure at all
+ * the seller may take its goods back.
  */
-export function checkUnpledge(input: { outstandingPrincipal: Money; lenderConsents: boolean; availabilityAfter: Money }): void {
-  const { outstandingPrincipal, lenderConsents, availabilityAfter } = input;
-  if (outstandingPrincipal.isZero()) return;
+export function checkUnpledge(input: { before: LineCoverage; after: LineCoverage; lenderConsents: boolean }): void {
+  const { before, after, lenderConsents } = input;
+  const exposure = lineExposure(before);
+  if (exposure.isZero()) return;
   if (!lenderConsents) {
     throw new BusinessRuleError(
       'lender_consent_required',
-      `the line has ${outstandingPrincipal.format()} outstanding; the lender must consent before this lot is unpledged`,
+      `the line has ${before.outstandingPrincipal.roundToScale().format()} outstanding and ${before.reservedDraws.roundToScale().format()} in reserved draws; the lender must consent before this lot is unpledged`,
     );
   }
-  if (availabilityAfter.isNegative()) {
+  requireCoverageKept({ operation: 'unpledge', before, after });
+}
+
+export const ZERO_QUANTITY = new D(0);
+
+// ─── Free quantity: what is sold or authorised is reserved ───────────────────
+
+/**
+ * A claim on part of a lot that has not left yet: a live sale's item (sold and
+ * not yet released) or an open release order that no sale stands behind
+ * (authorised and not yet confirmed). `outstanding` is what the claim still
+ * expects to leave the lot.
+ */
+export interface LotReservation {
+  kind: 'SALE_ITEM' | 'RELEASE_ORDER';
+  /** The sale item's or the release order's id. */
+  id: string;
+  saleId: string | null;
+  releaseOrderId: string | null;
+  outstanding: Decimal;
+  /** Orders the claims: the newest claim is the first to go short. */
+  createdAt: Date;
+}
+
+export interface FreeQuantity {
+  held: Decimal;
+  soldNotReleased: Decimal;
+  authorisedNotConfirmed: Decimal;
+  free: Decimal;
+}
+
+/** free = held − sold and not yet released − authorised and not yet confirmed. */
+export function freeQuantity(held: Decimal, reservations: readonly LotReservation[]): FreeQuantity {
+  assertQuantity(held, 'quantity held');
+  let soldNotReleased = new D(0);
+  let authorisedNotConfirmed = new D(0);
+  for (const reservation of reservations) {
+    assertQuantity(reservation.outstanding, `outstanding quantity of ${reservation.kind} ${reservation.id}`);
+    if (reservation.kind === 'SALE_ITEM') soldNotReleased = soldNotReleased.plus(reservation.outstanding);
+    else authorisedNotConfirmed = authorisedNotConfirmed.plus(reservation.outstanding);
+  }
+  return { held, soldNotReleased, authorisedNotConfirmed, free: held.minus(soldNotReleased).minus(authorisedNotConfirmed) };
+}
+
+/**
+ * Taking `quantityRequested` out of the lot (a split, an unpledge of the whole
+ * lot, a new sale or a new release order) may use only its free quantity.
+ */
+export function requireFreeQuantity(input: { free: FreeQuantity; quantityRequested: Decimal; unit: string; what: string }): void {
+  const { free, quantityRequested, unit, what } = input;
+  if (quantityRequested.gt(free.free)) {
     throw new BusinessRuleError(
-      'unpledge_leaves_availability_negative',
-      `without this lot availability would be ${availabilityAfter.format()}; it must stay zero or more (repay or pledge other goods first)`,
+      'quantity_not_available',
+      `free quantity is ${free.free.toFixed()} ${unit}; requested ${quantityRequested.toFixed()} ${unit} (${what}; the lot holds ${free.held.toFixed()} ${unit}, of which ${free.soldNotReleased.toFixed()} ${unit} is sold and not yet released and ${free.authorisedNotConfirmed.toFixed()} ${unit} is authorised to leave and not yet confirmed)`,
     );
   }
 }
 
-export const ZERO_QUANTITY = new D(0);
+export interface ShortAllocation {
+  reservation: LotReservation;
+  quantityShort: Decimal;
+}
+
+/**
+ * Physical reality wins: when a loss leaves the lot holding less than its
+ * reservations, the difference is allocated to the claims, newest first (the
+ * earliest sale keeps its goods longest), never more than a claim's
+ * outstanding quantity. The allocations sum to max(0, reserved − held after).
+ */
+export function allocateShortage(heldAfter: Decimal, reservations: readonly LotReservation[]): ShortAllocation[] {
+  assertQuantity(heldAfter, 'quantity held after the loss');
+  const reserved = reservations.reduce((sum, reservation) => sum.plus(reservation.outstanding), new D(0));
+  let toAllocate = reserved.minus(heldAfter);
+  if (!toAllocate.gt(0)) return [];
+  const newestFirst = [...reservations].sort((a, b) => b.createdAt.getTime() - a.createdAt.getTime() || (a.id < b.id ? 1 : a.id > b.id ? -1 : 0));
+  const allocations: ShortAllocation[] = [];
+  for (const reservation of newestFirst) {
+    if (!toAllocate.gt(0)) break;
+    const quantityShort = D.min(toAllocate, reservation.outstanding);
+    if (quantityShort.gt(0)) allocations.push({ reservation, quantityShort });
+    toAllocate = toAllocate.minus(quantityShort);
+  }
+  assert(toAllocate.isZero(), `a shortage is allocated in full to the lot's reservations; ${toAllocate.toFixed()} left over`);
+  return allocations;
+}
+
+// ─── Coverage: everything that can reduce it sees principal and reservations ─
+
+/** Writers that can reduce a line's coverage, by what the parties call them. */
+export type CoverageReducer = 'unpledge' | 'split' | 'release' | 'adjustment' | 'stock count' | 'inspection' | 'move' | 'sale' | 'disbursement';
+
+export interface LineCoverage {
+  /** min(limit, borrowing base) − outstanding principal − reserved draws. */
+  availability: Money;
+  outstandingPrincipal: Money;
+  /** Draws requested or approved and not yet disbursed. */
+  reservedDraws: Money;
+}
+
+export type CoverageVerdict = { kind: 'kept' } | { kind: 'shortfall'; message: string };
+
+/**
+ * One rule for every writer that can reduce coverage. The line owes its
+ * outstanding principal and has promised its reserved draws; a change that
+ * lowers availability below zero leaves that exposure uncovered. A change
+ * that does not lower availability (or leaves it zero or more) keeps coverage,
+ * whatever the price did before: a party is never blocked for the market.
+ */
+export function coverageAfter(input: { operation: CoverageReducer; before: LineCoverage; after: LineCoverage }): CoverageVerdict {
+  const { operation, before, after } = input;
+  if (!after.availability.isNegative() || !after.availability.lt(before.availability)) return { kind: 'kept' };
+  return {
+    kind: 'shortfall',
+    message:
+      `after this ${operation} availability would be ${after.availability.roundToScale().format()} ` +
+      `(outstanding principal ${after.outstandingPrincipal.roundToScale().format()}, reserved draws ${after.reservedDraws.roundToScale().format()}); ` +
+      `it must stay zero or more: repay, cancel a reserved draw or pledge other goods first`,
+  };
+}
+
+/** A voluntary change (unpledge, split, release, sale) that leaves a shortfall is refused. */
+export function requireCoverageKept(input: { operation: CoverageReducer; before: LineCoverage; after: LineCoverage }): void {
+  const verdict = coverageAfter(input);
+  if (verdict.kind === 'shortfall') throw new BusinessRuleError('coverage_insufficient', verdict.message);
+}
+
+/**
+ * A disbursement turns its own reservation into principal: availability does
+ * not move, so it is checked as it stands (this draw counted) — zero or more,
+ * or the line would be over its borrowing base.
+ */
+export function disbursementRefusal(coverage: LineCoverage, drawAmount: Money): string | null {
+  if (!coverage.availability.isNegative()) return null;
+  return (
+    `disbursing ${drawAmount.format()} would leave the line over its borrowing base: availability counting this draw is ${coverage.availability.roundToScale().format()} ` +
+    `(outstanding principal ${coverage.outstandingPrincipal.roundToScale().format()}, reserved draws ${coverage.reservedDraws.roundToScale().format()})`
+  );
+}
+
+/** Exposure the lender has on the line: what it lent plus what it promised. */
+export function lineExposure(coverage: Pick<LineCoverage, 'outstandingPrincipal' | 'reservedDraws'>): Money {
+  return coverage.outstandingPrincipal.plus(coverage.reservedDraws);
+}

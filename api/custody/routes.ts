@@ -17,6 +17,8 @@ import {
   receiveLot,
   splitLot,
 } from '../../prisma/custody/store';
+import type { Db } from '../../prisma/client';
+import type { AppDeps } from '../http/deps';
 import { defineRoute } from '../http/route';
 import { revalueLines } from '../margin/revaluation';
 import { lineOfPledgedLot } from '../../prisma/margin/store';
@@ -185,7 +187,11 @@ export const custodyRoutes = [
     params: LotParams,
     body: z.object({ grade: Grade.optional(), qualityHold: z.boolean(), reason: Reason }),
     success: { status: 201, description: 'The lot after inspection', schema: LotResult },
-    handler: async ({ db, actor, params, body }) => ({ lot: lotView(await inspectLot(db, actor, params.lotId, body)) }),
+    handler: async ({ db, deps, actor, params, body, afterCommit, now }) => {
+      const lot = lotView(await inspectLot(db, actor, params.lotId, body, now));
+      await revalueLineOfLot(db, deps, params.lotId, afterCommit);
+      return { lot };
+    },
   }),
   defineRoute({
     method: 'post',
@@ -197,7 +203,7 @@ export const custodyRoutes = [
     params: LotParams,
     body: z.object({ toLocationId: Uuid, reason: Reason.optional() }),
     success: { status: 201, description: 'The lot after the move', schema: LotResult },
-    handler: async ({ db, actor, params, body }) => ({ lot: lotView(await moveLot(db, actor, params.lotId, body)) }),
+    handler: async ({ db, actor, params, body, now }) => ({ lot: lotView(await moveLot(db, actor, params.lotId, body, now)) }),
   }),
   defineRoute({
     method: 'post',
@@ -209,8 +215,8 @@ export const custodyRoutes = [
     params: LotParams,
     body: z.object({ quantity: NonNegativeDecimalString, receiptNumber: z.string().trim().min(1).max(100), reason: Reason.optional() }),
     success: { status: 201, description: 'Both lots', schema: z.object({ parent: LotView, child: LotView }).meta({ id: 'LotSplit' }) },
-    handler: async ({ db, actor, params, body }) => {
-      const { parent, child } = await splitLot(db, actor, params.lotId, { ...body, quantity: new D(body.quantity) });
+    handler: async ({ db, actor, params, body, now }) => {
+      const { parent, child } = await splitLot(db, actor, params.lotId, { ...body, quantity: new D(body.quantity) }, now);
       return { parent: lotView(parent), child: lotView(child) };
     },
   }),
@@ -224,9 +230,12 @@ export const custodyRoutes = [
     params: LotParams,
     body: AdjustBody,
     success: { status: 201, description: 'The lot after the adjustment', schema: LotResult },
-    handler: async ({ db, actor, params, body }) => ({
-      lot: lotView(await adjustLot(db, actor, params.lotId, { ...body, quantityDelta: new D(body.quantityDelta) })),
-    }),
+    handler: async ({ db, deps, actor, params, body, afterCommit, now }) => {
+      const lot = lotView(await adjustLot(db, actor, params.lotId, { ...body, quantityDelta: new D(body.quantityDelta) }, now));
+      // A loss changes the lot's value: its line is revalued, as after a count.
+      await revalueLineOfLot(db, deps, params.lotId, afterCommit);
+      return { lot };
+    },
   }),
   defineRoute({
     method: 'post',
@@ -238,8 +247,8 @@ export const custodyRoutes = [
     params: LotParams,
     body: z.object({ countedQuantity: NonNegativeDecimalString, countedAt: IsoDateTime, reason: Reason.optional() }),
     success: { status: 201, description: 'The lot after the count', schema: LotResult },
-    handler: async ({ db, deps, actor, params, body, afterCommit }) => {
-      const lot = await countLot(db, actor, params.lotId, { countedQuantity: new D(body.countedQuantity), countedAt: new Date(body.countedAt), reason: body.reason });
+    handler: async ({ db, deps, actor, params, body, afterCommit, now }) => {
+      const lot = await countLot(db, actor, params.lotId, { countedQuantity: new D(body.countedQuantity), countedAt: new Date(body.countedAt), reason: body.reason }, now);
       // A count changes the lot's value (a difference reduces the quantity and flags the lot): its line is revalued.
       const lineId = await lineOfPledgedLot(db, params.lotId);
       if (lineId !== null) afterCommit(() => revalueLines(deps, [lineId], 'STOCK_COUNT'));
@@ -284,8 +293,8 @@ export const custodyRoutes = [
       description: 'The order after the release and the quantity left in the lot',
       schema: z.object({ order: ReleaseOrderView, lotQuantityAfter: DecimalString }).meta({ id: 'ReleaseConfirmation' }),
     },
-    handler: async ({ db, actor, params, body }) => {
-      const { order, lotQuantityAfter } = await confirmRelease(db, actor, params.orderId, { quantity: new D(body.quantity), releasedAt: new Date(body.releasedAt) });
+    handler: async ({ db, actor, params, body, now }) => {
+      const { order, lotQuantityAfter } = await confirmRelease(db, actor, params.orderId, { quantity: new D(body.quantity), releasedAt: new Date(body.releasedAt) }, now);
       return { order: releaseOrderView(order), lotQuantityAfter: lotQuantityAfter.toFixed() };
     },
   }),
@@ -314,8 +323,8 @@ export const custodyRoutes = [
     problems: [403, 404],
     params: LotParams,
     success: { status: 201, description: 'Consent recorded', schema: z.object({ lienId: Uuid, lenderConsentAt: z.string() }) },
-    handler: async ({ db, actor, params }) => {
-      const lien = await consentToUnpledge(db, actor, params.lotId);
+    handler: async ({ db, actor, params, now }) => {
+      const lien = await consentToUnpledge(db, actor, params.lotId, now);
       return { lienId: lien.id, lenderConsentAt: lien.lenderConsentAt!.toISOString() };
     },
   }),
@@ -323,9 +332,10 @@ export const custodyRoutes = [
     method: 'post',
     path: '/lots/{lotId}/unpledge',
     operationId: 'unpledgeLot',
-    summary: "End a lot's lien; with principal outstanding it needs the lender's consent and must not leave availability negative",
+    summary:
+      "End a lot's lien; with principal outstanding or a draw reserved it needs the lender's consent and must not leave availability negative; never while part of the lot is sold or authorised to leave",
     tag: TAG,
-    problems: [403, 404],
+    problems: [403, 404, 409],
     params: LotParams,
     success: { status: 201, description: 'The ended lien', schema: z.object({ lienId: Uuid, releasedAt: z.string() }) },
     handler: async ({ db, actor, params, now }) => {
@@ -334,3 +344,9 @@ export const custodyRoutes = [
     },
   }),
 ];
+
+/** After a change to a pledged lot's value, its line is revalued (margin) once the change has committed. */
+async function revalueLineOfLot(db: Db, deps: AppDeps, lotId: string, afterCommit: (work: () => Promise<void>) => void): Promise<void> {
+  const lineId = await lineOfPledgedLot(db, lotId);
+  if (lineId !== null) afterCommit(() => revalueLines(deps, [lineId], 'STOCK_COUNT'));
+}

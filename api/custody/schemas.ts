@@ -69,6 +69,7 @@ export const ReleaseOrderView = z
     creditLineId: Uuid.nullable(),
     quantityAuthorised: DecimalString,
     quantityReleased: DecimalString,
+    quantityShort: DecimalString.describe('authorised but lost in custody before it left; never released'),
     status: z.enum(['OPEN', 'COMPLETED']),
     createdAt: z.string(),
   })
@@ -140,6 +141,7 @@ export function releaseOrderView(order: ReleaseOrder): z.infer<typeof ReleaseOrd
     creditLineId: order.creditLineId,
     quantityAuthorised: decText(order.quantityAuthorised),
     quantityReleased: decText(order.quantityReleased),
+    quantityShort: decText(order.quantityShort),
     status: order.status,
     createdAt: order.createdAt.toISOString(),
   };

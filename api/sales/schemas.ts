@@ -44,7 +44,17 @@ export const SaleView = z
     paymentDueDate: z.string(),
     status: z.enum(['OPEN', 'PAID', 'RELEASE_AUTHORISED', 'CLOSED', 'LAPSED']),
     workflowId: z.string(),
-    items: z.array(z.object({ lotId: Uuid, quantity: DecimalString, unit: z.string(), pricePerUnit: DecimalString, releaseOrderId: Uuid.nullable() })),
+    items: z.array(
+      z.object({
+        lotId: Uuid,
+        quantity: DecimalString.describe('still to be delivered: sold less what went short'),
+        quantityShort: DecimalString.describe('sold but lost in custody before it left'),
+        unit: z.string(),
+        pricePerUnit: DecimalString,
+        releaseOrderId: Uuid.nullable(),
+      }),
+    ),
+    shortAt: z.string().nullable().describe('when a loss in custody left part of the sale short (the parties were told); null if never'),
     createdAt: z.string(),
   })
   .meta({ id: 'Sale' });
@@ -92,7 +102,15 @@ export function saleView(sale: SaleWithItems): z.infer<typeof SaleView> {
     paymentDueDate: day(sale.paymentDueDate),
     status: sale.status,
     workflowId: sale.workflowId,
-    items: sale.items.map((item) => ({ lotId: item.lotId, quantity: plain(item.quantity), unit: item.unit, pricePerUnit: plain(item.pricePerUnit), releaseOrderId: item.releaseOrderId })),
+    items: sale.items.map((item) => ({
+      lotId: item.lotId,
+      quantity: plain(item.quantity),
+      quantityShort: plain(item.quantityShort),
+      unit: item.unit,
+      pricePerUnit: plain(item.pricePerUnit),
+      releaseOrderId: item.releaseOrderId,
+    })),
+    shortAt: sale.shortAt?.toISOString() ?? null,
     createdAt: sale.createdAt.toISOString(),
   };
 }

@@ -3,7 +3,8 @@
  * seller its own lots, a lender the lots pledged to its lines; anyone else gets
  * 404 (the lot's existence is not disclosed).
  */
-import { ForbiddenError, NotFoundError } from '../../domain/errors';
+import { ConflictError, ForbiddenError, NotFoundError } from '../../domain/errors';
+import { lockLines, lockLots } from '../locks';
 import type { Db } from '../client';
 import type { Lot, Lien, Warehouse } from '../generated/client';
 import type { AuditActor } from '../audit/store';
@@ -58,15 +59,27 @@ export async function visibleLot(db: Db, actor: CustodyActor, lotId: string): Pr
 }
 
 /**
- * Locks the lot row (SELECT … FOR UPDATE) for the rest of the transaction, so
- * that concurrent releases, adjustments and pledges of one lot run one after
- * another and each sees the quantity the previous one left. Then checks that
- * the actor can see it.
+ * Locks the lot for the rest of the transaction in the lock order of
+ * prisma/locks.ts: first the line its active lien points at (and any
+ * `extraLineIds`, e.g. the line a pledge is for), then the lot. Concurrent
+ * releases, adjustments, pledges and sales of one lot then run one after
+ * another, each seeing the quantity and the line's figures the previous one
+ * left. If the lien moved between reading it and locking the lot (a pledge or
+ * unpledge committed in between), the line now concerned is not locked and
+ * cannot be locked after the lot: the request is refused as a conflict.
+ * Then checks that the actor can see the lot.
  */
-export async function lockVisibleLot(db: Db, actor: CustodyActor, lotId: string): Promise<LotAccess> {
-  const locked = await db.$queryRaw<{ id: string }[]>`SELECT id::text FROM lot WHERE id = ${lotId}::uuid FOR UPDATE`;
+export async function lockVisibleLot(db: Db, actor: CustodyActor, lotId: string, options: { extraLineIds?: readonly string[] } = {}): Promise<LotAccess> {
+  const lienBefore = await db.lien.findFirst({ where: { lotId, releasedAt: null }, select: { creditLineId: true } });
+  const lineIds = await lockLines(db, [...(lienBefore ? [lienBefore.creditLineId] : []), ...(options.extraLineIds ?? [])]);
+  const locked = await lockLots(db, [lotId]);
   if (locked.length === 0) throw new NotFoundError('lot', lotId);
-  return visibleLot(db, actor, lotId);
+  const access = await visibleLot(db, actor, lotId);
+  const lineNow = access.lot.activeLien?.creditLineId;
+  if (lineNow !== undefined && !lineIds.includes(lineNow)) {
+    throw new ConflictError(`lot ${lotId} was pledged to credit line ${lineNow} while this request ran; try again`);
+  }
+  return access;
 }
 
 export function requireActingRole(actor: CustodyActor, what: string): void {

@@ -3,20 +3,37 @@
  * instruction for an unpledged lot, or a lender's authorisation for a lot
  * pledged to its line — and the warehouse's confirmation of what actually left.
  *
- * Concurrency: every path locks the lot row first (then the order row), so
- * confirmations of one lot are serialised and each checks against the
- * quantity the previous one left; CHECK constraints back this up.
+ * Concurrency: every path locks the lot's line, then the lot, then the order
+ * (prisma/locks.ts), so confirmations of one lot are serialised and each checks
+ * against the quantity the previous one left; CHECK constraints back this up.
+ *
+ * An order reserves its quantity until it is confirmed (or goes short): a new
+ * order takes only the lot's free quantity (sold goods leave only through
+ * their sale's own order). Goods that leave a pledged lot reduce the line's
+ * coverage, so a confirmation that would leave the line short of what it owes
+ * and has reserved is refused (prisma/custody/coverage.ts) — except in a
+ * liquidation, where the lender realises its collateral and the proceeds were
+ * applied when it sold.
  */
 import type { Decimal } from 'decimal.js';
-import { checkRelease, checkReleaseOrderQuantity } from '../../domain/custody';
+import { checkRelease, checkReleaseOrderQuantity, requireFreeQuantity } from '../../domain/custody';
 import { BusinessRuleError, ForbiddenError, NotFoundError } from '../../domain/errors';
 import { recordAudit } from '../audit/store';
 import type { Db } from '../client';
 import type { ReleaseOrder } from '../generated/client';
 import { accessOf, loadLot, lockVisibleLot, requireActingRole, requireWarehouseOf, type CustodyActor } from './access';
+import { lockReleaseOrders } from '../locks';
+import { lineCoverage, requireCoverageAfter } from './coverage';
+import { lotFreeQuantity } from './reservations';
 import { appendEvent, dec, decText } from './store';
 
-export async function createReleaseOrder(db: Db, actor: CustodyActor, lotId: string, input: { quantity: Decimal; reason?: string }): Promise<ReleaseOrder> {
+export async function createReleaseOrder(
+  db: Db,
+  actor: CustodyActor,
+  lotId: string,
+  input: { quantity: Decimal; reason?: string },
+  options: { forSaleItemId?: string } = {},
+): Promise<ReleaseOrder> {
   const access = await lockVisibleLot(db, actor, lotId);
   const { lot } = access;
   requireActingRole(actor, 'order a release');
@@ -38,6 +55,10 @@ export async function createReleaseOrder(db: Db, actor: CustodyActor, lotId: str
   }
   const held = dec(lot.quantity);
   checkReleaseOrderQuantity({ quantityHeld: held, quantityRequested: input.quantity, unit: lot.unit });
+  // A sale's own order releases what the sale reserved (its caller checks the item); any other takes free goods only.
+  if (options.forSaleItemId === undefined) {
+    requireFreeQuantity({ free: await lotFreeQuantity(db, lot), quantityRequested: input.quantity, unit: lot.unit, what: 'a release order reserves what it authorises' });
+  }
   const order = await db.releaseOrder.create({
     data: {
       lotId,
@@ -76,6 +97,7 @@ export async function confirmRelease(
   actor: CustodyActor,
   orderId: string,
   input: { quantity: Decimal; releasedAt: Date },
+  now: Date,
 ): Promise<{ order: ReleaseOrder; lotQuantityAfter: Decimal }> {
   const unlocked = await db.releaseOrder.findUnique({ where: { id: orderId }, select: { lotId: true } });
   if (!unlocked) throw new NotFoundError('release order', orderId);
@@ -84,7 +106,7 @@ export async function confirmRelease(
   });
   requireWarehouseOf(access, actor, 'confirm a release');
   const { lot } = access;
-  await db.$queryRaw`SELECT id FROM release_order WHERE id = ${orderId}::uuid FOR UPDATE`;
+  await lockReleaseOrders(db, [orderId]);
   const order = await db.releaseOrder.findUniqueOrThrow({ where: { id: orderId } });
   if (order.status !== 'OPEN') throw new BusinessRuleError('release_order_completed', `release order ${orderId} is fully released`);
   if (order.kind === 'SELLER_INSTRUCTION' && lot.activeLien) {
@@ -95,18 +117,30 @@ export async function confirmRelease(
   }
   const held = dec(lot.quantity);
   const released = dec(order.quantityReleased);
+  const short = dec(order.quantityShort);
   const { quantityAfter, orderRemainingAfter } = checkRelease({
     quantityHeld: held,
-    quantityAuthorised: dec(order.quantityAuthorised),
+    // What went short will never leave: the order allows only the rest.
+    quantityAuthorised: dec(order.quantityAuthorised).minus(short),
     quantityAlreadyReleased: released,
     quantityRequested: input.quantity,
     unit: lot.unit,
   });
+  // This order's own reservation is what it may take; everything else reserved in the lot stays.
+  const free = await lotFreeQuantity(db, lot);
+  requireFreeQuantity({
+    free: { ...free, free: free.free.plus(dec(order.quantityAuthorised).minus(short).minus(released)) },
+    quantityRequested: input.quantity,
+    unit: lot.unit,
+    what: `release order ${orderId} may take what it reserved and free goods`,
+  });
+  const before = lot.activeLien && (await coverageCheckedOnRelease(db, order, lot.activeLien.creditLineId)) ? await lineCoverage(db, lot.activeLien.creditLineId, now) : null;
   await db.lot.update({ where: { id: lot.id }, data: { quantity: quantityAfter.toFixed() } });
   const updated = await db.releaseOrder.update({
     where: { id: orderId },
     data: { quantityReleased: released.plus(input.quantity).toFixed(), status: orderRemainingAfter.isZero() ? 'COMPLETED' : 'OPEN' },
   });
+  if (before) await requireCoverageAfter(db, before, 'release', now);
   await appendEvent(db, actor, lot.id, {
     type: 'RELEASED',
     quantityBefore: held,
@@ -122,4 +156,16 @@ export async function confirmRelease(
     after: { quantityReleased: decText(updated.quantityReleased), lotQuantity: quantityAfter.toFixed() },
   });
   return { order: updated, lotQuantityAfter: quantityAfter };
+}
+
+/**
+ * Goods of a sale leave through the sale's own order: once paid they no longer
+ * secure the line, so their release cannot reduce coverage. Goods sold in a
+ * liquidation were paid for when the lender recorded the sale. Any other
+ * authorised release of pledged goods is checked.
+ */
+async function coverageCheckedOnRelease(db: Db, order: ReleaseOrder, lineId: string): Promise<boolean> {
+  if (order.kind !== 'LENDER_AUTHORISATION') return false;
+  if ((await db.saleItem.count({ where: { releaseOrderId: order.id } })) > 0) return false;
+  return (await db.marginCall.count({ where: { creditLineId: lineId, status: 'LIQUIDATING' } })) === 0;
 }

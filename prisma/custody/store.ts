@@ -1,17 +1,27 @@
 /**
  * Custody store: warehouses, locations, commodities, lots and the operations on
- * them. Every operation locks the lot row first, applies the pure rule from
- * domain/custody.ts, writes the lot, appends one custody event per lot touched
- * and an audit record, all in the caller's transaction.
+ * them. Every operation locks the lot's line and then the lot (the lock order
+ * of prisma/locks.ts), applies the pure rule from domain/custody.ts, writes the
+ * lot, appends one custody event per lot touched and an audit record, all in
+ * the caller's transaction.
+ *
+ * What is sold or authorised is reserved (prisma/custody/reservations.ts): a
+ * split takes only free quantity; a loss beyond it is recorded and makes the
+ * claims short. Every change that can reduce a pledged lot's value re-checks
+ * the line's coverage (prisma/custody/coverage.ts): a split is refused if it
+ * would leave a shortfall; a physical fact (adjustment, count, inspection,
+ * move) is recorded and a shortfall it causes is told to lender and seller.
  */
 import type { Decimal } from 'decimal.js';
-import { adjustQuantity, splitQuantities, stockCountOutcome, type AdjustmentKind } from '../../domain/custody';
+import { adjustQuantity, requireFreeQuantity, splitQuantities, stockCountOutcome, type AdjustmentKind } from '../../domain/custody';
 import { BusinessRuleError, ConflictError, ForbiddenError, NotFoundError, ValidationError } from '../../domain/errors';
 import { D } from '../../domain/money';
 import { recordAudit } from '../audit/store';
 import { Prisma, type Db } from '../client';
 import type { CustodyEventType, LocationKind, Lot } from '../generated/client';
 import { lockVisibleLot, requireActingRole, requireWarehouseOf, visibleLot, type CustodyActor, type LotWithParties } from './access';
+import { lineCoverage, requireCoverageAfter, tellCoverageShortfall, type LineCoverageAt } from './coverage';
+import { lotFreeQuantity, lotReservations, recordShortage } from './reservations';
 
 export const LOT_EVENTS_PAGE_MAX = 200;
 
@@ -95,13 +105,14 @@ export async function requireCommodityGrade(db: Db, commodityCode: string, grade
 
 // ─── Events ──────────────────────────────────────────────────────────────────
 
+/** Appends one custody event; returns its id. */
 async function appendEvent(
   db: Db,
   actor: CustodyActor,
   lotId: string,
   event: { type: CustodyEventType; quantityBefore: Decimal; quantityAfter: Decimal; reason?: string | null; details?: Prisma.InputJsonValue; occurredAt?: Date },
-): Promise<void> {
-  await db.custodyEvent.create({
+): Promise<string> {
+  const created = await db.custodyEvent.create({
     data: {
       lotId,
       type: event.type,
@@ -114,7 +125,9 @@ async function appendEvent(
       requestId: actor.requestId,
       ...(event.occurredAt ? { occurredAt: event.occurredAt } : {}),
     },
+    select: { id: true },
   });
+  return created.id;
 }
 
 export { appendEvent };
@@ -184,24 +197,27 @@ async function auditLotChange(db: Db, actor: CustodyActor, action: string, befor
   await recordAudit(db, actor, { action, targetType: 'lot', targetId: after.id, before: lotAuditView(before), after: lotAuditView(after) });
 }
 
-export async function inspectLot(db: Db, actor: CustodyActor, lotId: string, input: { grade?: string; qualityHold: boolean; reason: string }): Promise<Lot> {
+export async function inspectLot(db: Db, actor: CustodyActor, lotId: string, input: { grade?: string; qualityHold: boolean; reason: string }, now: Date): Promise<Lot> {
   const { lot } = await lockWarehouseLot(db, actor, lotId, 'inspect a lot');
   if (input.grade !== undefined) await requireCommodityGrade(db, lot.commodityCode, input.grade);
+  const before = await coverageOfLot(db, lot, now);
   const updated = await db.lot.update({ where: { id: lotId }, data: { grade: input.grade ?? lot.grade, qualityHold: input.qualityHold } });
   const quantity = dec(lot.quantity);
-  await appendEvent(db, actor, lotId, {
+  const eventId = await appendEvent(db, actor, lotId, {
     type: 'INSPECTED',
     quantityBefore: quantity,
     quantityAfter: quantity,
     reason: input.reason,
     details: { gradeBefore: lot.grade, gradeAfter: updated.grade, qualityHold: input.qualityHold },
   });
+  if (before) await tellCoverageShortfall(db, before, 'inspection', { now, lotId, eventId });
   await auditLotChange(db, actor, 'custody.lot.inspected', lot, updated);
   return updated;
 }
 
-export async function moveLot(db: Db, actor: CustodyActor, lotId: string, input: { toLocationId: string; reason?: string }): Promise<Lot> {
+export async function moveLot(db: Db, actor: CustodyActor, lotId: string, input: { toLocationId: string; reason?: string }, now: Date): Promise<Lot> {
   const { lot } = await lockWarehouseLot(db, actor, lotId, 'move a lot');
+  const before = await coverageOfLot(db, lot, now);
   const location = await db.warehouseLocation.findUnique({ where: { id: input.toLocationId } });
   if (!location || location.warehouseId !== lot.warehouseId) {
     throw new ValidationError('body.toLocationId', `is not a location of the lot's warehouse ${lot.warehouseId}`);
@@ -209,13 +225,15 @@ export async function moveLot(db: Db, actor: CustodyActor, lotId: string, input:
   if (location.id === lot.locationId) throw new BusinessRuleError('already_there', `the lot is already at location ${location.name}`);
   const updated = await db.lot.update({ where: { id: lotId }, data: { locationId: location.id } });
   const quantity = dec(lot.quantity);
-  await appendEvent(db, actor, lotId, {
+  const eventId = await appendEvent(db, actor, lotId, {
     type: 'MOVED',
     quantityBefore: quantity,
     quantityAfter: quantity,
     reason: input.reason ?? null,
     details: { fromLocationId: lot.locationId, toLocationId: location.id, kind: location.kind, carrier: location.carrier, voyage: location.voyage },
   });
+  // A move may change eligibility (e.g. a location the line does not accept): the line is re-checked.
+  if (before) await tellCoverageShortfall(db, before, 'move', { now, lotId, eventId });
   await auditLotChange(db, actor, 'custody.lot.moved', lot, updated);
   return updated;
 }
@@ -226,10 +244,14 @@ export async function splitLot(
   actor: CustodyActor,
   lotId: string,
   input: { quantity: Decimal; receiptNumber: string; reason?: string },
+  now: Date,
 ): Promise<{ parent: Lot; child: Lot }> {
   const { lot } = await lockWarehouseLot(db, actor, lotId, 'split a lot');
   const held = dec(lot.quantity);
   const { remaining, splitOff } = splitQuantities(held, input.quantity, lot.unit);
+  // Sold and authorised goods stay with the lot their sale or order names.
+  requireFreeQuantity({ free: await lotFreeQuantity(db, lot), quantityRequested: splitOff, unit: lot.unit, what: 'a split takes goods out of the lot' });
+  const before = await coverageOfLot(db, lot, now);
   const inserted = await db.$queryRaw<{ id: string }[]>`
     INSERT INTO lot (id, warehouse_id, location_id, seller_organisation_id, commodity_code, grade, quantity, unit, receipt_number,
                      received_at, quality_hold, count_difference_flag, last_counted_at, split_from_lot_id, updated_at)
@@ -251,6 +273,8 @@ export async function splitLot(
   await appendEvent(db, actor, childId, { type: 'SPLIT_IN', quantityBefore: new D(0), quantityAfter: splitOff, reason: input.reason ?? null, details: { fromLotId: lotId, creditLineId: lot.activeLien?.creditLineId ?? null } });
   await auditLotChange(db, actor, 'custody.lot.split', lot, parent);
   await recordAudit(db, actor, { action: 'custody.lot.split_in', targetType: 'lot', targetId: childId, after: lotAuditView(child) });
+  // The child inherits the lien, grade, holds and counts, so the line's value should not move; checked all the same.
+  if (before) await requireCoverageAfter(db, before, 'split', now);
   return { parent, child };
 }
 
@@ -259,12 +283,17 @@ export async function adjustLot(
   actor: CustodyActor,
   lotId: string,
   input: { quantityDelta: Decimal; kind: AdjustmentKind; reason: string },
+  now: Date,
 ): Promise<Lot> {
   const { lot } = await lockWarehouseLot(db, actor, lotId, 'adjust a lot');
   const held = dec(lot.quantity);
   const after = adjustQuantity({ quantityHeld: held, quantityDelta: input.quantityDelta, reason: input.reason, unit: lot.unit });
+  const reservations = await lotReservations(db, lotId);
+  const before = await coverageOfLot(db, lot, now);
   const updated = await db.lot.update({ where: { id: lotId }, data: { quantity: after.toFixed() } });
-  await appendEvent(db, actor, lotId, { type: 'ADJUSTED', quantityBefore: held, quantityAfter: after, reason: input.reason, details: { kind: input.kind } });
+  const eventId = await appendEvent(db, actor, lotId, { type: 'ADJUSTED', quantityBefore: held, quantityAfter: after, reason: input.reason, details: { kind: input.kind } });
+  await recordShortage(db, reservations, { lot, heldAfter: after, cause: 'adjustment', eventId, now });
+  if (before) await tellCoverageShortfall(db, before, 'adjustment', { now, lotId, eventId });
   await auditLotChange(db, actor, 'custody.lot.adjusted', lot, updated);
   return updated;
 }
@@ -275,15 +304,18 @@ export async function countLot(
   actor: CustodyActor,
   lotId: string,
   input: { countedQuantity: Decimal; countedAt: Date; reason?: string },
+  now: Date,
 ): Promise<Lot> {
   const { lot } = await lockWarehouseLot(db, actor, lotId, 'record a stock count');
   const held = dec(lot.quantity);
   const { quantityDelta, flagged } = stockCountOutcome(held, input.countedQuantity);
+  const reservations = await lotReservations(db, lotId);
+  const before = await coverageOfLot(db, lot, now);
   const updated = await db.lot.update({
     where: { id: lotId },
     data: { quantity: input.countedQuantity.toFixed(), countDifferenceFlag: flagged, lastCountedAt: input.countedAt },
   });
-  await appendEvent(db, actor, lotId, {
+  let eventId = await appendEvent(db, actor, lotId, {
     type: 'COUNTED',
     quantityBefore: held,
     quantityAfter: held,
@@ -292,7 +324,7 @@ export async function countLot(
     details: { countedQuantity: input.countedQuantity.toFixed(), difference: quantityDelta.toFixed(), flagged },
   });
   if (flagged) {
-    await appendEvent(db, actor, lotId, {
+    eventId = await appendEvent(db, actor, lotId, {
       type: 'ADJUSTED',
       quantityBefore: held,
       quantityAfter: input.countedQuantity,
@@ -300,8 +332,15 @@ export async function countLot(
       details: { kind: 'COUNT_DIFFERENCE' },
     });
   }
+  await recordShortage(db, reservations, { lot, heldAfter: input.countedQuantity, cause: 'stock count', eventId, now });
+  if (before) await tellCoverageShortfall(db, before, 'stock count', { now, lotId, eventId });
   await auditLotChange(db, actor, 'custody.lot.counted', lot, updated);
   return updated;
+}
+
+/** The coverage of the line the lot is pledged to (whose lock the caller holds), or null for an unpledged lot. */
+async function coverageOfLot(db: Db, lot: LotWithParties, now: Date): Promise<LineCoverageAt | null> {
+  return lot.activeLien ? lineCoverage(db, lot.activeLien.creditLineId, now) : null;
 }
 
 async function lockWarehouseLot(db: Db, actor: CustodyActor, lotId: string, what: string): Promise<{ lot: LotWithParties }> {

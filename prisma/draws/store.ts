@@ -5,7 +5,7 @@
  *
  * Concurrency: every change that depends on availability or on the line's
  * status locks the credit_line row FOR UPDATE first (the same row that freeze
- * and close lock), then the draw row. Reserved = Σ amount of REQUESTED and
+ * and close lock), then the draw row — the lock order of prisma/locks.ts. Reserved = Σ amount of REQUESTED and
  * APPROVED draws, read after the lock, so concurrent requests are serialised
  * and can never together exceed availability.
  *
@@ -16,14 +16,17 @@
  */
 import { randomUUID } from 'node:crypto';
 import { canApprove, requiredApprovals, type RequiredApprovals } from '../../domain/approval';
+import { disbursementRefusal } from '../../domain/custody';
 import { BusinessRuleError, ConflictError, CurrencyMismatchError, ForbiddenError, NotFoundError, assert } from '../../domain/errors';
 import { Money } from '../../domain/money';
 import { recordAudit } from '../audit/store';
 import { Prisma, type Db } from '../client';
 import { creditLineVisibleTo, type CreditLineRecord, type LineActor } from '../credit-lines/store';
+import { lineCoverage } from '../custody/coverage';
 import { linePosition } from '../custody/valuation';
 import type { Draw, DrawDecision, DrawStatus } from '../generated/client';
 import { postEntry } from '../ledger/store';
+import { lockDraws, lockLines } from '../locks';
 import { notify } from '../notifications/store';
 
 export const DRAWS_PAGE_MAX = 200;
@@ -119,16 +122,16 @@ async function requireLotPledgedToLine(db: Db, lotId: string, lineId: string): P
 
 /** Locks the line row (as freeze and close do) before reading it, so status and reservations cannot change under us. */
 async function lockLineVisibleTo(db: Db, organisationId: string, lineId: string): Promise<CreditLineRecord> {
-  await db.$queryRaw`SELECT id FROM credit_line WHERE id = ${lineId}::uuid FOR UPDATE`;
+  await lockLines(db, [lineId]);
   return creditLineVisibleTo(db, organisationId, lineId);
 }
 
 async function lockLine(db: Db, lineId: string): Promise<void> {
-  await db.$queryRaw`SELECT id FROM credit_line WHERE id = ${lineId}::uuid FOR UPDATE`;
+  await lockLines(db, [lineId]);
 }
 
 async function lockDraw(db: Db, drawId: string): Promise<void> {
-  await db.$queryRaw`SELECT id FROM draw WHERE id = ${drawId}::uuid FOR UPDATE`;
+  await lockDraws(db, [drawId]);
 }
 
 // ─── Reading ─────────────────────────────────────────────────────────────────
@@ -324,28 +327,27 @@ function resultOf(draw: Draw): DisbursementResult {
 
 /**
  * Disburses an APPROVED draw in one transaction: re-checks the line under its
- * lock (ACTIVE, not past maturity on `effectiveDate`), posts principal
+ * lock (ACTIVE, not past maturity on `effectiveDate`, and covered as of `now`:
+ * availability counting this draw's reservation zero or more, the shared rule
+ * domain/custody.ts disbursementRefusal — so a loss, unpledge or price move
+ * since approval cannot turn into an unsecured loan), posts principal
  * (key `<workflowId>:disburse`) and the line's per-draw fee, if any
  * (key `<workflowId>:draw-fee`), and marks the draw DISBURSED; or marks it
  * REFUSED with the reason and tells the seller. Run again after it committed,
  * it finds the draw settled and returns the same result, writing nothing.
  */
-export async function disburseDrawRow(db: Db, drawId: string, effectiveDate: string): Promise<DisbursementResult> {
+export async function disburseDrawRow(db: Db, drawId: string, effectiveDate: string, now: Date): Promise<DisbursementResult> {
   const { draw, line } = await lockedDrawAndLine(db, drawId);
   if (draw.status !== 'APPROVED') return resultOf(draw);
-  const refusal = lineRefusal({ id: line.id, status: line.status, maturityDate: isoDate(line.maturityDate) }, effectiveDate);
+  const refusal = lineRefusal({ id: line.id, status: line.status, maturityDate: isoDate(line.maturityDate) }, effectiveDate) ?? (await coverageRefusal(db, draw, now));
   if (refusal) {
     const reason = `${refusal.code}: ${refusal.message}`;
     await db.draw.update({ where: { id: drawId }, data: { status: 'REFUSED', refusalReason: reason } });
     await auditSystem(db, line.lenderOrganisationId, 'draw.refused', drawId, draw.status, { status: 'REFUSED', reason });
-    await notify(db, {
-      organisationId: line.sellerOrganisationId,
-      kind: 'draw.refused',
-      message: `draw ${draw.id} of ${amountOf(draw).format()} was approved but not disbursed: ${refusal.message}; its reservation is released`,
-      subjectType: 'draw',
-      subjectId: drawId,
-      dedupeKey: `${draw.workflowId}:draw.refused`,
-    });
+    const message = `draw ${draw.id} of ${amountOf(draw).format()} was approved but not disbursed: ${refusal.message}; its reservation is released`;
+    // Both parties: the seller does not get the money, the lender's approval was not acted on.
+    await notify(db, { organisationId: line.sellerOrganisationId, kind: 'draw.refused', message, subjectType: 'draw', subjectId: drawId, dedupeKey: `${draw.workflowId}:draw.refused` });
+    await notify(db, { organisationId: line.lenderOrganisationId, kind: 'draw.refused', message, subjectType: 'draw', subjectId: drawId, dedupeKey: `${draw.workflowId}:draw.refused:lender` });
     return { status: 'REFUSED', reason };
   }
   const accounts = new Map((await db.ledgerAccount.findMany({ where: { accountSetId: line.id } })).map((account) => [account.code, account.id]));
@@ -393,6 +395,11 @@ export async function disburseDrawRow(db: Db, drawId: string, effectiveDate: str
     dedupeKey: `${draw.workflowId}:draw.disbursed`,
   });
   return { status: 'DISBURSED', disbursementEntryId: disbursement.id, feeEntryId };
+}
+
+async function coverageRefusal(db: Db, draw: Draw, now: Date): Promise<{ code: string; message: string } | null> {
+  const message = disbursementRefusal(await lineCoverage(db, draw.creditLineId, now), amountOf(draw));
+  return message === null ? null : { code: 'coverage_insufficient', message };
 }
 
 function isoDate(moment: Date): string {

@@ -11,6 +11,7 @@ import { D } from '../../domain/money';
 import type { Db, Prisma } from '../client';
 import { createReleaseOrder } from '../custody/releases';
 import type { SaleStatus } from '../generated/client';
+import { lockLines, lockLots, lockSales } from '../locks';
 import { notify } from '../notifications/store';
 
 const dec = (value: Prisma.Decimal | string): Decimal => new D(value.toString());
@@ -31,7 +32,7 @@ export async function saleState(db: Db, saleId: string): Promise<SaleState> {
 }
 
 async function lockSale(db: Db, saleId: string) {
-  await db.$queryRaw`SELECT id FROM sale WHERE id = ${saleId}::uuid FOR UPDATE`;
+  await lockSales(db, [saleId]);
   const sale = await db.sale.findUnique({ where: { id: saleId }, include: { items: { orderBy: { lotId: 'asc' } } } });
   if (!sale) throw new NotFoundError('sale', saleId);
   return sale;
@@ -41,9 +42,17 @@ async function lockSale(db: Db, saleId: string) {
  * A fully paid sale's goods may leave: one lender release authorisation per
  * sold lot, for the quantity sold. The authorisation is given in the name of
  * the lender's user who recorded the payment that completed the sale — that
- * payment is what authorises it. Returns the sale's release orders.
+ * payment is what authorises it. An item that went entirely short (a loss in
+ * custody, see prisma/custody/reservations.ts) has nothing to release and no
+ * order. Returns the sale's release orders.
+ *
+ * Locks in the order of prisma/locks.ts: the line, the sold lots, the sale.
  */
 export async function authoriseSaleRelease(db: Db, saleId: string): Promise<{ status: SaleStatus; releaseOrderIds: string[] }> {
+  const unlocked = await db.sale.findUnique({ where: { id: saleId }, include: { items: true } });
+  if (!unlocked) throw new NotFoundError('sale', saleId);
+  await lockLines(db, [unlocked.creditLineId]);
+  await lockLots(db, unlocked.items.map((item) => item.lotId));
   const sale = await lockSale(db, saleId);
   if (sale.status === 'RELEASE_AUTHORISED' || sale.status === 'CLOSED') {
     return { status: sale.status, releaseOrderIds: sale.items.map((item) => item.releaseOrderId!).filter(Boolean) };
@@ -59,7 +68,8 @@ export async function authoriseSaleRelease(db: Db, saleId: string): Promise<{ st
       releaseOrderIds.push(item.releaseOrderId);
       continue;
     }
-    const order = await createReleaseOrder(db, actor, item.lotId, { quantity: dec(item.quantity), reason: `sale ${saleId} paid in full` });
+    if (dec(item.quantity).isZero()) continue;
+    const order = await createReleaseOrder(db, actor, item.lotId, { quantity: dec(item.quantity), reason: `sale ${saleId} paid in full` }, { forSaleItemId: item.id });
     await db.saleItem.update({ where: { id: item.id }, data: { releaseOrderId: order.id } });
     releaseOrderIds.push(order.id);
   }
@@ -78,9 +88,13 @@ export async function releaseProgress(db: Db, saleId: string): Promise<ReleasePr
   const items = await db.saleItem.findMany({ where: { saleId }, orderBy: { lotId: 'asc' } });
   const outstanding: ReleaseProgress['outstanding'] = [];
   for (const item of items) {
-    assert(item.releaseOrderId !== null, `sale item ${item.id} has a release order once its release is authorised`);
+    if (item.releaseOrderId === null) {
+      assert(dec(item.quantity).isZero(), `sale item ${item.id} has a release order once its release is authorised, unless all of it went short`);
+      continue;
+    }
     const order = await db.releaseOrder.findUniqueOrThrow({ where: { id: item.releaseOrderId } });
-    const toLeave = dec(order.quantityAuthorised).minus(dec(order.quantityReleased));
+    // What went short in custody will never leave.
+    const toLeave = dec(order.quantityAuthorised).minus(dec(order.quantityReleased)).minus(dec(order.quantityShort));
     if (toLeave.gt(0)) outstanding.push({ lotId: item.lotId, releaseOrderId: order.id, quantityToLeave: toLeave.toFixed() });
   }
   return { allReleased: outstanding.length === 0, outstanding };

@@ -17,10 +17,12 @@
  * What is owed is read from the ledger at the moment of posting: fees =
  * FEES_RECEIVABLE, interest = INTEREST_RECEIVABLE, principal = LOAN_PRINCIPAL.
  * Every path that posts to a line locks the credit_line row first, so two
- * payments on one line split against the balances the other left.
+ * payments on one line split against the balances the other left; rows are
+ * locked in the order of prisma/locks.ts (line → lots → sale).
  */
 import { randomUUID } from 'node:crypto';
 import type { Decimal } from 'decimal.js';
+import { requireFreeQuantity } from '../../domain/custody';
 import { BusinessRuleError, ForbiddenError, NotFoundError, ValidationError, assert } from '../../domain/errors';
 import { D, Money } from '../../domain/money';
 import {
@@ -38,7 +40,9 @@ import { recordAudit, type AuditActor } from '../audit/store';
 import type { Db, Prisma } from '../client';
 import { creditLineVisibleTo, lineOutstanding, type CreditLineRecord, type LineAccountCode } from '../credit-lines/store';
 import type { OrganisationKind, Repayment, Sale, SaleItem, SaleStatus, SellerPayout, UserRole } from '../generated/client';
+import { lotFreeQuantity } from '../custody/reservations';
 import { balances, postEntry } from '../ledger/store';
+import { lockLines, lockLots, lockSales } from '../locks';
 
 export const SALES_PAGE_MAX = 100;
 export const SALE_WORKFLOW_TYPE = 'saleSettlement';
@@ -142,42 +146,24 @@ async function requireBuyer(db: Db, organisationId: string): Promise<void> {
 }
 
 /**
- * Locks each lot (in id order, the order every lot-locking path uses) and
- * checks it is pledged to this line and holds the quantity beyond what live
- * sales already sold from it. Returns each lot's unit.
+ * Locks the lots (in id order, after the line: prisma/locks.ts) and checks each
+ * is pledged to this line and that the quantity sold fits its free quantity
+ * (what live sales sold and open release orders authorised are reserved).
+ * Returns each lot's unit.
  */
 async function lockSellableLots(db: Db, line: CreditLineRecord, items: readonly SaleItemInput[]): Promise<Map<string, string>> {
   const units = new Map<string, string>();
-  const sorted = [...items].sort((a, b) => (a.lotId < b.lotId ? -1 : 1));
-  for (const item of sorted) {
-    const locked = await db.$queryRaw<{ id: string }[]>`SELECT id::text FROM lot WHERE id = ${item.lotId}::uuid FOR UPDATE`;
-    const lien = locked.length === 0 ? null : await db.lien.findFirst({ where: { lotId: item.lotId, releasedAt: null } });
+  const locked = new Set(await lockLots(db, items.map((item) => item.lotId)));
+  for (const item of [...items].sort((a, b) => (a.lotId < b.lotId ? -1 : 1))) {
+    const lien = locked.has(item.lotId) ? await db.lien.findFirst({ where: { lotId: item.lotId, releasedAt: null } }) : null;
     const lot = lien ? await db.lot.findUnique({ where: { id: item.lotId } }) : null;
     if (!lot || lien?.creditLineId !== line.id || lot.sellerOrganisationId !== line.sellerOrganisationId) {
       throw new BusinessRuleError('lot_not_pledged_to_line', `lot ${item.lotId} is not one of your lots pledged to credit line ${line.id}; a sale names goods pledged to the line`);
     }
-    const alreadySold = await quantitySoldNotGone(db, item.lotId);
-    const sellable = dec(lot.quantity).minus(alreadySold);
-    if (item.quantity.gt(sellable)) {
-      throw new BusinessRuleError(
-        'quantity_not_available',
-        `lot ${lot.receiptNumber} holds ${dec(lot.quantity).toFixed()} ${lot.unit}, of which ${alreadySold.toFixed()} ${lot.unit} is already sold; at most ${sellable.toFixed()} ${lot.unit} can be sold, not ${item.quantity.toFixed()}`,
-      );
-    }
+    requireFreeQuantity({ free: await lotFreeQuantity(db, lot), quantityRequested: item.quantity, unit: lot.unit, what: `a sale of lot ${lot.receiptNumber}` });
     units.set(item.lotId, lot.unit);
   }
   return units;
-}
-
-/** Quantity of a lot sold in live sales and not yet released by the warehouse. */
-async function quantitySoldNotGone(db: Db, lotId: string): Promise<Decimal> {
-  const rows = await db.$queryRaw<{ quantity: string }[]>`
-    SELECT coalesce(sum(si.quantity - coalesce(ro.quantity_released, 0)), 0)::text AS quantity
-      FROM sale_item si
-      JOIN sale s ON s.id = si.sale_id
-      LEFT JOIN release_order ro ON ro.id = si.release_order_id
-     WHERE si.lot_id = ${lotId}::uuid AND s.status IN ('OPEN', 'PAID', 'RELEASE_AUTHORISED')`;
-  return new D(rows[0].quantity);
 }
 
 // ─── Reading ─────────────────────────────────────────────────────────────────
@@ -231,7 +217,7 @@ export async function recordSalePayment(db: Db, actor: SalesActor, saleId: strin
   const visible = await saleVisibleTo(db, actor.organisationId, saleId);
   const line = await lockLineVisibleTo(db, actor, visible.creditLineId);
   requireLenderOperator(actor, line, 'record a payment for a sale');
-  await db.$queryRaw`SELECT id FROM sale WHERE id = ${saleId}::uuid FOR UPDATE`;
+  await lockSales(db, [saleId]);
   const sale = await db.sale.findUniqueOrThrow({ where: { id: saleId }, include: { items: true } });
   if (sale.status !== 'OPEN') {
     throw new BusinessRuleError('sale_not_open', `sale ${saleId} is ${sale.status}; payments are recorded only for an OPEN sale`);
@@ -411,7 +397,7 @@ async function lineAccountIds(db: Db, lineId: string): Promise<LineAccountIds> {
 // ─── Access ──────────────────────────────────────────────────────────────────
 
 async function lockLineVisibleTo(db: Db, actor: SalesActor, lineId: string): Promise<CreditLineRecord> {
-  await db.$queryRaw`SELECT id FROM credit_line WHERE id = ${lineId}::uuid FOR UPDATE`;
+  await lockLines(db, [lineId]);
   return creditLineVisibleTo(db, actor.organisationId, lineId);
 }
 

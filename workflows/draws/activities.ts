@@ -23,7 +23,8 @@ import type { DrawStatus } from '../../prisma/generated/client';
 import type { ActivityDeps } from '../deps';
 import { DRAW_NOT_VISIBLE } from './definitions';
 
-export function createDrawActivities(deps: ActivityDeps) {
+/** `clock` gives the instant a disbursement's coverage is checked at (tests replace it). */
+export function createDrawActivities(deps: ActivityDeps, clock: () => Date = () => new Date()) {
   const transaction = <T>(work: (tx: Prisma.TransactionClient) => Promise<T>) => inTransaction(deps.prisma, work);
   return {
     /** The draw as the workflow needs it; retryable DrawNotVisible until its request has committed. */
@@ -47,9 +48,9 @@ export function createDrawActivities(deps: ActivityDeps) {
     async expireDraw(input: { drawId: string }): Promise<DrawStatus> {
       return transaction((tx) => expireDrawRow(tx, input.drawId));
     },
-    /** Posts the disbursement (and fee) exactly once, or refuses it when the line no longer allows draws. */
+    /** Posts the disbursement (and fee) exactly once, or refuses it when the line no longer allows draws or is no longer covered. */
     async disburseDraw(input: { drawId: string; effectiveDate: string }): Promise<DisbursementResult> {
-      const result = await transaction((tx) => disburseDrawRow(tx, input.drawId, input.effectiveDate));
+      const result = await transaction((tx) => disburseDrawRow(tx, input.drawId, input.effectiveDate, clock()));
       deps.logger.info({ drawId: input.drawId, result }, 'draw disbursement settled');
       return result;
     },
