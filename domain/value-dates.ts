@@ -47,7 +47,8 @@ export function requireValueDate(field: string, valueDate: string, bounds: { tod
 export function requireAccrualDate(field: string, date: string, today: string): string {
   requireDay(field, date);
   if (date >= today) {
-    throw new ValidationError(field, `is ${date}; accrual runs only for days that are over, so the latest date it accepts is the day before today (${today})`);
+    const yesterday = new Date(Date.parse(`${today}T00:00:00Z`) - 86_400_000).toISOString().slice(0, 10);
+    throw new ValidationError(field, `is ${date}; accrual runs only for days that are over: at the latest ${yesterday}, the day before today (${today})`);
   }
   return date;
 }

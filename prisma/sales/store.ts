@@ -23,6 +23,7 @@ import { randomUUID } from 'node:crypto';
 import type { Decimal } from 'decimal.js';
 import { BusinessRuleError, ForbiddenError, NotFoundError, ValidationError, assert } from '../../domain/errors';
 import { D, Money } from '../../domain/money';
+import { utcDay } from '../../domain/value-dates';
 import {
   checkDirectRepayment,
   checkSalePayment,
@@ -39,6 +40,7 @@ import type { Db, Prisma } from '../client';
 import { creditLineVisibleTo, lineOutstanding, type CreditLineRecord, type LineAccountCode } from '../credit-lines/store';
 import type { OrganisationKind, Repayment, Sale, SaleItem, SaleStatus, SellerPayout, UserRole } from '../generated/client';
 import { balances, postEntry } from '../ledger/store';
+import { lineOpened, requireCashValueDate, requireMoneyExisted } from './value-dates';
 
 export const SALES_PAGE_MAX = 100;
 export const SALE_WORKFLOW_TYPE = 'saleSettlement';
@@ -212,9 +214,11 @@ export async function repaymentsOfSale(db: Db, saleId: string): Promise<Repaymen
 
 export interface CashReceived {
   amount: Decimal;
-  /** 'YYYY-MM-DD': the ledger entry's effective date. */
+  /** 'YYYY-MM-DD': the ledger entry's effective date (see ./value-dates.ts). */
   receivedOn: string;
   reference?: string;
+  /** 'YYYY-MM-DD', the caller's clock: no value date after it. */
+  today: string;
 }
 
 export interface RecordedRepayment {
@@ -236,6 +240,7 @@ export async function recordSalePayment(db: Db, actor: SalesActor, saleId: strin
   if (sale.status !== 'OPEN') {
     throw new BusinessRuleError('sale_not_open', `sale ${saleId} is ${sale.status}; payments are recorded only for an OPEN sale`);
   }
+  requireCashValueDate('body.receivedOn', input.receivedOn, input.today, [lineOpened(line), { date: utcDay(sale.createdAt), because: `sale ${saleId} was reported` }]);
   const currency = sale.currency;
   const payment = Money.of(input.amount, currency);
   const { fullyPaid } = checkSalePayment({ totalPrice: Money.of(dec(sale.totalPrice), currency), amountPaid: Money.of(dec(sale.amountPaid), currency) }, payment);
@@ -265,6 +270,7 @@ export async function recordSalePayment(db: Db, actor: SalesActor, saleId: strin
 export async function recordDirectRepayment(db: Db, actor: SalesActor, lineId: string, input: CashReceived): Promise<RecordedRepayment> {
   const line = await lockLineVisibleTo(db, actor, lineId);
   requireLenderOperator(actor, line, "record the seller's direct repayment");
+  requireCashValueDate('body.receivedOn', input.receivedOn, input.today, [lineOpened(line)]);
   const payment = Money.of(input.amount, line.terms.currency);
   const owed = await owedOn(db, line);
   checkDirectRepayment(payment, owed);
@@ -274,14 +280,24 @@ export async function recordDirectRepayment(db: Db, actor: SalesActor, lineId: s
 }
 
 /** The lender records paying out (part of) what the line owes the seller. */
-export async function recordSellerPayout(db: Db, actor: SalesActor, lineId: string, input: { amount: Decimal; paidOn: string; reference?: string }): Promise<SellerPayout> {
+export async function recordSellerPayout(
+  db: Db,
+  actor: SalesActor,
+  lineId: string,
+  input: { amount: Decimal; paidOn: string; reference?: string; today: string },
+): Promise<SellerPayout> {
   const line = await lockLineVisibleTo(db, actor, lineId);
   requireLenderOperator(actor, line, 'record a payout to the seller');
+  requireCashValueDate('body.paidOn', input.paidOn, input.today, [lineOpened(line)]);
   const currency = line.terms.currency;
   const payout = Money.of(input.amount, currency);
   const accounts = await lineAccountIds(db, line.id);
   const sellerPayable = (await balances(db, { accountIds: [accounts.SELLER_PAYABLE] }))[0].balance;
   checkSellerPayout(payout, sellerPayable);
+  await requireMoneyExisted(db, {
+    field: 'body.paidOn', valueDate: input.paidOn, today: input.today, accountId: accounts.SELLER_PAYABLE, amount: payout,
+    what: 'proceeds owed to the seller', earliest: [lineOpened(line)],
+  });
   const payoutId = randomUUID();
   const entry = await postEntry(db, {
     idempotencyKey: `seller-payout:${payoutId}`,
@@ -337,6 +353,10 @@ async function applyCash(
 ): Promise<{ repayment: Repayment; allocation: WaterfallAllocation }> {
   const owed = await owedOn(db, line);
   const allocation = splitRepayment(input.amount, line.terms.waterfallOrder, owed);
+  await requireMoneyExisted(db, {
+    field: 'body.receivedOn', valueDate: input.receivedOn, today: input.today, accountId: accounts.LOAN_PRINCIPAL, amount: allocation.principal,
+    what: 'principal it repays', earliest: [lineOpened(line)],
+  });
   const repaymentId = randomUUID();
   const credits: Array<[string, Money]> = [
     [accounts.FEES_RECEIVABLE, allocation.fees],

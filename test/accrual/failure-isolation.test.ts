@@ -107,7 +107,7 @@ test('one line at a time: the failure is recorded and thrown, and cleared when t
 test('accrual refuses today and later, in every entry point of the store, naming the date', async () => {
   const line = await healthyLine();
   const now = { now: new Date('2026-11-05T10:00:00Z') };
-  const refusal = { name: 'ValidationError', field: 'date', reason: expect.stringContaining('the day before today (2026-11-05)') };
+  const refusal = { name: 'ValidationError', field: 'date', reason: expect.stringContaining('at the latest 2026-11-04, the day before today (2026-11-05)') };
   await expect(accrueLineDay(api.db.prisma, line.id, '2026-11-05', now)).rejects.toMatchObject(refusal);
   await expect(accrueLines(api.db.prisma, '2026-11-06', [line.id], now)).rejects.toMatchObject(refusal);
   await expect(accrueDate(api.db.prisma, '2026-11-05', now)).rejects.toMatchObject(refusal);
