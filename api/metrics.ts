@@ -32,7 +32,8 @@ const SECONDS_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10
  * Ledger postings and draws are written by API requests and by workflow
  * activities, possibly in other processes; the database is the one place that
  * sees them all, so these series are read from it at scrape time (cheap: the
- * entry sequence's high-water mark, and a count per draw status).
+ * entry sequence's high-water mark, a count per draw status, and the lines
+ * whose accrual is failing).
  */
 function registerDatabaseGauges(registry: Registry, db: Db): void {
   new Gauge({
@@ -42,6 +43,15 @@ function registerDatabaseGauges(registry: Registry, db: Db): void {
     async collect() {
       const [row] = await db.$queryRaw<{ posted: bigint | null }[]>`SELECT max(seq) AS posted FROM journal_entry`;
       this.set(Number(row?.posted ?? 0));
+    },
+  });
+  new Gauge({
+    name: 'godown_accrual_failing_lines',
+    help: 'Credit lines whose daily interest accrual is failing (recorded in accrual_failure, retried by every run)',
+    registers: [registry],
+    async collect() {
+      const [row] = await db.$queryRaw<{ failing: bigint }[]>`SELECT count(*) AS failing FROM accrual_failure`;
+      this.set(Number(row?.failing ?? 0));
     },
   });
   new Gauge({

@@ -12,6 +12,7 @@ import {
   type CreditLineRecord,
   type LineOutstanding,
 } from '../../prisma/credit-lines/store';
+import { lineAccrualStatus } from '../../prisma/accrual/store';
 import type { Db } from '../../prisma/client';
 import { defineRoute } from '../http/route';
 import { decodeCursor, encodeCursor, pageOf, PageQuery, Uuid } from '../http/schemas';
@@ -48,7 +49,14 @@ function detailView(line: CreditLineRecord, outstanding: LineOutstanding) {
 }
 
 async function detailOf(db: Db, line: CreditLineRecord) {
-  return detailView(line, await lineOutstanding(db, line));
+  const accrual = await lineAccrualStatus(db, line.id);
+  return {
+    ...detailView(line, await lineOutstanding(db, line)),
+    accrual: {
+      lastAccruedDate: accrual.lastAccruedDate,
+      failure: accrual.failure && { ...accrual.failure, since: accrual.failure.since.toISOString(), lastAttemptAt: accrual.failure.lastAttemptAt.toISOString() },
+    },
+  };
 }
 
 function statusChangeRoute(change: 'freeze' | 'unfreeze' | 'close', summary: string, act: typeof freezeCreditLine) {

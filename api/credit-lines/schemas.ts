@@ -122,7 +122,23 @@ export const CreditLineOutstanding = z
   .object({ principal: MoneySchema, interestReceivable: MoneySchema, feesReceivable: MoneySchema })
   .meta({ id: 'CreditLineOutstanding', description: "Read from the line's ledger balances" });
 
-export const CreditLineDetail = CreditLineSummary.extend({ outstanding: CreditLineOutstanding }).meta({ id: 'CreditLine' });
+export const CreditLineAccrual = z
+  .object({
+    lastAccruedDate: z.string().nullable().meta({ description: 'Latest day whose interest has accrued (YYYY-MM-DD); null before the first' }),
+    failure: z
+      .object({
+        accrualDate: z.string().meta({ description: 'The day the failing run tried to accrue up to (YYYY-MM-DD)' }),
+        reason: z.string(),
+        since: z.string().meta({ description: 'When accrual first failed (RFC 3339)' }),
+        lastAttemptAt: z.string(),
+        attempts: z.number().int(),
+      })
+      .nullable()
+      .meta({ description: 'Why interest is not accruing; null while it accrues. Every accrual run retries; the lender was notified.' }),
+  })
+  .meta({ id: 'CreditLineAccrual', description: "How far the line's daily interest accrual got, and whether it is stuck" });
+
+export const CreditLineDetail = CreditLineSummary.extend({ outstanding: CreditLineOutstanding, accrual: CreditLineAccrual }).meta({ id: 'CreditLine' });
 
 export const LineIdParams = z.object({ lineId: Uuid });
 

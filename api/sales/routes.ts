@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { D } from '../../domain/money';
+import { utcDay } from '../../domain/value-dates';
 import {
   recordDirectRepayment,
   recordSalePayment,
@@ -111,9 +112,9 @@ export const salesRoutes = [
     params: SaleParams,
     body: CashReceivedBody,
     success: { status: 201, description: 'The repayment and how it was applied', schema: RecordedPayment },
-    handler: async ({ db, actor, deps, params, body, afterCommit }) => {
+    handler: async ({ db, actor, deps, params, body, afterCommit, now }) => {
       deps.temporal.workflows();
-      const recorded = await recordSalePayment(db, actor, params.saleId, { amount: new D(body.amount), receivedOn: body.receivedOn, reference: body.reference });
+      const recorded = await recordSalePayment(db, actor, params.saleId, { amount: new D(body.amount), receivedOn: body.receivedOn, reference: body.reference, today: utcDay(now) });
       const sale = recorded.sale!;
       afterCommit(() => afterRepaymentCommitted(deps, { creditLineId: sale.creditLineId, repaymentId: recorded.repayment.id, kind: 'SALE_PAYMENT', saleWorkflowId: sale.workflowId }));
       const view = repaymentView(recorded.repayment);
@@ -130,8 +131,8 @@ export const salesRoutes = [
     params: LineParams,
     body: CashReceivedBody,
     success: { status: 201, description: 'The repayment and how it was applied', schema: RecordedPayment },
-    handler: async ({ db, actor, deps, params, body, afterCommit }) => {
-      const recorded = await recordDirectRepayment(db, actor, params.lineId, { amount: new D(body.amount), receivedOn: body.receivedOn, reference: body.reference });
+    handler: async ({ db, actor, deps, params, body, afterCommit, now }) => {
+      const recorded = await recordDirectRepayment(db, actor, params.lineId, { amount: new D(body.amount), receivedOn: body.receivedOn, reference: body.reference, today: utcDay(now) });
       afterCommit(() => afterRepaymentCommitted(deps, { creditLineId: params.lineId, repaymentId: recorded.repayment.id, kind: 'DIRECT_REPAYMENT', saleWorkflowId: null }));
       const view = repaymentView(recorded.repayment);
       return { repayment: view, allocation: view.allocation, sale: null };
@@ -147,7 +148,7 @@ export const salesRoutes = [
     params: LineParams,
     body: SellerPayoutBody,
     success: { status: 201, description: 'The payout', schema: SellerPayoutView },
-    handler: async ({ db, actor, params, body }) =>
-      sellerPayoutView(await recordSellerPayout(db, actor, params.lineId, { amount: new D(body.amount), paidOn: body.paidOn, reference: body.reference })),
+    handler: async ({ db, actor, params, body, now }) =>
+      sellerPayoutView(await recordSellerPayout(db, actor, params.lineId, { amount: new D(body.amount), paidOn: body.paidOn, reference: body.reference, today: utcDay(now) })),
   }),
 ];

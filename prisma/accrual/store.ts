@@ -20,12 +20,14 @@
  * counter, no common row — so batches never queue behind each other.
  */
 import type { Decimal } from 'decimal.js';
-import { accrueDay, dayCountBasis, type DayAccrual, type DayCount } from '../../domain/interest';
-import { BusinessRuleError, ConflictError, InvariantViolation, NotFoundError } from '../../domain/errors';
-import { requireIsoDate, requireUuid } from '../../domain/ledger';
+import { accrueDay, dayCountBasis, quantizeInterest, restateDays, type DayAccrual, type DayCount, type Restatement } from '../../domain/interest';
+import { BusinessRuleError, ConflictError, DomainError, InvariantViolation, NotFoundError, ValidationError } from '../../domain/errors';
+import { requireIsoDate, requireUuid, type ProposedLine } from '../../domain/ledger';
 import { D, Money } from '../../domain/money';
+import { requireAccrualDate, utcDay } from '../../domain/value-dates';
 import { Prisma, inTransaction, type Db, type PrismaClient } from '../client';
 import { balances, postEntry, postingPayloadOf, type PostEntryInput } from '../ledger/store';
+import { notify } from '../notifications/store';
 
 /** Days a single call may accrue to catch up a line whose accrual fell behind; beyond it, back-fill with `npm run accrue`. */
 export const CATCH_UP_DAYS_MAX = 366;
@@ -36,6 +38,16 @@ export const ACCRUAL_BATCH_SIZE_DEFAULT = 250;
 export const ACCRUAL_CONCURRENCY_MAX = 16;
 /** About one batch per server core, plus one whose round trips overlap the others' work. */
 export const ACCRUAL_CONCURRENCY_DEFAULT = 3;
+
+/** Characters of an error message kept as a failed line's reason. */
+export const FAILURE_REASON_LENGTH_MAX = 500;
+/** Failed lines an AccrualCounts lists by id (all are counted and recorded in accrual_failure). */
+export const FAILURES_LISTED_MAX = 100;
+
+/** The caller's clock: accrual runs only for days before today (UTC) and stamps failures with `now`. */
+export interface AccrualClock {
+  now: Date;
+}
 
 /** Statuses in which a line accrues interest: everything but CLOSED. */
 const ACCRUING_STATUSES = ['ACTIVE', 'FROZEN', 'IN_DEFAULT'] as const;
@@ -56,6 +68,11 @@ export interface InterestAccrualRecord {
   postedInterest: Money;
   carriedOut: Decimal;
   ledgerEntryId: string | null;
+  /** Σ interest differences of the earlier days this day's accrual restated (0 when none). */
+  restatedInterest: Decimal;
+  /** What the restatement entry posted (0.00 when nothing was), negative for over-charged days. */
+  restatementPosted: Money;
+  restatementEntryId: string | null;
   createdAt: Date;
 }
 
@@ -78,22 +95,47 @@ export interface AccrualCounts {
   linesAlreadyAccrued: number;
   /** Earlier missed days accrued on the way (see accrueLineDay). */
   daysCaughtUp: number;
-  /** Interest posted by this call (the date and any days caught up), per currency, at currency scale. */
+  /** Interest posted by this call (the date and any days caught up, restatements included), per currency, at currency scale. */
   postedByCurrency: Record<string, string>;
+  /** Lines that could not accrue: recorded in accrual_failure (the lender told), retried by every later run. */
+  linesFailed: number;
+  /** The first FAILURES_LISTED_MAX of them, with why. */
+  failures: LineFailure[];
+}
+
+export interface LineFailure {
+  lineId: string;
+  reason: string;
 }
 
 // ─── One line, one day ───────────────────────────────────────────────────────
 
 /**
- * Accrues `lineId`'s interest for `date` ('YYYY-MM-DD'), once: a day already
- * accrued is returned as it is. Refuses a date before the line opened or
- * before its latest accrued day (BusinessRuleError 'accrual_runs_forward').
+ * Accrues `lineId`'s interest for `date` ('YYYY-MM-DD', before today), once: a
+ * day already accrued is returned as it is. Refuses a date before the line
+ * opened or before its latest accrued day (BusinessRuleError
+ * 'accrual_runs_forward'). When the line cannot accrue, the failure is
+ * recorded on the line (accrual_failure, the lender told the first time) and
+ * the error thrown; the next success clears it.
  */
-export async function accrueLineDay(prisma: PrismaClient, lineIdAsGiven: string, date: string): Promise<LineDayAccrual> {
+export async function accrueLineDay(prisma: PrismaClient, lineIdAsGiven: string, date: string, clock: AccrualClock): Promise<LineDayAccrual> {
   requireUuid(lineIdAsGiven, 'lineId');
   // Canonical, so that the per-line lock is the same however the id was spelt (accrueLines locks lower-case ids).
   const lineId = lineIdAsGiven.toLowerCase();
   requireIsoDate(date, 'date');
+  requireAccrualDate('date', date, utcDay(clock.now));
+  let result: LineDayAccrual;
+  try {
+    result = await accrueLineDayUnrecorded(prisma, lineId, date);
+  } catch (error) {
+    if (isLineFailure(error)) await recordFailure(prisma, lineId, date, error, clock.now);
+    throw error;
+  }
+  await clearFailures(prisma, [lineId], date);
+  return result;
+}
+
+async function accrueLineDayUnrecorded(prisma: PrismaClient, lineId: string, date: string): Promise<LineDayAccrual> {
   const existing = await findAccrual(prisma, lineId, date);
   if (existing) return { accrual: existing, alreadyAccrued: true, daysCaughtUp: 0, caughtUpPosted: Money.zero(existing.currency) };
   let caughtUpPosted: Money | null = null;
@@ -102,11 +144,16 @@ export async function accrueLineDay(prisma: PrismaClient, lineIdAsGiven: string,
     if (step.accrual.accrualDate === date) {
       return { ...step, daysCaughtUp, caughtUpPosted: caughtUpPosted ?? Money.zero(step.accrual.currency) };
     }
-    caughtUpPosted = (caughtUpPosted ?? Money.zero(step.accrual.currency)).plus(step.accrual.postedInterest);
+    caughtUpPosted = (caughtUpPosted ?? Money.zero(step.accrual.currency)).plus(postedBy(step.accrual));
     if (daysCaughtUp >= CATCH_UP_DAYS_MAX) {
       throw new InvariantViolation(`accrual of line ${lineId} reaches ${date} within ${CATCH_UP_DAYS_MAX} catch-up days`);
     }
   }
+}
+
+/** Everything a day's accrual posted: its interest and any restatement of earlier days. */
+export function postedBy(accrual: InterestAccrualRecord): Money {
+  return accrual.postedInterest.plus(accrual.restatementPosted);
 }
 
 /** The accrued day, if it was. */
@@ -159,7 +206,7 @@ async function accrueNextDayUpTo(prisma: PrismaClient, lineId: string, date: str
             `accruing ${date} would catch up more than ${CATCH_UP_DAYS_MAX} days — back-fill from ${nextDate} with npm run accrue`,
         );
       }
-      const accrual = await accrueOneDay(tx, line, nextDate, latest?.carriedOut ?? new D(0));
+      const accrual = await accrueOneDay(tx, line, nextDate, carriedInFrom(latest?.carriedOut ?? null));
       return { accrual, alreadyAccrued: false };
     });
   } catch (error) {
@@ -180,22 +227,42 @@ interface LineForAccrual {
   principalAccountId: string;
   interestReceivableAccountId: string;
   interestIncomeAccountId: string;
+  sellerPayableAccountId: string;
+}
+
+/**
+ * What the latest accrued day carried out, at interest scale: rows written
+ * before the precision policy carry up to 60 significant digits, which are
+ * quantized here, once, when carried into the next day.
+ */
+function carriedInFrom(carriedOut: Decimal | null): Decimal {
+  return carriedOut === null ? new D(0) : quantizeInterest(carriedOut);
 }
 
 async function lineForAccrual(db: Db, lineId: string): Promise<LineForAccrual> {
   const rows = await db.$queryRaw<
-    { currency: string; rate: string; day_count: DayCount; opened_on: string; principal: string | null; receivable: string | null; income: string | null }[]
+    {
+      currency: string;
+      rate: string;
+      day_count: DayCount;
+      opened_on: string;
+      principal: string | null;
+      receivable: string | null;
+      income: string | null;
+      seller_payable: string | null;
+    }[]
   >(Prisma.sql`
     SELECT l.currency, l.annual_interest_rate::text AS rate, l.day_count::text AS day_count,
            to_char(l.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD') AS opened_on,
            (SELECT id::text FROM ledger_account WHERE account_set_id = l.id AND code = 'LOAN_PRINCIPAL') AS principal,
            (SELECT id::text FROM ledger_account WHERE account_set_id = l.id AND code = 'INTEREST_RECEIVABLE') AS receivable,
-           (SELECT id::text FROM ledger_account WHERE account_set_id = l.id AND code = 'INTEREST_INCOME') AS income
+           (SELECT id::text FROM ledger_account WHERE account_set_id = l.id AND code = 'INTEREST_INCOME') AS income,
+           (SELECT id::text FROM ledger_account WHERE account_set_id = l.id AND code = 'SELLER_PAYABLE') AS seller_payable
       FROM credit_line l WHERE l.id = ${lineId}::uuid`);
   const row = rows[0];
   if (!row) throw new NotFoundError('credit line', lineId);
-  if (!row.principal || !row.receivable || !row.income) {
-    throw new InvariantViolation(`credit line ${lineId} has LOAN_PRINCIPAL, INTEREST_RECEIVABLE and INTEREST_INCOME accounts`);
+  if (!row.principal || !row.receivable || !row.income || !row.seller_payable) {
+    throw new InvariantViolation(`credit line ${lineId} has LOAN_PRINCIPAL, INTEREST_RECEIVABLE, INTEREST_INCOME and SELLER_PAYABLE accounts`);
   }
   return {
     id: lineId,
@@ -206,6 +273,7 @@ async function lineForAccrual(db: Db, lineId: string): Promise<LineForAccrual> {
     principalAccountId: row.principal,
     interestReceivableAccountId: row.receivable,
     interestIncomeAccountId: row.income,
+    sellerPayableAccountId: row.seller_payable,
   };
 }
 
@@ -216,9 +284,21 @@ async function latestAccrual(db: Db, lineId: string): Promise<InterestAccrualRec
   return rows.length === 0 ? null : accrualFromRow(rows[0]);
 }
 
+/**
+ * Accrues `date`, the line's next day. First, earlier days whose principal
+ * changed after they were accrued (a posting dated into them) are restated:
+ * the difference is posted as its own entry, linked to those days by
+ * interest_restatement rows, and its remainder carried into the day.
+ */
 async function accrueOneDay(db: Db, line: LineForAccrual, date: string, carriedIn: Decimal): Promise<InterestAccrualRecord> {
   const [principal] = await balances(db, { accountIds: [line.principalAccountId], asOf: date });
-  const day = accrualOfDay(line, principal.balance, carriedIn);
+  const restatement = await restatementDue(db, line, date, carriedIn);
+  const day = accrualOfDay(line, principal.balance, restatement?.carriedRemainder ?? carriedIn);
+  let restatementEntryId: string | null = null;
+  if (restatement && !restatement.posted.isZero()) {
+    const entry = await postEntry(db, await restatementEntry(db, line, date, restatement));
+    restatementEntryId = entry.id;
+  }
   let ledgerEntryId: string | null = null;
   if (day.posted.isPositive()) {
     const entry = await postEntry(db, accrualEntry(line, date, principal.balance, day));
@@ -226,13 +306,134 @@ async function accrueOneDay(db: Db, line: LineForAccrual, date: string, carriedI
   }
   const rows = await db.$queryRaw<AccrualRow[]>(Prisma.sql`
     INSERT INTO interest_accrual (credit_line_id, accrual_date, currency, annual_interest_rate, day_count,
-                                  outstanding_principal, exact_interest, carried_in, posted_interest, carried_out, ledger_entry_id)
+                                  outstanding_principal, exact_interest, carried_in, posted_interest, carried_out, ledger_entry_id,
+                                  restated_interest, restatement_posted, restatement_entry_id)
     VALUES (${line.id}::uuid, ${date}::date, ${line.currency}, ${line.annualInterestRate.toFixed()}::numeric,
             ${line.dayCount}::"DayCountConvention", ${principal.balance.toFixedString()}::numeric,
             ${day.exactInterest.toFixed()}::numeric, ${carriedIn.toFixed()}::numeric, ${day.posted.toFixedString()}::numeric,
-            ${day.carriedRemainder.toFixed()}::numeric, ${ledgerEntryId}::uuid)
+            ${day.carriedRemainder.toFixed()}::numeric, ${ledgerEntryId}::uuid,
+            ${(restatement?.restatedInterest ?? new D(0)).toFixed()}::numeric,
+            ${(restatement?.posted ?? Money.zero(line.currency)).toFixedString()}::numeric, ${restatementEntryId}::uuid)
     RETURNING ${ACCRUAL_COLUMNS}`);
+  if (restatement) {
+    const restated = restatement.days.map((restatedDay) => ({
+      credit_line_id: line.id,
+      restated_date: restatedDay.date,
+      restated_by: date,
+      principal_before: restatedDay.principalCharged.toFixedString(),
+      principal_after: restatedDay.principalActual.toFixedString(),
+      interest_difference: restatedDay.interestDifference.toFixed(),
+    }));
+    await db.$executeRaw(Prisma.sql`
+      INSERT INTO interest_restatement (credit_line_id, restated_date, restated_by, principal_before, principal_after, interest_difference)
+      SELECT r.credit_line_id, r.restated_date, r.restated_by, r.principal_before, r.principal_after, r.interest_difference
+        FROM jsonb_to_recordset(${JSON.stringify(restated)}::jsonb) AS r(
+               credit_line_id UUID, restated_date DATE, restated_by DATE, principal_before NUMERIC, principal_after NUMERIC, interest_difference NUMERIC)`);
+  }
   return accrualFromRow(rows[0]);
+}
+
+interface DueRestatement extends Restatement {
+  days: (Restatement['days'][number] & { principalCharged: Money; principalActual: Money })[];
+}
+
+/**
+ * The restatement of the line's accrued days (all before `nextDate`) whose
+ * principal changed after they were accrued, or null when none did. Cheap
+ * first: the principal-days the line was charged on (its accruals plus their
+ * restatements) against the principal-days the ledger now has over the same
+ * days; only when those differ, day by day.
+ */
+async function restatementDue(db: Db, line: LineForAccrual, nextDate: string, carriedIn: Decimal): Promise<DueRestatement | null> {
+  const [totals] = await db.$queryRaw<{ differs: boolean }[]>(Prisma.sql`
+    SELECT ${principalDaysDiffer(Prisma.sql`${line.id}::uuid`, Prisma.sql`${line.principalAccountId}::uuid`, Prisma.sql`${nextDate}::date`, Prisma.sql`${line.openedOn}::date`)} AS differs`);
+  if (!totals?.differs) return null;
+  const rows = await db.$queryRaw<{ accrual_date: string; rate: string; day_count: DayCount; charged: string; actual: string }[]>(Prisma.sql`
+    SELECT * FROM (
+      SELECT a.accrual_date::text, a.annual_interest_rate::text AS rate, a.day_count::text AS day_count,
+             coalesce(restated.principal_after, a.outstanding_principal)::text AS charged,
+             (SELECT coalesce(sum(ledger_signed_amount(p.normal_balance, jl.side, jl.amount)), 0)
+                FROM ledger_account p JOIN journal_line jl ON jl.account_id = p.id JOIN journal_entry e ON e.id = jl.entry_id
+               WHERE p.id = ${line.principalAccountId}::uuid AND e.effective_date <= a.accrual_date)::text AS actual
+        FROM interest_accrual a
+        LEFT JOIN LATERAL (SELECT r.principal_after FROM interest_restatement r
+                            WHERE r.credit_line_id = a.credit_line_id AND r.restated_date = a.accrual_date
+                            ORDER BY r.restated_by DESC LIMIT 1) AS restated ON true
+       WHERE a.credit_line_id = ${line.id}::uuid AND a.accrual_date < ${nextDate}::date) AS day
+     WHERE day.charged::numeric <> day.actual::numeric
+     ORDER BY day.accrual_date`);
+  if (rows.length === 0) return null;
+  const inputs = rows.map((row) => ({
+    date: row.accrual_date,
+    principalCharged: Money.of(row.charged, line.currency),
+    principalActual: Money.of(row.actual, line.currency),
+    annualRate: new D(row.rate),
+    dayCount: row.day_count,
+  }));
+  const restatement = restateDays({ days: inputs, carriedRemainder: carriedIn, currency: line.currency });
+  return { ...restatement, days: restatement.days.map((day, index) => ({ ...day, principalCharged: inputs[index].principalCharged, principalActual: inputs[index].principalActual })) };
+}
+
+/**
+ * SQL: whether the principal-days a line was charged interest on, over its
+ * accrued days (opening to the day before `nextDate`, contiguous), differ from
+ * what its LOAN_PRINCIPAL postings now add up to over the same days.
+ */
+function principalDaysDiffer(lineId: Prisma.Sql, principalAccountId: Prisma.Sql, nextDate: Prisma.Sql, openedOn: Prisma.Sql): Prisma.Sql {
+  return Prisma.sql`(
+    (SELECT coalesce(sum(a.outstanding_principal), 0) FROM interest_accrual a WHERE a.credit_line_id = ${lineId} AND a.accrual_date < ${nextDate})
+    + (SELECT coalesce(sum(r.principal_after - r.principal_before), 0) FROM interest_restatement r WHERE r.credit_line_id = ${lineId} AND r.restated_by < ${nextDate})
+    <> (SELECT coalesce(sum(ledger_signed_amount(p.normal_balance, jl.side, jl.amount) * (${nextDate} - greatest(e.effective_date, ${openedOn}))), 0)
+          FROM ledger_account p JOIN journal_line jl ON jl.account_id = p.id JOIN journal_entry e ON e.id = jl.entry_id
+         WHERE p.id = ${principalAccountId} AND e.effective_date < ${nextDate}))`;
+}
+
+/**
+ * The restatement's entry, keyed by line and the day that posts it. Under-charged days: Dr INTEREST_RECEIVABLE /
+ * Cr INTEREST_INCOME. Over-charged days: Dr INTEREST_INCOME, Cr INTEREST_RECEIVABLE as far as it holds, and what
+ * the seller already paid for interest that was never due is owed back to it: Cr SELLER_PAYABLE.
+ */
+async function restatementEntry(db: Db, line: LineForAccrual, date: string, restatement: DueRestatement): Promise<PostEntryInput> {
+  const amount = Money.of(restatement.posted.amount.abs(), line.currency);
+  let lines: ProposedLine[];
+  if (restatement.posted.isPositive()) {
+    lines = [
+      { accountId: line.interestReceivableAccountId, side: 'DEBIT', amount },
+      { accountId: line.interestIncomeAccountId, side: 'CREDIT', amount },
+    ];
+  } else {
+    const [receivable] = await balances(db, { accountIds: [line.interestReceivableAccountId] });
+    const fromReceivable = Money.min(amount, Money.max(receivable.balance, Money.zero(line.currency)));
+    const toSeller = amount.minus(fromReceivable);
+    lines = [
+      { accountId: line.interestIncomeAccountId, side: 'DEBIT', amount },
+      ...(fromReceivable.isPositive() ? [{ accountId: line.interestReceivableAccountId, side: 'CREDIT' as const, amount: fromReceivable }] : []),
+      ...(toSeller.isPositive() ? [{ accountId: line.sellerPayableAccountId, side: 'CREDIT' as const, amount: toSeller }] : []),
+    ];
+  }
+  const restatedDays = restatement.days.map((day) => day.date);
+  return {
+    idempotencyKey: `accrual-restatement:${line.id}:${date}`,
+    description:
+      `Interest restated for ${dayRanges(restatedDays)}: principal changed after ${restatedDays.length === 1 ? 'that day was' : 'those days were'} accrued ` +
+      `(${restatement.days.map((day) => `${day.date} ${day.principalCharged.format()} → ${day.principalActual.format()}`).slice(0, 5).join('; ')}` +
+      `${restatedDays.length > 5 ? '; …' : ''}), ${restatement.posted.isNegative() ? '−' : '+'}${amount.format()}`,
+    effectiveDate: date,
+    accountSetId: line.id,
+    metadata: { kind: 'interest_restatement', creditLineId: line.id, accrualDate: date, restatedDays },
+    lines,
+  };
+}
+
+/** '2026-11-03 to 2026-11-05, 2026-11-09' from consecutive and lone days in order. */
+export function dayRanges(days: readonly string[]): string {
+  const ranges: [string, string][] = [];
+  for (const day of days) {
+    const last = ranges[ranges.length - 1];
+    if (last && addDays(last[1], 1) === day) last[1] = day;
+    else ranges.push([day, day]);
+  }
+  return ranges.map(([from, to]) => (from === to ? from : `${from} to ${to}`)).join(', ');
 }
 
 /** The day's figures: accrueDay() on the line's terms. */
@@ -281,8 +482,9 @@ export async function listLinesToAccrue(db: Db, date: string, afterLineId: strin
  * accounts, or whose date would be refused — goes through accrueLineDay, which
  * says why.
  */
-export async function accrueLines(prisma: PrismaClient, date: string, lineIds: readonly string[]): Promise<AccrualCounts> {
+export async function accrueLines(prisma: PrismaClient, date: string, lineIds: readonly string[], clock: AccrualClock): Promise<AccrualCounts> {
   requireIsoDate(date, 'date');
+  requireAccrualDate('date', date, utcDay(clock.now));
   requireBatchSize(lineIds.length);
   lineIds.forEach((lineId, index) => requireUuid(lineId, `lineIds[${index}]`));
   const counts = emptyCounts(date);
@@ -291,23 +493,36 @@ export async function accrueLines(prisma: PrismaClient, date: string, lineIds: r
   // A line listed twice is accrued once; the second mention finds it accrued, as a second call would.
   counts.linesAlreadyAccrued += lineIds.length - pending.length;
   const byLineDay: string[] = [];
+  /** Lines that have `date` accrued: any failure recorded for them (on or before `date`) is over. */
+  const reached: string[] = [];
   for (let round = 0; pending.length > 0; round++) {
     if (round > CATCH_UP_DAYS_MAX + 1) {
       throw new InvariantViolation(`a batch reaches ${date} within ${CATCH_UP_DAYS_MAX + 1} rounds; ${pending.length} line(s) still behind`);
     }
-    const outcomes = await accrueNextDays(prisma, date, pending);
+    let outcomes: NextDayOutcome[];
+    try {
+      outcomes = await accrueNextDays(prisma, date, pending);
+    } catch (error) {
+      if (!isLineFailure(error) && !isRefusedRequest(error)) throw error;
+      // One line's figures or postings spoilt the batch's transaction (nothing of it was written):
+      // the lines still pending go one by one, so that the one that cannot accrue stops no other.
+      byLineDay.push(...pending);
+      break;
+    }
     const stillBehind: string[] = [];
     for (const outcome of outcomes) {
       if (outcome.kind === 'for_accrue_line_day') {
         byLineDay.push(outcome.lineId);
       } else if (outcome.kind === 'already_accrued') {
         counts.linesAlreadyAccrued += 1;
+        reached.push(outcome.lineId);
       } else if (outcome.kind === 'raced') {
         stillBehind.push(outcome.lineId);
       } else {
         addPosted(posted, outcome.posted);
         if (outcome.accrualDate === date) {
           counts.linesAccrued += 1;
+          reached.push(outcome.lineId);
         } else {
           counts.daysCaughtUp += 1;
           stillBehind.push(outcome.lineId);
@@ -317,16 +532,27 @@ export async function accrueLines(prisma: PrismaClient, date: string, lineIds: r
     pending = stillBehind;
   }
   for (const lineId of byLineDay) {
-    const result = await accrueLineDay(prisma, lineId, date);
+    let result: LineDayAccrual;
+    try {
+      result = await accrueLineDayUnrecorded(prisma, lineId, date);
+    } catch (error) {
+      if (!isLineFailure(error) && !isRefusedRequest(error)) throw error;
+      if (isLineFailure(error)) await recordFailure(prisma, lineId, date, error, clock.now);
+      counts.linesFailed += 1;
+      if (counts.failures.length < FAILURES_LISTED_MAX) counts.failures.push({ lineId, reason: failureReason(error) });
+      continue;
+    }
+    reached.push(lineId);
     counts.daysCaughtUp += result.daysCaughtUp;
     addPosted(posted, result.caughtUpPosted);
     if (result.alreadyAccrued) {
       counts.linesAlreadyAccrued += 1;
     } else {
       counts.linesAccrued += 1;
-      addPosted(posted, result.accrual.postedInterest);
+      addPosted(posted, postedBy(result.accrual));
     }
   }
+  await clearFailures(prisma, reached, date);
   counts.postedByCurrency = postedAsStrings(posted);
   return counts;
 }
@@ -340,9 +566,10 @@ export async function accrueLines(prisma: PrismaClient, date: string, lineIds: r
 export async function accrueDate(
   prisma: PrismaClient,
   date: string,
-  options: { batchSize?: number; concurrency?: number } = {},
+  options: { batchSize?: number; concurrency?: number; now: Date },
 ): Promise<AccrualCounts> {
   requireIsoDate(date, 'date');
+  requireAccrualDate('date', date, utcDay(options.now));
   const batchSize = options.batchSize ?? ACCRUAL_BATCH_SIZE_DEFAULT;
   requireBatchSize(batchSize);
   const concurrency = Math.max(1, Math.min(options.concurrency ?? ACCRUAL_CONCURRENCY_DEFAULT, ACCRUAL_CONCURRENCY_MAX));
@@ -361,7 +588,7 @@ export async function accrueDate(
   };
   const worker = async (): Promise<void> => {
     for (let lineIds = await nextPage(); lineIds.length > 0; lineIds = await nextPage()) {
-      const counts = await accrueLines(prisma, date, lineIds);
+      const counts = await accrueLines(prisma, date, lineIds, { now: options.now });
       // Added after the await: `total` is shared by the workers, so it is read only once the batch is done.
       total = addCounts(total, counts);
     }
@@ -429,6 +656,8 @@ interface LineState {
   dateAccrued: boolean;
   /** LOAN_PRINCIPAL at the end of the line's next day (from journal lines effective on or before it). */
   principalAtNextDay: Money;
+  /** Principal of days already accrued changed since (see restatementDue): accrueLineDay restates them. */
+  needsRestatement: boolean;
 }
 
 interface PlannedDay {
@@ -445,9 +674,10 @@ function planNextDay(state: LineState, date: string): PlannedDay | null {
   const { line, latest } = state;
   if (latest && latest.accrualDate >= date) return null;
   if (date < line.openedOn) return null;
+  if (state.needsRestatement) return null;
   const nextDate = latest ? addDays(latest.accrualDate, 1) : line.openedOn;
   if (daysBetween(nextDate, date) > CATCH_UP_DAYS_MAX) return null;
-  const carriedIn = latest?.carriedOut ?? new D(0);
+  const carriedIn = carriedInFrom(latest?.carriedOut ?? null);
   const accrual = accrualOfDay(line, state.principalAtNextDay, carriedIn);
   const entry = accrual.posted.isPositive() ? accrualEntry(line, nextDate, state.principalAtNextDay, accrual) : null;
   return { line, date: nextDate, principal: state.principalAtNextDay, carriedIn, accrual, entry };
@@ -470,6 +700,8 @@ async function lineStates(db: Db, date: string, lineIds: readonly string[]): Pro
       principal_account: string | null;
       receivable_account: string | null;
       income_account: string | null;
+      seller_payable_account: string | null;
+      needs_restatement: boolean;
       latest_date: string | null;
       latest_carried_out: string | null;
       date_accrued: boolean;
@@ -479,6 +711,9 @@ async function lineStates(db: Db, date: string, lineIds: readonly string[]): Pro
     SELECT l.id::text, l.currency, l.annual_interest_rate::text AS rate, l.day_count::text AS day_count,
            to_char(l.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD') AS opened_on,
            p.id::text AS principal_account, r.id::text AS receivable_account, i.id::text AS income_account,
+           sp.id::text AS seller_payable_account,
+           (latest.accrual_date IS NOT NULL AND p.id IS NOT NULL
+            AND ${principalDaysDiffer(Prisma.sql`l.id`, Prisma.sql`p.id`, Prisma.sql`(latest.accrual_date + 1)`, Prisma.sql`(l.created_at AT TIME ZONE 'UTC')::date`)}) AS needs_restatement,
            latest.accrual_date::text AS latest_date, latest.carried_out::text AS latest_carried_out,
            EXISTS (SELECT 1 FROM interest_accrual a WHERE a.credit_line_id = l.id AND a.accrual_date = ${date}::date) AS date_accrued,
            (SELECT coalesce(sum(ledger_signed_amount(p.normal_balance, jl.side, jl.amount)), 0)
@@ -489,13 +724,14 @@ async function lineStates(db: Db, date: string, lineIds: readonly string[]): Pro
       LEFT JOIN ledger_account p ON p.account_set_id = l.id AND p.code = 'LOAN_PRINCIPAL'
       LEFT JOIN ledger_account r ON r.account_set_id = l.id AND r.code = 'INTEREST_RECEIVABLE'
       LEFT JOIN ledger_account i ON i.account_set_id = l.id AND i.code = 'INTEREST_INCOME'
+      LEFT JOIN ledger_account sp ON sp.account_set_id = l.id AND sp.code = 'SELLER_PAYABLE'
       LEFT JOIN LATERAL (SELECT a.accrual_date, a.carried_out FROM interest_accrual a
                           WHERE a.credit_line_id = l.id ORDER BY a.accrual_date DESC LIMIT 1) AS latest ON true
      WHERE l.id = ANY(${lineIds}::uuid[])`);
   const states = new Map<string, LineState>();
   for (const row of rows) {
     // Without its accounts the line is left to accrueLineDay, which reports it.
-    if (!row.principal_account || !row.receivable_account || !row.income_account || row.principal === null) continue;
+    if (!row.principal_account || !row.receivable_account || !row.income_account || !row.seller_payable_account || row.principal === null) continue;
     const currency = row.currency.trim();
     const principal = Money.of(row.principal, currency);
     if (!principal.isAtScale()) throw new InvariantViolation(`LOAN_PRINCIPAL of line ${row.id} is at ${currency} scale; got ${row.principal}`);
@@ -509,10 +745,12 @@ async function lineStates(db: Db, date: string, lineIds: readonly string[]): Pro
         principalAccountId: row.principal_account,
         interestReceivableAccountId: row.receivable_account,
         interestIncomeAccountId: row.income_account,
+        sellerPayableAccountId: row.seller_payable_account,
       },
       latest: row.latest_date === null ? null : { accrualDate: row.latest_date, carriedOut: new D(row.latest_carried_out ?? '') },
       dateAccrued: row.date_accrued,
       principalAtNextDay: principal,
+      needsRestatement: row.needs_restatement,
     });
   }
   return states;
@@ -584,7 +822,7 @@ async function recordAccruals(db: Db, days: readonly PlannedDay[], entryIds: Rea
 }
 
 export function emptyCounts(date: string): AccrualCounts {
-  return { accrualDate: date, linesAccrued: 0, linesAlreadyAccrued: 0, daysCaughtUp: 0, postedByCurrency: {} };
+  return { accrualDate: date, linesAccrued: 0, linesAlreadyAccrued: 0, daysCaughtUp: 0, postedByCurrency: {}, linesFailed: 0, failures: [] };
 }
 
 /** Sums two tallies of the same date (amounts as exact decimals). */
@@ -600,6 +838,8 @@ export function addCounts(a: AccrualCounts, b: AccrualCounts): AccrualCounts {
     linesAlreadyAccrued: a.linesAlreadyAccrued + b.linesAlreadyAccrued,
     daysCaughtUp: a.daysCaughtUp + b.daysCaughtUp,
     postedByCurrency: postedAsStrings(posted),
+    linesFailed: a.linesFailed + b.linesFailed,
+    failures: [...a.failures, ...b.failures].slice(0, FAILURES_LISTED_MAX),
   };
 }
 
@@ -616,6 +856,122 @@ function requireBatchSize(size: number): void {
   if (!Number.isInteger(size) || size < 0 || size > ACCRUAL_BATCH_SIZE_MAX) {
     throw new BusinessRuleError('accrual_batch_too_large', `an accrual batch has 0 to ${ACCRUAL_BATCH_SIZE_MAX} lines; got ${size}`);
   }
+}
+
+// ─── Failures ────────────────────────────────────────────────────────────────
+
+/** What the line's accrual looks like from outside: how far it got, and whether it is stuck and why. */
+export interface LineAccrualStatus {
+  /** 'YYYY-MM-DD' of the latest accrued day; null before the first. */
+  lastAccruedDate: string | null;
+  failure: {
+    /** 'YYYY-MM-DD' the failing run tried to reach. */
+    accrualDate: string;
+    reason: string;
+    since: Date;
+    lastAttemptAt: Date;
+    attempts: number;
+  } | null;
+}
+
+export async function lineAccrualStatus(db: Db, lineId: string): Promise<LineAccrualStatus> {
+  requireUuid(lineId, 'lineId');
+  const [row] = await db.$queryRaw<
+    { last_accrued: string | null; accrual_date: string | null; reason: string | null; first_failed_at: Date | null; last_failed_at: Date | null; attempts: number | null }[]
+  >(Prisma.sql`
+    SELECT (SELECT max(a.accrual_date)::text FROM interest_accrual a WHERE a.credit_line_id = ${lineId}::uuid) AS last_accrued,
+           f.accrual_date::text AS accrual_date, f.reason, f.first_failed_at, f.last_failed_at, f.attempts
+      FROM (SELECT 1) AS one
+      LEFT JOIN accrual_failure f ON f.credit_line_id = ${lineId}::uuid`);
+  return {
+    lastAccruedDate: row?.last_accrued ?? null,
+    failure:
+      row?.accrual_date && row.reason !== null && row.first_failed_at && row.last_failed_at && row.attempts !== null
+        ? { accrualDate: row.accrual_date, reason: row.reason, since: row.first_failed_at, lastAttemptAt: row.last_failed_at, attempts: row.attempts }
+        : null,
+  };
+}
+
+/**
+ * Records that `lineId` could not accrue `date` (or a day before it): the
+ * reason and attempt are updated on every retry, `since` stays the first
+ * failure's, and the lender is told once per failure (until the line accrues again).
+ */
+async function recordFailure(prisma: PrismaClient, lineId: string, date: string, error: unknown, now: Date): Promise<void> {
+  const reason = failureReason(error);
+  await inTransaction(prisma, async (tx) => {
+    const rows = await tx.$queryRaw<{ first_failed_at: Date; lender: string }[]>(Prisma.sql`
+      INSERT INTO accrual_failure (credit_line_id, accrual_date, reason, first_failed_at, last_failed_at, attempts)
+      SELECT l.id, ${date}::date, ${reason}, ${now}, ${now}, 1 FROM credit_line l WHERE l.id = ${lineId}::uuid
+      ON CONFLICT (credit_line_id) DO UPDATE
+        SET accrual_date = EXCLUDED.accrual_date, reason = EXCLUDED.reason,
+            last_failed_at = greatest(accrual_failure.last_failed_at, EXCLUDED.last_failed_at),
+            attempts = accrual_failure.attempts + 1
+      RETURNING first_failed_at,
+                (SELECT l.lender_organisation_id::text FROM credit_line l WHERE l.id = accrual_failure.credit_line_id) AS lender`);
+    const row = rows[0];
+    if (!row) return; // no such line: nothing to record it on
+    await notify(tx, {
+      organisationId: row.lender,
+      kind: 'accrual_failed',
+      message: `Interest on credit line ${lineId} could not be accrued for ${date}: ${reason}. Every accrual run retries it; the line shows the failure until it accrues.`,
+      subjectType: 'credit_line',
+      subjectId: lineId,
+      dedupeKey: `accrual-failed:${lineId}:${row.first_failed_at.toISOString()}`,
+    });
+  });
+}
+
+/** The lines have accrued `date`: a failure recorded for them on or before it is over. */
+async function clearFailures(db: Db, lineIds: readonly string[], date: string): Promise<void> {
+  if (lineIds.length === 0) return;
+  await db.$executeRaw(Prisma.sql`
+    DELETE FROM accrual_failure WHERE credit_line_id = ANY(${lineIds}::uuid[]) AND accrual_date <= ${date}::date`);
+}
+
+function failureReason(error: unknown): string {
+  const message = error instanceof Error ? error.message : String(error);
+  const oneLine = message.replace(/\s+/g, ' ').trim() || (error instanceof Error ? error.name : 'unknown error');
+  return oneLine.length > FAILURE_REASON_LENGTH_MAX ? `${oneLine.slice(0, FAILURE_REASON_LENGTH_MAX - 1)}…` : oneLine;
+}
+
+/** A refusal of what was asked (no such line, a malformed or past date), not a state of the line. */
+function isRefusedRequest(error: unknown): boolean {
+  return (
+    error instanceof NotFoundError ||
+    error instanceof ValidationError ||
+    (error instanceof BusinessRuleError && error.code === 'accrual_runs_forward')
+  );
+}
+
+/** SQLSTATE classes worth retrying as they are: transaction rollback (40: serialization, deadlock), connection (08), resources (53), operator intervention (57). */
+const TRANSIENT_SQLSTATE_CLASSES = ['40', '08', '53', '57'];
+/** Prisma's own codes for an unreachable or timed-out server or pool, and a write conflict or deadlock. */
+const TRANSIENT_PRISMA_CODES = ['P1001', 'P1002', 'P1008', 'P1017', 'P2024', 'P2034'];
+const TRANSIENT_NODE_CODES = ['ECONNRESET', 'ECONNREFUSED', 'ETIMEDOUT', 'EPIPE'];
+
+/**
+ * The line cannot accrue as things stand (its figures, its postings, its data):
+ * everything but a refused request and a transient fault of the database or
+ * the connection, which the caller retries as a whole.
+ */
+function isLineFailure(error: unknown): boolean {
+  if (isRefusedRequest(error)) return false;
+  if (error instanceof DomainError) return true;
+  const sqlState = sqlStateOf(error);
+  if (sqlState !== null) return !TRANSIENT_SQLSTATE_CLASSES.includes(sqlState.slice(0, 2));
+  const code = (error as { code?: unknown } | null)?.code;
+  return !(typeof code === 'string' && (TRANSIENT_PRISMA_CODES.includes(code) || TRANSIENT_NODE_CODES.includes(code)));
+}
+
+function sqlStateOf(error: unknown): string | null {
+  const candidates: unknown[] = [];
+  if (error && typeof error === 'object') {
+    const withMeta = error as { code?: unknown; meta?: { code?: unknown; driverAdapterError?: { cause?: { originalCode?: unknown } } } };
+    candidates.push(withMeta.meta?.driverAdapterError?.cause?.originalCode, withMeta.meta?.code, withMeta.code);
+  }
+  const found = candidates.find((candidate) => typeof candidate === 'string' && /^[0-9A-Z]{5}$/.test(candidate) && !candidate.startsWith('P'));
+  return typeof found === 'string' ? found : null;
 }
 
 // ─── Dates ───────────────────────────────────────────────────────────────────
@@ -643,7 +999,7 @@ export function datesFromTo(from: string, to: string): string[] {
 const ACCRUAL_COLUMNS = Prisma.sql`
   credit_line_id::text, accrual_date::text, currency, annual_interest_rate::text, day_count::text,
   outstanding_principal::text, exact_interest::text, carried_in::text, posted_interest::text, carried_out::text,
-  ledger_entry_id::text, created_at`;
+  ledger_entry_id::text, restated_interest::text, restatement_posted::text, restatement_entry_id::text, created_at`;
 
 interface AccrualRow {
   credit_line_id: string;
@@ -657,6 +1013,9 @@ interface AccrualRow {
   posted_interest: string;
   carried_out: string;
   ledger_entry_id: string | null;
+  restated_interest: string;
+  restatement_posted: string;
+  restatement_entry_id: string | null;
   created_at: Date;
 }
 
@@ -674,6 +1033,9 @@ function accrualFromRow(row: AccrualRow): InterestAccrualRecord {
     postedInterest: Money.of(row.posted_interest, currency),
     carriedOut: new D(row.carried_out),
     ledgerEntryId: row.ledger_entry_id,
+    restatedInterest: new D(row.restated_interest),
+    restatementPosted: Money.of(row.restatement_posted, currency),
+    restatementEntryId: row.restatement_entry_id,
     createdAt: row.created_at,
   };
 }

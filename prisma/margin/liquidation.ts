@@ -17,6 +17,7 @@ import type { CustodyActor } from '../custody/access';
 import { createReleaseOrder } from '../custody/releases';
 import type { ReleaseOrder } from '../generated/client';
 import { balances, postEntry } from '../ledger/store';
+import { utcDay } from '../../domain/value-dates';
 import { recordDirectRepayment } from '../sales/store';
 import { evaluateLineMargin, type MarginEvaluation } from './store';
 
@@ -62,7 +63,12 @@ export async function recordLiquidationSale(db: Db, actor: CustodyActor, lineId:
   let allocation: WaterfallAllocation = { fees: Money.zero(currency), interest: Money.zero(currency), principal: Money.zero(currency), toSeller: Money.zero(currency) };
   let repaymentId: string | null = null;
   if (towardsDebt.isPositive()) {
-    const repaid = await recordDirectRepayment(db, actor, lineId, { amount: towardsDebt.amount, receivedOn: input.receivedOn, reference: input.reference ?? `liquidation sale ${releaseOrder.id}` });
+    const repaid = await recordDirectRepayment(db, actor, lineId, {
+      amount: towardsDebt.amount,
+      receivedOn: input.receivedOn,
+      reference: input.reference ?? `liquidation sale ${releaseOrder.id}`,
+      today: utcDay(now),
+    });
     allocation = repaid.allocation;
     repaymentId = repaid.repayment.id;
   }

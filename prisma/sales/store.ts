@@ -25,6 +25,7 @@ import type { Decimal } from 'decimal.js';
 import { requireFreeQuantity } from '../../domain/custody';
 import { BusinessRuleError, ForbiddenError, NotFoundError, ValidationError, assert } from '../../domain/errors';
 import { D, Money } from '../../domain/money';
+import { utcDay } from '../../domain/value-dates';
 import {
   checkDirectRepayment,
   checkSalePayment,
@@ -43,6 +44,7 @@ import type { OrganisationKind, Repayment, Sale, SaleItem, SaleStatus, SellerPay
 import { lotFreeQuantity } from '../custody/reservations';
 import { balances, postEntry } from '../ledger/store';
 import { lockLines, lockLots, lockSales } from '../locks';
+import { lineOpened, requireCashValueDate, requireMoneyExisted } from './value-dates';
 
 export const SALES_PAGE_MAX = 100;
 export const SALE_WORKFLOW_TYPE = 'saleSettlement';
@@ -198,9 +200,11 @@ export async function repaymentsOfSale(db: Db, saleId: string): Promise<Repaymen
 
 export interface CashReceived {
   amount: Decimal;
-  /** 'YYYY-MM-DD': the ledger entry's effective date. */
+  /** 'YYYY-MM-DD': the ledger entry's effective date (see ./value-dates.ts). */
   receivedOn: string;
   reference?: string;
+  /** 'YYYY-MM-DD', the caller's clock: no value date after it. */
+  today: string;
 }
 
 export interface RecordedRepayment {
@@ -222,6 +226,7 @@ export async function recordSalePayment(db: Db, actor: SalesActor, saleId: strin
   if (sale.status !== 'OPEN') {
     throw new BusinessRuleError('sale_not_open', `sale ${saleId} is ${sale.status}; payments are recorded only for an OPEN sale`);
   }
+  requireCashValueDate('body.receivedOn', input.receivedOn, input.today, [lineOpened(line), { date: utcDay(sale.createdAt), because: `sale ${saleId} was reported` }]);
   const currency = sale.currency;
   const payment = Money.of(input.amount, currency);
   const { fullyPaid } = checkSalePayment({ totalPrice: Money.of(dec(sale.totalPrice), currency), amountPaid: Money.of(dec(sale.amountPaid), currency) }, payment);
@@ -251,6 +256,7 @@ export async function recordSalePayment(db: Db, actor: SalesActor, saleId: strin
 export async function recordDirectRepayment(db: Db, actor: SalesActor, lineId: string, input: CashReceived): Promise<RecordedRepayment> {
   const line = await lockLineVisibleTo(db, actor, lineId);
   requireLenderOperator(actor, line, "record the seller's direct repayment");
+  requireCashValueDate('body.receivedOn', input.receivedOn, input.today, [lineOpened(line)]);
   const payment = Money.of(input.amount, line.terms.currency);
   const owed = await owedOn(db, line);
   checkDirectRepayment(payment, owed);
@@ -260,14 +266,24 @@ export async function recordDirectRepayment(db: Db, actor: SalesActor, lineId: s
 }
 
 /** The lender records paying out (part of) what the line owes the seller. */
-export async function recordSellerPayout(db: Db, actor: SalesActor, lineId: string, input: { amount: Decimal; paidOn: string; reference?: string }): Promise<SellerPayout> {
+export async function recordSellerPayout(
+  db: Db,
+  actor: SalesActor,
+  lineId: string,
+  input: { amount: Decimal; paidOn: string; reference?: string; today: string },
+): Promise<SellerPayout> {
   const line = await lockLineVisibleTo(db, actor, lineId);
   requireLenderOperator(actor, line, 'record a payout to the seller');
+  requireCashValueDate('body.paidOn', input.paidOn, input.today, [lineOpened(line)]);
   const currency = line.terms.currency;
   const payout = Money.of(input.amount, currency);
   const accounts = await lineAccountIds(db, line.id);
   const sellerPayable = (await balances(db, { accountIds: [accounts.SELLER_PAYABLE] }))[0].balance;
   checkSellerPayout(payout, sellerPayable);
+  await requireMoneyExisted(db, {
+    field: 'body.paidOn', valueDate: input.paidOn, today: input.today, accountId: accounts.SELLER_PAYABLE, amount: payout,
+    what: 'proceeds owed to the seller', earliest: [lineOpened(line)],
+  });
   const payoutId = randomUUID();
   const entry = await postEntry(db, {
     idempotencyKey: `seller-payout:${payoutId}`,
@@ -323,6 +339,10 @@ async function applyCash(
 ): Promise<{ repayment: Repayment; allocation: WaterfallAllocation }> {
   const owed = await owedOn(db, line);
   const allocation = splitRepayment(input.amount, line.terms.waterfallOrder, owed);
+  await requireMoneyExisted(db, {
+    field: 'body.receivedOn', valueDate: input.receivedOn, today: input.today, accountId: accounts.LOAN_PRINCIPAL, amount: allocation.principal,
+    what: 'principal it repays', earliest: [lineOpened(line)],
+  });
   const repaymentId = randomUUID();
   const credits: Array<[string, Money]> = [
     [accounts.FEES_RECEIVABLE, allocation.fees],

@@ -2,7 +2,7 @@ import { Money } from '../../domain/money';
 import { accrualsOfLine, accrueLines } from '../../prisma/accrual/store';
 import { postEntry } from '../../prisma/ledger/store';
 import { createTestDatabase, type TestDatabase } from '../support/db';
-import { createParties, draw, openLine, type Parties } from './factories';
+import { CLOCK, createParties, draw, openLine, type Parties } from './factories';
 
 let db: TestDatabase;
 let parties: Parties;
@@ -17,12 +17,14 @@ test('a batch posts the very entry postEntry would: posting it again by hand is 
   // 360 000.00 × 0.12 ÷ 360 = 120.00 for the day.
   const line = await openLine(db.prisma, parties, { openedOn: '2026-12-01' });
   await draw(db.prisma, line, '2026-12-01', '360000.00');
-  expect(await accrueLines(db.prisma, '2026-12-01', [line.id])).toEqual({
+  expect(await accrueLines(db.prisma, '2026-12-01', [line.id], CLOCK)).toEqual({
     accrualDate: '2026-12-01',
     linesAccrued: 1,
     linesAlreadyAccrued: 0,
     daysCaughtUp: 0,
     postedByCurrency: { USD: '120.00' },
+    linesFailed: 0,
+    failures: [],
   });
   const interest = Money.of('120.00', 'USD');
   const again = await postEntry(db.prisma, {
@@ -47,11 +49,11 @@ test('in one batch: a line that fell behind catches up day by day, a current lin
   const current = await openLine(db.prisma, parties, { openedOn: '2026-12-12' });
   const accrued = await openLine(db.prisma, parties, { openedOn: '2026-12-12' });
   for (const line of [behind, current, accrued]) await draw(db.prisma, line, line === behind ? '2026-12-10' : '2026-12-12', '100000.00');
-  await accrueLines(db.prisma, '2026-12-12', [accrued.id]);
+  await accrueLines(db.prisma, '2026-12-12', [accrued.id], CLOCK);
 
-  const counts = await accrueLines(db.prisma, '2026-12-12', [behind.id, current.id, accrued.id, current.id]);
+  const counts = await accrueLines(db.prisma, '2026-12-12', [behind.id, current.id, accrued.id, current.id], CLOCK);
   // 3 days of `behind` (66.67 caught up + 33.33) and one day of `current` (33.33).
-  expect(counts).toEqual({ accrualDate: '2026-12-12', linesAccrued: 2, linesAlreadyAccrued: 2, daysCaughtUp: 2, postedByCurrency: { USD: '133.33' } });
+  expect(counts).toEqual({ accrualDate: '2026-12-12', linesAccrued: 2, linesAlreadyAccrued: 2, daysCaughtUp: 2, postedByCurrency: { USD: '133.33' }, linesFailed: 0, failures: [] });
   const days = await accrualsOfLine(db.prisma, behind.id, { from: '2026-12-01', to: '2026-12-31' });
   expect(days.map((day) => [day.accrualDate, day.postedInterest.toFixedString()])).toEqual([
     ['2026-12-10', '33.33'],
@@ -65,13 +67,23 @@ test('principal posted with a later effective date is not in the day\'s principa
   const line = await openLine(db.prisma, parties, { openedOn: '2026-12-20' });
   await draw(db.prisma, line, '2026-12-20', '36000.00'); // 12.00 a day
   await draw(db.prisma, line, '2026-12-22', '36000.00'); // effective two days later
-  await accrueLines(db.prisma, '2026-12-20', [line.id]);
+  await accrueLines(db.prisma, '2026-12-20', [line.id], CLOCK);
   const [day] = await accrualsOfLine(db.prisma, line.id, { from: '2026-12-20', to: '2026-12-20' });
   expect(day.outstandingPrincipal.toFixedString()).toBe('36000.00');
   expect(day.postedInterest.toFixedString()).toBe('12.00');
 });
 
-test('a line the batch cannot accrue on that date is refused with accrueLineDay\'s reason', async () => {
-  const line = await openLine(db.prisma, parties, { openedOn: '2026-12-25' });
-  await expect(accrueLines(db.prisma, '2026-12-24', [line.id])).rejects.toMatchObject({ name: 'BusinessRuleError', code: 'accrual_runs_forward' });
+test('a line the batch cannot accrue on that date is counted as failed with accrueLineDay\'s reason, and the others accrue', async () => {
+  const early = await openLine(db.prisma, parties, { openedOn: '2026-12-25' });
+  const open = await openLine(db.prisma, parties, { openedOn: '2026-12-24' });
+  await draw(db.prisma, open, '2026-12-24', '36000.00'); // 12.00 a day
+  expect(await accrueLines(db.prisma, '2026-12-24', [early.id, open.id], CLOCK)).toEqual({
+    accrualDate: '2026-12-24',
+    linesAccrued: 1,
+    linesAlreadyAccrued: 0,
+    daysCaughtUp: 0,
+    postedByCurrency: { USD: '12.00' },
+    linesFailed: 1,
+    failures: [{ lineId: early.id, reason: `credit line ${early.id} opened on 2026-12-25; it accrues no interest for 2026-12-24` }],
+  });
 });

@@ -1,6 +1,6 @@
 import { accrueDate, listLinesToAccrue } from '../../prisma/accrual/store';
 import { createTestDatabase, type TestDatabase } from '../support/db';
-import { createParties, draw, ledgerSnapshot, openLine } from './factories';
+import { CLOCK, createParties, draw, ledgerSnapshot, openLine } from './factories';
 
 /**
  * 300 lines of 10 000.00 USD at 12 % ACT/360, opened 1 Nov 2026: each accrues
@@ -41,20 +41,22 @@ test('lines to accrue are paged by id: ACTIVE, FROZEN and IN_DEFAULT lines opene
 });
 
 test('accrueDate over 301 lines in batches of 64 accrues each exactly once; a second run posts nothing', async () => {
-  const first = await accrueDate(db.prisma, '2026-11-01', { batchSize: 64, concurrency: 8 });
+  const first = await accrueDate(db.prisma, '2026-11-01', { batchSize: 64, concurrency: 8, ...CLOCK });
   expect(first).toEqual({
     accrualDate: '2026-11-01',
     linesAccrued: LINES + 1,
     linesAlreadyAccrued: 0,
     daysCaughtUp: 0,
     postedByCurrency: { EUR: '12.00', USD: '999.00' },
+    linesFailed: 0,
+    failures: [],
   });
   const [{ n: rows }] = await db.sql<{ n: number }>(`SELECT count(*)::int AS n FROM interest_accrual WHERE accrual_date = '2026-11-01'`);
   expect(rows).toBe(LINES + 1);
   const before = await ledgerSnapshot((text) => db.sql(text));
 
-  const second = await accrueDate(db.prisma, '2026-11-01', { batchSize: 64, concurrency: 8 });
-  expect(second).toEqual({ accrualDate: '2026-11-01', linesAccrued: 0, linesAlreadyAccrued: LINES + 1, daysCaughtUp: 0, postedByCurrency: {} });
+  const second = await accrueDate(db.prisma, '2026-11-01', { batchSize: 64, concurrency: 8, ...CLOCK });
+  expect(second).toEqual({ accrualDate: '2026-11-01', linesAccrued: 0, linesAlreadyAccrued: LINES + 1, daysCaughtUp: 0, postedByCurrency: {}, linesFailed: 0, failures: [] });
   expect(await ledgerSnapshot((text) => db.sql(text))).toEqual(before);
 });
 

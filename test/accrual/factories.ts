@@ -97,3 +97,6 @@ export async function ledgerSnapshot(sql: (text: string) => Promise<Record<strin
   const [accruals] = await sql(`SELECT count(*)::int AS n FROM interest_accrual`);
   return { entries: Number(entries.n), accruals: Number(accruals.n), balances };
 }
+
+/** The clock of accrual calls in these tests: a day after every day they accrue (accrual runs only for days that are over). */
+export const CLOCK = { now: new Date('2027-06-01T00:00:00Z') };

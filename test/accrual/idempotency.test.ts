@@ -1,7 +1,7 @@
 import { accrualsOfLine, accrueDate, accrueLineDay, datesFromTo } from '../../prisma/accrual/store';
 import { balances } from '../../prisma/ledger/store';
 import { createTestDatabase, type TestDatabase } from '../support/db';
-import { createParties, draw, ledgerSnapshot, openLine, type Parties } from './factories';
+import { CLOCK, createParties, draw, ledgerSnapshot, openLine, type Parties } from './factories';
 
 let db: TestDatabase;
 let parties: Parties;
@@ -19,13 +19,13 @@ describe('each line-day accrues once', () => {
     const line = await openLine(db.prisma, parties, { openedOn: '2026-10-01' });
     await draw(db.prisma, line, '2026-10-01', '100000.00');
     const october = datesFromTo('2026-10-01', '2026-10-03');
-    for (const date of october) await accrueLineDay(db.prisma, line.id, date);
+    for (const date of october) await accrueLineDay(db.prisma, line.id, date, CLOCK);
     const before = await ledgerSnapshot(sql);
 
-    const again = await accrueLineDay(db.prisma, line.id, '2026-10-02');
+    const again = await accrueLineDay(db.prisma, line.id, '2026-10-02', CLOCK);
     expect(again).toMatchObject({ alreadyAccrued: true, daysCaughtUp: 0 });
     expect(again.accrual.postedInterest.toFixedString()).toBe('33.34');
-    for (const date of october) await accrueLineDay(db.prisma, line.id, date);
+    for (const date of october) await accrueLineDay(db.prisma, line.id, date, CLOCK);
 
     expect(await ledgerSnapshot(sql)).toEqual(before);
     const [receivable] = await balances(db.prisma, { accountIds: [line.accountIds.INTEREST_RECEIVABLE] });
@@ -35,7 +35,7 @@ describe('each line-day accrues once', () => {
   test('concurrent accrual of the same line-day writes exactly one row and one entry', async () => {
     const line = await openLine(db.prisma, parties, { openedOn: '2026-10-05' });
     await draw(db.prisma, line, '2026-10-05', '360000.00'); // 360 000 × 0.12 ÷ 360 = 120.00 a day
-    const results = await Promise.all(Array.from({ length: 8 }, () => accrueLineDay(db.prisma, line.id, '2026-10-05')));
+    const results = await Promise.all(Array.from({ length: 8 }, () => accrueLineDay(db.prisma, line.id, '2026-10-05', CLOCK)));
     expect(results.filter((result) => !result.alreadyAccrued)).toHaveLength(1);
     expect(new Set(results.map((result) => result.accrual.ledgerEntryId)).size).toBe(1);
     const rows = await db.sql(`SELECT posted_interest::text AS posted FROM interest_accrual WHERE credit_line_id = $1`, [line.id]);
@@ -46,7 +46,7 @@ describe('each line-day accrues once', () => {
 
   test('a day with nothing outstanding is recorded with 0.00 and no entry', async () => {
     const line = await openLine(db.prisma, parties, { openedOn: '2026-10-07' });
-    const result = await accrueLineDay(db.prisma, line.id, '2026-10-07');
+    const result = await accrueLineDay(db.prisma, line.id, '2026-10-07', CLOCK);
     expect(result.accrual.postedInterest.toFixedString()).toBe('0.00');
     expect(result.accrual.ledgerEntryId).toBeNull();
   });
@@ -56,11 +56,11 @@ describe('accrual runs forward', () => {
   test('a date before the latest accrued day is refused and writes nothing', async () => {
     const line = await openLine(db.prisma, parties, { openedOn: '2026-10-10' });
     await draw(db.prisma, line, '2026-10-10', '100000.00');
-    await accrueLineDay(db.prisma, line.id, '2026-10-10');
-    await accrueLineDay(db.prisma, line.id, '2026-10-11');
+    await accrueLineDay(db.prisma, line.id, '2026-10-10', CLOCK);
+    await accrueLineDay(db.prisma, line.id, '2026-10-11', CLOCK);
     // Nothing was skipped, so "earlier" can only mean before the line opened.
     const before = await ledgerSnapshot(sql);
-    await expect(accrueLineDay(db.prisma, line.id, '2026-10-09')).rejects.toMatchObject({ name: 'BusinessRuleError', code: 'accrual_runs_forward' });
+    await expect(accrueLineDay(db.prisma, line.id, '2026-10-09', CLOCK)).rejects.toMatchObject({ name: 'BusinessRuleError', code: 'accrual_runs_forward' });
     expect(await ledgerSnapshot(sql)).toEqual(before);
   });
 
@@ -72,13 +72,13 @@ describe('accrual runs forward', () => {
        VALUES ($1, '2026-10-20', 'USD', 0.12, 'ACT_360', 0, 0, 0, 0, 0)`,
       [line.id],
     );
-    await expect(accrueLineDay(db.prisma, line.id, '2026-10-18')).rejects.toThrow(/accrued up to 2026-10-20; 2026-10-18 is earlier/);
+    await expect(accrueLineDay(db.prisma, line.id, '2026-10-18', CLOCK)).rejects.toThrow(/accrued up to 2026-10-20; 2026-10-18 is earlier/);
   });
 
   test('a line that fell behind catches up day by day, in order, before the date asked for', async () => {
     const line = await openLine(db.prisma, parties, { openedOn: '2026-10-21' });
     await draw(db.prisma, line, '2026-10-21', '100000.00');
-    const result = await accrueLineDay(db.prisma, line.id, '2026-10-23');
+    const result = await accrueLineDay(db.prisma, line.id, '2026-10-23', CLOCK);
     expect(result).toMatchObject({ alreadyAccrued: false, daysCaughtUp: 2 });
     expect(result.caughtUpPosted.toFixedString()).toBe('66.67'); // 33.33 + 33.34
     const days = await accrualsOfLine(db.prisma, line.id, { from: '2026-10-01', to: '2026-10-31' });
@@ -91,7 +91,7 @@ describe('accrual runs forward', () => {
 
   test('accrued days are append-only', async () => {
     const line = await openLine(db.prisma, parties, { openedOn: '2026-10-25' });
-    await accrueLineDay(db.prisma, line.id, '2026-10-25');
+    await accrueLineDay(db.prisma, line.id, '2026-10-25', CLOCK);
     await expect(db.sql(`UPDATE interest_accrual SET posted_interest = 1 WHERE credit_line_id = $1`, [line.id])).rejects.toThrow();
     await expect(db.sql(`DELETE FROM interest_accrual WHERE credit_line_id = $1`, [line.id])).rejects.toThrow();
   });
@@ -100,16 +100,18 @@ describe('accrual runs forward', () => {
 describe('re-running accrueDate', () => {
   test('over a range already accrued counts every line as already accrued and posts nothing', async () => {
     const range = datesFromTo('2026-11-01', '2026-11-05');
-    for (const date of range) await accrueDate(db.prisma, date, { batchSize: 3 });
+    for (const date of range) await accrueDate(db.prisma, date, { batchSize: 3, ...CLOCK });
     const before = await ledgerSnapshot(sql);
     const lineCount = (await db.sql(`SELECT count(*)::int AS n FROM credit_line`))[0].n;
     for (const date of range) {
-      expect(await accrueDate(db.prisma, date, { batchSize: 3 })).toEqual({
+      expect(await accrueDate(db.prisma, date, { batchSize: 3, ...CLOCK })).toEqual({
         accrualDate: date,
         linesAccrued: 0,
         linesAlreadyAccrued: lineCount,
         daysCaughtUp: 0,
         postedByCurrency: {},
+        linesFailed: 0,
+        failures: [],
       });
     }
     expect(await ledgerSnapshot(sql)).toEqual(before);

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import type { Decimal } from 'decimal.js';
 import { CurrencyMismatchError, InvariantViolation } from '../../domain/errors';
-import { accrueDay, accrueRange, dayCountBasis, type DayCount } from '../../domain/interest';
+import { accrueDay, accrueRange, dayCountBasis, INTEREST_SCALE, quantizeInterest, restateDays, type DayCount } from '../../domain/interest';
 import { D, Money } from '../../domain/money';
 
 const usd = (amount: string): Money => Money.of(amount, 'USD');
@@ -97,8 +97,9 @@ describe('accrueRange', () => {
     });
     expect(postedStrings(range.days).slice(0, 6)).toEqual(['333.33', '333.34', '333.33', '333.33', '333.34', '333.33']);
     expect(range.totalPosted.toFixedString()).toBe('10000.00');
-    // The true remainder after every third day is 0; 60-digit arithmetic leaves ~1e-57.
-    expect(range.carriedRemainder.abs().lt(new D('1e-50'))).toBe(true);
+    // The true remainder after every third day is 0; each day's interest is quantized to 18 places
+    // (333.333333333333333333, ⅓·10⁻¹⁸ short), so 30 days leave exactly −10⁻¹⁷.
+    expect(range.carriedRemainder.toFixed()).toBe('-0.00000000000000001');
   });
 
   test('30 days on 1,000,000.00 USD at 12% ACT/365 post 9,863.01 where per-day rounding would drift to 9,863.10', () => {
@@ -242,5 +243,75 @@ describe('accrual properties', () => {
         });
       }),
     );
+  });
+});
+
+describe('precision policy', () => {
+  test('a day\'s exact interest is quantized once, to 18 places half-even', () => {
+    expect(INTEREST_SCALE).toBe(18);
+    // 29 000 × 0.12 ÷ 360 = 9.666…, 31 000 × 0.12 ÷ 360 = 10.333…: the digit gained does not change the scale.
+    const before = accrueDay({ outstandingPrincipal: usd('29000.00'), annualRate: new D('0.12'), dayCount: 'ACT_360', carriedRemainder: new D(0) });
+    const after = accrueDay({ outstandingPrincipal: usd('31000.00'), annualRate: new D('0.12'), dayCount: 'ACT_360', carriedRemainder: before.carriedRemainder });
+    expect(before.exactInterest.toFixed()).toBe('9.666666666666666667');
+    expect(after.exactInterest.toFixed()).toBe('10.333333333333333333');
+    // 10.333333333333333333 + the carried −0.003333333333333333 = 10.33 exactly: posted, nothing carried.
+    expect(before.carriedRemainder.toFixed()).toBe('-0.003333333333333333');
+    expect(after.posted.toFixedString()).toBe('10.33');
+    expect(after.carriedRemainder.toFixed()).toBe('0');
+  });
+
+  test('half-even at the 19th place', () => {
+    expect(quantizeInterest(new D('0.0000000000000000025')).toFixed()).toBe('0.000000000000000002');
+    expect(quantizeInterest(new D('0.0000000000000000035')).toFixed()).toBe('0.000000000000000004');
+  });
+
+  test('property: every figure is at 18 places and exact + carried in = posted + carried out, exactly', () => {
+    fc.assert(
+      fc.property(
+        fc.bigInt({ min: 0n, max: 10n ** 28n - 1n }),
+        fc.integer({ min: 0, max: 1_000_000 }),
+        fc.constantFrom<DayCount>('ACT_360', 'ACT_365'),
+        fc.integer({ min: -5_000, max: 5_000 }),
+        (cents, rateMillionths, dayCount, carryTenthsOfMil) => {
+          const day = accrueDay({
+            outstandingPrincipal: usd(new D(cents.toString()).dividedBy(100).toFixed(2)),
+            annualRate: new D(rateMillionths).dividedBy(1_000_000),
+            dayCount,
+            carriedRemainder: new D(carryTenthsOfMil).dividedBy(1_000_000),
+          });
+          for (const figure of [day.exactInterest, day.carriedRemainder]) expect(figure.decimalPlaces()).toBeLessThanOrEqual(18);
+          const inDigits = (d: Decimal) => BigInt(d.times(new D(10).pow(18)).toFixed(0));
+          expect(inDigits(day.exactInterest) + BigInt(carryTenthsOfMil) * 10n ** 12n).toBe(inDigits(day.posted.amount) + inDigits(day.carriedRemainder));
+        },
+      ),
+    );
+  });
+});
+
+describe('restateDays', () => {
+  test('two days charged on 36 000.00 that really had 18 000.00 at 12 % ACT/360: −6.00 each, −12.00 posted', () => {
+    const restated = restateDays({
+      currency: 'USD',
+      carriedRemainder: new D('0.003333333333333333'),
+      days: ['2026-11-02', '2026-11-03'].map((date) => ({ date, principalCharged: usd('36000.00'), principalActual: usd('18000.00'), annualRate: new D('0.12'), dayCount: 'ACT_360' as const })),
+    });
+    expect(restated.days.map((day) => day.interestDifference.toFixed())).toEqual(['-6', '-6']);
+    expect(restated.restatedInterest.toFixed()).toBe('-12');
+    expect(restated.posted.toFixedString()).toBe('-12.00');
+    expect(restated.carriedRemainder.toFixed()).toBe('0.003333333333333333');
+  });
+
+  test('an under-charged day posts the difference and carries the sub-cent part: 1 000.00 more for one day at 10 % ACT/365', () => {
+    // Each day quantized, then subtracted: 6 000 × 0.10 ÷ 365 = 1.643835616438356164|38… → …164, and
+    // 5 000 × 0.10 ÷ 365 = 1.369863013698630136|98… → …137: difference 0.273972602739726027.
+    // Plus a carry of −0.004 → 0.269972602739726027 → posts 0.27, carries −0.000027397260273973.
+    const restated = restateDays({
+      currency: 'USD',
+      carriedRemainder: new D('-0.004'),
+      days: [{ date: '2026-11-02', principalCharged: usd('5000.00'), principalActual: usd('6000.00'), annualRate: new D('0.10'), dayCount: 'ACT_365' }],
+    });
+    expect(restated.days[0].interestDifference.toFixed()).toBe('0.273972602739726027');
+    expect(restated.posted.toFixedString()).toBe('0.27');
+    expect(restated.carriedRemainder.toFixed()).toBe('-0.000027397260273973');
   });
 });

@@ -7,6 +7,7 @@
  *   or add collateral value 10 800 ÷ 0.45 − 15 000 = 9 000.00 (600 kg at 20.00 × 0.75).
  */
 import { overdueStockCounts } from '../../prisma/margin/stock-counts';
+import { utcDay } from '../../domain/value-dates';
 import { createMarginActivities } from '../../workflows/margin/activities';
 import { createTestApi, type TestApi } from '../support/api';
 import { DAY_MS, HOUR_MS, balancesOf, draw, evaluate, lineStatus, liveCall, mark, marginWorld, notificationsOf, pledgedLot, post, repay, type MarginWorld } from './support';
@@ -115,14 +116,14 @@ describe('liquidation', () => {
 
     // The seller cannot sell; the lender sells 400 kg for 5,000.00: fees 50.00, interest 100.00, principal 4,850.00.
     const first = await api
-      .post(world.lender.admin, `/credit-lines/${world.lineId}/liquidation-sales`, { lotId: world.lotId, quantity: '400', proceeds: '5000.00', receivedOn: '2026-11-25' })
+      .post(world.lender.admin, `/credit-lines/${world.lineId}/liquidation-sales`, { lotId: world.lotId, quantity: '400', proceeds: '5000.00', receivedOn: utcDay(new Date()) })
       .expect(201);
     expect(first.body.allocation).toEqual({ fees: '50.00', interest: '100.00', principal: '4850.00', toSeller: '0.00' });
     expect(first.body.marginCall).toEqual({ id: call!.id, status: 'LIQUIDATING' });
     expect(await lineStatus(api, world.lineId)).toBe('IN_DEFAULT');
     // 600 kg for 7,000.00: principal 10,800 − 4,850 = 5,950.00, the remaining 1,050.00 is owed to the seller.
     const second = await api
-      .post(world.lender.admin, `/credit-lines/${world.lineId}/liquidation-sales`, { lotId: world.lotId, quantity: '600', proceeds: '7000.00', receivedOn: '2026-11-26' })
+      .post(world.lender.admin, `/credit-lines/${world.lineId}/liquidation-sales`, { lotId: world.lotId, quantity: '600', proceeds: '7000.00', receivedOn: utcDay(new Date()) })
       .expect(201);
     expect(second.body.allocation).toEqual({ fees: '0.00', interest: '0.00', principal: '5950.00', toSeller: '1050.00' });
     expect(second.body.marginCall).toEqual({ id: call!.id, status: 'SETTLED' });
@@ -145,7 +146,7 @@ describe('liquidation', () => {
   test('a liquidation sale is refused when the line is not in liquidation, and to the seller', async () => {
     const world = await fallenLine();
     await evaluate(api, world.lineId, new Date());
-    const body = { lotId: world.lotId, quantity: '100', proceeds: '1000.00', receivedOn: '2026-11-25' };
+    const body = { lotId: world.lotId, quantity: '100', proceeds: '1000.00', receivedOn: utcDay(new Date()) };
     expect((await api.post(world.lender.admin, `/credit-lines/${world.lineId}/liquidation-sales`, body)).status).toBe(422);
     expect((await api.post(world.seller.admin, `/credit-lines/${world.lineId}/liquidation-sales`, body)).status).toBe(403);
   });

@@ -5,6 +5,7 @@
  * ledger, and lots received and pledged through the API.
  */
 import { randomUUID } from 'node:crypto';
+import { utcDay } from '../../domain/value-dates';
 import { Money } from '../../domain/money';
 import { LINE_ACCOUNTS } from '../../prisma/credit-lines/store';
 import { inTransaction } from '../../prisma/client';
@@ -84,7 +85,7 @@ export async function mark(api: TestApi, world: MarginWorld, pricePerUnit: strin
 
 /** The lender records the seller's direct repayment (the sales capability's endpoint). */
 export async function repay(api: TestApi, world: MarginWorld, amount: string): Promise<void> {
-  await api.post(world.lender.admin, `/credit-lines/${world.lineId}/repayments`, { amount, receivedOn: '2026-11-23' }).expect(201);
+  await api.post(world.lender.admin, `/credit-lines/${world.lineId}/repayments`, { amount, receivedOn: utcDay(new Date()) }).expect(201);
 }
 
 export function evaluate(api: TestApi, lineId: string, now: Date, reason: RevaluationReason = 'PRICE_MARK') {

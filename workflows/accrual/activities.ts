@@ -15,10 +15,15 @@ export function createAccrualActivities(deps: ActivityDeps) {
       return listLinesToAccrue(deps.prisma, date, afterLineId, limit);
     },
 
-    /** Accrues `date` for each line; lines already accrued for it are counted, not posted again. */
-    async accrueLines(date: string, lineIds: string[]): Promise<AccrualCounts> {
-      const counts = await accrueLines(deps.prisma, date, lineIds);
+    /**
+     * Accrues `date` (before the day of `nowIso`, the workflow's clock) for each line; lines already accrued
+     * for it are counted, not posted again. A line that cannot accrue is recorded, its lender told, and the
+     * others accrue all the same (prisma/accrual/store.ts).
+     */
+    async accrueLines(date: string, lineIds: string[], nowIso: string): Promise<AccrualCounts> {
+      const counts = await accrueLines(deps.prisma, date, lineIds, { now: new Date(nowIso) });
       deps.logger.info({ ...counts, lines: lineIds.length }, 'accrued interest for a batch of lines');
+      if (counts.linesFailed > 0) deps.logger.warn({ accrualDate: date, linesFailed: counts.linesFailed, failures: counts.failures }, 'lines that could not accrue');
       return counts;
     },
   };

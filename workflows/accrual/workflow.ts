@@ -7,16 +7,23 @@
  * disjoint and share no row, so they do not wait on each other); the next page
  * is listed while earlier ones accrue. Long runs continue as new every
  * BATCHES_PER_RUN_MAX pages, once the pages in flight are done, to keep the
- * history small.
+ * history small. A line that cannot accrue does not fail its page (the
+ * activity records it and goes on), so the run always finishes every other
+ * line; the result counts the failed lines. Only days that are over accrue:
+ * a date on or after the day the run started is refused.
  */
-import { continueAsNew, log, proxyActivities, workflowInfo } from '@temporalio/workflow';
+import { ApplicationFailure, continueAsNew, log, proxyActivities, workflowInfo } from '@temporalio/workflow';
+import { DomainError } from '../../domain/errors';
 import { Money } from '../../domain/money';
+import { requireAccrualDate, utcDay } from '../../domain/value-dates';
 import type { AccrualActivities, AccrualCounts } from './activities';
 
 export const ACCRUAL_LINES_PER_BATCH = 250;
 export const BATCHES_PER_RUN_MAX = 200;
 /** accrueLines activities running at once: about one per database core, plus one to overlap round trips. */
 export const BATCHES_IN_FLIGHT_MAX = 3;
+/** Failed lines the result lists by id (all are counted, recorded on the line and told to the lender). */
+export const FAILURES_IN_RESULT_MAX = 20;
 
 /** Domain refusals: retrying cannot change their outcome. */
 const NON_RETRYABLE_ERROR_TYPES = ['BusinessRuleError', 'ValidationError', 'NotFoundError', 'InvariantViolation', 'ForbiddenError'];
@@ -46,7 +53,14 @@ export interface DailyAccrualResult extends AccrualCounts {
 }
 
 export async function dailyAccrualWorkflow(input: DailyAccrualInput = {}): Promise<DailyAccrualResult> {
-  const date = input.date ?? dayBefore(workflowInfo().startTime);
+  const startedAt = workflowInfo().startTime;
+  const date = input.date ?? dayBefore(startedAt);
+  try {
+    requireAccrualDate('date', date, utcDay(startedAt));
+  } catch (error) {
+    if (error instanceof DomainError) throw ApplicationFailure.nonRetryable(error.message, error.name);
+    throw error;
+  }
   let totals: DailyAccrualResult = input.totalsSoFar ?? {
     accrualDate: date,
     batches: 0,
@@ -54,15 +68,17 @@ export async function dailyAccrualWorkflow(input: DailyAccrualInput = {}): Promi
     linesAlreadyAccrued: 0,
     daysCaughtUp: 0,
     postedByCurrency: {},
+    linesFailed: 0,
+    failures: [],
   };
   const linesPerBatch = input.linesPerBatch ?? ACCRUAL_LINES_PER_BATCH;
   let afterLineId = input.afterLineId ?? null;
   const inFlight = new Set<Promise<void>>();
-  // A batch that fails (after its retries) fails the run, as when batches ran one by one; it is
-  // caught here and rethrown at the next step, so that it is never an unhandled rejection.
+  // A batch fails only for what no line can help (the database unreachable after every retry): that
+  // fails the run; it is caught here and rethrown at the next step, so it is never an unhandled rejection.
   const batchFailures: unknown[] = [];
   const accrueInBackground = (lineIds: string[]): void => {
-    const batch: Promise<void> = accrueLines(date, lineIds)
+    const batch: Promise<void> = accrueLines(date, lineIds, startedAt.toISOString())
       .then(
         (counts) => {
           totals = withBatch(totals, counts);
@@ -113,5 +129,7 @@ function withBatch(totals: DailyAccrualResult, batch: AccrualCounts): DailyAccru
     linesAlreadyAccrued: totals.linesAlreadyAccrued + batch.linesAlreadyAccrued,
     daysCaughtUp: totals.daysCaughtUp + batch.daysCaughtUp,
     postedByCurrency,
+    linesFailed: totals.linesFailed + batch.linesFailed,
+    failures: [...totals.failures, ...batch.failures].slice(0, FAILURES_IN_RESULT_MAX),
   };
 }

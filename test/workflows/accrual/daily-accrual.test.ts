@@ -53,6 +53,8 @@ test('started at 00:30 on 2 Nov, it accrues 1 Nov for every line, two lines per 
     linesAlreadyAccrued: 0,
     daysCaughtUp: 0,
     postedByCurrency: { USD: '180.00' },
+    linesFailed: 0,
+    failures: [],
   });
   expect(await interestReceivable()).toEqual(['12.000000000000000000', '24.000000000000000000', '36.000000000000000000', '48.000000000000000000', '60.000000000000000000']);
 
@@ -73,9 +75,10 @@ test('running the same date again posts nothing and counts every line as already
     workflowsPath,
     workflowId: 'accrual-rerun',
     activities: createAccrualActivities({ prisma: db.prisma, logger }),
+    startTime: new Date('2026-11-03T00:30:00Z'),
     args: [{ date: '2026-11-01' }],
   });
-  expect(await harness.result()).toMatchObject({ accrualDate: '2026-11-01', batches: 1, linesAccrued: 0, linesAlreadyAccrued: 5, postedByCurrency: {} });
+  expect(await harness.result()).toMatchObject({ accrualDate: '2026-11-01', batches: 1, linesAccrued: 0, linesAlreadyAccrued: 5, postedByCurrency: {}, linesFailed: 0, failures: [] });
   expect(await snapshot()).toEqual(before);
   await harness.dispose();
 });
@@ -85,8 +88,8 @@ test('an accrueLines attempt that crashes after its commit is retried and posts 
   const attempts: number[] = [];
   const crashingAfterCommit = {
     ...real,
-    async accrueLines(date: string, lineIds: string[]) {
-      const counts = await real.accrueLines(date, lineIds);
+    async accrueLines(date: string, lineIds: string[], nowIso: string) {
+      const counts = await real.accrueLines(date, lineIds, nowIso);
       const { attempt } = Context.current().info;
       attempts.push(attempt);
       if (attempt === 1) throw new Error('connection reset after the transaction committed');
@@ -104,7 +107,7 @@ test('an accrueLines attempt that crashes after its commit is retried and posts 
   const result = await harness.result();
   expect(attempts).toEqual([1, 2]);
   // Attempt 1 accrued all five lines for 2 Nov and crashed; attempt 2 found them accrued.
-  expect(result).toEqual({ accrualDate: '2026-11-02', batches: 1, linesAccrued: 0, linesAlreadyAccrued: 5, daysCaughtUp: 0, postedByCurrency: {} });
+  expect(result).toEqual({ accrualDate: '2026-11-02', batches: 1, linesAccrued: 0, linesAlreadyAccrued: 5, daysCaughtUp: 0, postedByCurrency: {}, linesFailed: 0, failures: [] });
   const after = await snapshot();
   expect(after.entries - before.entries).toBe(5);
   expect(after.accruals - before.accruals).toBe(5);

@@ -5,6 +5,7 @@
  * (LTV 0.72) after the mark fell to 20.00; the cure period is 48 hours.
  */
 import pino from 'pino';
+import { utcDay } from '../../../domain/value-dates';
 import { startWorkflow, type WorkflowHarness } from '../../support/workflow-harness';
 import { createTestApi, type TestApi } from '../../support/api';
 import { createMarginActivities } from '../../../workflows/margin/activities';
@@ -67,7 +68,7 @@ describe('lineMarginWorkflow', () => {
     expect((await liveCall(api, world.lineId))!.liquidationReason).toBe('CURE_DEADLINE_PASSED');
 
     const sale = await api
-      .post(world.lender.admin, `/credit-lines/${world.lineId}/liquidation-sales`, { lotId: world.lotId, quantity: '1000', proceeds: '11000.00', receivedOn: '2026-11-26' })
+      .post(world.lender.admin, `/credit-lines/${world.lineId}/liquidation-sales`, { lotId: world.lotId, quantity: '1000', proceeds: '11000.00', receivedOn: utcDay(new Date()) })
       .expect(201);
     expect(sale.body.allocation).toEqual({ fees: '0.00', interest: '0.00', principal: '10800.00', toSeller: '200.00' });
     await harness.signal(revalueLineSignal, 'LIQUIDATION_PROCEEDS');
