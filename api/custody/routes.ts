@@ -238,11 +238,11 @@ export const custodyRoutes = [
     params: LotParams,
     body: z.object({ countedQuantity: NonNegativeDecimalString, countedAt: IsoDateTime, reason: Reason.optional() }),
     success: { status: 201, description: 'The lot after the count', schema: LotResult },
-    handler: async ({ db, deps, actor, params, body, afterCommit }) => {
+    handler: async ({ db, actor, params, body, outbox }) => {
       const lot = await countLot(db, actor, params.lotId, { countedQuantity: new D(body.countedQuantity), countedAt: new Date(body.countedAt), reason: body.reason });
       // A count changes the lot's value (a difference reduces the quantity and flags the lot): its line is revalued.
       const lineId = await lineOfPledgedLot(db, params.lotId);
-      if (lineId !== null) afterCommit(() => revalueLines(deps, [lineId], 'STOCK_COUNT'));
+      if (lineId !== null) await revalueLines(outbox, [lineId], 'STOCK_COUNT');
       return { lot: lotView(lot) };
     },
   }),
@@ -299,9 +299,9 @@ export const custodyRoutes = [
     params: LotParams,
     body: z.object({ creditLineId: Uuid }),
     success: { status: 201, description: 'The lien', schema: z.object({ lienId: Uuid, lotId: Uuid, creditLineId: Uuid, pledgedAt: z.string() }).meta({ id: 'Lien' }) },
-    handler: async ({ db, deps, actor, params, body, afterCommit }) => {
+    handler: async ({ db, actor, params, body, outbox }) => {
       const lien = await pledgeLot(db, actor, params.lotId, body);
-      afterCommit(() => revalueLines(deps, [lien.creditLineId], 'PLEDGE'));
+      await revalueLines(outbox, [lien.creditLineId], 'PLEDGE');
       return { lienId: lien.id, lotId: lien.lotId, creditLineId: lien.creditLineId, pledgedAt: lien.pledgedAt.toISOString() };
     },
   }),

@@ -6,6 +6,8 @@ import { inTransaction, type Db } from '../../prisma/client';
 import { clockOf, type AppDeps } from './deps';
 import { authenticate, type Actor } from './auth';
 import { HttpProblem, ProblemSchema, zodIssuesToFieldProblems } from './problem';
+import { dispatchWritten, type OutboxDeps } from '../../workflows/outbox/dispatcher';
+import { TransactionOutbox, type WorkflowOutbox } from '../../workflows/outbox/transaction-outbox';
 
 type Schema = z.ZodType | undefined;
 type Infer<S extends Schema> = S extends z.ZodType ? z.infer<S> : undefined;
@@ -21,8 +23,12 @@ export interface HandlerContext<P extends Schema, Q extends Schema, B extends Sc
   requestId: string;
   /** The request's instant (from `deps.clock`), the same for every rule the request applies. */
   now: Date;
-  /** Work that must only happen once the transaction has committed (e.g. starting a workflow). */
-  afterCommit(work: () => Promise<void>): void;
+  /**
+   * For POST: the workflow starts and signals this change needs, written in the request's transaction
+   * (workflows/outbox). Once it has committed they are dispatched before the answer is sent; whatever
+   * fails then is retried by the outbox poller until done. Not available to GET.
+   */
+  outbox: WorkflowOutbox;
 }
 
 export interface RouteSpec<P extends Schema, Q extends Schema, B extends Schema, R extends z.ZodType> {
@@ -78,17 +84,6 @@ function requestHash(req: Request): string {
     .digest('hex');
 }
 
-async function runAfterCommit(deps: AppDeps, requestId: string, work: Array<() => Promise<void>>): Promise<void> {
-  for (const step of work) {
-    try {
-      await step();
-    } catch (error) {
-      // The request's effects are committed; a failed follow-up is recovered by its owner's sweeper.
-      deps.logger.error({ err: error, requestId }, 'after-commit step failed');
-    }
-  }
-}
-
 interface IdempotencyRow {
   request_hash: string;
   response_status: number;
@@ -120,7 +115,6 @@ async function executeIdempotent(
   parts: { params: unknown; query: unknown; body: unknown },
 ): Promise<void> {
   const hash = requestHash(req);
-  const followUps: Array<() => Promise<void>> = [];
   const outcome = await inTransaction(deps.prisma, async (tx) => {
     const claimed = await tx.$executeRaw`
       INSERT INTO idempotency_record (organisation_id, key, method, path, request_hash, response_status)
@@ -132,20 +126,22 @@ async function executeIdempotent(
         WHERE organisation_id = ${actor.organisationId}::uuid AND key = ${key}`;
       return { replayed: true as const, existing };
     }
+    const now = clockOf(deps)();
+    const outbox = new TransactionOutbox(tx, { requestId: actor.requestId, taskQueue: deps.temporal.taskQueue, now });
     const result = await spec.handler({
       ...(parts as { params: undefined; query: undefined; body: undefined }),
       actor,
       db: tx,
       deps,
       requestId: actor.requestId,
-      now: clockOf(deps)(),
-      afterCommit: (work) => followUps.push(work),
+      now,
+      outbox,
     });
     const body = spec.success.schema.parse(result);
     await tx.$executeRaw`
       UPDATE idempotency_record SET response_status = ${spec.success.status}, response_body = ${JSON.stringify(body)}::jsonb
       WHERE organisation_id = ${actor.organisationId}::uuid AND key = ${key}`;
-    return { replayed: false as const, body };
+    return { replayed: false as const, body, outboxIds: outbox.written };
   });
   if (outcome.replayed) {
     if (outcome.existing.request_hash !== hash) {
@@ -154,8 +150,13 @@ async function executeIdempotent(
     res.status(outcome.existing.response_status).set('Idempotency-Replayed', 'true').json(outcome.existing.response_body);
     return;
   }
+  // Before answering, so that the caller finds the workflow started; a failure here is the poller's to retry.
+  await dispatchWritten(dispatchDepsOf(deps), outcome.outboxIds, { requestId: actor.requestId });
   res.status(spec.success.status).json(outcome.body);
-  await runAfterCommit(deps, actor.requestId, followUps);
+}
+
+function dispatchDepsOf(deps: AppDeps): OutboxDeps {
+  return { prisma: deps.prisma, temporal: deps.temporal, logger: deps.logger, clock: deps.clock };
 }
 
 function toExpressPath(openApiPath: string): string {
@@ -185,8 +186,8 @@ export function mountRoute(router: Router, registry: OpenAPIRegistry, deps: AppD
         deps,
         requestId: actor.requestId,
         now: clockOf(deps)(),
-        afterCommit: () => {
-          throw new Error('afterCommit is only available to POST handlers');
+        get outbox(): WorkflowOutbox {
+          throw new Error('the workflow outbox is only available to POST handlers');
         },
       });
       res.status(spec.success.status).json(spec.success.schema.parse(result));

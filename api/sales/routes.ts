@@ -9,6 +9,7 @@ import {
   saleVisibleTo,
   salesOfLine,
 } from '../../prisma/sales/store';
+import { workflowStartState } from '../../prisma/outbox/store';
 import {
   DEFAULT_RELEASE_POLL_INTERVAL_MS,
   DEFAULT_RELEASE_REMINDER_AFTER_MS,
@@ -16,8 +17,8 @@ import {
   type SaleSettlementArgs,
 } from '../../workflows/sales/definitions';
 import { defineRoute } from '../http/route';
-import { PageQuery, Uuid, decodeCursor, encodeCursor, pageOf } from '../http/schemas';
-import { afterRepaymentCommitted } from './after-repayment';
+import { IsoDateTime, PageQuery, Uuid, decodeCursor, encodeCursor, pageOf } from '../http/schemas';
+import { afterRepaymentRecorded } from './after-repayment';
 import {
   AllocationView,
   CashReceivedBody,
@@ -35,7 +36,17 @@ const TAG = 'Sales and repayments';
 const LineParams = z.object({ lineId: Uuid });
 const SaleParams = z.object({ saleId: Uuid });
 
-const SaleDetail = SaleView.extend({ payments: z.array(RepaymentView) }).meta({ id: 'SaleDetail' });
+const WorkflowStartView = z
+  .object({
+    status: z.enum(['PENDING', 'STARTED']).meta({ description: 'PENDING: committed, not yet started in Temporal; the outbox keeps trying' }),
+    attempts: z.number().int(),
+    nextAttemptAt: IsoDateTime.nullable(),
+  })
+  .meta({ id: 'WorkflowStart' });
+const SaleDetail = SaleView.extend({
+  payments: z.array(RepaymentView),
+  workflowStart: WorkflowStartView.nullable().meta({ description: "Where the start of the sale's settlement workflow stands" }),
+}).meta({ id: 'SaleDetail' });
 const RecordedPayment = z.object({ repayment: RepaymentView, allocation: AllocationView, sale: SaleView.nullable() }).meta({ id: 'RecordedRepayment' });
 
 export const salesRoutes = [
@@ -45,13 +56,14 @@ export const salesRoutes = [
     operationId: 'reportSale',
     summary: "The seller reports a sale of goods pledged to the line; a workflow then waits for the buyer's payments",
     tag: TAG,
-    problems: [403, 404, 503],
+    problems: [403, 404],
     params: LineParams,
     body: ReportSaleBody,
     success: { status: 201, description: 'The sale, OPEN', schema: SaleView },
-    handler: async ({ db, actor, deps, params, body, afterCommit, now }) => {
-      // Before any effect: without Temporal nobody would settle the sale, so it is refused (503).
-      const workflows = deps.temporal.workflows();
+    handler: async ({ db, actor, params, body, outbox, now }) => {
+      // Accepted even while Temporal is unavailable: the sale happened, the buyer pays anyway, and its
+      // workflow, written to the outbox with it, starts as soon as Temporal answers and reads the sale
+      // from the database (paid → release, past its due date unpaid → lapse). GET /sales/{id} shows it pending.
       const sale = await reportSale(db, actor, params.lineId, {
         buyerOrganisationId: body.buyerOrganisationId,
         currency: body.currency,
@@ -67,7 +79,7 @@ export const salesRoutes = [
         releaseReminderAfterMs: DEFAULT_RELEASE_REMINDER_AFTER_MS,
         releasePollIntervalMs: DEFAULT_RELEASE_POLL_INTERVAL_MS,
       };
-      afterCommit(() => workflows.start(SALE_SETTLEMENT_WORKFLOW, { workflowId: sale.workflowId, args: [args] }));
+      await outbox.start(SALE_SETTLEMENT_WORKFLOW, { workflowId: sale.workflowId, args: [args] });
       return saleView(sale);
     },
   }),
@@ -98,7 +110,12 @@ export const salesRoutes = [
     success: { status: 200, description: 'The sale', schema: SaleDetail },
     handler: async ({ db, actor, params }) => {
       const sale = await saleVisibleTo(db, actor.organisationId, params.saleId);
-      return { ...saleView(sale), payments: (await repaymentsOfSale(db, sale.id)).map(repaymentView) };
+      const start = await workflowStartState(db, sale.workflowId);
+      return {
+        ...saleView(sale),
+        payments: (await repaymentsOfSale(db, sale.id)).map(repaymentView),
+        workflowStart: start && { status: start.status, attempts: start.attempts, nextAttemptAt: start.nextAttemptAt?.toISOString() ?? null },
+      };
     },
   }),
   defineRoute({
@@ -107,15 +124,15 @@ export const salesRoutes = [
     operationId: 'recordSalePayment',
     summary: "The lender records a buyer's payment into the collection account; it runs through the line's waterfall (overpayment is refused)",
     tag: TAG,
-    problems: [403, 404, 503],
+    problems: [403, 404],
     params: SaleParams,
     body: CashReceivedBody,
     success: { status: 201, description: 'The repayment and how it was applied', schema: RecordedPayment },
-    handler: async ({ db, actor, deps, params, body, afterCommit }) => {
-      deps.temporal.workflows();
+    handler: async ({ db, actor, params, body, outbox }) => {
+      // Cash that reached the collection account is recorded whatever Temporal's state; the outbox tells the workflows.
       const recorded = await recordSalePayment(db, actor, params.saleId, { amount: new D(body.amount), receivedOn: body.receivedOn, reference: body.reference });
       const sale = recorded.sale!;
-      afterCommit(() => afterRepaymentCommitted(deps, { creditLineId: sale.creditLineId, repaymentId: recorded.repayment.id, kind: 'SALE_PAYMENT', saleWorkflowId: sale.workflowId }));
+      await afterRepaymentRecorded(outbox, { creditLineId: sale.creditLineId, repaymentId: recorded.repayment.id, kind: 'SALE_PAYMENT', saleWorkflowId: sale.workflowId });
       const view = repaymentView(recorded.repayment);
       return { repayment: view, allocation: view.allocation, sale: saleView(sale) };
     },
@@ -130,9 +147,9 @@ export const salesRoutes = [
     params: LineParams,
     body: CashReceivedBody,
     success: { status: 201, description: 'The repayment and how it was applied', schema: RecordedPayment },
-    handler: async ({ db, actor, deps, params, body, afterCommit }) => {
+    handler: async ({ db, actor, params, body, outbox }) => {
       const recorded = await recordDirectRepayment(db, actor, params.lineId, { amount: new D(body.amount), receivedOn: body.receivedOn, reference: body.reference });
-      afterCommit(() => afterRepaymentCommitted(deps, { creditLineId: params.lineId, repaymentId: recorded.repayment.id, kind: 'DIRECT_REPAYMENT', saleWorkflowId: null }));
+      await afterRepaymentRecorded(outbox, { creditLineId: params.lineId, repaymentId: recorded.repayment.id, kind: 'DIRECT_REPAYMENT', saleWorkflowId: null });
       const view = repaymentView(recorded.repayment);
       return { repayment: view, allocation: view.allocation, sale: null };
     },
