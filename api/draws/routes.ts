@@ -3,10 +3,14 @@ import { ValidationError } from '../../domain/errors';
 import { drawsOfLine, drawVisibleTo, pendingApprovalsOf, recordDecision, requestDraw, type DecisionKind, type DrawRecord } from '../../prisma/draws/store';
 import { decisionRecordedSignal, drawStateQuery, DRAW_WORKFLOW_TYPE, type DrawWorkflowInput, type DrawWorkflowState } from '../../workflows/draws/definitions';
 import { defineRoute, type HandlerContext } from '../http/route';
+import { WorkflowStartView, workflowStartView } from '../outbox/views';
 import { decodeCursor, encodeCursor, pageOf, PageQuery, Uuid } from '../http/schemas';
 import { DecisionBody, DrawIdParams, DrawView, DrawWorkflowStateView, LineIdParams, RequestDrawBody, drawView } from './schemas';
 
 const TAG = 'Draws';
+const DrawDetail = DrawView.extend({
+  workflowStart: WorkflowStartView.nullable().meta({ description: "Where the start of the draw's approval workflow stands" }),
+}).meta({ id: 'DrawDetail' });
 
 function pageCursor(cursor: string | undefined): string | null {
   const position = decodeCursor(cursor, ['drawId']);
@@ -102,8 +106,11 @@ export const drawRoutes = [
     tag: TAG,
     problems: [404],
     params: DrawIdParams,
-    success: { status: 200, description: 'The draw', schema: DrawView },
-    handler: async ({ db, actor, params }) => drawView((await drawVisibleTo(db, actor.organisationId, params.drawId)).draw),
+    success: { status: 200, description: 'The draw', schema: DrawDetail },
+    handler: async ({ db, actor, params }) => {
+      const { draw } = await drawVisibleTo(db, actor.organisationId, params.drawId);
+      return { ...drawView(draw), workflowStart: await workflowStartView(db, draw.workflowId) };
+    },
   }),
   defineRoute({
     method: 'get',

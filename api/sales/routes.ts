@@ -9,7 +9,6 @@ import {
   saleVisibleTo,
   salesOfLine,
 } from '../../prisma/sales/store';
-import { workflowStartState } from '../../prisma/outbox/store';
 import {
   DEFAULT_RELEASE_POLL_INTERVAL_MS,
   DEFAULT_RELEASE_REMINDER_AFTER_MS,
@@ -17,7 +16,8 @@ import {
   type SaleSettlementArgs,
 } from '../../workflows/sales/definitions';
 import { defineRoute } from '../http/route';
-import { IsoDateTime, PageQuery, Uuid, decodeCursor, encodeCursor, pageOf } from '../http/schemas';
+import { PageQuery, Uuid, decodeCursor, encodeCursor, pageOf } from '../http/schemas';
+import { WorkflowStartView, workflowStartView } from '../outbox/views';
 import { afterRepaymentRecorded } from './after-repayment';
 import {
   AllocationView,
@@ -36,13 +36,6 @@ const TAG = 'Sales and repayments';
 const LineParams = z.object({ lineId: Uuid });
 const SaleParams = z.object({ saleId: Uuid });
 
-const WorkflowStartView = z
-  .object({
-    status: z.enum(['PENDING', 'STARTED']).meta({ description: 'PENDING: committed, not yet started in Temporal; the outbox keeps trying' }),
-    attempts: z.number().int(),
-    nextAttemptAt: IsoDateTime.nullable(),
-  })
-  .meta({ id: 'WorkflowStart' });
 const SaleDetail = SaleView.extend({
   payments: z.array(RepaymentView),
   workflowStart: WorkflowStartView.nullable().meta({ description: "Where the start of the sale's settlement workflow stands" }),
@@ -110,11 +103,10 @@ export const salesRoutes = [
     success: { status: 200, description: 'The sale', schema: SaleDetail },
     handler: async ({ db, actor, params }) => {
       const sale = await saleVisibleTo(db, actor.organisationId, params.saleId);
-      const start = await workflowStartState(db, sale.workflowId);
       return {
         ...saleView(sale),
         payments: (await repaymentsOfSale(db, sale.id)).map(repaymentView),
-        workflowStart: start && { status: start.status, attempts: start.attempts, nextAttemptAt: start.nextAttemptAt?.toISOString() ?? null },
+        workflowStart: await workflowStartView(db, sale.workflowId),
       };
     },
   }),

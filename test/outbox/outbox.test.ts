@@ -210,10 +210,12 @@ test('a draw whose workflow start fails is accepted, reserved, then started by t
   const res = await post(line.sellerOperator, `/credit-lines/${line.lineId}/draws`, { amount: usd('800.00') });
   expect([res.status, res.body.status, res.body.requiredApprovals]).toEqual([201, 'REQUESTED', 0]);
   expect((await rowsOf(res.body.workflowId)).map((r) => [r.kind, r.failed_attempts, r.outcome])).toEqual([['START', 1, null]]);
+  const getDraw = () => request(app).get(`/draws/${res.body.id}`).set('Authorization', `Bearer ${line.sellerViewer.apiKey}`).expect(200);
+  // Reserved and waiting for its workflow, which the seller can see.
+  expect((await getDraw()).body).toMatchObject({ status: 'REQUESTED', workflowStart: { status: 'PENDING', attempts: 1, nextAttemptAt: new Date(nowMs + 2_000).toISOString() } });
   nowMs += 2_000;
   expect(await dispatchOutbox(dispatcher())).toEqual({ claimed: 1, dispatched: 1, failed: 0 });
-  const draw = await api.db.prisma.draw.findUniqueOrThrow({ where: { id: res.body.id } });
-  expect(draw.status).toBe('DISBURSED');
+  expect((await getDraw()).body).toMatchObject({ status: 'DISBURSED', workflowStart: { status: 'STARTED', attempts: 2, nextAttemptAt: null } });
 });
 
 test('two dispatchers at once never start the same workflow twice, and together start them all', async () => {
