@@ -64,8 +64,9 @@ interface RawRow {
  * for one dispatcher until `leaseUntil`, counting the attempt. One statement:
  * FOR UPDATE SKIP LOCKED makes concurrent dispatchers take disjoint rows, and
  * the lease keeps a claimed row from being taken again until it has been
- * performed (or its dispatcher died). A row waits while an older row for the
- * same workflow is pending, so that a signal never overtakes its workflow's start.
+ * performed (or its dispatcher died). Rows do not wait for one another: a
+ * signal that reaches a workflow not yet started is not needed, because every
+ * workflow reads the database when it starts, after the signal's commit.
  */
 export async function claimDueCommands(
   db: Db,
@@ -79,7 +80,6 @@ export async function claimDueCommands(
         AND o.next_attempt_at <= ${input.now}
         AND (o.claimed_until IS NULL OR o.claimed_until <= ${input.now})
         ${onlyIds}
-        AND NOT EXISTS (SELECT 1 FROM workflow_outbox older WHERE older.workflow_id = o.workflow_id AND older.id < o.id AND older.dispatched_at IS NULL)
       ORDER BY o.id
       LIMIT ${input.limit}
       FOR UPDATE SKIP LOCKED

@@ -9,8 +9,8 @@
  * - START uses the workflow's deterministic id with REJECT_DUPLICATE: "already
  *   started" means done;
  * - SIGNAL only wakes a workflow that re-reads the database (sale, draw, margin
- *   workflows); "not found" means the workflow has finished, so done — a signal
- *   is never tried while its workflow's start is still pending;
+ *   workflows); "not found" means done: a finished workflow needs no waking, and
+ *   one not started yet reads the database when it starts, after this commit;
  * - REVALUE_LINE signals the line's margin workflow or starts it, and a
  *   revaluation reads the database.
  * Not workflow code: it talks to Temporal and the database.
@@ -81,12 +81,20 @@ export async function dispatchOutbox(deps: OutboxDeps, options: DispatchOptions 
   } catch (error) {
     unavailable = error;
   }
-  // One row per workflow at most (an older pending row holds back the newer), so they may run together.
+  // Independent of one another (even two rows of one workflow: see perform), so they run together.
   const outcomes = await Promise.all(
     rows.map(async (row) => {
       try {
         if (gateway === null) throw unavailable;
-        const outcome = await withTimeout(perform(gateway, row), callTimeoutMs, `Temporal (${row.kind} ${row.workflowId})`);
+        const performing = perform(gateway, row);
+        const outcome = await withTimeout(performing, callTimeoutMs, `Temporal (${row.kind} ${row.workflowId})`).catch((error: unknown) => {
+          // An answer that comes after the timeout still counts: it is recorded when it comes.
+          performing.then(
+            (late) => recordDispatched(deps.prisma, row.id, { outcome: late, at: clock() }).catch((recordError: unknown) => deps.logger.warn({ err: recordError }, 'workflow outbox: could not record a late dispatch')),
+            () => undefined,
+          );
+          throw error;
+        });
         await recordDispatched(deps.prisma, row.id, { outcome, at: clock() });
         return true;
       } catch (error) {
