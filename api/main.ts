@@ -8,6 +8,7 @@ import { openDatabase } from '../prisma/database';
 import { applyMigrations } from '../prisma/migrate';
 import { ConnectedTemporal, connectTemporal } from '../workflows/connection';
 import { startWorker, type RunningWorker } from '../workflows/worker';
+import { startOutboxPoller, type OutboxPoller } from '../workflows/outbox/poller';
 
 type Role = 'all' | 'api' | 'worker';
 
@@ -57,9 +58,13 @@ async function main(): Promise<void> {
   }
   let server: Server | null = null;
   let stopIdempotencyCleanup = () => {};
+  let outboxPoller: OutboxPoller | null = null;
   if (role !== 'worker') {
     const app = createApp({ prisma, logger, temporal });
     stopIdempotencyCleanup = scheduleIdempotencyCleanup(prisma, logger);
+    // Every API process polls the workflow outbox (they claim disjoint rows): what a request could not
+    // start or signal after its commit, or left behind when its process stopped, is dispatched here.
+    outboxPoller = startOutboxPoller({ prisma, temporal, logger });
     server = await new Promise<Server>((resolve) => {
       const listening = app.listen(config.PORT, config.HOST, () => resolve(listening));
     });
@@ -87,6 +92,7 @@ async function main(): Promise<void> {
         listening.closeIdleConnections();
       });
     }
+    await outboxPoller?.stop().catch((error: unknown) => logger.warn({ err: error }, 'stopping the workflow outbox poller failed'));
     await worker?.shutdown().catch((error: unknown) => logger.warn({ err: error }, 'worker shutdown failed'));
     await temporal.close().catch((error: unknown) => logger.warn({ err: error }, 'closing Temporal failed'));
     await prisma.$disconnect();

@@ -1,5 +1,6 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { Db } from '../prisma/client';
+import { outboxFigures, type OutboxFigures } from '../prisma/outbox/store';
 import type { TemporalAccess, WorkflowGateway } from '../workflows/connection';
 
 /** Label value for a request that matched no route: raw paths never become labels (unbounded cardinality). */
@@ -67,6 +68,28 @@ function registerDatabaseGauges(registry: Registry, db: Db): void {
   });
 }
 
+/**
+ * The workflow outbox (workflows/outbox): rows written by any process, so read
+ * from the database at scrape time. A growing `pending` or any `failing` means
+ * committed changes wait for their workflows (Temporal unreachable, or a start
+ * refused): the rows' last_error says why.
+ */
+function registerOutboxGauges(registry: Registry, db: Db): void {
+  const gauge = (name: string, help: string, pick: (f: OutboxFigures) => number) =>
+    new Gauge({
+      name,
+      help,
+      registers: [registry],
+      async collect() {
+        this.set(pick(await outboxFigures(db, new Date())));
+      },
+    });
+  gauge('godown_workflow_outbox_pending', 'Workflow starts and signals committed but not yet dispatched to Temporal', (f) => f.pending);
+  gauge('godown_workflow_outbox_failing', 'Pending workflow starts and signals whose last dispatch attempt failed', (f) => f.failing);
+  gauge('godown_workflow_outbox_dispatch_failures', 'Failed dispatch attempts of the workflow starts and signals still pending', (f) => f.failedAttempts);
+  gauge('godown_workflow_outbox_oldest_pending_seconds', 'Age of the oldest pending workflow start or signal (0 when none)', (f) => f.oldestPendingSeconds);
+}
+
 export function createMetrics(options: { processMetrics?: boolean; db?: Db } = {}): Metrics {
   const registry = new Registry();
   if (options.processMetrics ?? true) {
@@ -87,7 +110,10 @@ export function createMetrics(options: { processMetrics?: boolean; db?: Db } = {
     buckets: SECONDS_BUCKETS,
     registers: [registry],
   });
-  if (options.db) registerDatabaseGauges(registry, options.db);
+  if (options.db) {
+    registerDatabaseGauges(registry, options.db);
+    registerOutboxGauges(registry, options.db);
+  }
   const workflowStarts = new Counter({
     name: 'godown_workflow_starts_total',
     help: 'Temporal workflows started, by workflow type',

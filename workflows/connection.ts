@@ -18,12 +18,31 @@ export interface TemporalStatus {
  */
 export interface WorkflowGateway {
   /** Starts `workflowType` on the task queue; a second start with the same workflowId is refused by Temporal. */
-  start(workflowType: string, options: { workflowId: string; args: unknown[] }): Promise<void>;
+  start(workflowType: string, options: WorkflowStartOptions): Promise<void>;
   signal(workflowId: string, signalName: string, ...args: unknown[]): Promise<void>;
   query<T = unknown>(workflowId: string, queryName: string, ...args: unknown[]): Promise<T>;
 }
 
-/** How the API reaches Temporal; operations that need a workflow call `workflows()` and get a 503 when it is down. */
+export interface WorkflowStartOptions {
+  workflowId: string;
+  args: unknown[];
+  /** Default: the gateway's configured task queue. */
+  taskQueue?: string;
+  /**
+   * REJECT_DUPLICATE for a workflow that must run once per id ever (a sale's, a
+   * draw's): a start repeated after the first run closed is refused too
+   * (WorkflowExecutionAlreadyStartedError) instead of running it again.
+   * Default: Temporal's, which allows a new run once the previous one closed.
+   */
+  idReusePolicy?: 'REJECT_DUPLICATE';
+}
+
+/**
+ * How the API reaches Temporal. Committed changes do not call it directly: they
+ * write their starts and signals to the workflow outbox (workflows/outbox), whose
+ * dispatcher calls `workflows()`. An operation that must not be accepted at all
+ * without Temporal calls `workflows()` first and gets a 503 when it is unavailable.
+ */
 export interface TemporalAccess {
   status(): TemporalStatus;
   workflows(): WorkflowGateway;
@@ -61,8 +80,13 @@ class ClientWorkflowGateway implements WorkflowGateway {
     private readonly temporalClient: Client,
     private readonly taskQueue: string,
   ) {}
-  async start(workflowType: string, options: { workflowId: string; args: unknown[] }): Promise<void> {
-    await this.temporalClient.workflow.start(workflowType, { taskQueue: this.taskQueue, workflowId: options.workflowId, args: options.args });
+  async start(workflowType: string, options: WorkflowStartOptions): Promise<void> {
+    await this.temporalClient.workflow.start(workflowType, {
+      taskQueue: options.taskQueue ?? this.taskQueue,
+      workflowId: options.workflowId,
+      args: options.args,
+      workflowIdReusePolicy: options.idReusePolicy,
+    });
   }
   async signal(workflowId: string, signalName: string, ...args: unknown[]): Promise<void> {
     await this.temporalClient.workflow.getHandle(workflowId).signal<unknown[]>(signalName, ...args);

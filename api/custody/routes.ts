@@ -18,7 +18,7 @@ import {
   splitLot,
 } from '../../prisma/custody/store';
 import type { Db } from '../../prisma/client';
-import type { AppDeps } from '../http/deps';
+import type { WorkflowOutbox } from '../../workflows/outbox/transaction-outbox';
 import { defineRoute } from '../http/route';
 import { revalueLines } from '../margin/revaluation';
 import { lineOfPledgedLot } from '../../prisma/margin/store';
@@ -187,9 +187,9 @@ export const custodyRoutes = [
     params: LotParams,
     body: z.object({ grade: Grade.optional(), qualityHold: z.boolean(), reason: Reason }),
     success: { status: 201, description: 'The lot after inspection', schema: LotResult },
-    handler: async ({ db, deps, actor, params, body, afterCommit, now }) => {
+    handler: async ({ db, actor, params, body, outbox, now }) => {
       const lot = lotView(await inspectLot(db, actor, params.lotId, body, now));
-      await revalueLineOfLot(db, deps, params.lotId, afterCommit);
+      await revalueLineOfLot(db, outbox, params.lotId);
       return { lot };
     },
   }),
@@ -230,10 +230,10 @@ export const custodyRoutes = [
     params: LotParams,
     body: AdjustBody,
     success: { status: 201, description: 'The lot after the adjustment', schema: LotResult },
-    handler: async ({ db, deps, actor, params, body, afterCommit, now }) => {
+    handler: async ({ db, actor, params, body, outbox, now }) => {
       const lot = lotView(await adjustLot(db, actor, params.lotId, { ...body, quantityDelta: new D(body.quantityDelta) }, now));
       // A loss changes the lot's value: its line is revalued, as after a count.
-      await revalueLineOfLot(db, deps, params.lotId, afterCommit);
+      await revalueLineOfLot(db, outbox, params.lotId);
       return { lot };
     },
   }),
@@ -247,11 +247,11 @@ export const custodyRoutes = [
     params: LotParams,
     body: z.object({ countedQuantity: NonNegativeDecimalString, countedAt: IsoDateTime, reason: Reason.optional() }),
     success: { status: 201, description: 'The lot after the count', schema: LotResult },
-    handler: async ({ db, deps, actor, params, body, afterCommit, now }) => {
+    handler: async ({ db, actor, params, body, outbox, now }) => {
       const lot = await countLot(db, actor, params.lotId, { countedQuantity: new D(body.countedQuantity), countedAt: new Date(body.countedAt), reason: body.reason }, now);
       // A count changes the lot's value (a difference reduces the quantity and flags the lot): its line is revalued.
       const lineId = await lineOfPledgedLot(db, params.lotId);
-      if (lineId !== null) afterCommit(() => revalueLines(deps, [lineId], 'STOCK_COUNT'));
+      if (lineId !== null) await revalueLines(outbox, [lineId], 'STOCK_COUNT');
       return { lot: lotView(lot) };
     },
   }),
@@ -308,9 +308,9 @@ export const custodyRoutes = [
     params: LotParams,
     body: z.object({ creditLineId: Uuid }),
     success: { status: 201, description: 'The lien', schema: z.object({ lienId: Uuid, lotId: Uuid, creditLineId: Uuid, pledgedAt: z.string() }).meta({ id: 'Lien' }) },
-    handler: async ({ db, deps, actor, params, body, afterCommit }) => {
+    handler: async ({ db, actor, params, body, outbox }) => {
       const lien = await pledgeLot(db, actor, params.lotId, body);
-      afterCommit(() => revalueLines(deps, [lien.creditLineId], 'PLEDGE'));
+      await revalueLines(outbox, [lien.creditLineId], 'PLEDGE');
       return { lienId: lien.id, lotId: lien.lotId, creditLineId: lien.creditLineId, pledgedAt: lien.pledgedAt.toISOString() };
     },
   }),
@@ -346,7 +346,7 @@ export const custodyRoutes = [
 ];
 
 /** After a change to a pledged lot's value, its line is revalued (margin) once the change has committed. */
-async function revalueLineOfLot(db: Db, deps: AppDeps, lotId: string, afterCommit: (work: () => Promise<void>) => void): Promise<void> {
+async function revalueLineOfLot(db: Db, outbox: WorkflowOutbox, lotId: string): Promise<void> {
   const lineId = await lineOfPledgedLot(db, lotId);
-  if (lineId !== null) afterCommit(() => revalueLines(deps, [lineId], 'STOCK_COUNT'));
+  if (lineId !== null) await revalueLines(outbox, [lineId], 'STOCK_COUNT');
 }

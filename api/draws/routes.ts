@@ -3,10 +3,14 @@ import { ValidationError } from '../../domain/errors';
 import { drawsOfLine, drawVisibleTo, pendingApprovalsOf, recordDecision, requestDraw, type DecisionKind, type DrawRecord } from '../../prisma/draws/store';
 import { decisionRecordedSignal, drawStateQuery, DRAW_WORKFLOW_TYPE, type DrawWorkflowInput, type DrawWorkflowState } from '../../workflows/draws/definitions';
 import { defineRoute, type HandlerContext } from '../http/route';
+import { WorkflowStartView, workflowStartView } from '../outbox/views';
 import { decodeCursor, encodeCursor, pageOf, PageQuery, Uuid } from '../http/schemas';
 import { DecisionBody, DrawIdParams, DrawView, DrawWorkflowStateView, LineIdParams, RequestDrawBody, drawView } from './schemas';
 
 const TAG = 'Draws';
+const DrawDetail = DrawView.extend({
+  workflowStart: WorkflowStartView.nullable().meta({ description: "Where the start of the draw's approval workflow stands" }),
+}).meta({ id: 'DrawDetail' });
 
 function pageCursor(cursor: string | undefined): string | null {
   const position = decodeCursor(cursor, ['drawId']);
@@ -27,17 +31,16 @@ function decisionRoute(decision: DecisionKind) {
     operationId: `${verb}Draw`,
     summary: `${decision === 'APPROVE' ? 'Approve' : 'Reject'} a REQUESTED draw (ADMIN or APPROVER of the line's lender; never the requester; once per user); the draw workflow is signalled`,
     tag: TAG,
-    problems: [403, 404, 409, 422, 503],
+    problems: [403, 404, 409, 422],
     params: DrawIdParams,
     body: DecisionBody,
     success: { status: 200, description: 'The draw with the decision recorded; the workflow decides what follows', schema: DrawView },
-    handler: async ({ db, actor, deps, params, body, afterCommit, now }: HandlerContext<typeof DrawIdParams, undefined, typeof DecisionBody>) => {
-      // Before anything is written: without Temporal nobody would act on the decision.
-      const workflows = deps.temporal.workflows();
+    handler: async ({ db, actor, params, body, outbox, now }: HandlerContext<typeof DrawIdParams, undefined, typeof DecisionBody>) => {
+      // Recorded even while Temporal is unavailable: the draw exists and its workflow is running or in the
+      // outbox; it reads the tally from the database when signalled (the signal is dispatched after commit)
+      // and once more at the approval deadline, so an approver's decision made in time always counts.
       const draw = await recordDecision(db, actor, params.drawId, { decision, reason: body.reason ?? null, now });
-      // The workflow reads the tally from the database, so it must be told only once the decision is committed.
-      // Should the signal be lost, the workflow reads the tally again at the approval deadline.
-      afterCommit(() => workflows.signal(draw.workflowId, decisionRecordedSignal.name));
+      await outbox.signal(draw.workflowId, decisionRecordedSignal.name);
       return drawView(draw);
     },
   });
@@ -54,15 +57,19 @@ export const drawRoutes = [
     params: LineIdParams,
     body: RequestDrawBody,
     success: { status: 201, description: 'The draw, REQUESTED and reserved', schema: DrawView },
-    handler: async ({ db, actor, deps, params, body, now }) => {
-      const workflows = deps.temporal.workflows();
+    handler: async ({ db, actor, deps, params, body, outbox, now }) => {
+      // Refused (503) before anything is reserved when this process has no Temporal at all: a draw reserves
+      // availability and promises the seller money that only its workflow approves, disburses or expires.
+      // A lender would rather the seller asked again than see a draw nobody can act on. A start that fails
+      // once the draw is committed (Temporal briefly unreachable) is retried from the outbox.
+      deps.temporal.workflows();
       if (!isCurrency(body.amount.currency)) throw new ValidationError('body.amount.currency', `"${body.amount.currency}" is not a supported ISO 4217 currency`);
       const amount = parseMoney(body.amount.amount, body.amount.currency, 'body.amount.amount');
       const draw = await requestDraw(db, actor, params.lineId, { amount, purpose: body.purpose ?? null, lotId: body.lotId ?? null, now });
-      // Started inside the request transaction: if Temporal refuses, nothing is reserved. The workflow's
-      // first activity retries until the draw is visible, and ends ABANDONED if this transaction rolls back.
+      // Written to the outbox with the draw and started once it has committed, so the line's row lock is
+      // never held across a call to Temporal.
       const workflowInput: DrawWorkflowInput = { drawId: draw.id };
-      await workflows.start(DRAW_WORKFLOW_TYPE, { workflowId: draw.workflowId, args: [workflowInput] });
+      await outbox.start(DRAW_WORKFLOW_TYPE, { workflowId: draw.workflowId, args: [workflowInput] });
       return drawView(draw);
     },
   }),
@@ -99,8 +106,11 @@ export const drawRoutes = [
     tag: TAG,
     problems: [404],
     params: DrawIdParams,
-    success: { status: 200, description: 'The draw', schema: DrawView },
-    handler: async ({ db, actor, params }) => drawView((await drawVisibleTo(db, actor.organisationId, params.drawId)).draw),
+    success: { status: 200, description: 'The draw', schema: DrawDetail },
+    handler: async ({ db, actor, params }) => {
+      const { draw } = await drawVisibleTo(db, actor.organisationId, params.drawId);
+      return { ...drawView(draw), workflowStart: await workflowStartView(db, draw.workflowId) };
+    },
   }),
   defineRoute({
     method: 'get',

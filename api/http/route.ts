@@ -9,6 +9,8 @@ import { HttpProblem, ProblemSchema, zodIssuesToFieldProblems } from './problem'
 import { isRetryableConflict } from './database-errors';
 import { IDEMPOTENCY_RETENTION_HOURS, normalisedPath, redactSecrets, requestHash } from './idempotency';
 import { inputProblem } from './input-limits';
+import { dispatchWritten, type OutboxDeps } from '../../workflows/outbox/dispatcher';
+import { TransactionOutbox, type WorkflowOutbox } from '../../workflows/outbox/transaction-outbox';
 
 type Schema = z.ZodType | undefined;
 type Infer<S extends Schema> = S extends z.ZodType ? z.infer<S> : undefined;
@@ -24,8 +26,12 @@ export interface HandlerContext<P extends Schema, Q extends Schema, B extends Sc
   requestId: string;
   /** The request's instant (from `deps.clock`), the same for every rule the request applies. */
   now: Date;
-  /** Work that must only happen once the transaction has committed (e.g. starting a workflow). */
-  afterCommit(work: () => Promise<void>): void;
+  /**
+   * For POST: the workflow starts and signals this change needs, written in the request's transaction
+   * (workflows/outbox). Once it has committed they are dispatched before the answer is sent; whatever
+   * fails then is retried by the outbox poller until done. Not available to GET.
+   */
+  outbox: WorkflowOutbox;
 }
 
 export interface RouteSpec<P extends Schema, Q extends Schema, B extends Schema, R extends z.ZodType> {
@@ -105,17 +111,6 @@ function backoff(attempt: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, delayMs));
 }
 
-async function runAfterCommit(deps: AppDeps, requestId: string, work: Array<() => Promise<void>>): Promise<void> {
-  for (const step of work) {
-    try {
-      await step();
-    } catch (error) {
-      // The request's effects are committed; a failed follow-up is recovered by its owner's sweeper.
-      deps.logger.error({ err: error, requestId }, 'after-commit step failed');
-    }
-  }
-}
-
 interface IdempotencyRow {
   user_id: string | null;
   request_hash: string;
@@ -150,10 +145,8 @@ async function executeIdempotent(
 ): Promise<void> {
   const hash = requestHash({ method: req.method, path: req.path, query: req.query, body: req.body });
   const path = normalisedPath(req.path);
-  let followUps: Array<() => Promise<void>> = [];
-  const attempt = () => {
-    followUps = [];
-    return inTransaction(deps.prisma, async (tx) => {
+  const attempt = () =>
+    inTransaction(deps.prisma, async (tx) => {
       // A key older than the retention is a new key, whether or not the clean-up has run yet.
       await tx.$executeRaw`
         DELETE FROM idempotency_record
@@ -169,14 +162,16 @@ async function executeIdempotent(
           WHERE organisation_id = ${actor.organisationId}::uuid AND key = ${key}`;
         return { replayed: true as const, existing };
       }
+      const now = clockOf(deps)();
+      const outbox = new TransactionOutbox(tx, { requestId: actor.requestId, taskQueue: deps.temporal.taskQueue, now });
       const result = await spec.handler({
         ...(parts as { params: undefined; query: undefined; body: undefined }),
         actor,
         db: tx,
         deps,
         requestId: actor.requestId,
-        now: clockOf(deps)(),
-        afterCommit: (work) => followUps.push(work),
+        now,
+        outbox,
       });
       const body = spec.success.schema.parse(result);
       const stored = redactSecrets(body);
@@ -184,16 +179,20 @@ async function executeIdempotent(
         UPDATE idempotency_record SET response_status = ${spec.success.status}, response_body = ${JSON.stringify(stored.redacted)}::jsonb,
           redacted_fields = ${stored.removed}::text[]
         WHERE organisation_id = ${actor.organisationId}::uuid AND key = ${key}`;
-      return { replayed: false as const, body };
+      return { replayed: false as const, body, outboxIds: outbox.written };
     });
-  };
   const outcome = await withConflictRetries(attempt);
   if (outcome.replayed) {
     replay(res, key, hash, actor, outcome.existing);
     return;
   }
+  // Before answering, so that the caller finds the workflow started; a failure here is the poller's to retry.
+  await dispatchWritten(dispatchDepsOf(deps), outcome.outboxIds, { requestId: actor.requestId });
   res.status(spec.success.status).json(outcome.body);
-  await runAfterCommit(deps, actor.requestId, followUps);
+}
+
+function dispatchDepsOf(deps: AppDeps): OutboxDeps {
+  return { prisma: deps.prisma, temporal: deps.temporal, logger: deps.logger, clock: deps.clock };
 }
 
 /** Runs `transaction` again while PostgreSQL aborts it for a concurrent one, at most TRANSACTION_ATTEMPTS_MAX times. */
@@ -279,8 +278,8 @@ export function mountRoute(router: Router, registry: OpenAPIRegistry, deps: AppD
         deps,
         requestId: actor.requestId,
         now: clockOf(deps)(),
-        afterCommit: () => {
-          throw new Error('afterCommit is only available to POST handlers');
+        get outbox(): WorkflowOutbox {
+          throw new Error('the workflow outbox is only available to POST handlers');
         },
       });
       res.status(spec.success.status).json(spec.success.schema.parse(result));

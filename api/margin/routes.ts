@@ -111,7 +111,7 @@ export const marginRoutes = [
         })
         .meta({ id: 'LiquidationSale' }),
     },
-    handler: async ({ db, deps, actor, params, body, afterCommit, now }) => {
+    handler: async ({ db, actor, params, body, outbox, now }) => {
       const sale = await recordLiquidationSale(
         db,
         actor,
@@ -119,7 +119,7 @@ export const marginRoutes = [
         { lotId: body.lotId, quantity: new D(body.quantity), proceeds: new D(body.proceeds), receivedOn: body.receivedOn, reference: body.reference },
         now,
       );
-      afterCommit(() => revalueLines(deps, [params.lineId], 'LIQUIDATION_PROCEEDS'));
+      await revalueLines(outbox, [params.lineId], 'LIQUIDATION_PROCEEDS');
       const { allocation } = sale;
       return {
         releaseOrderId: sale.releaseOrder.id,

@@ -1,13 +1,14 @@
 /**
- * What runs once a payment or repayment has committed. Other capabilities that
+ * What a recorded payment or repayment asks of the workflows, written to the
+ * outbox in the transaction that records the cash. Other capabilities that
  * react to cash reaching a line (e.g. margin calls re-checking LTV) add their
- * call here, so that every route that records cash triggers them all.
+ * command here, so that every route that records cash triggers them all.
  */
-import type { AppDeps } from '../http/deps';
 import { paymentRecordedSignal } from '../../workflows/sales/definitions';
+import type { WorkflowOutbox } from '../../workflows/outbox/transaction-outbox';
 import { revalueLines } from '../margin/revaluation';
 
-export interface RepaymentCommitted {
+export interface RepaymentRecorded {
   creditLineId: string;
   repaymentId: string;
   kind: 'SALE_PAYMENT' | 'DIRECT_REPAYMENT';
@@ -17,13 +18,10 @@ export interface RepaymentCommitted {
 
 /**
  * Re-evaluates the line's margin (cash lowers LTV: an open call may be cured)
- * and wakes the sale's workflow to re-read the sale. Failures cost only time:
- * revaluation logs its own and the daily check catches up; the sale workflow
- * re-reads the sale at its due date anyway (the caller's runner logs a failed signal).
+ * and wakes the sale's workflow to re-read the sale. Both are dispatched once
+ * the transaction commits, and retried until done.
  */
-export async function afterRepaymentCommitted(deps: AppDeps, event: RepaymentCommitted): Promise<void> {
-  await revalueLines(deps, [event.creditLineId], 'REPAYMENT');
-  if (event.saleWorkflowId !== null) {
-    await deps.temporal.workflows().signal(event.saleWorkflowId, paymentRecordedSignal.name, event.repaymentId);
-  }
+export async function afterRepaymentRecorded(outbox: WorkflowOutbox, event: RepaymentRecorded): Promise<void> {
+  await revalueLines(outbox, [event.creditLineId], 'REPAYMENT');
+  if (event.saleWorkflowId !== null) await outbox.signal(event.saleWorkflowId, paymentRecordedSignal.name, event.repaymentId);
 }

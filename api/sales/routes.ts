@@ -18,7 +18,8 @@ import {
 } from '../../workflows/sales/definitions';
 import { defineRoute } from '../http/route';
 import { PageQuery, Uuid, decodeCursor, encodeCursor, pageOf } from '../http/schemas';
-import { afterRepaymentCommitted } from './after-repayment';
+import { WorkflowStartView, workflowStartView } from '../outbox/views';
+import { afterRepaymentRecorded } from './after-repayment';
 import {
   AllocationView,
   CashReceivedBody,
@@ -36,7 +37,10 @@ const TAG = 'Sales and repayments';
 const LineParams = z.object({ lineId: Uuid });
 const SaleParams = z.object({ saleId: Uuid });
 
-const SaleDetail = SaleView.extend({ payments: z.array(RepaymentView) }).meta({ id: 'SaleDetail' });
+const SaleDetail = SaleView.extend({
+  payments: z.array(RepaymentView),
+  workflowStart: WorkflowStartView.nullable().meta({ description: "Where the start of the sale's settlement workflow stands" }),
+}).meta({ id: 'SaleDetail' });
 const RecordedPayment = z.object({ repayment: RepaymentView, allocation: AllocationView, sale: SaleView.nullable() }).meta({ id: 'RecordedRepayment' });
 
 export const salesRoutes = [
@@ -46,13 +50,14 @@ export const salesRoutes = [
     operationId: 'reportSale',
     summary: "The seller reports a sale of goods pledged to the line; a workflow then waits for the buyer's payments",
     tag: TAG,
-    problems: [403, 404, 503],
+    problems: [403, 404],
     params: LineParams,
     body: ReportSaleBody,
     success: { status: 201, description: 'The sale, OPEN', schema: SaleView },
-    handler: async ({ db, actor, deps, params, body, afterCommit, now }) => {
-      // Before any effect: without Temporal nobody would settle the sale, so it is refused (503).
-      const workflows = deps.temporal.workflows();
+    handler: async ({ db, actor, params, body, outbox, now }) => {
+      // Accepted even while Temporal is unavailable: the sale happened, the buyer pays anyway, and its
+      // workflow, written to the outbox with it, starts as soon as Temporal answers and reads the sale
+      // from the database (paid → release, past its due date unpaid → lapse). GET /sales/{id} shows it pending.
       const sale = await reportSale(db, actor, params.lineId, {
         buyerOrganisationId: body.buyerOrganisationId,
         currency: body.currency,
@@ -68,7 +73,7 @@ export const salesRoutes = [
         releaseReminderAfterMs: DEFAULT_RELEASE_REMINDER_AFTER_MS,
         releasePollIntervalMs: DEFAULT_RELEASE_POLL_INTERVAL_MS,
       };
-      afterCommit(() => workflows.start(SALE_SETTLEMENT_WORKFLOW, { workflowId: sale.workflowId, args: [args] }));
+      await outbox.start(SALE_SETTLEMENT_WORKFLOW, { workflowId: sale.workflowId, args: [args] });
       return saleView(sale);
     },
   }),
@@ -99,7 +104,11 @@ export const salesRoutes = [
     success: { status: 200, description: 'The sale', schema: SaleDetail },
     handler: async ({ db, actor, params }) => {
       const sale = await saleVisibleTo(db, actor.organisationId, params.saleId);
-      return { ...saleView(sale), payments: (await repaymentsOfSale(db, sale.id)).map(repaymentView) };
+      return {
+        ...saleView(sale),
+        payments: (await repaymentsOfSale(db, sale.id)).map(repaymentView),
+        workflowStart: await workflowStartView(db, sale.workflowId),
+      };
     },
   }),
   defineRoute({
@@ -108,15 +117,15 @@ export const salesRoutes = [
     operationId: 'recordSalePayment',
     summary: "The lender records a buyer's payment into the collection account; it runs through the line's waterfall (overpayment is refused)",
     tag: TAG,
-    problems: [403, 404, 503],
+    problems: [403, 404],
     params: SaleParams,
     body: CashReceivedBody,
     success: { status: 201, description: 'The repayment and how it was applied', schema: RecordedPayment },
-    handler: async ({ db, actor, deps, params, body, afterCommit, now }) => {
-      deps.temporal.workflows();
+    handler: async ({ db, actor, params, body, outbox, now }) => {
+      // Cash that reached the collection account is recorded whatever Temporal's state; the outbox tells the workflows.
       const recorded = await recordSalePayment(db, actor, params.saleId, { amount: new D(body.amount), receivedOn: body.receivedOn, reference: body.reference, today: utcDay(now) });
       const sale = recorded.sale!;
-      afterCommit(() => afterRepaymentCommitted(deps, { creditLineId: sale.creditLineId, repaymentId: recorded.repayment.id, kind: 'SALE_PAYMENT', saleWorkflowId: sale.workflowId }));
+      await afterRepaymentRecorded(outbox, { creditLineId: sale.creditLineId, repaymentId: recorded.repayment.id, kind: 'SALE_PAYMENT', saleWorkflowId: sale.workflowId });
       const view = repaymentView(recorded.repayment);
       return { repayment: view, allocation: view.allocation, sale: saleView(sale) };
     },
@@ -131,9 +140,9 @@ export const salesRoutes = [
     params: LineParams,
     body: CashReceivedBody,
     success: { status: 201, description: 'The repayment and how it was applied', schema: RecordedPayment },
-    handler: async ({ db, actor, deps, params, body, afterCommit, now }) => {
+    handler: async ({ db, actor, params, body, outbox, now }) => {
       const recorded = await recordDirectRepayment(db, actor, params.lineId, { amount: new D(body.amount), receivedOn: body.receivedOn, reference: body.reference, today: utcDay(now) });
-      afterCommit(() => afterRepaymentCommitted(deps, { creditLineId: params.lineId, repaymentId: recorded.repayment.id, kind: 'DIRECT_REPAYMENT', saleWorkflowId: null }));
+      await afterRepaymentRecorded(outbox, { creditLineId: params.lineId, repaymentId: recorded.repayment.id, kind: 'DIRECT_REPAYMENT', saleWorkflowId: null });
       const view = repaymentView(recorded.repayment);
       return { repayment: view, allocation: view.allocation, sale: null };
     },

@@ -104,14 +104,14 @@ export const valuationRoutes = [
       asOf: IsoDateTime,
     }),
     success: { status: 201, description: 'The mark', schema: PriceMarkView },
-    handler: async ({ db, deps, actor, body, afterCommit, now }) => {
+    handler: async ({ db, actor, body, outbox, now }) => {
       const mark = await postPriceMark(db, actor, { ...body, pricePerUnit: new D(body.pricePerUnit), asOf: new Date(body.asOf) });
       // Every line holding goods of this commodity and grade is revalued here, in one statement and in this
       // transaction (so the mark is seen); only the lines with something to do — a live call, or a decision
       // other than NONE — go to their margin workflows, which act under the line's lock once the mark is committed.
       const revalued = await revalueLinesForMark(db, mark, now);
       const lineIds = revalued.filter(needsMarginWorkflow).map((line) => line.lineId);
-      afterCommit(() => revalueLines(deps, lineIds, 'PRICE_MARK'));
+      await revalueLines(outbox, lineIds, 'PRICE_MARK');
       return priceMarkView(mark);
     },
   }),

@@ -20,8 +20,10 @@ afterAll(() => api.close());
 test('a falling mark opens a call through the workflow, and a repayment recorded through the API cures it', async () => {
   const world = await marginWorld(api);
   await draw(api, world.lineId, '10800.00');
-  await pledgedLot(api, world, '1000');
+  // Priced before it is pledged: the pledge's revaluation (dispatched before the pledge is answered) must see
+  // priced collateral, 1 000 × 28.80 × 0.75 = 21 600.00, LTV 0.5 — unpriced goods are not this test's subject.
   await mark(api, world, '28.80');
+  await pledgedLot(api, world, '1000');
   const workflowId = lineMarginWorkflowId(world.lineId);
   await harness.handle(workflowId).settled();
   expect(await liveCall(api, world.lineId)).toBeNull();

@@ -1,9 +1,12 @@
 /**
  * How the rest of the service asks for a line to be revalued: start the line's
  * margin workflow (which evaluates at once), or, when it is already running,
- * signal it. Called after a commit that may change a line's LTV — a price
- * mark, a pledge, a repayment or payment, a stock count with a shortfall — and
- * by the daily check. Not workflow code: it talks to Temporal.
+ * signal it. A commit that may change a line's LTV — a price mark, a pledge, a
+ * repayment or payment, a stock count with a shortfall — writes a REVALUE_LINE
+ * command to the workflow outbox in its own transaction, and the outbox
+ * dispatcher calls this until it has succeeded; the daily check calls it
+ * directly from its activity (which Temporal retries). Not workflow code: it
+ * talks to Temporal.
  */
 import type { WorkflowGateway } from '../connection';
 import { lineMarginWorkflowId, type RevaluationReason } from '../../prisma/margin/store';
@@ -26,7 +29,7 @@ export async function requestLineRevaluation(workflows: WorkflowGateway, lineId:
       await workflows.signal(workflowId, REVALUE_LINE_SIGNAL, reason);
       return;
     } catch (error) {
-      if (!isNamed(error, 'WorkflowNotFoundError')) throw error;
+      if (!isTemporalError(error, 'WorkflowNotFoundError')) throw error;
       lastError = error;
     }
     try {
@@ -34,7 +37,7 @@ export async function requestLineRevaluation(workflows: WorkflowGateway, lineId:
       return;
     } catch (error) {
       // Someone else started it between our signal and our start: signal that one.
-      if (!isNamed(error, 'WorkflowExecutionAlreadyStartedError')) throw error;
+      if (!isTemporalError(error, 'WorkflowExecutionAlreadyStartedError')) throw error;
       lastError = error;
     }
   }
@@ -57,6 +60,7 @@ export async function requestLineRevaluations(
   }
 }
 
-function isNamed(error: unknown, name: string): boolean {
+/** By name, so that the SDK's classes and the offline harness's (another copy of the SDK) both match. */
+export function isTemporalError(error: unknown, name: 'WorkflowNotFoundError' | 'WorkflowExecutionAlreadyStartedError'): boolean {
   return error instanceof Error && (error.name === name || error.constructor.name === name);
 }
