@@ -1,6 +1,10 @@
 import type { Response } from 'express';
 import { z } from 'zod';
 import { DomainError, ValidationError } from '../../domain/errors';
+import { databaseUnavailableReason } from '../../prisma/availability';
+
+/** Seconds a client is told to wait when the database is unavailable (the embedded server restarts within a few). */
+const DATABASE_RETRY_AFTER_SECONDS = 5;
 
 /** One invalid field: its JSON path (e.g. `body.terms.limit`) and what was wrong with it. */
 export interface FieldProblem {
@@ -81,6 +85,21 @@ export function problemFromError(error: unknown): { problem: Problem; headers: R
     return {
       problem: { type: problemType(error.code), title: mapped.title, status: mapped.status, detail: error.message, code: error.code, errors },
       headers: {},
+      internal: false,
+    };
+  }
+  // A database that cannot be reached is not a bug of the request: 503, and when to retry.
+  const unavailable = databaseUnavailableReason(error);
+  if (unavailable !== null) {
+    return {
+      problem: {
+        type: problemType('database_unavailable'),
+        title: 'Service unavailable',
+        status: 503,
+        detail: `the database is unavailable (${unavailable}); retry in ${DATABASE_RETRY_AFTER_SECONDS} s (a POST retried with the same Idempotency-Key acts at most once)`,
+        code: 'database_unavailable',
+      },
+      headers: { 'Retry-After': String(DATABASE_RETRY_AFTER_SECONDS) },
       internal: false,
     };
   }
