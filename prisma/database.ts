@@ -29,7 +29,10 @@ export interface DatabaseWatchOptions {
   onStateChange?(state: DatabaseState): void;
 }
 
-type DatabaseConfig = Pick<Config, 'DATABASE_URL' | 'GODOWN_DATA_DIR' | 'EMBEDDED_PG_PORT' | 'GODOWN_ROOT_RUN_DIR'>;
+type DatabaseConfig = Pick<Config, 'DATABASE_URL' | 'GODOWN_DATA_DIR' | 'EMBEDDED_PG_PORT' | 'GODOWN_ROOT_RUN_DIR'> & {
+  /** A PostgreSQL installation other than the packaged one (tests: binaries inside a folder the postgres user cannot enter). */
+  postgresInstallDir?: string;
+};
 
 const EMBEDDED_DATABASE_NAME = 'godown';
 const CHECK_TIMEOUT_MS = 2_000;
@@ -56,7 +59,7 @@ export async function openDatabase(config: DatabaseConfig, log: (message: string
     if (await canConnect(url)) return watched(url, true, async () => undefined, null, null, log);
   }
   log(`starting embedded PostgreSQL in ${dataDir} on port ${config.EMBEDDED_PG_PORT}`);
-  const server: EmbeddedDatabase = await startEmbeddedPostgres({ dataDir, port: config.EMBEDDED_PG_PORT, rootRunDir: config.GODOWN_ROOT_RUN_DIR, onLog: serverLog(log) });
+  const server: EmbeddedDatabase = await startEmbeddedPostgres({ dataDir, port: config.EMBEDDED_PG_PORT, rootRunDir: config.GODOWN_ROOT_RUN_DIR, installDir: config.postgresInstallDir, onLog: log, onServerOutput: serverLog(log) });
   await server.createDatabaseIfMissing(EMBEDDED_DATABASE_NAME);
   return watched(server.urlFor(EMBEDDED_DATABASE_NAME), true, () => server.stop(), watch ?? null, server, log);
 }

@@ -32,7 +32,10 @@ export interface EmbeddedDatabaseOptions {
   dataDir: string;
   /** Default: a free port on 127.0.0.1. */
   port?: number;
+  /** What this module does (a stale server stopped, binaries copied…). */
   onLog?: (message: string) => void;
+  /** PostgreSQL's and initdb's own output. */
+  onServerOutput?: (output: string) => void;
   /**
    * Only under root, where PostgreSQL runs as the `postgres` user: the folder
    * (owned by root, reachable by that user) that receives a copy of the
@@ -72,6 +75,7 @@ interface RunAs {
  */
 export async function startEmbeddedPostgres(options: EmbeddedDatabaseOptions): Promise<EmbeddedDatabase> {
   const log = options.onLog ?? (() => undefined);
+  const serverOutput = options.onServerOutput ?? (() => undefined);
   const requestedDataDir = path.resolve(options.dataDir);
   const port = options.port ?? (await freePort());
   const runAs = process.getuid?.() === 0 ? ensurePostgresUser() : null;
@@ -80,7 +84,7 @@ export async function startEmbeddedPostgres(options: EmbeddedDatabaseOptions): P
   const dataDir = reachableDataDir(requestedDataDir, runAs, rootRunDir, log);
   const binary = (name: string) => path.join(installDir, 'bin', name);
 
-  if (!existsSync(path.join(dataDir, 'PG_VERSION'))) await initialise(binary('initdb'), dataDir, runAs, log);
+  if (!existsSync(path.join(dataDir, 'PG_VERSION'))) await initialise(binary('initdb'), dataDir, runAs, serverOutput);
   stopStalePostmaster(dataDir, log);
 
   let child: ChildProcess | null = null;
@@ -88,7 +92,7 @@ export async function startEmbeddedPostgres(options: EmbeddedDatabaseOptions): P
   const exitListeners: Array<(exit: PostgresExit) => void> = [];
   const launch = async () => {
     stopping = false;
-    const started = await spawnPostgres(binary('postgres'), dataDir, port, runAs, log);
+    const started = await spawnPostgres(binary('postgres'), dataDir, port, runAs, serverOutput);
     child = started;
     started.once('exit', (code, signal) => {
       if (child === started) child = null;
