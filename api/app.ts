@@ -17,6 +17,9 @@ import { drawRoutes } from './draws/routes';
 import { notificationRoutes } from './notifications/routes';
 import { marginRoutes } from './margin/routes';
 import { countingWorkflowStarts, createMetrics, UNMATCHED_ROUTE } from './metrics';
+import { HTTP_IN_FLIGHT_MAX_DEFAULT } from './config';
+import { shedLoad } from './server';
+import type { DatabaseState } from '../prisma/database';
 
 /** Every capability's routes, in the order they appear in the OpenAPI document. */
 export function allRoutes(): AnyRoute[] {
@@ -63,7 +66,15 @@ function bodyParserProblem(error: unknown, req: Request): Problem | null {
 
 const BODY_SIZE_MAX = '1mb';
 
-export function createApp(givenDeps: AppDeps, routes: AnyRoute[] = allRoutes()) {
+/** Limits and probes of the running service; tests and scripts may leave them out. */
+export interface AppOptions {
+  /** Requests in flight at once before new ones are shed with 503 (see api/server.ts). Default: HTTP_IN_FLIGHT_MAX's default. */
+  inFlightMax?: number;
+  /** What the database watch last saw (prisma/database.ts); /ready reports it. */
+  databaseState?: () => DatabaseState;
+}
+
+export function createApp(givenDeps: AppDeps, routes: AnyRoute[] = allRoutes(), options: AppOptions = {}) {
   const metrics = givenDeps.metrics ?? createMetrics({ db: givenDeps.prisma });
   const deps: AppDeps = { ...givenDeps, metrics, temporal: countingWorkflowStarts(givenDeps.temporal, metrics) };
   const app = express();
@@ -94,9 +105,11 @@ export function createApp(givenDeps: AppDeps, routes: AnyRoute[] = allRoutes()) 
     });
     next();
   });
+  // Probes first: answered before load shedding and body parsing, so they stay fast when the service is saturated.
+  app.use(healthRouter(deps, { databaseState: options.databaseState }));
+  app.use(shedLoad(options.inFlightMax ?? HTTP_IN_FLIGHT_MAX_DEFAULT));
   app.use(express.json({ limit: BODY_SIZE_MAX, strict: true, type: ['application/json', 'application/*+json'] }));
 
-  app.use(healthRouter(deps));
   app.get('/metrics', async (_req, res) => {
     const { contentType, body } = await metrics.exposition();
     res.set('Content-Type', contentType).set('Cache-Control', 'no-store').send(body);

@@ -3,6 +3,9 @@ import { z } from 'zod';
 const port = z.coerce.number().int().min(0).max(65535);
 const positiveInt = z.coerce.number().int().positive();
 
+/** Requests in flight before load shedding, when HTTP_IN_FLIGHT_MAX is not set (also createApp's default). */
+export const HTTP_IN_FLIGHT_MAX_DEFAULT = 200;
+
 const ConfigSchema = z.object({
   PORT: port.default(3000),
   HOST: z.string().min(1).default('127.0.0.1'),
@@ -24,6 +27,23 @@ const ConfigSchema = z.object({
   GODOWN_ROLE: z.enum(['all', 'api', 'worker']).default('all'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   SHUTDOWN_GRACE_MS: positiveInt.max(600_000).default(10_000),
+  /** Only under root: where the postgres user's copy of the PostgreSQL binaries and (when GODOWN_DATA_DIR is out of its reach) the data live. */
+  GODOWN_ROOT_RUN_DIR: z.string().min(1).default('/var/lib/godown'),
+  /** How often the service checks that the database answers (readiness reports what it saw). */
+  DATABASE_CHECK_INTERVAL_MS: positiveInt.min(100).max(600_000).default(5_000),
+  /** Restarts in a row of a crashed embedded PostgreSQL before the service exits non-zero. */
+  EMBEDDED_PG_RESTARTS_MAX: z.coerce.number().int().min(0).max(100).default(3),
+  /** Time to receive a whole request (headers and body): a body trickled slower than this is cut off with 408. */
+  HTTP_REQUEST_TIMEOUT_MS: positiveInt.min(1_000).max(600_000).default(30_000),
+  /** Time to receive a request's headers. */
+  HTTP_HEADERS_TIMEOUT_MS: positiveInt.min(1_000).max(600_000).default(10_000),
+  /** Open connections the server accepts at once; more are closed on arrival. */
+  HTTP_MAX_CONNECTIONS: positiveInt.max(100_000).default(1_000),
+  /** Requests in flight at once; more are answered 503 with Retry-After (load shedding). /health and /ready are exempt. */
+  HTTP_IN_FLIGHT_MAX: positiveInt.max(100_000).default(HTTP_IN_FLIGHT_MAX_DEFAULT),
+}).refine((config) => config.HTTP_HEADERS_TIMEOUT_MS <= config.HTTP_REQUEST_TIMEOUT_MS, {
+  path: ['HTTP_HEADERS_TIMEOUT_MS'],
+  message: 'must not exceed HTTP_REQUEST_TIMEOUT_MS',
 });
 
 export type Config = z.infer<typeof ConfigSchema>;

@@ -1,6 +1,7 @@
 import type { Server } from 'node:http';
-import { createApp } from './app';
+import { allRoutes, createApp } from './app';
 import { scheduleIdempotencyCleanup } from './http/idempotency';
+import { createHttpServer } from './server';
 import { ConfigError, loadConfig } from './config';
 import { createLogger } from './logger';
 import { createPrismaClient } from '../prisma/client';
@@ -22,7 +23,16 @@ async function main(): Promise<void> {
   const config = loadConfig(process.env);
   const role = roleFrom(process.argv[2], config.GODOWN_ROLE);
   const logger = createLogger(config.LOG_LEVEL);
-  const database = await openDatabase(config, (message) => logger.info(message));
+  let giveUp = (reason: string): void => {
+    logger.fatal({ reason }, 'the embedded database cannot be brought back: exiting');
+    process.exit(1);
+  };
+  const database = await openDatabase(config, (message) => logger.info(message), {
+    checkIntervalMs: config.DATABASE_CHECK_INTERVAL_MS,
+    restartsMax: config.EMBEDDED_PG_RESTARTS_MAX,
+    onGiveUp: (reason) => giveUp(reason),
+    onStateChange: (state) => (state.available ? logger.info('the database is available again') : logger.error({ reason: state.reason }, 'the database is unavailable')),
+  });
   const { applied } = await applyMigrations(database.url, { log: (message) => logger.info(message) });
   logger.info({ applied: applied.length }, 'database migrations up to date');
   const prisma = createPrismaClient(database.url, { poolMax: config.DATABASE_POOL_MAX });
@@ -60,13 +70,15 @@ async function main(): Promise<void> {
   let stopIdempotencyCleanup = () => {};
   let outboxPoller: OutboxPoller | null = null;
   if (role !== 'worker') {
-    const app = createApp({ prisma, logger, temporal });
+    const app = createApp({ prisma, logger, temporal }, allRoutes(), { inFlightMax: config.HTTP_IN_FLIGHT_MAX, databaseState: database.state });
+    const created = createHttpServer(app, config);
     stopIdempotencyCleanup = scheduleIdempotencyCleanup(prisma, logger);
     // Every API process polls the workflow outbox (they claim disjoint rows): what a request could not
     // start or signal after its commit, or left behind when its process stopped, is dispatched here.
     outboxPoller = startOutboxPoller({ prisma, temporal, logger });
-    server = await new Promise<Server>((resolve) => {
-      const listening = app.listen(config.PORT, config.HOST, () => resolve(listening));
+    server = await new Promise<Server>((resolve, reject) => {
+      created.once('error', reject);
+      created.listen(config.PORT, config.HOST, () => resolve(created));
     });
     const address = server.address();
     const port = typeof address === 'object' && address ? address.port : config.PORT;
@@ -75,7 +87,7 @@ async function main(): Promise<void> {
   }
 
   let stopping = false;
-  const shutdown = async (signal: string) => {
+  const shutdown = async (signal: string, exitCode = 0) => {
     if (stopping) return;
     stopping = true;
     logger.info({ signal }, 'shutting down: finishing in-flight requests');
@@ -98,7 +110,12 @@ async function main(): Promise<void> {
     await prisma.$disconnect();
     await database.close();
     logger.info('stopped');
-    process.exit(0);
+    process.exit(exitCode);
+  };
+  giveUp = (reason) => {
+    // A supervisor (systemd, Docker, Kubernetes) restarts a process that exits non-zero; one that stays up without its database helps nobody.
+    logger.fatal({ reason }, 'the embedded database cannot be brought back: exiting');
+    void shutdown('database lost', 1).finally(() => process.exit(1));
   };
   process.on('SIGINT', () => void shutdown('SIGINT'));
   process.on('SIGTERM', () => void shutdown('SIGTERM'));

@@ -108,12 +108,18 @@ export const custodyRoutes = [
     method: 'get',
     path: '/commodities',
     operationId: 'listCommodities',
-    summary: 'All commodities (reference data)',
+    summary: 'Commodities (reference data), by code, paged',
     tag: TAG,
-    success: { status: 200, description: 'Commodities', schema: z.object({ items: z.array(CommodityView) }) },
-    handler: async ({ db }) => {
-      const commodities = await db.commodity.findMany({ orderBy: { code: 'asc' }, take: 1000 });
-      return { items: commodities.map((c) => ({ code: c.code, name: c.name, unit: c.unit, grades: c.grades })) };
+    query: PageQuery,
+    success: { status: 200, description: 'One page of commodities by code; nextCursor is null on the last', schema: pageOf(CommodityView) },
+    handler: async ({ db, query }) => {
+      const after = decodeCursor(query.cursor, ['code']);
+      const commodities = await db.commodity.findMany({ where: after ? { code: { gt: after.code } } : {}, orderBy: { code: 'asc' }, take: query.limit + 1 });
+      const page = commodities.slice(0, query.limit);
+      return {
+        items: page.map((c) => ({ code: c.code, name: c.name, unit: c.unit, grades: c.grades })),
+        nextCursor: commodities.length > query.limit ? encodeCursor({ code: page[page.length - 1].code }) : null,
+      };
     },
   }),
   defineRoute({

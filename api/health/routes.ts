@@ -1,6 +1,8 @@
 import { Router } from 'express';
 import type { AppDeps } from '../http/deps';
 import { withTimeout } from '../../workflows/with-timeout';
+import { databaseUnavailableReason } from '../../prisma/availability';
+import type { DatabaseState } from '../../prisma/database';
 
 /**
  * How long a readiness probe waits for one dependency before calling it
@@ -22,12 +24,16 @@ function lastLine(error: unknown): string {
   return lines[lines.length - 1] ?? (error instanceof Error ? error.name : 'unknown error');
 }
 
-async function databaseState(deps: AppDeps, timeoutMs: number): Promise<DependencyState> {
+async function databaseState(deps: AppDeps, timeoutMs: number, watched: (() => DatabaseState) | undefined): Promise<DependencyState> {
+  // The watch already knows (e.g. the embedded server crashed and is restarting): say so without waiting on a query.
+  const seen = watched?.();
+  if (seen && !seen.available) return { available: false, reason: `the database is unavailable: ${seen.reason}` };
   try {
     await withTimeout(deps.prisma.$queryRaw`SELECT 1`, timeoutMs, 'the database');
     return { available: true, reason: null };
   } catch (error) {
-    return { available: false, reason: `the database query failed: ${lastLine(error)}` };
+    const unavailable = databaseUnavailableReason(error);
+    return { available: false, reason: unavailable ? `the database is unavailable: ${unavailable}` : `the database query failed: ${lastLine(error)}` };
   }
 }
 
@@ -37,14 +43,14 @@ async function databaseState(deps: AppDeps, timeoutMs: number): Promise<Dependen
  * readiness: 200 only when the database answers and Temporal is reachable,
  * else 503; the body gives each dependency's state and reason. Both are public.
  */
-export function healthRouter(deps: AppDeps, options: { checkTimeoutMs?: number } = {}): Router {
+export function healthRouter(deps: AppDeps, options: { checkTimeoutMs?: number; databaseState?: () => DatabaseState } = {}): Router {
   const timeoutMs = options.checkTimeoutMs ?? READINESS_CHECK_TIMEOUT_MS;
   const router = Router();
   router.get('/health', (_req, res) => {
     res.set('Cache-Control', 'no-store').json({ status: 'ok' });
   });
   router.get('/ready', async (_req, res) => {
-    const [database, temporal] = await Promise.all([databaseState(deps, timeoutMs), deps.temporal.probe(timeoutMs)]);
+    const [database, temporal] = await Promise.all([databaseState(deps, timeoutMs, options.databaseState), deps.temporal.probe(timeoutMs)]);
     const ready = database.available && temporal.available;
     res
       .status(ready ? 200 : 503)

@@ -2,6 +2,10 @@ import type { Response } from 'express';
 import { z } from 'zod';
 import { DomainError, ValidationError } from '../../domain/errors';
 import { isRetryableConflict, sqlStateOf, UNIQUE_VIOLATION } from './database-errors';
+import { databaseUnavailableReason } from '../../prisma/availability';
+
+/** Seconds a client is told to wait when the database is unavailable (the embedded server restarts within a few). */
+const DATABASE_RETRY_AFTER_SECONDS = 5;
 
 /** One invalid field: its JSON path (e.g. `body.terms.limit`) and what was wrong with it. */
 export interface FieldProblem {
@@ -104,6 +108,21 @@ export function problemFromError(error: unknown): { problem: Problem; headers: R
     return {
       problem: { type: problemType('concurrent_update'), title: 'Busy: concurrent updates', status: 503, detail: 'the request conflicted with concurrent ones; retry it', code: 'concurrent_update' },
       headers: { 'Retry-After': '1' },
+      internal: false,
+    };
+  }
+  // A database that cannot be reached is not a bug of the request: 503, and when to retry.
+  const unavailable = databaseUnavailableReason(error);
+  if (unavailable !== null) {
+    return {
+      problem: {
+        type: problemType('database_unavailable'),
+        title: 'Service unavailable',
+        status: 503,
+        detail: `the database is unavailable (${unavailable}); retry in ${DATABASE_RETRY_AFTER_SECONDS} s (a POST retried with the same Idempotency-Key acts at most once)`,
+        code: 'database_unavailable',
+      },
+      headers: { 'Retry-After': String(DATABASE_RETRY_AFTER_SECONDS) },
       internal: false,
     };
   }

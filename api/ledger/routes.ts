@@ -1,9 +1,10 @@
 import { z } from 'zod';
 import { creditLineVisibleTo } from '../../prisma/credit-lines/store';
-import { balances, statement, type Statement } from '../../prisma/ledger/store';
+import { balances, statement, STATEMENT_LINES_MAX, type Statement, type StatementPosition } from '../../prisma/ledger/store';
+import { ValidationError } from '../../domain/errors';
 import { LineIdParams } from '../credit-lines/schemas';
 import { defineRoute } from '../http/route';
-import { IsoDate, MoneySchema, Uuid } from '../http/schemas';
+import { decodeCursor, encodeCursor, IsoDate, MoneySchema, Uuid } from '../http/schemas';
 
 const LedgerSide = z.enum(['DEBIT', 'CREDIT']);
 
@@ -38,17 +39,40 @@ const LineStatement = z
         code: z.string(),
         name: z.string(),
         normalBalance: LedgerSide,
-        openingBalance: MoneySchema,
+        openingBalance: MoneySchema.meta({ description: "Before this page's first line: the period's opening balance on the first page" }),
         lines: z.array(StatementLine),
-        closingBalance: MoneySchema,
+        closingBalance: MoneySchema.meta({ description: "After this page's last line: the period's closing balance on the last page" }),
       }),
     ),
+    nextCursor: z.string().nullable().meta({ description: "Pass as cursor (with the same from and to) for the next page; null on the period's last page" }),
   })
   .meta({ id: 'CreditLineStatement' });
 
+/** Lines in a statement page when the client does not say. */
+export const STATEMENT_PAGE_SIZE_DEFAULT = 200;
+
 const StatementQuery = z
-  .object({ from: IsoDate, to: IsoDate })
+  .object({
+    from: IsoDate,
+    to: IsoDate,
+    cursor: z.string().max(500).optional(),
+    limit: z.coerce.number().int().min(1).max(STATEMENT_LINES_MAX).default(STATEMENT_PAGE_SIZE_DEFAULT).meta({ description: 'Lines in this page, over all accounts' }),
+  })
   .refine((period) => period.from <= period.to, { path: ['to'], message: 'must be on or after from' });
+
+const CURSOR_REFUSAL = 'is not a cursor issued by this endpoint for this period; pass nextCursor from the previous page with the same from and to';
+
+function positionOf(cursor: string | undefined, period: { from: string; to: string }): StatementPosition | undefined {
+  const decoded = decodeCursor(cursor, ['d', 's', 'l']);
+  if (!decoded) return undefined;
+  const valid = IsoDate.safeParse(decoded.d).success && decoded.d >= period.from && decoded.d <= period.to && /^[0-9]{1,18}$/.test(decoded.s) && /^[0-9]{1,9}$/.test(decoded.l);
+  if (!valid) throw new ValidationError('query.cursor', CURSOR_REFUSAL);
+  return { effectiveDate: decoded.d, entrySeq: decoded.s, lineNo: Number(decoded.l) };
+}
+
+function cursorOf(position: StatementPosition | null): string | null {
+  return position ? encodeCursor({ d: position.effectiveDate, s: position.entrySeq, l: String(position.lineNo) }) : null;
+}
 
 function statementView(lineId: string, found: Statement): z.infer<typeof LineStatement> {
   return {
@@ -74,6 +98,7 @@ function statementView(lineId: string, found: Statement): z.infer<typeof LineSta
       })),
       closingBalance: account.closingBalance.toJSON(),
     })),
+    nextCursor: cursorOf(found.next),
   };
 }
 
@@ -98,15 +123,20 @@ export const ledgerRoutes = [
     method: 'get',
     path: '/credit-lines/{lineId}/statement',
     operationId: 'getCreditLineStatement',
-    summary: 'Statement of a line for a period: per account the opening balance, every line posted, the closing balance (lender and seller only)',
+    summary: 'Statement of a line for a period, paged: per account the opening balance, the lines posted, the closing balance (lender and seller only)',
     tag: 'Ledger',
     problems: [404, 422],
     params: LineIdParams,
     query: StatementQuery,
-    success: { status: 200, description: 'The statement; dates are effective dates, both inclusive', schema: LineStatement },
+    success: {
+      status: 200,
+      description: 'One page of the statement (at most limit lines over all accounts, in ledger order); dates are effective dates, both inclusive',
+      schema: LineStatement,
+    },
     handler: async ({ db, actor, params, query }) => {
       const line = await creditLineVisibleTo(db, actor.organisationId, params.lineId);
-      return statementView(line.id, await statement(db, { accountSetId: line.id, from: query.from, to: query.to }));
+      const after = positionOf(query.cursor, query);
+      return statementView(line.id, await statement(db, { accountSetId: line.id, from: query.from, to: query.to, after, limit: query.limit }));
     },
   }),
 ];

@@ -35,7 +35,8 @@ import {
 
 export const ACCOUNTS_PER_SET_MAX = 50;
 export const BALANCE_ACCOUNTS_MAX = 1000;
-export const STATEMENT_LINES_MAX = 10_000;
+/** Lines in one page of a statement: the most a caller may ask for, and what the store returns when asked for no size. */
+export const STATEMENT_LINES_MAX = 1_000;
 
 // ─── Types ───────────────────────────────────────────────────────────────────
 
@@ -124,6 +125,18 @@ export interface StatementQuery {
   from: string;
   /** Last effective date shown (inclusive), 'YYYY-MM-DD'. */
   to: string;
+  /** Continue after this line (the previous page's `next`); absent: from the start of the period. */
+  after?: StatementPosition;
+  /** Lines in this page, 1..STATEMENT_LINES_MAX; default STATEMENT_LINES_MAX. */
+  limit?: number;
+}
+
+/** A line's place in ledger order: effective date, then recording order (entry seq), then line number. */
+export interface StatementPosition {
+  effectiveDate: string;
+  /** journal_entry.seq as a decimal string (a bigint). */
+  entrySeq: string;
+  lineNo: number;
 }
 
 export interface StatementLine {
@@ -146,10 +159,10 @@ export interface AccountStatement {
   name: string;
   normalBalance: LedgerSide;
   currency: string;
-  /** Balance from every line effective before `from`. */
+  /** Balance before this page's first line: from every line effective before `from`, and the period's lines of earlier pages. */
   openingBalance: Money;
   lines: StatementLine[];
-  /** openingBalance moved by every line in the period. */
+  /** openingBalance moved by every line of this page (the period's closing balance on the last page). */
   closingBalance: Money;
 }
 
@@ -158,6 +171,8 @@ export interface Statement {
   from: string;
   to: string;
   accounts: AccountStatement[];
+  /** Where the next page starts; null on the period's last page. */
+  next: StatementPosition | null;
 }
 
 // ─── Posting ─────────────────────────────────────────────────────────────────
@@ -724,30 +739,31 @@ interface StatementLineRow {
   recorded_at: string;
   description: string;
   reverses_entry_id: string | null;
+  seq: string;
   line_no: number;
   side: LedgerSide;
   amount: string;
 }
 
 /**
- * Per account of the set: the opening balance (lines effective before
- * `from`), every line effective from `from` to `to` in ledger order
- * (effective date, then recording order, then line number) with its running
- * balance, and the closing balance. Read in one statement, so opening and
+ * One page of the statement of an account set for a period. Per account: the
+ * opening balance (lines effective before `from`, and lines of the period
+ * before the page), the page's lines in ledger order (effective date, then
+ * recording order, then line number) with running balances, and the closing
+ * balance. A page holds at most `limit` lines over all accounts; `next` says
+ * where the following one starts. Read in one statement, so opening and
  * movements come from the same snapshot.
  */
 export async function statement(db: Db, query: StatementQuery): Promise<Statement> {
-  const { accountSetId, from, to } = validateStatementQuery(query);
-  const rows = await db.$queryRaw<{ statement: string }[]>(statementSql(accountSetId, from, to));
+  const { accountSetId, from, to, after } = validateStatementQuery(query);
+  const limit = query.limit ?? STATEMENT_LINES_MAX;
+  const rows = await db.$queryRaw<{ statement: string }[]>(statementSql(accountSetId, from, to, after ?? null, limit));
   const { accounts, lines } = JSON.parse(rows[0].statement) as { accounts: StatementAccountRow[] | null; lines: StatementLineRow[] | null };
   if (!accounts) throw new NotFoundError('ledger account set', accountSetId);
-  if ((lines ?? []).length > STATEMENT_LINES_MAX) {
-    throw new BusinessRuleError(
-      'statement_too_long',
-      `account set ${accountSetId} has more than ${STATEMENT_LINES_MAX} lines from ${from} to ${to}; ask for a shorter period`,
-    );
-  }
-  return { accountSetId, from, to, accounts: accounts.map((account) => accountStatement(account, lines ?? [])) };
+  const page = (lines ?? []).slice(0, limit);
+  const last = page.at(-1);
+  const next = (lines ?? []).length > limit && last ? { effectiveDate: last.effective_date, entrySeq: last.seq, lineNo: last.line_no } : null;
+  return { accountSetId, from, to, accounts: accounts.map((account) => accountStatement(account, page)), next };
 }
 
 function validateStatementQuery(query: StatementQuery): StatementQuery {
@@ -755,16 +771,32 @@ function validateStatementQuery(query: StatementQuery): StatementQuery {
   requireIsoDate(query.from, 'from');
   requireIsoDate(query.to, 'to');
   if (query.from > query.to) throw new ValidationError('to', `is ${query.to}, before from (${query.from})`);
+  if (query.limit !== undefined && (!Number.isInteger(query.limit) || query.limit < 1 || query.limit > STATEMENT_LINES_MAX)) {
+    throw new ValidationError('limit', `is ${query.limit}; must be a whole number from 1 to ${STATEMENT_LINES_MAX}`);
+  }
+  if (query.after) {
+    const { effectiveDate, entrySeq, lineNo } = query.after;
+    requireIsoDate(effectiveDate, 'after.effectiveDate');
+    if (effectiveDate < query.from || effectiveDate > query.to) throw new ValidationError('after.effectiveDate', `is ${effectiveDate}, outside ${query.from}..${query.to}`);
+    if (!/^[0-9]{1,18}$/.test(entrySeq)) throw new ValidationError('after.entrySeq', 'must be a journal entry sequence number');
+    if (!Number.isInteger(lineNo) || lineNo < 0 || lineNo > 2_147_483_647) throw new ValidationError('after.lineNo', 'must be a line number');
+  }
   return query;
 }
 
-function statementSql(accountSetId: string, from: string, to: string): Prisma.Sql {
+function statementSql(accountSetId: string, from: string, to: string, after: StatementPosition | null, limit: number): Prisma.Sql {
+  const beforePage = after
+    ? Prisma.sql`(e.effective_date, e.seq, l.line_no) <= (${after.effectiveDate}::date, ${after.entrySeq}::bigint, ${after.lineNo}::int)`
+    : Prisma.sql`e.effective_date < ${from}::date`;
+  const inPage = after
+    ? Prisma.sql`AND (e.effective_date, e.seq, l.line_no) > (${after.effectiveDate}::date, ${after.entrySeq}::bigint, ${after.lineNo}::int)`
+    : Prisma.empty;
   return Prisma.sql`
     WITH account AS (
       SELECT a.id, a.code, a.name, a.normal_balance, a.currency,
              coalesce((SELECT sum(ledger_signed_amount(a.normal_balance, l.side, l.amount))
                          FROM journal_line l JOIN journal_entry e ON e.id = l.entry_id
-                        WHERE l.account_id = a.id AND e.effective_date < ${from}::date), 0) AS opening
+                        WHERE l.account_id = a.id AND ${beforePage}), 0) AS opening
         FROM ledger_account a
        WHERE a.account_set_id = ${accountSetId}::uuid),
     line AS (
@@ -773,9 +805,9 @@ function statementSql(accountSetId: string, from: string, to: string): Prisma.Sq
         FROM account
         JOIN journal_line l ON l.account_id = account.id
         JOIN journal_entry e ON e.id = l.entry_id
-       WHERE e.effective_date BETWEEN ${from}::date AND ${to}::date
+       WHERE e.effective_date BETWEEN ${from}::date AND ${to}::date ${inPage}
        ORDER BY e.effective_date, e.seq, l.line_no
-       LIMIT ${STATEMENT_LINES_MAX + 1})
+       LIMIT ${limit + 1})
     SELECT jsonb_build_object(
       'accounts', (SELECT jsonb_agg(jsonb_build_object(
                       'id', id, 'code', code, 'name', name, 'normal_balance', normal_balance,
@@ -783,7 +815,7 @@ function statementSql(accountSetId: string, from: string, to: string): Prisma.Sq
       'lines', (SELECT jsonb_agg(jsonb_build_object(
                       'account_id', account_id, 'entry_id', entry_id, 'effective_date', effective_date::text,
                       'recorded_at', to_char(recorded_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"'),
-                      'description', description, 'reverses_entry_id', reverses_entry_id,
+                      'description', description, 'reverses_entry_id', reverses_entry_id, 'seq', seq::text,
                       'line_no', line_no, 'side', side, 'amount', amount::text)
                    ORDER BY effective_date, seq, line_no) FROM line)
     )::text AS statement`;

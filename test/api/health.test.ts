@@ -113,7 +113,7 @@ describe('/ready (readiness)', () => {
       expect(res.status).toBe(503);
       expect(res.body.status).toBe('not_ready');
       expect(res.body.database.available).toBe(false);
-      expect(res.body.database.reason).toBe("the database query failed: Raw query failed. Code: `N/A`. Message: `Can't reach database server at 127.0.0.1:1`");
+      expect(res.body.database.reason).toBe('the database is unavailable: cannot reach the database server at 127.0.0.1:1');
     } finally {
       await unreachable.$disconnect();
     }

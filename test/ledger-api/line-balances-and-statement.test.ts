@@ -123,7 +123,7 @@ describe('line statement', () => {
   test('10–30 Nov: opening, every line with its running balance, closing, per account', async () => {
     const res = await api.get(seller.admin, `/credit-lines/${lineId}/statement?from=2026-11-10&to=2026-11-30`);
     expect(res.status).toBe(200);
-    expect(res.body).toMatchObject({ lineId, from: '2026-11-10', to: '2026-11-30' });
+    expect(res.body).toMatchObject({ lineId, from: '2026-11-10', to: '2026-11-30', nextCursor: null });
     const accounts = byCode(res.body.accounts as { code: string; openingBalance: unknown; closingBalance: unknown; lines: Record<string, unknown>[] }[]);
     expect(Object.keys(accounts).sort()).toEqual(
       ['COLLECTION', 'FEES_RECEIVABLE', 'FEE_INCOME', 'INTEREST_INCOME', 'INTEREST_RECEIVABLE', 'LENDER_FUNDING', 'LOAN_PRINCIPAL', 'SELLER_PAYABLE'].sort(),
@@ -173,6 +173,66 @@ describe('line statement', () => {
     const missing = await api.get(lender.admin, `/credit-lines/${lineId}/statement`);
     expect(missing.status).toBe(400);
     expect(missing.body.errors.map((e: { path: string }) => e.path).sort()).toEqual(['query.from', 'query.to']);
+  });
+});
+
+describe('line statement, paged', () => {
+  type Page = { accounts: { code: string; openingBalance: { amount: string }; closingBalance: { amount: string }; lines: { entryId: string; lineNo: number }[] }[]; nextCursor: string | null };
+
+  async function allPages(limit: number): Promise<Page[]> {
+    const pages: Page[] = [];
+    let cursor: string | null = null;
+    do {
+      const query: string = `from=2026-11-01&to=2026-11-30&limit=${limit}${cursor ? `&cursor=${cursor}` : ''}`;
+      const res = await api.get(lender.admin, `/credit-lines/${lineId}/statement?${query}`).expect(200);
+      pages.push(res.body as Page);
+      cursor = (res.body as Page).nextCursor;
+    } while (cursor !== null && pages.length < 10);
+    return pages;
+  }
+
+  test('pages of 4 lines over 1–30 Nov (9 lines): 4, 4, 1; each page opens where the last closed; together they are the whole statement', async () => {
+    const pages = await allPages(4);
+    const lineCount = (page: Page) => page.accounts.reduce((total, account) => total + account.lines.length, 0);
+    expect(pages.map(lineCount)).toEqual([4, 4, 1]);
+    expect(pages.map((page) => page.nextCursor === null)).toEqual([false, false, true]);
+
+    const principal = pages.map((page) => byCode(page.accounts).LOAN_PRINCIPAL);
+    // Page 1 holds the 2 Nov draw (Dr LOAN_PRINCIPAL 10 000.00) and the 10 Nov accrual; the period opens at 0.00 and closes at 7 026.67.
+    expect(principal[0].openingBalance).toEqual(usd('0.00'));
+    expect(principal[0].closingBalance).toEqual(usd('10000.00'));
+    expect(principal[1].openingBalance).toEqual(usd('10000.00'));
+    expect(principal[2].closingBalance).toEqual(usd('7026.67'));
+    for (let index = 1; index < pages.length; index += 1) {
+      for (const account of pages[index].accounts) {
+        const before = pages[index - 1].accounts.find((candidate) => candidate.code === account.code)!;
+        expect({ code: account.code, opening: account.openingBalance }).toEqual({ code: account.code, opening: before.closingBalance });
+      }
+    }
+
+    const whole = (await api.get(lender.admin, `/credit-lines/${lineId}/statement?from=2026-11-01&to=2026-11-30`).expect(200)).body as Page;
+    expect(whole.nextCursor).toBeNull();
+    for (const account of whole.accounts) {
+      const paged = pages.flatMap((page) => page.accounts.find((candidate) => candidate.code === account.code)!.lines);
+      expect(paged).toEqual(account.lines);
+      expect(pages[0].accounts.find((candidate) => candidate.code === account.code)!.openingBalance).toEqual(account.openingBalance);
+      expect(pages[2].accounts.find((candidate) => candidate.code === account.code)!.closingBalance).toEqual(account.closingBalance);
+    }
+  });
+
+  test('a page is bounded (limit 1..1000, default 200) and a cursor must come from this endpoint for this period', async () => {
+    const tooMany = await api.get(lender.admin, `/credit-lines/${lineId}/statement?from=2026-11-01&to=2026-11-30&limit=1001`);
+    expect(tooMany.status).toBe(400);
+    expect(tooMany.body.errors.map((e: { path: string }) => e.path)).toEqual(['query.limit']);
+
+    const forged = await api.get(lender.admin, `/credit-lines/${lineId}/statement?from=2026-11-01&to=2026-11-30&cursor=not-a-cursor`);
+    expect(forged.status).toBe(400);
+    expect(forged.body.errors.map((e: { path: string }) => e.path)).toEqual(['query.cursor']);
+
+    const [first] = await allPages(4);
+    const otherPeriod = await api.get(lender.admin, `/credit-lines/${lineId}/statement?from=2026-11-25&to=2026-11-30&cursor=${first.nextCursor}`);
+    expect(otherPeriod.status).toBe(400);
+    expect(otherPeriod.body.errors).toEqual([{ path: 'query.cursor', reason: 'is not a cursor issued by this endpoint for this period; pass nextCursor from the previous page with the same from and to' }]);
   });
 });
 
