@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { D } from '../../domain/money';
 import { BORROWING_BASE_LOTS_PAGE_MAX, linePositionForViewer, listPriceMarks, postPriceMark } from '../../prisma/custody/valuation';
 import { decText } from '../../prisma/custody/store';
-import { needsMarginWorkflow, revalueLinesForMark } from '../../prisma/margin/revaluation';
+import { revalueLinesForMark } from '../../prisma/margin/revaluation';
 import { revalueLines } from '../margin/revaluation';
 import type { PriceMark } from '../../prisma/generated/client';
 import { CommodityCode, Grade } from '../custody/schemas';
@@ -105,13 +105,13 @@ export const valuationRoutes = [
     }),
     success: { status: 201, description: 'The mark', schema: PriceMarkView },
     handler: async ({ db, deps, actor, body, afterCommit, now }) => {
-      const mark = await postPriceMark(db, actor, { ...body, pricePerUnit: new D(body.pricePerUnit), asOf: new Date(body.asOf) });
+      const mark = await postPriceMark(db, actor, { ...body, pricePerUnit: new D(body.pricePerUnit), asOf: new Date(body.asOf) }, now);
       // Every line holding goods of this commodity and grade is revalued here, in one statement and in this
       // transaction (so the mark is seen); only the lines with something to do — a live call, or a decision
       // other than NONE — go to their margin workflows, which act under the line's lock once the mark is committed.
-      const revalued = await revalueLinesForMark(db, mark, now);
-      const lineIds = revalued.filter(needsMarginWorkflow).map((line) => line.lineId);
-      afterCommit(() => revalueLines(deps, lineIds, 'PRICE_MARK'));
+      // A line that cannot be revalued is recorded and retried by its workflow; it never fails the mark.
+      const { lineIdsForWorkflow } = await revalueLinesForMark(db, mark, now);
+      afterCommit(() => revalueLines(deps, lineIdsForWorkflow, 'PRICE_MARK'));
       return priceMarkView(mark);
     },
   }),
