@@ -38,7 +38,7 @@ export interface MarginEvaluation {
 }
 
 /** Why a line is revalued; kept in logs and notifications. */
-export type RevaluationReason = 'PRICE_MARK' | 'PLEDGE' | 'REPAYMENT' | 'STOCK_COUNT' | 'DAILY_CHECK' | 'CURE_DEADLINE' | 'LIQUIDATION_PROCEEDS' | 'START';
+export type RevaluationReason = 'PRICE_MARK' | 'PLEDGE' | 'REPAYMENT' | 'STOCK_COUNT' | 'DAILY_CHECK' | 'CURE_DEADLINE' | 'LIQUIDATION_PROCEEDS' | 'START' | 'RETRY';
 
 /** The id of the one workflow that looks after a line's margin: its revaluations and its call's cure timer. */
 export function lineMarginWorkflowId(lineId: string): string {
@@ -336,7 +336,8 @@ export async function lineOfPledgedLot(db: Db, lotId: string): Promise<string | 
 
 /**
  * One page (id order, after `afterLineId`) of the lines the daily check
- * revalues: every line that is not CLOSED and has goods pledged or a live call.
+ * revalues: every line that is not CLOSED and has goods pledged, a live call,
+ * or a recorded margin-check failure (which the check retries).
  */
 export async function linesForDailyCheck(db: Db, page: { afterLineId: string | null; limit: number }): Promise<string[]> {
   const rows = await db.$queryRaw<{ id: string }[]>`
@@ -344,7 +345,8 @@ export async function linesForDailyCheck(db: Db, page: { afterLineId: string | n
      WHERE cl.status <> 'CLOSED'
        AND (${page.afterLineId}::uuid IS NULL OR cl.id > ${page.afterLineId}::uuid)
        AND (EXISTS (SELECT 1 FROM lien li WHERE li.credit_line_id = cl.id AND li.released_at IS NULL)
-            OR EXISTS (SELECT 1 FROM margin_call mc WHERE mc.credit_line_id = cl.id AND mc.status IN ('OPEN', 'LIQUIDATING')))
+            OR EXISTS (SELECT 1 FROM margin_call mc WHERE mc.credit_line_id = cl.id AND mc.status IN ('OPEN', 'LIQUIDATING'))
+            OR EXISTS (SELECT 1 FROM margin_check_failure f WHERE f.credit_line_id = cl.id))
      ORDER BY cl.id
      LIMIT ${Math.min(page.limit, LINES_PAGE_MAX)}`;
   return rows.map((row) => row.id);
