@@ -87,6 +87,19 @@ describe('stale or ineligible collateral is a shortfall with the normal cure per
   });
 });
 
+describe('liquidation sales', () => {
+  test('proceeds dated after today are refused naming body.receivedOn, and nothing is sold', async () => {
+    const world = await healthyLine(24 * 365);
+    await mark(api, world, '16.00');
+    await evaluate(api, world.lineId, new Date());
+    const tomorrow = new Date(Date.now() + DAY_MS).toISOString().slice(0, 10);
+    const res = await api.post(world.lender.admin, `/credit-lines/${world.lineId}/liquidation-sales`, { lotId: world.lotId, quantity: '100', proceeds: '1000.00', receivedOn: tomorrow });
+    expect(res.status).toBe(400);
+    expect(res.body.errors.map((error: { path: string }) => error.path)).toEqual(['body.receivedOn']);
+    expect(await api.db.prisma.releaseOrder.count({ where: { lotId: world.lotId } })).toBe(0);
+  });
+});
+
 describe('the repayment a call demands cures it through the waterfall', () => {
   test('with 50.00 of fees and 70.00 of interest accrued the call asks 4 170.00; paying a cent less leaves 0.01, paying it all cures', async () => {
     const world = await healthyLine(24 * 365);
