@@ -11,7 +11,7 @@
 import { nextMarginStep, type LiveMarginCall, type MarginStep } from '../../domain/margin-call';
 import { D, Money } from '../../domain/money';
 import { NotFoundError, assert } from '../../domain/errors';
-import type { CureAmounts } from '../../domain/margin';
+import { compareLtv, type CureAmounts } from '../../domain/margin';
 import { DEFAULT_WATERFALL, validateWaterfallOrder } from '../../domain/waterfall';
 import type { Decimal } from 'decimal.js';
 import { Prisma, type Db } from '../client';
@@ -60,7 +60,7 @@ export async function evaluateLineMargin(db: Db, input: { lineId: string; now: D
   const [figures] = await borrowingBaseTotalsOfLines(db, { lineIds: [lineId], now });
   assert(figures !== undefined, `credit line ${lineId} is valued`);
   const owed = await owedOf(db, line);
-  const money = (amount: Prisma.Decimal | Decimal) => Money.of(new D(amount.toString()), line.currency);
+  const money = (amount: Decimal) => Money.of(amount, line.currency);
   const position = { outstandingPrincipal: money(figures.outstandingPrincipal), collateralValue: money(figures.totals.eligibleCollateralValue) };
   const step = nextMarginStep({
     ...position,
@@ -77,14 +77,16 @@ export async function evaluateLineMargin(db: Db, input: { lineId: string; now: D
     now,
   });
   const after = await applyStep(db, { line, live, step, figures: position, now, reason: input.reason });
-  if (figures.unpricedLotCount > 0) await tellLenderOfUnpricedCollateral(db, line, figures.unpricedLotCount, now);
+  const exposed = figures.outstandingPrincipal.gt(0) || figures.reservedDraws.gt(0);
+  if (figures.unpricedLotCount > 0 && exposed) await tellLenderOfUnpricedCollateral(db, line, figures.unpricedLotCount, now);
   return evaluation(lineId, step, after);
 }
 
 /**
  * Stale or unpriced collateral lends nothing (so draws against it stop) and is
  * a shortfall the seller has the cure period to make good; the lender, whose
- * price feed it is, hears of it once a day while it lasts.
+ * price feed it is, hears of it once a day while it lasts on a line that has
+ * principal outstanding or draws reserved (on an idle line it changes nothing).
  */
 async function tellLenderOfUnpricedCollateral(db: Db, line: CreditLine, unpricedLotCount: number, now: Date): Promise<void> {
   const day = now.toISOString().slice(0, 10);
@@ -184,7 +186,10 @@ async function applyStep(
         data: { ...latest({ repayment: zero, principalReduction: zero, additionalCollateralValue: zero }), status: 'CURED', curedAt: now },
       });
       await systemAudit(db, line, 'margin_call.cured', call.id, { outstandingPrincipal: call.outstandingPrincipal.toFixed(), collateralValue: call.collateralValue.toFixed(), reason: input.reason });
-      const message = `Margin call on credit line ${line.id} is cured: LTV ${ltvText(figures)} is at or below the target ${decimal(line.targetLtv).toFixed()}.`;
+      const atTarget = compareLtv(figures, decimal(line.targetLtv)) <= 0;
+      const message = atTarget
+        ? `Margin call on credit line ${line.id} is cured: LTV ${ltvText(figures)} is at or below the target ${decimal(line.targetLtv).toFixed()}.`
+        : `Margin call on credit line ${line.id} is cured: the pledged goods count again and LTV ${ltvText(figures)} is at or below the margin-call threshold ${decimal(line.marginCallLtv).toFixed()}.`;
       await tellParties(db, line, { kind: 'MARGIN_CALL_CURED', message, callId: call.id, event: 'cured' });
       return call;
     }
