@@ -1,6 +1,7 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { Db } from '../prisma/client';
 import { outboxFigures, type OutboxFigures } from '../prisma/outbox/store';
+import { marginCheckFailureCounts } from '../prisma/margin/failures';
 import type { TemporalAccess, WorkflowGateway } from '../workflows/connection';
 
 /** Label value for a request that matched no route: raw paths never become labels (unbounded cardinality). */
@@ -64,6 +65,17 @@ function registerDatabaseGauges(registry: Registry, db: Db): void {
       const rows = await db.$queryRaw<{ status: string; draws: bigint }[]>`SELECT status::text AS status, count(*) AS draws FROM draw GROUP BY status`;
       this.reset();
       for (const row of rows) this.set({ state: row.status }, Number(row.draws));
+    },
+  });
+  new Gauge({
+    name: 'godown_margin_check_failing_lines',
+    help: 'Credit lines that could not be revalued (stage REVALUATION) or margin-checked (MARGIN_CHECK) and are being retried',
+    labelNames: ['stage'] as const,
+    registers: [registry],
+    async collect() {
+      this.reset();
+      for (const stage of ['REVALUATION', 'MARGIN_CHECK'] as const) this.set({ stage }, 0);
+      for (const row of await marginCheckFailureCounts(db)) this.set({ stage: row.stage }, row.lines);
     },
   });
 }

@@ -69,11 +69,11 @@ interface SetBasedRun {
 async function setBasedRun(prisma: PrismaClient, actor: CustodyActor, commodityCode: string, grade: string): Promise<SetBasedRun> {
   return rolledBack(prisma, async (tx) => {
     const started = performance.now();
-    const mark = await postPriceMark(tx, actor, { commodityCode, grade, currency: 'USD', pricePerUnit: new D(PRICE_AFTER), source: 'bench', asOf: new Date() });
+    const mark = await postPriceMark(tx, actor, { commodityCode, grade, currency: 'USD', pricePerUnit: new D(PRICE_AFTER), source: 'bench', asOf: new Date() }, new Date());
     const marked = performance.now();
     const lineIds = await linesRevaluedByMark(tx, mark);
     const found = performance.now();
-    const revalued = await revalueLinesAtOnce(tx, { lineIds, now: new Date() });
+    const { revalued } = await revalueLinesAtOnce(tx, { lineIds, now: new Date() });
     const done = performance.now();
     return {
       totalMs: done - started,
@@ -195,7 +195,7 @@ async function main(): Promise<void> {
     log('committing the mark, for the per-line path and the checks');
     await postMark(app, world, PRICE_AFTER);
     const now = new Date();
-    const revalued = await revalueLinesAtOnce(app.prisma, { lineIds, now });
+    const { revalued } = await revalueLinesAtOnce(app.prisma, { lineIds, now });
     const explain = await explainSetBased(database.url, lineIds);
     log('checking every line against linePosition and evaluateLineMargin');
     const linesChecked = await checkAgainstLinePosition(app.prisma, revalued, now);

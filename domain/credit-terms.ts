@@ -217,6 +217,11 @@ function checkLtvThresholds(problems: Problems, terms: CreditTerms): void {
   if (!targetLtv.gt(ZERO)) {
     problem(problems, 'targetLtv', `targetLtv ${show(targetLtv)} must be greater than 0`);
   }
+  // A cure that leaves principal equal to the collateral is no cure; every margin call stores the
+  // target, and the database refuses one of 1 or more (margin_call_target_ltv_range).
+  if (!targetLtv.lt(ONE)) {
+    problem(problems, 'targetLtv', `targetLtv ${show(targetLtv)} must be below 1 (a fraction: 0.45 means 45 %)`);
+  }
   if (!targetLtv.lt(marginCallLtv)) {
     problem(problems, 'targetLtv', `targetLtv ${show(targetLtv)} must be below marginCallLtv ${show(marginCallLtv)}`);
   }
@@ -269,11 +274,24 @@ function checkLtvAgainstAdvanceRates(problems: Problems, terms: CreditTerms): vo
   }
 }
 
+/**
+ * Ten years: longer periods are typos, and the database computes with them
+ * (now − stockCountIntervalDays, openedAt + curePeriodHours…), which leaves the
+ * timestamp range long before INTEGER overflows and would fail every valuation.
+ */
+export const PERIOD_HOURS_MAX = 10 * 365 * 24;
+export const PERIOD_DAYS_MAX = 10 * 365;
+
 function checkDurations(problems: Problems, terms: CreditTerms): void {
-  checkPositiveInteger(problems, 'maxMarkAgeHours', terms.maxMarkAgeHours);
-  checkPositiveInteger(problems, 'curePeriodHours', terms.curePeriodHours);
-  checkPositiveInteger(problems, 'stockCountIntervalDays', terms.stockCountIntervalDays);
-  checkPositiveInteger(problems, 'approvalWindowHours', terms.approvalWindowHours);
+  checkPeriod(problems, 'maxMarkAgeHours', terms.maxMarkAgeHours, PERIOD_HOURS_MAX, 'hours');
+  checkPeriod(problems, 'curePeriodHours', terms.curePeriodHours, PERIOD_HOURS_MAX, 'hours');
+  checkPeriod(problems, 'stockCountIntervalDays', terms.stockCountIntervalDays, PERIOD_DAYS_MAX, 'days');
+  checkPeriod(problems, 'approvalWindowHours', terms.approvalWindowHours, PERIOD_HOURS_MAX, 'hours');
+}
+
+function checkPeriod(problems: Problems, field: string, value: number, max: number, unit: string): void {
+  checkPositiveInteger(problems, field, value);
+  if (Number.isSafeInteger(value) && value > max) problem(problems, field, `${String(value)} must be at most ${max} ${unit} (10 years)`);
 }
 
 function checkMaturityDate(problems: Problems, terms: CreditTerms): void {

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { D } from '../../domain/money';
+import { requireObservedByNow } from '../../domain/observation-time';
 import { visibleLot } from '../../prisma/custody/access';
 import { consentToUnpledge, pledgeLot, unpledgeLot } from '../../prisma/custody/liens';
 import { confirmRelease, createReleaseOrder, visibleReleaseOrder } from '../../prisma/custody/releases';
@@ -254,6 +255,8 @@ export const custodyRoutes = [
     body: z.object({ countedQuantity: NonNegativeDecimalString, countedAt: IsoDateTime, reason: Reason.optional() }),
     success: { status: 201, description: 'The lot after the count', schema: LotResult },
     handler: async ({ db, actor, params, body, outbox, now }) => {
+      // A count dated ahead of now would keep the lot "counted" for ever (domain/observation-time.ts).
+      requireObservedByNow('body.countedAt', new Date(body.countedAt), now);
       const lot = await countLot(db, actor, params.lotId, { countedQuantity: new D(body.countedQuantity), countedAt: new Date(body.countedAt), reason: body.reason }, now);
       // A count changes the lot's value (a difference reduces the quantity and flags the lot): its line is revalued.
       const lineId = await lineOfPledgedLot(db, params.lotId);

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { ValidationError } from '../../domain/errors';
 import { D } from '../../domain/money';
 import { decText } from '../../prisma/custody/store';
 import type { MarginCall } from '../../prisma/generated/client';
@@ -15,6 +16,9 @@ const MarginCallView = z
     id: Uuid,
     creditLineId: Uuid,
     status: z.enum(['OPEN', 'CURED', 'LIQUIDATING', 'SETTLED']),
+    cause: z.enum(['LTV_ABOVE_MARGIN_CALL', 'INELIGIBLE_COLLATERAL']).meta({
+      description: 'LTV_ABOVE_MARGIN_CALL: the price; INELIGIBLE_COLLATERAL: pledged goods that do not count now (stale or missing mark, overdue count, hold) — making them eligible again also cures it',
+    }),
     currency: z.string(),
     openedAt: z.string(),
     cureDeadline: z.string().nullable().meta({ description: 'Null for a call that went straight to liquidation' }),
@@ -23,7 +27,9 @@ const MarginCallView = z
     collateralValueAtOpen: DecimalString,
     outstandingPrincipal: DecimalString.meta({ description: 'At the latest evaluation' }),
     collateralValue: DecimalString.meta({ description: 'Eligible collateral value (after haircut) at the latest evaluation' }),
-    requiredRepayment: DecimalString.meta({ description: 'Repayment that alone restores the target LTV (0 once cured)' }),
+    requiredRepayment: DecimalString.meta({
+      description: "Repayment that alone restores the target LTV through the line's waterfall: fees and interest owed ahead of principal, then principal (0 once cured)",
+    }),
     requiredAdditionalCollateralValue: DecimalString.meta({ description: 'Collateral value (after haircut) that alone restores the target LTV' }),
     evaluatedAt: z.string(),
     curedAt: z.string().nullable(),
@@ -39,6 +45,7 @@ function marginCallView(call: MarginCall): z.infer<typeof MarginCallView> {
     id: call.id,
     creditLineId: call.creditLineId,
     status: call.status,
+    cause: call.cause,
     currency: call.currency,
     openedAt: call.openedAt.toISOString(),
     cureDeadline: iso(call.cureDeadline),
@@ -112,6 +119,9 @@ export const marginRoutes = [
         .meta({ id: 'LiquidationSale' }),
     },
     handler: async ({ db, actor, params, body, outbox, now }) => {
+      // Money received in a liquidation sale cannot be dated after today (it would lower principal before it existed).
+      const today = now.toISOString().slice(0, 10);
+      if (body.receivedOn > today) throw new ValidationError('body.receivedOn', `is ${body.receivedOn}, after today (${today}); money cannot be dated in the future`);
       const sale = await recordLiquidationSale(
         db,
         actor,

@@ -2,7 +2,8 @@ import { z } from 'zod';
 import { D } from '../../domain/money';
 import { BORROWING_BASE_LOTS_PAGE_MAX, linePositionForViewer, listPriceMarks, postPriceMark } from '../../prisma/custody/valuation';
 import { decText } from '../../prisma/custody/store';
-import { needsMarginWorkflow, revalueLinesForMark } from '../../prisma/margin/revaluation';
+import { revalueLinesForMark } from '../../prisma/margin/revaluation';
+import { marginCheckFailureOf } from '../../prisma/margin/failures';
 import { revalueLines } from '../margin/revaluation';
 import type { PriceMark } from '../../prisma/generated/client';
 import { CommodityCode, Grade } from '../custody/schemas';
@@ -60,6 +61,17 @@ const LotValuationView = z
   })
   .meta({ id: 'LotValuation' });
 
+const MarginCheckFailureView = z
+  .object({
+    stage: z.enum(['REVALUATION', 'MARGIN_CHECK']),
+    errorType: z.string(),
+    reason: z.string(),
+    attempts: z.number().int(),
+    failingSince: z.string(),
+    lastFailedAt: z.string(),
+  })
+  .meta({ id: 'MarginCheckFailure' });
+
 // A ratio such as 1/3 has no exact decimal; decisions use the exact comparison in
 // domain/margin.ts, the response shows it to a fixed number of places.
 const LTV_DISPLAY_PLACES = 10;
@@ -84,6 +96,9 @@ const BorrowingBaseView = z
     }),
     lots: z.array(LotValuationView).nullable().meta({ description: 'One page of the per-lot breakdown by lot id; null with view=totals' }),
     nextCursor: z.string().nullable(),
+    marginCheckFailure: MarginCheckFailureView.nullable().meta({
+      description: 'Set while the line cannot be revalued or margin-checked (other lines are not affected); it is retried, and cleared by the next success',
+    }),
   })
   .meta({ id: 'BorrowingBase', description: 'Exact decimals, unrounded (rounded only when posted)' });
 
@@ -105,13 +120,13 @@ export const valuationRoutes = [
     }),
     success: { status: 201, description: 'The mark', schema: PriceMarkView },
     handler: async ({ db, actor, body, outbox, now }) => {
-      const mark = await postPriceMark(db, actor, { ...body, pricePerUnit: new D(body.pricePerUnit), asOf: new Date(body.asOf) });
+      const mark = await postPriceMark(db, actor, { ...body, pricePerUnit: new D(body.pricePerUnit), asOf: new Date(body.asOf) }, now);
       // Every line holding goods of this commodity and grade is revalued here, in one statement and in this
       // transaction (so the mark is seen); only the lines with something to do — a live call, or a decision
       // other than NONE — go to their margin workflows, which act under the line's lock once the mark is committed.
-      const revalued = await revalueLinesForMark(db, mark, now);
-      const lineIds = revalued.filter(needsMarginWorkflow).map((line) => line.lineId);
-      await revalueLines(outbox, lineIds, 'PRICE_MARK');
+      // A line that cannot be revalued is recorded and retried by its workflow; it never fails the mark.
+      const { lineIdsForWorkflow } = await revalueLinesForMark(db, mark, now);
+      await revalueLines(outbox, lineIdsForWorkflow, 'PRICE_MARK');
       return priceMarkView(mark);
     },
   }),
@@ -152,6 +167,7 @@ export const valuationRoutes = [
         lotsPage: query.view === 'totals' ? null : { afterLotId: cursor?.afterLotId ?? null, limit: query.limit },
       });
       stopTimer?.();
+      const failure = await marginCheckFailureOf(db, params.lineId);
       const lots = position.lots;
       const { totals } = position;
       return {
@@ -173,6 +189,16 @@ export const valuationRoutes = [
         },
         lots,
         nextCursor: lots && lots.length === query.limit ? encodeCursor({ afterLotId: lots[lots.length - 1].lotId }) : null,
+        marginCheckFailure: failure
+          ? {
+              stage: failure.stage,
+              errorType: failure.errorType,
+              reason: failure.reason,
+              attempts: failure.attempts,
+              failingSince: failure.firstFailedAt.toISOString(),
+              lastFailedAt: failure.lastFailedAt.toISOString(),
+            }
+          : null,
       };
     },
   }),

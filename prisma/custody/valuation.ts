@@ -15,6 +15,7 @@ import type { IneligibilityReason } from '../../domain/valuation';
 import { availability, ltv, type LoanToValue } from '../../domain/valuation';
 import { ForbiddenError, NotFoundError, ValidationError } from '../../domain/errors';
 import { D, Money, isCurrency } from '../../domain/money';
+import { requireObservedByNow } from '../../domain/observation-time';
 import { recordAudit } from '../audit/store';
 import { Prisma, type Db } from '../client';
 import type { CreditLine, PriceMark } from '../generated/client';
@@ -37,11 +38,15 @@ export interface PostPriceMarkInput {
   asOf: Date;
 }
 
-/** Posted by a lender's user (a price-feed user is an OPERATOR of the lender); history is append-only. */
-export async function postPriceMark(db: Db, actor: CustodyActor, input: PostPriceMarkInput): Promise<PriceMark> {
+/**
+ * Posted by a lender's user (a price-feed user is an OPERATOR of the lender); history is append-only.
+ * `asOf` may not be ahead of `now` beyond the clock skew (domain/observation-time.ts).
+ */
+export async function postPriceMark(db: Db, actor: CustodyActor, input: PostPriceMarkInput, now: Date): Promise<PriceMark> {
   if (actor.organisationKind !== 'LENDER') throw new ForbiddenError('price marks are posted by a lender (or its price-feed user)');
   requireActingRole(actor, 'post price marks');
   if (!isCurrency(input.currency)) throw new ValidationError('body.currency', `"${input.currency}" is not a supported ISO 4217 currency`);
+  requireObservedByNow('body.asOf', input.asOf, now);
   await requireCommodityGrade(db, input.commodityCode, input.grade);
   const mark = await db.priceMark.create({
     data: {
@@ -189,6 +194,8 @@ export interface LineTotals {
   totals: BorrowingBaseTotals;
   outstandingPrincipal: Decimal;
   reservedDraws: Decimal;
+  /** Pledged lots with no mark in the line currency or only a stale one (domain/margin.ts: no priced LTV while any). */
+  unpricedLotCount: number;
 }
 
 /** Lines valued in one statement at most (a mark's lines come in pages of this size). */
@@ -196,6 +203,7 @@ export const LINES_TOTALS_BATCH_MAX = 10_000;
 
 interface LineTotalsRow extends FiguresRow {
   line_id: string;
+  unpriced_lot_count: bigint;
 }
 
 /**
@@ -211,7 +219,7 @@ export async function borrowingBaseTotalsOfLines(db: Db, input: { lineIds: reado
     throw new ValidationError('lineIds', `at most ${LINES_TOTALS_BATCH_MAX} lines are valued in one statement; got ${input.lineIds.length}`);
   }
   const rows = await db.$queryRaw<LineTotalsRow[]>(borrowingBaseTotalsOfLinesSql(input));
-  return rows.map((row) => ({ lineId: row.line_id, ...figuresOf(row) }));
+  return rows.map((row) => ({ lineId: row.line_id, ...figuresOf(row), unpricedLotCount: Number(row.unpriced_lot_count) }));
 }
 
 /** The statement of borrowingBaseTotalsOfLines (exported for EXPLAIN ANALYZE in bench/revaluation.ts). */
@@ -223,6 +231,7 @@ export function borrowingBaseTotalsOfLinesSql(input: { lineIds: readonly string[
       SELECT credit_line_id,
              count(*) AS lot_count,
              count(*) FILTER (WHERE eligible) AS eligible_lot_count,
+             count(*) FILTER (WHERE reasons && ARRAY['NO_MARK_IN_LINE_CURRENCY', 'MARK_STALE']) AS unpriced_lot_count,
              sum(market_value) AS market_value,
              sum(collateral_value) AS collateral_value,
              sum(collateral_value) FILTER (WHERE eligible) AS eligible_collateral_value,
@@ -239,6 +248,7 @@ export function borrowingBaseTotalsOfLinesSql(input: { lineIds: readonly string[
     SELECT line.id::text AS line_id,
            coalesce(t.lot_count, 0) AS lot_count,
            coalesce(t.eligible_lot_count, 0) AS eligible_lot_count,
+           coalesce(t.unpriced_lot_count, 0) AS unpriced_lot_count,
            trim_scale(coalesce(t.market_value, 0))::text AS market_value,
            trim_scale(coalesce(t.collateral_value, 0))::text AS collateral_value,
            trim_scale(coalesce(t.eligible_collateral_value, 0))::text AS eligible_collateral_value,

@@ -36,13 +36,15 @@ export async function overdueStockCounts(db: Db, input: { now: Date; afterLienId
   const rows = await db.$queryRaw<OverdueRow[]>(Prisma.sql`
     SELECT li.id::text AS lien_id, l.id::text AS lot_id, l.receipt_number, cl.id::text AS credit_line_id,
            cl.lender_organisation_id::text AS lender_organisation_id, w.organisation_id::text AS warehouse_organisation_id,
-           coalesce(l.last_counted_at, li.pledged_at) + cl.stock_count_interval_days * interval '24 hours' AS due_at
+           coalesce(counted.at, li.pledged_at) + cl.stock_count_interval_days * interval '24 hours' AS due_at
       FROM lien li
       JOIN lot l ON l.id = li.lot_id
       JOIN warehouse w ON w.id = l.warehouse_id
       JOIN credit_line cl ON cl.id = li.credit_line_id
+      -- A count dated ahead of now beyond the clock skew is no count (as in valued_lots()).
+     CROSS JOIN LATERAL (SELECT CASE WHEN l.last_counted_at <= ${input.now}::timestamptz + interval '5 minutes' THEN l.last_counted_at END AS at) counted
      WHERE li.released_at IS NULL AND cl.status <> 'CLOSED'
-       AND coalesce(l.last_counted_at, li.pledged_at) < ${input.now}::timestamptz - cl.stock_count_interval_days * interval '24 hours'
+       AND coalesce(counted.at, li.pledged_at) < ${input.now}::timestamptz - cl.stock_count_interval_days * interval '24 hours'
        AND (${input.afterLienId}::uuid IS NULL OR li.id > ${input.afterLienId}::uuid)
      ORDER BY li.id
      LIMIT ${Math.min(input.limit, OVERDUE_LOTS_PAGE_MAX)}`);

@@ -11,11 +11,13 @@
 import { nextMarginStep, type LiveMarginCall, type MarginStep } from '../../domain/margin-call';
 import { D, Money } from '../../domain/money';
 import { NotFoundError, assert } from '../../domain/errors';
-import type { CureAmounts } from '../../domain/margin';
+import { compareLtv, type CureAmounts } from '../../domain/margin';
+import { DEFAULT_WATERFALL, validateWaterfallOrder } from '../../domain/waterfall';
+import type { Decimal } from 'decimal.js';
 import { Prisma, type Db } from '../client';
 import type { CreditLine, MarginCall } from '../generated/client';
 import { balances } from '../ledger/store';
-import { linePosition } from '../custody/valuation';
+import { borrowingBaseTotalsOfLines } from '../custody/valuation';
 import type { CustodyActor } from '../custody/access';
 import { tellOrganisations } from './notify';
 
@@ -36,7 +38,7 @@ export interface MarginEvaluation {
 }
 
 /** Why a line is revalued; kept in logs and notifications. */
-export type RevaluationReason = 'PRICE_MARK' | 'PLEDGE' | 'REPAYMENT' | 'STOCK_COUNT' | 'DAILY_CHECK' | 'CURE_DEADLINE' | 'LIQUIDATION_PROCEEDS' | 'START';
+export type RevaluationReason = 'PRICE_MARK' | 'PLEDGE' | 'REPAYMENT' | 'STOCK_COUNT' | 'DAILY_CHECK' | 'CURE_DEADLINE' | 'LIQUIDATION_PROCEEDS' | 'START' | 'RETRY';
 
 /** The id of the one workflow that looks after a line's margin: its revaluations and its call's cure timer. */
 export function lineMarginWorkflowId(lineId: string): string {
@@ -55,24 +57,51 @@ export async function evaluateLineMargin(db: Db, input: { lineId: string; now: D
   const live = await db.marginCall.findFirst({ where: { creditLineId: lineId, status: { in: ['OPEN', 'LIQUIDATING'] } } });
   if (line.status === 'CLOSED') return evaluation(lineId, { kind: 'NONE' }, live);
 
-  const position = await linePosition(db, line, { now, lotsPage: null });
+  const [figures] = await borrowingBaseTotalsOfLines(db, { lineIds: [lineId], now });
+  assert(figures !== undefined, `credit line ${lineId} is valued`);
   const owed = await owedOf(db, line);
-  const collateralValue = Money.of(position.totals.eligibleCollateralValue, line.currency);
+  const money = (amount: Decimal) => Money.of(amount, line.currency);
+  const position = { outstandingPrincipal: money(figures.outstandingPrincipal), collateralValue: money(figures.totals.eligibleCollateralValue) };
   const step = nextMarginStep({
-    outstandingPrincipal: position.outstandingPrincipal,
-    collateralValue,
+    ...position,
+    markedCollateralValue: money(figures.totals.collateralValue),
+    unpricedLotCount: figures.unpricedLotCount,
     marginCallLtv: decimal(line.marginCallLtv),
     liquidationLtv: decimal(line.liquidationLtv),
     targetLtv: decimal(line.targetLtv),
     live: liveOf(live),
     interestReceivable: owed.interest,
     feesReceivable: owed.fees,
+    waterfallOrder: validateWaterfallOrder(line.waterfallOrder.length > 0 ? line.waterfallOrder : DEFAULT_WATERFALL),
     curePeriodHours: line.curePeriodHours,
     now,
   });
-  const figures = { outstandingPrincipal: position.outstandingPrincipal, collateralValue };
-  const after = await applyStep(db, { line, live, step, figures, now, reason: input.reason });
+  const after = await applyStep(db, { line, live, step, figures: position, now, reason: input.reason });
+  const exposed = figures.outstandingPrincipal.gt(0) || figures.reservedDraws.gt(0);
+  if (figures.unpricedLotCount > 0 && exposed) await tellLenderOfUnpricedCollateral(db, line, figures.unpricedLotCount, now);
   return evaluation(lineId, step, after);
+}
+
+/**
+ * Stale or unpriced collateral lends nothing (so draws against it stop) and is
+ * a shortfall the seller has the cure period to make good; the lender, whose
+ * price feed it is, hears of it once a day while it lasts on a line that has
+ * principal outstanding or draws reserved (on an idle line it changes nothing).
+ */
+async function tellLenderOfUnpricedCollateral(db: Db, line: CreditLine, unpricedLotCount: number, now: Date): Promise<void> {
+  const day = now.toISOString().slice(0, 10);
+  await tellOrganisations(db, [
+    {
+      organisationId: line.lenderOrganisationId,
+      kind: 'COLLATERAL_UNPRICED',
+      message:
+        `${unpricedLotCount} lot(s) pledged to credit line ${line.id} have no fresh price mark in ${line.currency} (none, or older than ${line.maxMarkAgeHours} hours). ` +
+        'They lend nothing until a fresh mark arrives, so no new draw is made against them; a shortfall they cause opens a margin call with the normal cure period, never a liquidation.',
+      subjectType: 'credit_line',
+      subjectId: line.id,
+      dedupeKey: `collateral-unpriced:${line.id}:${day}`,
+    },
+  ]);
 }
 
 function evaluation(lineId: string, step: MarginStep, call: MarginCall | null): MarginEvaluation {
@@ -89,7 +118,7 @@ function liveOf(call: MarginCall | null): LiveMarginCall | null {
   if (!call) return null;
   if (call.status === 'OPEN') {
     assert(call.cureDeadline !== null, `open margin call ${call.id} has a cure deadline`);
-    return { status: 'OPEN', cureDeadline: call.cureDeadline };
+    return { status: 'OPEN', cureDeadline: call.cureDeadline, cause: call.cause };
   }
   assert(call.status === 'LIQUIDATING', `live margin call ${call.id} is OPEN or LIQUIDATING; got ${call.status}`);
   return { status: 'LIQUIDATING' };
@@ -128,30 +157,39 @@ async function applyStep(
           outstandingPrincipalAtOpen: figures.outstandingPrincipal.amount.toFixed(),
           collateralValueAtOpen: figures.collateralValue.amount.toFixed(),
           workflowId: lineMarginWorkflowId(line.id),
+          cause: step.cause,
           ...latest(step.cure),
         },
       });
-      await systemAudit(db, line, 'margin_call.opened', call.id, { ...latest(step.cure), cureDeadline: step.cureDeadline.toISOString(), reason: input.reason });
+      await systemAudit(db, line, 'margin_call.opened', call.id, { ...latest(step.cure), cause: step.cause, cureDeadline: step.cureDeadline.toISOString(), reason: input.reason });
+      const why =
+        step.cause === 'INELIGIBLE_COLLATERAL'
+          ? `LTV ${ltvText(figures)} on eligible collateral is above the margin-call threshold ${decimal(line.marginCallLtv).toFixed()} because some pledged goods do not count now (stale or missing price mark, overdue stock count, quality hold or count difference); making them eligible again also cures this call`
+          : `LTV ${ltvText(figures)} is above the margin-call threshold ${decimal(line.marginCallLtv).toFixed()}`;
       const message =
-        `Margin call on credit line ${line.id}: LTV ${ltvText(figures)} is above the margin-call threshold ${decimal(line.marginCallLtv).toFixed()}. ` +
+        `Margin call on credit line ${line.id}: ${why}. ` +
         `To restore the target LTV ${decimal(line.targetLtv).toFixed()} by ${step.cureDeadline.toISOString()}, repay ${step.cure.repayment.format()} ` +
+        `(through the line's waterfall: ${step.cure.repayment.minus(step.cure.principalReduction).format()} of fees and interest, then ${step.cure.principalReduction.format()} of principal) ` +
         `or pledge goods adding ${step.cure.additionalCollateralValue.format()} of collateral value (after haircut).`;
       await tellParties(db, line, { kind: 'MARGIN_CALL_OPENED', message, callId: call.id, event: 'opened' });
       return call;
     }
     case 'KEEP_OPEN': {
       assert(live !== null, 'KEEP_OPEN follows an open call');
-      return db.marginCall.update({ where: { id: live.id }, data: latest(step.cure) });
+      return db.marginCall.update({ where: { id: live.id }, data: { ...latest(step.cure), cause: step.cause } });
     }
     case 'CURE': {
       assert(live !== null, 'CURE follows an open call');
       const zero = Money.zero(line.currency);
       const call = await db.marginCall.update({
         where: { id: live.id },
-        data: { ...latest({ repayment: zero, additionalCollateralValue: zero }), status: 'CURED', curedAt: now },
+        data: { ...latest({ repayment: zero, principalReduction: zero, additionalCollateralValue: zero }), status: 'CURED', curedAt: now },
       });
       await systemAudit(db, line, 'margin_call.cured', call.id, { outstandingPrincipal: call.outstandingPrincipal.toFixed(), collateralValue: call.collateralValue.toFixed(), reason: input.reason });
-      const message = `Margin call on credit line ${line.id} is cured: LTV ${ltvText(figures)} is at or below the target ${decimal(line.targetLtv).toFixed()}.`;
+      const atTarget = compareLtv(figures, decimal(line.targetLtv)) <= 0;
+      const message = atTarget
+        ? `Margin call on credit line ${line.id} is cured: LTV ${ltvText(figures)} is at or below the target ${decimal(line.targetLtv).toFixed()}.`
+        : `Margin call on credit line ${line.id} is cured: the pledged goods count again and LTV ${ltvText(figures)} is at or below the margin-call threshold ${decimal(line.marginCallLtv).toFixed()}.`;
       await tellParties(db, line, { kind: 'MARGIN_CALL_CURED', message, callId: call.id, event: 'cured' });
       return call;
     }
@@ -303,7 +341,8 @@ export async function lineOfPledgedLot(db: Db, lotId: string): Promise<string | 
 
 /**
  * One page (id order, after `afterLineId`) of the lines the daily check
- * revalues: every line that is not CLOSED and has goods pledged or a live call.
+ * revalues: every line that is not CLOSED and has goods pledged, a live call,
+ * or a recorded margin-check failure (which the check retries).
  */
 export async function linesForDailyCheck(db: Db, page: { afterLineId: string | null; limit: number }): Promise<string[]> {
   const rows = await db.$queryRaw<{ id: string }[]>`
@@ -311,7 +350,8 @@ export async function linesForDailyCheck(db: Db, page: { afterLineId: string | n
      WHERE cl.status <> 'CLOSED'
        AND (${page.afterLineId}::uuid IS NULL OR cl.id > ${page.afterLineId}::uuid)
        AND (EXISTS (SELECT 1 FROM lien li WHERE li.credit_line_id = cl.id AND li.released_at IS NULL)
-            OR EXISTS (SELECT 1 FROM margin_call mc WHERE mc.credit_line_id = cl.id AND mc.status IN ('OPEN', 'LIQUIDATING')))
+            OR EXISTS (SELECT 1 FROM margin_call mc WHERE mc.credit_line_id = cl.id AND mc.status IN ('OPEN', 'LIQUIDATING'))
+            OR EXISTS (SELECT 1 FROM margin_check_failure f WHERE f.credit_line_id = cl.id))
      ORDER BY cl.id
      LIMIT ${Math.min(page.limit, LINES_PAGE_MAX)}`;
   return rows.map((row) => row.id);

@@ -64,7 +64,7 @@ describe('opening a margin call', () => {
     await evaluate(api, world.lineId, new Date());
     const forSeller = await api.get(world.seller.admin, `/credit-lines/${world.lineId}/margin-calls`).expect(200);
     expect(forSeller.body.items).toHaveLength(1);
-    expect(forSeller.body.items[0]).toMatchObject({ status: 'OPEN', requiredRepayment: '4050', requiredAdditionalCollateralValue: '9000', collateralValue: '15000' });
+    expect(forSeller.body.items[0]).toMatchObject({ status: 'OPEN', cause: 'LTV_ABOVE_MARGIN_CALL', requiredRepayment: '4050', requiredAdditionalCollateralValue: '9000', collateralValue: '15000' });
     await api.get(world.lender.admin, `/credit-lines/${world.lineId}/margin-calls`).expect(200);
     await api.get(world.warehouse.admin, `/credit-lines/${world.lineId}/margin-calls`).expect(404);
   });

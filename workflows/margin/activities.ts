@@ -6,12 +6,20 @@
  */
 import type { ActivityDeps } from '../deps';
 import type { WorkflowGateway } from '../connection';
+import { NotFoundError } from '../../domain/errors';
 import { inTransaction } from '../../prisma/client';
+import { clearMarginCheckFailure, describeFailure, recordMarginCheckFailure } from '../../prisma/margin/failures';
 import { evaluateLineMargin, linesForDailyCheck, type MarginEvaluation, type RevaluationReason } from '../../prisma/margin/store';
 import { overdueStockCounts, tellOverdueStockCounts } from '../../prisma/margin/stock-counts';
 import { requestLineRevaluations } from './starter';
 
 export type { MarginEvaluation, RevaluationReason };
+
+/**
+ * What an evaluation answers: where the line's call stands, or that this line
+ * could not be evaluated (recorded in margin_check_failure; the lender is told).
+ */
+export type MarginCheckResult = (MarginEvaluation & { failure: null }) | { lineId: string; step: 'FAILED'; failure: { errorType: string; reason: string; attempts: number } };
 
 export interface MarginActivityDeps extends ActivityDeps {
   /**
@@ -38,8 +46,29 @@ export function createMarginActivities(deps: MarginActivityDeps) {
     const now = deps.now?.() ?? new Date();
     return asOf !== null && new Date(asOf).getTime() > now.getTime() ? new Date(asOf) : now;
   };
-  const evaluate = (lineId: string, reason: RevaluationReason, asOf: string | null) =>
-    inTransaction(deps.prisma, (tx) => evaluateLineMargin(tx, { lineId, now: clock(asOf), reason }));
+  /**
+   * Evaluates one line in its own transaction. A line that cannot be evaluated
+   * is recorded (its own transaction) and answered FAILED, never thrown: one
+   * broken line must not stop a sweep nor fail its workflow. Only when even the
+   * record cannot be written (the database is away) does the error propagate,
+   * for Temporal to retry the activity.
+   */
+  async function evaluate(lineId: string, reason: RevaluationReason, asOf: string | null): Promise<MarginCheckResult> {
+    const now = clock(asOf);
+    try {
+      const evaluation = await inTransaction(deps.prisma, async (tx) => {
+        const result = await evaluateLineMargin(tx, { lineId, now, reason });
+        await clearMarginCheckFailure(tx, { lineId, stage: 'ANY' });
+        return result;
+      });
+      return { ...evaluation, failure: null };
+    } catch (error) {
+      if (error instanceof NotFoundError) throw error;
+      const recorded = await inTransaction(deps.prisma, (tx) => recordMarginCheckFailure(tx, { lineId, stage: 'MARGIN_CHECK', error, now }));
+      deps.logger.error({ err: error, lineId, reason, attempts: recorded.attempts }, 'line could not be margin-checked; recorded, other lines go on');
+      return { lineId, step: 'FAILED', failure: { ...describeFailure(error), attempts: recorded.attempts } };
+    }
+  }
 
   async function revalue(lineIds: readonly string[], reason: RevaluationReason): Promise<void> {
     if (deps.workflows) {
@@ -51,10 +80,10 @@ export function createMarginActivities(deps: MarginActivityDeps) {
   }
 
   return {
-    /** Revalues one line and applies its margin step; answers where its call stands. */
-    async evaluateLineMargin(lineId: string, reason: RevaluationReason, asOf: string | null): Promise<MarginEvaluation> {
+    /** Revalues one line and applies its margin step; answers where its call stands, or FAILED (recorded). */
+    async evaluateLineMargin(lineId: string, reason: RevaluationReason, asOf: string | null): Promise<MarginCheckResult> {
       const result = await evaluate(lineId, reason, asOf);
-      if (result.step !== 'NONE' && result.step !== 'KEEP_LIQUIDATING') deps.logger.info({ ...result, reason }, 'margin step applied');
+      if (result.step !== 'NONE' && result.step !== 'KEEP_LIQUIDATING' && result.step !== 'FAILED') deps.logger.info({ ...result, reason }, 'margin step applied');
       return result;
     },
 

@@ -17,7 +17,7 @@
  * (./schedules.ts) and page through the lines and lots they look after.
  */
 import { condition, continueAsNew, defineQuery, defineSignal, log, proxyActivities, setHandler } from '@temporalio/workflow';
-import type { MarginActivities, MarginEvaluation, RevaluationReason } from './activities';
+import type { MarginActivities, MarginCheckResult, MarginEvaluation, RevaluationReason } from './activities';
 
 export const revalueLineSignal = defineSignal<[RevaluationReason]>('revalueLine');
 
@@ -26,8 +26,10 @@ export interface LineMarginState {
   status: MarginEvaluation['status'];
   callId: string | null;
   cureDeadline: string | null;
-  lastStep: MarginEvaluation['step'] | null;
+  lastStep: MarginCheckResult['step'] | null;
   evaluations: number;
+  /** Evaluations in a row that FAILED (recorded in margin_check_failure); 0 after a success. */
+  failuresInARow: number;
 }
 export const lineMarginStateQuery = defineQuery<LineMarginState>('lineMarginState');
 
@@ -38,6 +40,12 @@ export const EVALUATIONS_PER_RUN_MAX = 200;
 export const LINES_PER_BATCH = 100;
 export const OVERDUE_LOTS_PER_BATCH = 200;
 export const BATCHES_PER_RUN_MAX = 200;
+/**
+ * After an evaluation FAILED, the workflow tries the line again after each of
+ * these delays (a signal tries at once); then it stops retrying by itself and
+ * the daily margin check (which lists every failing line) goes on retrying.
+ */
+export const MARGIN_CHECK_RETRY_DELAYS_MS = [60_000, 10 * 60_000, 60 * 60_000, 6 * 60 * 60_000];
 
 /** Domain refusals: retrying cannot change their outcome. */
 const NON_RETRYABLE_ERROR_TYPES = ['BusinessRuleError', 'ValidationError', 'NotFoundError', 'InvariantViolation', 'ForbiddenError'];
@@ -54,7 +62,7 @@ export interface LineMarginInput {
 
 export async function lineMarginWorkflow(input: LineMarginInput): Promise<LineMarginState> {
   const pending: RevaluationReason[] = [input.reason];
-  let state: LineMarginState = { lineId: input.lineId, status: 'NONE', callId: null, cureDeadline: null, lastStep: null, evaluations: 0 };
+  let state: LineMarginState = { lineId: input.lineId, status: 'NONE', callId: null, cureDeadline: null, lastStep: null, evaluations: 0, failuresInARow: 0 };
   setHandler(revalueLineSignal, (reason) => {
     pending.push(reason);
   });
@@ -66,12 +74,28 @@ export async function lineMarginWorkflow(input: LineMarginInput): Promise<LineMa
       const reason = pending[pending.length - 1];
       pending.length = 0;
       const result = await activities.evaluateLineMargin(input.lineId, reason, new Date(Date.now()).toISOString());
-      state = { ...state, status: result.status, callId: result.callId, cureDeadline: result.cureDeadline, lastStep: result.step, evaluations: state.evaluations + 1 };
+      if (result.step === 'FAILED') {
+        // The line's call (if any) stands as it was; the failure is recorded and retried below.
+        log.warn('line margin check failed', { lineId: input.lineId, ...result.failure });
+        state = { ...state, lastStep: 'FAILED', evaluations: state.evaluations + 1, failuresInARow: state.failuresInARow + 1 };
+      } else {
+        state = { ...state, status: result.status, callId: result.callId, cureDeadline: result.cureDeadline, lastStep: result.step, evaluations: state.evaluations + 1, failuresInARow: 0 };
+      }
       continue;
     }
     if (state.evaluations >= EVALUATIONS_PER_RUN_MAX) {
       // The next run starts with an evaluation from the database, so nothing is lost.
       await continueAsNew<typeof lineMarginWorkflow>({ lineId: input.lineId, reason: 'START' });
+    }
+    if (state.lastStep === 'FAILED' && state.failuresInARow <= MARGIN_CHECK_RETRY_DELAYS_MS.length) {
+      const signalled = await condition(() => pending.length > 0, MARGIN_CHECK_RETRY_DELAYS_MS[state.failuresInARow - 1]);
+      if (!signalled) pending.push('RETRY');
+      continue;
+    }
+    if (state.lastStep === 'FAILED') {
+      // Retries used up: the daily margin check lists this line (it has a failure recorded) and starts it again.
+      log.warn('line margin check still failing; left to the daily check', { ...state });
+      return state;
     }
     if (state.status === 'OPEN' && state.cureDeadline !== null) {
       const msToDeadline = new Date(state.cureDeadline).getTime() - Date.now();

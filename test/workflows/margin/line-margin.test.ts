@@ -125,6 +125,31 @@ describe('lineMarginWorkflow', () => {
   });
 });
 
+describe('lineMarginWorkflow on a line that cannot be margin-checked', () => {
+  test('the failure is recorded, retried after 1 and 10 minutes, and cleared once the line evaluates again', async () => {
+    const world = await marginWorld(api);
+    // Terms accepted before issue #11 (target 1): any call the line opens breaks margin_call_target_ltv_range.
+    await api.db.sql(`UPDATE credit_line SET default_advance_rate = 1, target_ltv = 1, margin_call_ltv = 1.2, liquidation_ltv = 1.5 WHERE id = $1`, [world.lineId]);
+    await draw(api, world.lineId, '20000.00');
+    await pledgedLot(api, world, '1000');
+    await mark(api, world, '20.00'); // 20 000 / 15 000 = 1.33 > 1.2
+    const harness = await lineWorkflow(world.lineId);
+    expect(await harness.query(lineMarginStateQuery)).toMatchObject({ status: 'NONE', lastStep: 'FAILED', evaluations: 1, failuresInARow: 1 });
+    const failure = () => api.db.prisma.marginCheckFailure.findUnique({ where: { creditLineId: world.lineId } });
+    expect(await failure()).toMatchObject({ stage: 'MARGIN_CHECK', attempts: 1 });
+
+    await harness.advanceTime(60_000 + 1000);
+    expect(await harness.query(lineMarginStateQuery)).toMatchObject({ lastStep: 'FAILED', evaluations: 2, failuresInARow: 2 });
+    expect(await failure()).toMatchObject({ attempts: 2 });
+
+    await api.db.sql(`UPDATE credit_line SET default_advance_rate = 0.6, target_ltv = 0.45, margin_call_ltv = 0.7, liquidation_ltv = 1.4 WHERE id = $1`, [world.lineId]);
+    await harness.advanceTime(10 * 60_000 + 1000);
+    expect(await harness.query(lineMarginStateQuery)).toMatchObject({ status: 'OPEN', lastStep: 'OPEN', evaluations: 3, failuresInARow: 0 });
+    expect(await failure()).toBeNull();
+    expect(await liveCall(api, world.lineId)).toMatchObject({ status: 'OPEN' });
+  });
+});
+
 describe('stockCountMonitorWorkflow', () => {
   test('overdue count: the lot is ineligible, lender and warehouse are told, and the line is revalued', async () => {
     const world = await marginWorld(api, { stockCountIntervalDays: 30 });
