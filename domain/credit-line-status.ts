@@ -64,7 +64,7 @@ export function decideStatusChange(change: StatusChange, status: CreditLineStatu
     return {
       allowed: false,
       refusal: 'wrong_status',
-      reason: `the line is ${status}; only a line that is ${rule.from.join(' or ')} can be ${rule.pastTense}`,
+      reason: `is ${status}; only a line that is ${rule.from.join(' or ')} can be ${rule.pastTense}`,
     };
   }
   return { allowed: true, to: rule.to };

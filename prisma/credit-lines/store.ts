@@ -222,7 +222,7 @@ async function changeStatus(db: Db, actor: LineActor, lineId: string, change: St
   const party = actor.organisationId === line.lenderOrganisationId ? 'LENDER' : 'SELLER';
   const decision = decideStatusChange(change, line.status, party, actor.role);
   if (!decision.allowed && decision.refusal === 'forbidden') throw new ForbiddenError(`credit line ${line.id}: ${decision.reason}`);
-  if (!decision.allowed) throw new ConflictError(`credit line ${line.id}: ${decision.reason}`);
+  if (!decision.allowed) throw new ConflictError(`credit line ${line.id} ${decision.reason}`);
   if (change === 'close') await requireNothingOutstanding(db, line);
   const row = await db.creditLine.update({
     where: { id: line.id },
