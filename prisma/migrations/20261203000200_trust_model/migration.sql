@@ -6,9 +6,9 @@
 -- the enum.
 
 
-ALTER TYPE "CreditLineStatus" ADD VALUE 'OFFERED';
-ALTER TYPE "CreditLineStatus" ADD VALUE 'DECLINED';
-ALTER TYPE "CreditLineStatus" ADD VALUE 'WITHDRAWN';
+ALTER TYPE "CreditLineStatus" ADD VALUE 'OFFERED' BEFORE 'ACTIVE';
+ALTER TYPE "CreditLineStatus" ADD VALUE 'DECLINED' AFTER 'OFFERED';
+ALTER TYPE "CreditLineStatus" ADD VALUE 'WITHDRAWN' AFTER 'DECLINED';
 
 -- AlterTable
 ALTER TABLE "credit_line" ADD COLUMN     "accepted_at" TIMESTAMPTZ(6),
