@@ -14,7 +14,7 @@ import pino, { type Logger } from 'pino';
 import { createApp } from '../api/app';
 import { Money } from '../domain/money';
 import { createPrismaClient, inTransaction, type PrismaClient } from '../prisma/client';
-import { createOrganisationWithAdmin, createUser, type OrganisationKind, type UserRole } from '../prisma/identity/store';
+import { claimInvitation, createOrganisationWithAdmin, createUser, type OrganisationKind, type UserRole } from '../prisma/identity/store';
 import { postEntry } from '../prisma/ledger/store';
 import { UnavailableTemporal, type TemporalAccess } from '../workflows/connection';
 import { withClient } from './bench-database';
@@ -67,9 +67,11 @@ export interface BenchUser {
 
 export async function organisationWithAdmin(prisma: PrismaClient, kind: OrganisationKind): Promise<BenchUser> {
   const created = await inTransaction(prisma, (tx) =>
-    createOrganisationWithAdmin(tx, { kind, name: `bench ${kind.toLowerCase()} ${randomUUID().slice(0, 8)}`, admin: { email: `admin-${randomUUID()}@bench.example`, name: 'Admin' } }, null),
+    createOrganisationWithAdmin(tx, { kind, name: `bench ${kind.toLowerCase()} ${randomUUID().slice(0, 8)}`, admin: { email: `admin-${randomUUID()}@bench.example`, name: 'Admin' } }, null, new Date()).then(
+      (organisation) => claimInvitation(tx, organisation.invitation.token, new Date()),
+    ),
   );
-  return { userId: created.adminUserId, organisationId: created.organisationId, apiKey: created.key.apiKey };
+  return { userId: created.userId, organisationId: created.organisationId, apiKey: created.key.apiKey };
 }
 
 export async function userOf(prisma: PrismaClient, admin: BenchUser, role: UserRole): Promise<BenchUser> {
@@ -133,10 +135,21 @@ export interface BenchWorld {
   grade: string;
 }
 
+/** A seller or warehouse the lender onboards through POST /organisations, its admin's invitation claimed through the API. */
+async function counterpartOf(app: BenchApp, lender: BenchUser, kind: 'SELLER' | 'WAREHOUSE'): Promise<BenchUser> {
+  const registered = await expectCreated(
+    apiCall(app.baseUrl, lender, 'POST', '/organisations', { kind, name: `bench ${kind.toLowerCase()} ${randomUUID().slice(0, 8)}`, admin: { email: `admin-${randomUUID()}@bench.example`, name: 'Admin' } }),
+    kind.toLowerCase(),
+  );
+  const invitation = registered.invitation as { token: string };
+  const claimed = await expectCreated(apiCall(app.baseUrl, { ...lender, apiKey: '' }, 'POST', '/invitations/claim', { token: invitation.token }), 'claim');
+  return { userId: String(claimed.userId), organisationId: String(registered.organisationId), apiKey: String((claimed.apiKey as { apiKey: string }).apiKey) };
+}
+
 export async function benchWorld(app: BenchApp): Promise<BenchWorld> {
   const lender = await organisationWithAdmin(app.prisma, 'LENDER');
-  const seller = await organisationWithAdmin(app.prisma, 'SELLER');
-  const warehouse = await organisationWithAdmin(app.prisma, 'WAREHOUSE');
+  const seller = await counterpartOf(app, lender, 'SELLER');
+  const warehouse = await counterpartOf(app, lender, 'WAREHOUSE');
   const created = await expectCreated(apiCall(app.baseUrl, warehouse, 'POST', '/warehouses', { name: 'Bench store' }), 'warehouse');
   const warehouseId = String(created.id);
   const location = await expectCreated(apiCall(app.baseUrl, warehouse, 'POST', `/warehouses/${warehouseId}/locations`, { name: 'Room A', kind: 'STORE_ROOM' }), 'location');
@@ -145,16 +158,18 @@ export async function benchWorld(app: BenchApp): Promise<BenchWorld> {
   return { lender, seller, warehouse, warehouseId, locationId: String(location.id), commodityCode, grade: 'A' };
 }
 
-/** Opens `count` lines through POST /credit-lines, `concurrency` at a time; answers their ids in opening order. */
+/** Offers `count` lines through POST /credit-lines (the bench warehouse approved) and the seller accepts each, `concurrency` at a time; answers their ids in opening order. */
 export async function openLines(app: BenchApp, world: BenchWorld, count: number, limit: string, concurrency = 8): Promise<string[]> {
   const ids: string[] = new Array<string>(count);
   let next = 0;
   const worker = async () => {
     for (let index = next++; index < count; index = next++) {
       const line = await expectCreated(
-        apiCall(app.baseUrl, world.lender, 'POST', '/credit-lines', { sellerOrganisationId: world.seller.organisationId, terms: benchLineTerms(limit) }),
+        apiCall(app.baseUrl, world.lender, 'POST', '/credit-lines', { sellerOrganisationId: world.seller.organisationId, terms: { ...benchLineTerms(limit), approvedWarehouseIds: [world.warehouseId] } }),
         'credit line',
       );
+      const accepted = await apiCall(app.baseUrl, world.seller, 'POST', `/credit-lines/${String(line.id)}/accept`, {});
+      if (accepted.status !== 200) throw new Error(`accept credit line: ${accepted.status} ${JSON.stringify(accepted.body)}`);
       ids[index] = String(line.id);
     }
   };

@@ -24,7 +24,8 @@ export type IneligibilityReason =
   | 'MARK_STALE'
   | 'COUNT_DIFFERENCE_FLAG'
   | 'QUALITY_HOLD'
-  | 'STOCK_COUNT_OVERDUE';
+  | 'STOCK_COUNT_OVERDUE'
+  | 'WAREHOUSE_NOT_APPROVED';
 
 export interface LotForValuation {
   /** In the lot's unit of measure, the same unit the price mark is per. */
@@ -35,6 +36,8 @@ export interface LotForValuation {
   qualityHold: boolean;
   lastCountedAt: Date | null;
   pledgedAt: Date;
+  /** The lot's warehouse is one the line's lender approved for this line (a custodian it trusts). */
+  inApprovedWarehouse: boolean;
 }
 
 export interface PriceMark {
@@ -81,6 +84,7 @@ export function lotEligibility(input: {
   if (lot.flaggedByCount) reasons.push('COUNT_DIFFERENCE_FLAG');
   if (lot.qualityHold) reasons.push('QUALITY_HOLD');
   if (isStockCountOverdue(lot, line.stockCountIntervalDays, now)) reasons.push('STOCK_COUNT_OVERDUE');
+  if (!lot.inApprovedWarehouse) reasons.push('WAREHOUSE_NOT_APPROVED');
   return reasons.length === 0 ? { eligible: true } : { eligible: false, reasons };
 }
 

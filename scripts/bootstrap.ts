@@ -1,5 +1,10 @@
-// `npm run bootstrap -- --kind LENDER --name "Acme Bank" --email admin@acme.example --admin-name "Ada Admin"`
-// Creates an organisation and its ADMIN (the parent account) and prints the admin's API key, once.
+// `npm run bootstrap -- --name "Acme Bank" --email admin@acme.example --admin-name "Ada Admin"`
+// Creates the first organisation, a LENDER, with its ADMIN (the parent account), and prints the admin's
+// one-time invitation, not an API key: whoever runs this command (an operator) hands the token to the
+// admin, who claims their own key with POST /invitations/claim. The token works once and expires in
+// INVITATION_VALIDITY_HOURS, so a copy left in a terminal or a ticket is worthless once claimed, and a
+// claim by anyone else shows (the admin's own claim is refused). Every other organisation is onboarded by
+// a lender through the API (POST /organisations); a LENDER is never created through the API.
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
 import { loadConfig } from '../api/config';
@@ -9,7 +14,7 @@ import { createOrganisationWithAdmin } from '../prisma/identity/store';
 import { applyMigrations } from '../prisma/migrate';
 
 const Args = z.object({
-  kind: z.enum(['LENDER', 'WAREHOUSE', 'SELLER', 'BUYER']),
+  kind: z.literal('LENDER', 'must be LENDER: sellers, warehouses and buyers are onboarded by a lender (POST /organisations)').default('LENDER'),
   name: z.string().trim().min(1),
   email: z.email(),
   'admin-name': z.string().trim().min(1),
@@ -22,7 +27,7 @@ async function main(): Promise<void> {
   const parsed = Args.safeParse(values);
   if (!parsed.success) {
     console.error(parsed.error.issues.map((issue) => `--${issue.path.join('.')}: ${issue.message}`).join('\n'));
-    console.error('usage: npm run bootstrap -- --kind LENDER|WAREHOUSE|SELLER|BUYER --name NAME --email EMAIL --admin-name NAME');
+    console.error('usage: npm run bootstrap -- [--kind LENDER] --name NAME --email EMAIL --admin-name NAME');
     process.exit(2);
   }
   const args = parsed.data;
@@ -32,11 +37,13 @@ async function main(): Promise<void> {
   try {
     await applyMigrations(database.url);
     const created = await inTransaction(prisma, (tx) =>
-      createOrganisationWithAdmin(tx, { kind: args.kind, name: args.name, admin: { email: args.email, name: args['admin-name'] } }, null),
+      createOrganisationWithAdmin(tx, { kind: args.kind, name: args.name, admin: { email: args.email, name: args['admin-name'] } }, null, new Date()),
     );
     console.log(`organisation ${created.organisationId} (${args.kind}) created`);
     console.log(`admin user   ${created.adminUserId} <${args.email.toLowerCase()}>`);
-    console.log(`API key (shown once, store it now):\n${created.key.apiKey}`);
+    console.log(`invitation   ${created.invitation.id}, expires ${created.invitation.expiresAt.toISOString()}`);
+    console.log('Give this token to the admin only (shown once, never stored); they claim their API key with');
+    console.log(`POST /invitations/claim {"token": "…"}:\n${created.invitation.token}`);
   } finally {
     await prisma.$disconnect();
     await database.close();

@@ -11,6 +11,7 @@ import { createOrganisationWithAdmin } from '../prisma/identity/store';
 export interface DemoOptions {
   baseUrl: string;
   /** Creates the first organisation (the lender) and returns its admin's API key. */
+  /** Creates the lender as `npm run bootstrap` does; resolves to its admin's invitation token. */
   bootstrapLender(name: string, email: string): Promise<string>;
   print(line: string): void;
   /** Waits between polls of a workflow's progress. */
@@ -71,17 +72,20 @@ export async function runDemo(options: DemoOptions): Promise<void> {
   const readiness = (await (await fetch(`${options.baseUrl}/ready`)).json()) as Json;
   print(`Godown at ${options.baseUrl}: Temporal ${readiness.temporal?.available ? 'available' : `unavailable (${readiness.temporal?.reason ?? 'unknown'})`}.`);
 
-  const lenderKey = await options.bootstrapLender('Harbour Bank (demo)', `lender-${randomUUID().slice(0, 8)}@demo.example`);
+  // Each admin claims their own account with the one-time invitation: nobody else ever holds their key.
+  const claim = async (token: string) => (await call('', 'POST', '/invitations/claim', { token })).apiKey.apiKey as string;
+  const lenderKey = await claim(await options.bootstrapLender('Harbour Bank (demo)', `lender-${randomUUID().slice(0, 8)}@demo.example`));
   const register = async (kind: string, name: string) => {
     const created = await call(lenderKey, 'POST', '/organisations', { kind, name, admin: { email: `${kind.toLowerCase()}-${randomUUID().slice(0, 8)}@demo.example`, name: `${name} admin` } });
-    return { organisationId: created.organisationId as string, apiKey: created.adminApiKey.apiKey as string };
+    return { organisationId: created.organisationId as string, apiKey: await claim(created.invitation.token as string) };
   };
   const warehouse = await register('WAREHOUSE', 'Polar Cold Store');
   const seller = await register('SELLER', 'Orchard Growers');
   const buyer = await register('BUYER', 'FreshMart');
-  print('1. Harbour Bank (lender) registered Polar Cold Store (warehouse), Orchard Growers (seller) and FreshMart (buyer).');
+  print('1. Harbour Bank (lender) onboarded Polar Cold Store (warehouse), Orchard Growers (seller) and FreshMart (buyer); each admin claimed their invitation.');
 
-  const line = await call(lenderKey, 'POST', '/credit-lines', {
+  const store = await call(warehouse.apiKey, 'POST', '/warehouses', { name: 'Polar Cold Store, Wenatchee' });
+  const offer = await call(lenderKey, 'POST', '/credit-lines', {
     sellerOrganisationId: seller.organisationId,
     terms: {
       currency: 'USD',
@@ -101,11 +105,12 @@ export async function runDemo(options: DemoOptions): Promise<void> {
       approvalThresholds: { autoApproveUpTo: '15000.00', singleApproverUpTo: '50000.00' },
       approvalWindowHours: 24,
       waterfallOrder: ['FEES', 'INTEREST', 'PRINCIPAL'],
+      approvedWarehouseIds: [store.id],
     },
   });
-  print(`2. Credit line opened: limit ${money('100000.00')}, 50% advance, fee on sale = 30 days of storage at 0.002 USD/kg/day.`);
+  const line = await call(seller.apiKey, 'POST', `/credit-lines/${offer.id}/accept`);
+  print(`2. Credit line offered and accepted by the seller: limit ${money('100000.00')}, 50% advance, fee on sale = 30 days of storage at 0.002 USD/kg/day, goods at Polar Cold Store.`);
 
-  const store = await call(warehouse.apiKey, 'POST', '/warehouses', { name: 'Polar Cold Store, Wenatchee' });
   const room = await call(warehouse.apiKey, 'POST', `/warehouses/${store.id}/locations`, { name: 'Cold room 3', kind: 'COLD_ROOM' });
   const commodityCode = `APPLES_${randomUUID().slice(0, 6).toUpperCase().replace(/-/g, '')}`;
   await call(warehouse.apiKey, 'POST', '/commodities', { code: commodityCode, name: 'Apples, Fuji', unit: 'kg', grades: ['80'] });
@@ -184,8 +189,8 @@ async function main(): Promise<void> {
       print: (line) => console.log(line),
       pause: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
       bootstrapLender: async (name, email) => {
-        const created = await inTransaction(prisma, (tx) => createOrganisationWithAdmin(tx, { kind: 'LENDER', name, admin: { email, name: 'Demo admin' } }, null));
-        return created.key.apiKey;
+        const created = await inTransaction(prisma, (tx) => createOrganisationWithAdmin(tx, { kind: 'LENDER', name, admin: { email, name: 'Demo admin' } }, null, new Date()));
+        return created.invitation.token;
       },
     });
   } catch (error) {

@@ -1,12 +1,15 @@
 import { ValidationError } from '../../domain/errors';
 import {
+  acceptCreditLine,
   closeCreditLine,
+  declineCreditLine,
+  withdrawCreditLine,
   creditLinesVisibleTo,
   creditLineVisibleTo,
   creditTermsAsJson,
   freezeCreditLine,
   lineOutstanding,
-  openCreditLine,
+  offerCreditLine,
   requireLenderAdmin,
   unfreezeCreditLine,
   type CreditLineRecord,
@@ -31,7 +34,8 @@ function summaryView(line: CreditLineRecord) {
     lenderOrganisationId: line.lenderOrganisationId,
     sellerOrganisationId: line.sellerOrganisationId,
     status: line.status,
-    terms: creditTermsAsJson(line.terms),
+    terms: { ...creditTermsAsJson(line.terms), approvedWarehouseIds: line.approvedWarehouseIds },
+    acceptedAt: line.acceptedAt?.toISOString() ?? null,
     createdAt: line.createdAt.toISOString(),
     updatedAt: line.updatedAt.toISOString(),
   };
@@ -59,7 +63,7 @@ async function detailOf(db: Db, line: CreditLineRecord) {
   };
 }
 
-function statusChangeRoute(change: 'freeze' | 'unfreeze' | 'close', summary: string, act: typeof freezeCreditLine) {
+function statusChangeRoute(change: 'accept' | 'decline' | 'withdraw' | 'freeze' | 'unfreeze' | 'close', summary: string, act: typeof freezeCreditLine) {
   return defineRoute({
     method: 'post',
     path: `/credit-lines/{lineId}/${change}`,
@@ -78,16 +82,18 @@ export const creditLineRoutes = [
     method: 'post',
     path: '/credit-lines',
     operationId: 'openCreditLine',
-    summary: 'Open a credit line with a seller (lender ADMIN); creates the line and its ledger accounts',
+    summary:
+      'Offer a credit line to one of your SELLER counterparts (lender ADMIN); creates the line, OFFERED, and its ledger accounts. It works only once the seller accepts it',
     tag: 'Credit lines',
     problems: [403, 422],
     body: OpenCreditLineBody,
-    success: { status: 201, description: 'The line, ACTIVE, with nothing outstanding', schema: CreditLineDetail },
+    success: { status: 201, description: 'The line, OFFERED, with nothing outstanding', schema: CreditLineDetail },
     handler: async ({ db, actor, body }) => {
       requireLenderAdmin(actor);
-      const terms = creditTermsFromWire(body.terms);
+      const { approvedWarehouseIds, ...wireTerms } = body.terms;
+      const terms = creditTermsFromWire(wireTerms);
       requireConsistentTerms(terms);
-      return detailOf(db, await openCreditLine(db, actor, { sellerOrganisationId: body.sellerOrganisationId, terms }));
+      return detailOf(db, await offerCreditLine(db, actor, { sellerOrganisationId: body.sellerOrganisationId, terms, approvedWarehouseIds }));
     },
   }),
   defineRoute({
@@ -117,6 +123,9 @@ export const creditLineRoutes = [
     success: { status: 200, description: 'The line', schema: CreditLineDetail },
     handler: async ({ db, actor, params }) => detailOf(db, await creditLineVisibleTo(db, actor.organisationId, params.lineId)),
   }),
+  statusChangeRoute('accept', "Accept an OFFERED line: it becomes ACTIVE (the seller's ADMIN)", acceptCreditLine),
+  statusChangeRoute('decline', "Decline an OFFERED line (the seller's ADMIN)", declineCreditLine),
+  statusChangeRoute('withdraw', "Withdraw an offer the seller has not accepted (the lender's ADMIN or APPROVER)", withdrawCreditLine),
   statusChangeRoute('freeze', 'Freeze an ACTIVE line: no new draws (lender ADMIN or APPROVER)', freezeCreditLine),
   statusChangeRoute('unfreeze', 'Unfreeze a FROZEN line (lender ADMIN or APPROVER)', unfreezeCreditLine),
   statusChangeRoute('close', 'Close a line once no principal, interest or fees are owed (lender ADMIN or APPROVER)', closeCreditLine),

@@ -99,12 +99,25 @@ export const CreditTermsWire = z
 
 export type CreditTermsWire = z.infer<typeof CreditTermsWire>;
 
+/** NOT a credit term of the domain's `CreditTerms`: which custodians the lender trusts, stored with the line. */
+const APPROVED_WAREHOUSES_MAX = 200;
+export const ApprovedWarehouseIds = z
+  .array(Uuid)
+  .max(APPROVED_WAREHOUSES_MAX)
+  .refine((ids) => new Set(ids).size === ids.length, 'must not name a warehouse twice')
+  .meta({
+    description:
+      'Warehouses the lender accepts as collateral managers for this line; each must be operated by one of the lender\'s WAREHOUSE counterparts. Goods anywhere else are ineligible (WAREHOUSE_NOT_APPROVED)',
+  });
+
 export const OpenCreditLineBody = z.object({
   sellerOrganisationId: Uuid,
-  terms: CreditTermsWire,
+  terms: CreditTermsWire.extend({ approvedWarehouseIds: ApprovedWarehouseIds.default([]) }),
 });
 
-export const CreditLineStatus = z.enum(['ACTIVE', 'FROZEN', 'IN_DEFAULT', 'CLOSED']);
+export const CreditLineStatus = z
+  .enum(['OFFERED', 'DECLINED', 'WITHDRAWN', 'ACTIVE', 'FROZEN', 'IN_DEFAULT', 'CLOSED'])
+  .meta({ description: 'OFFERED until the seller accepts (ACTIVE) or declines (DECLINED), or the lender withdraws it (WITHDRAWN)' });
 
 export const CreditLineSummary = z
   .object({
@@ -112,7 +125,8 @@ export const CreditLineSummary = z
     lenderOrganisationId: Uuid,
     sellerOrganisationId: Uuid,
     status: CreditLineStatus,
-    terms: CreditTermsWire,
+    terms: CreditTermsWire.extend({ approvedWarehouseIds: z.array(Uuid) }),
+    acceptedAt: z.string().nullable(),
     createdAt: z.string(),
     updatedAt: z.string(),
   })

@@ -1,8 +1,8 @@
 import { z } from 'zod';
 import { ForbiddenError, ValidationError } from '../../domain/errors';
 import {
-  createOrganisationWithAdmin,
   createUser,
+  registerCounterpart,
   deactivateUser,
   issueKeyForUser,
   listApiKeys,
@@ -10,6 +10,7 @@ import {
   revokeApiKey,
 } from '../../prisma/identity/store';
 import { requireAdmin } from '../http/auth';
+import { revealOnce } from './one-time-secrets';
 import { defineRoute } from '../http/route';
 import { decodeCursor, encodeCursor, pageOf, PageQuery, Uuid } from '../http/schemas';
 
@@ -19,8 +20,23 @@ const Email = z.email('must be an email address').max(254);
 const Name = z.string().trim().min(1, 'must not be blank').max(200);
 
 const IssuedKey = z
-  .object({ id: Uuid, label: z.string(), apiKey: z.string().meta({ description: 'Shown once; store it now' }) })
+  .object({
+    id: Uuid,
+    label: z.string(),
+    apiKey: z.string().optional().meta({ description: 'Shown once, in the first response only; a replay of the request omits it. Store it now' }),
+  })
   .meta({ id: 'IssuedApiKey' });
+
+const Invitation = z
+  .object({
+    id: Uuid,
+    expiresAt: z.string(),
+    token: z
+      .string()
+      .optional()
+      .meta({ description: 'The claim token (POST /invitations/claim). Shown once, in the first response only: a replay omits it, and Godown stores only its hash. Hand it to the invited admin only' }),
+  })
+  .meta({ id: 'Invitation' });
 
 const Me = z.object({ userId: Uuid, organisationId: Uuid, organisationKind: OrganisationKind, role: UserRole }).meta({ id: 'Me' });
 
@@ -64,7 +80,7 @@ export const identityRoutes = [
     method: 'post',
     path: '/organisations',
     operationId: 'registerOrganisation',
-    summary: 'Register a counterpart organisation (seller, warehouse, buyer, lender) with its admin',
+    summary: "Onboard a counterpart (lender ADMIN): a SELLER, a WAREHOUSE you accept as collateral manager, or a BUYER, with an invitation for its admin",
     tag: 'Identity',
     problems: [403, 409],
     body: z.object({
@@ -74,13 +90,17 @@ export const identityRoutes = [
     }),
     success: {
       status: 201,
-      description: 'The organisation, its admin and the admin key (shown once)',
-      schema: z.object({ organisationId: Uuid, adminUserId: Uuid, adminApiKey: IssuedKey }).meta({ id: 'RegisteredOrganisation' }),
+      description: "The organisation (now your counterpart), its admin, and the admin's one-time invitation to claim the account",
+      schema: z.object({ organisationId: Uuid, adminUserId: Uuid, invitation: Invitation }).meta({ id: 'RegisteredOrganisation' }),
     },
-    handler: async ({ db, actor, body }) => {
-      requireAdmin(actor, 'register organisations');
-      const created = await createOrganisationWithAdmin(db, body, actor);
-      return { organisationId: created.organisationId, adminUserId: created.adminUserId, adminApiKey: created.key };
+    handler: async ({ db, actor, body, now }) => {
+      const created = await registerCounterpart(db, actor, body, now);
+      revealOnce(['invitation', 'token'], created.invitation.token);
+      return {
+        organisationId: created.organisationId,
+        adminUserId: created.adminUserId,
+        invitation: { id: created.invitation.id, expiresAt: created.invitation.expiresAt.toISOString() },
+      };
     },
   }),
   defineRoute({
@@ -113,7 +133,8 @@ export const identityRoutes = [
     handler: async ({ db, actor, body }) => {
       requireAdmin(actor, 'create users');
       const created = await createUser(db, actor, body);
-      return { userId: created.userId, apiKey: created.key };
+      revealOnce(['apiKey', 'apiKey'], created.key.apiKey);
+      return { userId: created.userId, apiKey: { id: created.key.id, label: created.key.label } };
     },
   }),
   defineRoute({
@@ -161,7 +182,9 @@ export const identityRoutes = [
       if (actor.role !== 'ADMIN' && actor.userId !== params.userId) {
         throw new ForbiddenError('only an ADMIN can issue keys for another user');
       }
-      return issueKeyForUser(db, actor, params.userId, body.label);
+      const key = await issueKeyForUser(db, actor, params.userId, body.label);
+      revealOnce(['apiKey'], key.apiKey);
+      return { id: key.id, label: key.label };
     },
   }),
   defineRoute({

@@ -40,7 +40,7 @@ function priceMarkView(mark: PriceMark): z.infer<typeof PriceMarkView> {
   };
 }
 
-const IneligibilityReason = z.enum(['NO_MARK_IN_LINE_CURRENCY', 'MARK_STALE', 'COUNT_DIFFERENCE_FLAG', 'QUALITY_HOLD', 'STOCK_COUNT_OVERDUE']);
+const IneligibilityReason = z.enum(['NO_MARK_IN_LINE_CURRENCY', 'MARK_STALE', 'COUNT_DIFFERENCE_FLAG', 'QUALITY_HOLD', 'STOCK_COUNT_OVERDUE', 'WAREHOUSE_NOT_APPROVED']);
 
 const LotValuationView = z
   .object({

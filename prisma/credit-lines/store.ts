@@ -1,11 +1,13 @@
 /**
- * Credit lines: opening a line with its ledger accounts, reading the lines an
- * organisation is party to, and the status changes a lender makes (freeze,
- * unfreeze, close). Amounts owed are never stored on the line: they are the
+ * Credit lines: a lender's offer of a line with its ledger accounts, the
+ * seller's acceptance (or refusal), reading the lines an organisation is party
+ * to, and the status changes a lender makes (withdraw an offer, freeze,
+ * unfreeze, close). Which party may make which change is domain/credit-line-status.ts. Amounts owed are never stored on the line: they are the
  * balances of the line's ledger account set (account set id = line id).
  */
 import type { Decimal } from 'decimal.js';
 import { validateCreditTerms, type CreditTerms, type OnSaleFee, type WaterfallBucket } from '../../domain/credit-terms';
+import { decideStatusChange, type CreditLineStatus, type StatusChange } from '../../domain/credit-line-status';
 import { BusinessRuleError, ConflictError, ForbiddenError, NotFoundError, assert } from '../../domain/errors';
 import { D, Money } from '../../domain/money';
 import { recordAudit, type AuditActor } from '../audit/store';
@@ -13,7 +15,7 @@ import type { Db, Prisma } from '../client';
 import type { OrganisationKind, UserRole } from '../generated/client';
 import { balances, createAccountSet, type AccountDefinition } from '../ledger/store';
 
-export type CreditLineStatus = 'ACTIVE' | 'FROZEN' | 'IN_DEFAULT' | 'CLOSED';
+export type { CreditLineStatus, StatusChange };
 
 export interface CreditLineRecord {
   id: string;
@@ -21,6 +23,9 @@ export interface CreditLineRecord {
   sellerOrganisationId: string;
   status: CreditLineStatus;
   terms: CreditTerms;
+  /** Warehouses the lender accepts as collateral managers for this line: goods elsewhere are ineligible. */
+  approvedWarehouseIds: string[];
+  acceptedAt: Date | null;
   createdAt: Date;
   updatedAt: Date;
 }
@@ -72,46 +77,78 @@ export type LineAccountCode = (typeof LINE_ACCOUNTS)[number]['code'];
 
 export function requireLenderAdmin(actor: LineActor): void {
   if (actor.organisationKind !== 'LENDER' || actor.role !== 'ADMIN') {
-    throw new ForbiddenError(`only an ADMIN of a LENDER organisation can open credit lines; you are ${actor.role} of a ${actor.organisationKind}`);
+    throw new ForbiddenError(`only an ADMIN of a LENDER organisation can offer credit lines; you are ${actor.role} of a ${actor.organisationKind}`);
   }
 }
 
 /**
- * Opens a line between the actor's lender organisation and a seller, with its
- * ledger account set, in the caller's transaction. `terms` must already be
- * consistent (the API edge reports every problem to the client first).
+ * Offers a line from the actor's lender organisation to one of its SELLER
+ * counterparts, with its ledger account set, in the caller's transaction. The
+ * line is OFFERED: nothing works on it until the seller accepts. `terms` must
+ * already be consistent (the API edge reports every problem to the client
+ * first); every approved warehouse must be operated by one of the lender's
+ * WAREHOUSE counterparts.
  */
-export async function openCreditLine(
+export async function offerCreditLine(
   db: Db,
   actor: LineActor,
-  input: { sellerOrganisationId: string; terms: CreditTerms },
+  input: { sellerOrganisationId: string; terms: CreditTerms; approvedWarehouseIds: string[] },
 ): Promise<CreditLineRecord> {
   requireLenderAdmin(actor);
   const problems = validateCreditTerms(input.terms);
-  assert(problems.length === 0, `credit terms are checked before a line is opened; found ${JSON.stringify(problems)}`);
-  await requireSellerOrganisation(db, input.sellerOrganisationId);
+  assert(problems.length === 0, `credit terms are checked before a line is offered; found ${JSON.stringify(problems)}`);
+  await requireSellerCounterpart(db, actor.organisationId, input.sellerOrganisationId);
+  const approvedWarehouseIds = [...new Set(input.approvedWarehouseIds)].sort();
+  await requireWarehouseCounterparts(db, actor.organisationId, approvedWarehouseIds);
   const row = await db.creditLine.create({
     data: {
       lenderOrganisationId: actor.organisationId,
       sellerOrganisationId: input.sellerOrganisationId,
+      status: 'OFFERED',
       ...termsColumns(input.terms),
       advanceRates: { create: advanceRateRows(input.terms) },
+      approvedWarehouses: { create: approvedWarehouseIds.map((warehouseId) => ({ warehouseId })) },
     },
-    include: { advanceRates: true },
+    include: LINE_INCLUDE,
   });
   await createAccountSet(db, { accountSetId: row.id, currency: row.currency, accounts: [...LINE_ACCOUNTS] });
   const line = creditLineFromRow(row);
-  await recordAudit(db, actor, { action: 'credit_line.open', targetType: 'credit_line', targetId: line.id, after: lineSnapshot(line) });
+  await recordAudit(db, actor, { action: 'credit_line.offer', targetType: 'credit_line', targetId: line.id, after: lineSnapshot(line) });
+  // The seller's own feed shows the offer it is asked to accept.
+  await recordAudit(db, { ...actor, organisationId: line.sellerOrganisationId }, { action: 'credit_line.offer', targetType: 'credit_line', targetId: line.id, after: lineSnapshot(line) });
   return line;
 }
 
-async function requireSellerOrganisation(db: Db, organisationId: string): Promise<void> {
-  const organisation = await db.organisation.findUnique({ where: { id: organisationId } });
-  if (!organisation) {
-    throw new BusinessRuleError('seller_organisation_required', `organisation ${organisationId} does not exist; a credit line is opened with a registered SELLER organisation`);
+/** A lender offers lines only to sellers it onboarded; to anyone else the organisation is not a seller of its. */
+async function requireSellerCounterpart(db: Db, lenderOrganisationId: string, organisationId: string): Promise<void> {
+  const [relation] = await db.counterpart.findMany({ where: { lenderOrganisationId, counterpartOrganisationId: organisationId } });
+  if (!relation) {
+    throw new BusinessRuleError(
+      'seller_not_counterpart',
+      `organisation ${organisationId} is not a seller you onboarded; a lender offers credit lines only to its own SELLER counterparts (register them with POST /organisations)`,
+    );
   }
-  if (organisation.kind !== 'SELLER') {
-    throw new BusinessRuleError('seller_organisation_required', `organisation ${organisationId} is a ${organisation.kind}; a credit line is opened with a SELLER organisation`);
+  if (relation.counterpartKind !== 'SELLER') {
+    throw new BusinessRuleError('seller_organisation_required', `organisation ${organisationId} is a ${relation.counterpartKind}; a credit line is offered to a SELLER organisation`);
+  }
+}
+
+/** Each approved warehouse exists and is operated by one of the lender's WAREHOUSE counterparts. */
+async function requireWarehouseCounterparts(db: Db, lenderOrganisationId: string, warehouseIds: string[]): Promise<void> {
+  if (warehouseIds.length === 0) return;
+  const warehouses = await db.warehouse.findMany({ where: { id: { in: warehouseIds } }, select: { id: true, organisationId: true } });
+  const operators = await db.counterpart.findMany({
+    where: { lenderOrganisationId, counterpartKind: 'WAREHOUSE', counterpartOrganisationId: { in: warehouses.map((w) => w.organisationId) } },
+  });
+  const acceptedOperators = new Set(operators.map((operator) => operator.counterpartOrganisationId));
+  const operatorOf = new Map(warehouses.map((warehouse) => [warehouse.id, warehouse.organisationId]));
+  const refused = warehouseIds.filter((id) => !acceptedOperators.has(operatorOf.get(id) ?? ''));
+  if (refused.length > 0) {
+    throw new BusinessRuleError(
+      'warehouse_not_counterpart',
+      `terms.approvedWarehouseIds: warehouse(s) ${refused.join(', ')} are not operated by a warehouse you onboarded as collateral manager; ` +
+        'a lender approves only warehouses of its own WAREHOUSE counterparts',
+    );
   }
 }
 
@@ -121,7 +158,7 @@ const partyTo = (organisationId: string) => ({ OR: [{ lenderOrganisationId: orga
 
 /** The line, if `organisationId` is its lender or seller; to anyone else it does not exist. */
 export async function creditLineVisibleTo(db: Db, organisationId: string, lineId: string): Promise<CreditLineRecord> {
-  const row = await db.creditLine.findFirst({ where: { id: lineId, ...partyTo(organisationId) }, include: { advanceRates: true } });
+  const row = await db.creditLine.findFirst({ where: { id: lineId, ...partyTo(organisationId) }, include: LINE_INCLUDE });
   if (!row) throw new NotFoundError('credit line', lineId);
   return creditLineFromRow(row);
 }
@@ -134,7 +171,7 @@ export async function creditLinesVisibleTo(
 ): Promise<CreditLineRecord[]> {
   const rows = await db.creditLine.findMany({
     where: partyTo(organisationId),
-    include: { advanceRates: true },
+    include: LINE_INCLUDE,
     orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],
     take: page.limit,
     // Prisma compares the cursor row's own column values in SQL, so microsecond timestamps page exactly.
@@ -168,17 +205,12 @@ async function lineBalances(db: Db, line: Pick<CreditLineRecord, 'id'>): Promise
 
 // ─── Status changes ──────────────────────────────────────────────────────────
 
-/** Which statuses each change may start from. IN_DEFAULT is entered and left by the margin-call process, not by hand. */
-const STATUS_CHANGES = {
-  freeze: { from: ['ACTIVE'], to: 'FROZEN' },
-  unfreeze: { from: ['FROZEN'], to: 'ACTIVE' },
-  close: { from: ['ACTIVE', 'FROZEN', 'IN_DEFAULT'], to: 'CLOSED' },
-} as const satisfies Record<string, { from: readonly CreditLineStatus[]; to: CreditLineStatus }>;
-
-export type StatusChange = keyof typeof STATUS_CHANGES;
-
-const DECIDING_ROLES: readonly UserRole[] = ['ADMIN', 'APPROVER'];
-
+/** The seller accepts an offer: the line becomes ACTIVE. */
+export const acceptCreditLine = (db: Db, actor: LineActor, lineId: string) => changeStatus(db, actor, lineId, 'accept');
+/** The seller declines an offer; it stays on record, DECLINED. */
+export const declineCreditLine = (db: Db, actor: LineActor, lineId: string) => changeStatus(db, actor, lineId, 'decline');
+/** The lender withdraws an offer the seller has not accepted. */
+export const withdrawCreditLine = (db: Db, actor: LineActor, lineId: string) => changeStatus(db, actor, lineId, 'withdraw');
 /** Stops new draws; collections and accrual go on. */
 export const freezeCreditLine = (db: Db, actor: LineActor, lineId: string) => changeStatus(db, actor, lineId, 'freeze');
 export const unfreezeCreditLine = (db: Db, actor: LineActor, lineId: string) => changeStatus(db, actor, lineId, 'unfreeze');
@@ -187,21 +219,24 @@ export const closeCreditLine = (db: Db, actor: LineActor, lineId: string) => cha
 
 async function changeStatus(db: Db, actor: LineActor, lineId: string, change: StatusChange): Promise<CreditLineRecord> {
   const line = await lockCreditLineVisibleTo(db, actor.organisationId, lineId);
-  requireLenderDecider(actor, line, change);
-  const { from, to } = STATUS_CHANGES[change];
-  if (!(from as readonly CreditLineStatus[]).includes(line.status)) {
-    throw new ConflictError(`credit line ${line.id} is ${line.status}; only a line that is ${from.join(' or ')} can be ${pastTense(change)}`);
-  }
+  const party = actor.organisationId === line.lenderOrganisationId ? 'LENDER' : 'SELLER';
+  const decision = decideStatusChange(change, line.status, party, actor.role);
+  if (!decision.allowed && decision.refusal === 'forbidden') throw new ForbiddenError(`credit line ${line.id}: ${decision.reason}`);
+  if (!decision.allowed) throw new ConflictError(`credit line ${line.id} ${decision.reason}`);
   if (change === 'close') await requireNothingOutstanding(db, line);
-  const row = await db.creditLine.update({ where: { id: line.id }, data: { status: to }, include: { advanceRates: true } });
-  const changed = creditLineFromRow(row);
-  await recordAudit(db, actor, {
-    action: `credit_line.${change}`,
-    targetType: 'credit_line',
-    targetId: line.id,
-    before: { status: line.status },
-    after: { status: changed.status },
+  const row = await db.creditLine.update({
+    where: { id: line.id },
+    data: { status: decision.to, ...(change === 'accept' ? { acceptedAt: new Date() } : {}) },
+    include: LINE_INCLUDE,
   });
+  const changed = creditLineFromRow(row);
+  const audit = { action: `credit_line.${change}`, targetType: 'credit_line', targetId: line.id, before: { status: line.status }, after: { status: changed.status } };
+  await recordAudit(db, actor, audit);
+  // Offers are between two organisations: each one's feed shows what the other decided.
+  if (change === 'accept' || change === 'decline' || change === 'withdraw') {
+    const other = party === 'LENDER' ? line.sellerOrganisationId : line.lenderOrganisationId;
+    await recordAudit(db, { ...actor, organisationId: other }, audit);
+  }
   return changed;
 }
 
@@ -209,14 +244,6 @@ async function changeStatus(db: Db, actor: LineActor, lineId: string, change: St
 async function lockCreditLineVisibleTo(db: Db, organisationId: string, lineId: string): Promise<CreditLineRecord> {
   await db.$queryRaw`SELECT id FROM credit_line WHERE id = ${lineId}::uuid FOR UPDATE`;
   return creditLineVisibleTo(db, organisationId, lineId);
-}
-
-function requireLenderDecider(actor: LineActor, line: CreditLineRecord, change: StatusChange): void {
-  if (actor.organisationId !== line.lenderOrganisationId || !DECIDING_ROLES.includes(actor.role)) {
-    throw new ForbiddenError(
-      `only an ADMIN or APPROVER of the line's lender can ${change} credit line ${line.id}; you are ${actor.role} of its ${actor.organisationId === line.sellerOrganisationId ? 'seller' : 'lender'}`,
-    );
-  }
 }
 
 async function requireNothingOutstanding(db: Db, line: CreditLineRecord): Promise<void> {
@@ -239,13 +266,11 @@ async function requireNothingOutstanding(db: Db, line: CreditLineRecord): Promis
   }
 }
 
-function pastTense(change: StatusChange): string {
-  return { freeze: 'frozen', unfreeze: 'unfrozen', close: 'closed' }[change];
-}
-
 // ─── Rows ⇄ domain ───────────────────────────────────────────────────────────
 
-type CreditLineRow = Prisma.CreditLineGetPayload<{ include: { advanceRates: true } }>;
+const LINE_INCLUDE = { advanceRates: true, approvedWarehouses: true } as const;
+
+type CreditLineRow = Prisma.CreditLineGetPayload<{ include: typeof LINE_INCLUDE }>;
 
 function termsColumns(terms: CreditTerms) {
   const { onSale, perDraw } = terms.feeSchedule;
@@ -311,6 +336,8 @@ function creditLineFromRow(row: CreditLineRow): CreditLineRecord {
       approvalWindowHours: row.approvalWindowHours,
       waterfallOrder: row.waterfallOrder as WaterfallBucket[],
     },
+    approvedWarehouseIds: row.approvedWarehouses.map((approved) => approved.warehouseId).sort(),
+    acceptedAt: row.acceptedAt,
     createdAt: row.createdAt,
     updatedAt: row.updatedAt,
   };
@@ -395,5 +422,6 @@ function lineSnapshot(line: CreditLineRecord) {
     sellerOrganisationId: line.sellerOrganisationId,
     status: line.status,
     terms: creditTermsAsJson(line.terms),
+    approvedWarehouseIds: line.approvedWarehouseIds,
   };
 }

@@ -1,5 +1,6 @@
 import { createHash, randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
-import { ConflictError, ForbiddenError, NotFoundError } from '../../domain/errors';
+import { BusinessRuleError, ConflictError, ForbiddenError, NotFoundError, ValidationError } from '../../domain/errors';
+import { decideRegistration, invitationState, INVITATION_VALIDITY_HOURS } from '../../domain/onboarding';
 import type { Db } from '../client';
 import type { OrganisationKind, UserRole } from '../generated/client';
 import { recordAudit, type AuditActor } from '../audit/store';
@@ -96,36 +97,151 @@ async function assertEmailFree(db: Db, email: string): Promise<void> {
   }
 }
 
-/** Creates an organisation with its parent (ADMIN) account and that admin's first API key. */
+export interface IssuedInvitation {
+  id: string;
+  expiresAt: Date;
+  /** `gdi_<invitation id, 32 hex>_<secret, 43 base64url chars>`. Shown once, never stored: only the secret's SHA-256 is. */
+  token: string;
+}
+
+const INVITATION_TOKEN_PATTERN = /^gdi_([0-9a-f]{32})_([A-Za-z0-9_-]{43})$/;
+
+/** A one-time invitation for `userId` to claim their account, valid for INVITATION_VALIDITY_HOURS from `now`. */
+async function issueInvitation(db: Db, userId: string, createdByUserId: string | null, now: Date): Promise<IssuedInvitation> {
+  const id = randomUUID();
+  const secret = randomBytes(32).toString('base64url');
+  const expiresAt = new Date(now.getTime() + INVITATION_VALIDITY_HOURS * 60 * 60 * 1000);
+  await db.invitation.create({ data: { id, userId, secretHash: hashSecret(secret), expiresAt, createdByUserId, createdAt: now } });
+  return { id, expiresAt, token: `gdi_${id.replace(/-/g, '')}_${secret}` };
+}
+
+export interface CreatedOrganisation {
+  organisationId: string;
+  adminUserId: string;
+  invitation: IssuedInvitation;
+}
+
+/**
+ * Creates an organisation with its parent (ADMIN) account and an invitation
+ * for that admin to claim it. No API key exists until the admin claims the
+ * invitation, so whoever creates the organisation never holds its credentials.
+ * Who may create what is decided by the callers: the bootstrap command (the
+ * first organisation) and `registerCounterpart` (a lender's counterparts).
+ */
 export async function createOrganisationWithAdmin(
   db: Db,
   input: { kind: OrganisationKind; name: string; admin: Omit<NewUser, 'role'> },
   actor: AuditActor | null,
-): Promise<{ organisationId: string; adminUserId: string; key: IssuedApiKey }> {
+  now: Date,
+): Promise<CreatedOrganisation> {
   const email = input.admin.email.toLowerCase();
   await assertEmailFree(db, email);
   const organisation = await db.organisation.create({ data: { kind: input.kind, name: input.name } });
   const admin = await db.user.create({
     data: { organisationId: organisation.id, email, name: input.admin.name, role: 'ADMIN' },
   });
-  const key = await issueApiKey(db, admin.id, 'initial admin key');
+  const invitation = await issueInvitation(db, admin.id, actor?.userId ?? null, now);
   const auditActor = actor ?? { userId: admin.id, organisationId: organisation.id, requestId: null };
-  await recordAudit(db, auditActor, {
-    action: 'organisation.create',
-    targetType: 'organisation',
-    targetId: organisation.id,
-    after: { kind: organisation.kind, name: organisation.name, adminUserId: admin.id, adminEmail: email },
-  });
+  const after = { kind: organisation.kind, name: organisation.name, adminUserId: admin.id, adminEmail: email, invitationId: invitation.id, invitationExpiresAt: invitation.expiresAt.toISOString() };
+  await recordAudit(db, auditActor, { action: 'organisation.create', targetType: 'organisation', targetId: organisation.id, after });
   if (actor && actor.organisationId !== organisation.id) {
     // The new organisation's own feed shows how it came to exist.
-    await recordAudit(db, { ...actor, organisationId: organisation.id }, {
-      action: 'organisation.create',
-      targetType: 'organisation',
-      targetId: organisation.id,
-      after: { kind: organisation.kind, name: organisation.name, adminUserId: admin.id },
-    });
+    await recordAudit(db, { ...actor, organisationId: organisation.id }, { action: 'organisation.create', targetType: 'organisation', targetId: organisation.id, after });
   }
-  return { organisationId: organisation.id, adminUserId: admin.id, key };
+  return { organisationId: organisation.id, adminUserId: admin.id, invitation };
+}
+
+/**
+ * A lender's ADMIN registers a seller, warehouse or buyer: the organisation,
+ * its admin with an invitation, and the counterpart relation. Anyone else is
+ * refused (domain/onboarding.ts says why).
+ */
+export async function registerCounterpart(
+  db: Db,
+  actor: AuditActor & { organisationKind: OrganisationKind; role: UserRole },
+  input: { kind: OrganisationKind; name: string; admin: Omit<NewUser, 'role'> },
+  now: Date,
+): Promise<CreatedOrganisation> {
+  const decision = decideRegistration(actor, input.kind);
+  if (!decision.allowed) throw new ForbiddenError(decision.reason);
+  const created = await createOrganisationWithAdmin(db, input, actor, now);
+  await recordCounterpart(db, { lenderOrganisationId: actor.organisationId, counterpartOrganisationId: created.organisationId, kind: input.kind, createdByUserId: actor.userId });
+  return created;
+}
+
+/** Records that `counterpartOrganisationId` is the lender's seller, warehouse or buyer. */
+export async function recordCounterpart(
+  db: Db,
+  input: { lenderOrganisationId: string; counterpartOrganisationId: string; kind: OrganisationKind; createdByUserId: string | null },
+): Promise<void> {
+  await db.counterpart.create({
+    data: {
+      lenderOrganisationId: input.lenderOrganisationId,
+      counterpartOrganisationId: input.counterpartOrganisationId,
+      counterpartKind: input.kind,
+      createdByUserId: input.createdByUserId,
+    },
+  });
+}
+
+/** The kinds of counterpart `organisationIds` are to the lender; an id missing from the map is none of its counterparts. */
+export async function counterpartKinds(db: Db, lenderOrganisationId: string, organisationIds: string[]): Promise<Map<string, OrganisationKind>> {
+  const rows = await db.counterpart.findMany({ where: { lenderOrganisationId, counterpartOrganisationId: { in: organisationIds } } });
+  return new Map(rows.map((row) => [row.counterpartOrganisationId, row.counterpartKind]));
+}
+
+export interface ClaimedAccount {
+  userId: string;
+  organisationId: string;
+  key: IssuedApiKey;
+}
+
+interface InvitationRow {
+  id: string;
+  user_id: string;
+  secret_hash: string;
+  expires_at: Date;
+  claimed_at: Date | null;
+  organisation_id: string;
+  deactivated_at: Date | null;
+}
+
+const UNKNOWN_INVITATION = 'is not a valid invitation token; ask the organisation that registered you for a new invitation';
+
+/**
+ * Claims an invitation: its user's first API key, returned once. The row is
+ * locked, so two concurrent claims of one token give one key. Unknown, forged,
+ * used and expired tokens are refused; the secret is compared in constant time.
+ */
+export async function claimInvitation(db: Db, token: string, now: Date): Promise<ClaimedAccount> {
+  const match = INVITATION_TOKEN_PATTERN.exec(token);
+  if (!match) throw new ValidationError('body.token', UNKNOWN_INVITATION);
+  const [invitation] = await db.$queryRaw<InvitationRow[]>`
+    SELECT i.id::text, i.user_id::text, i.secret_hash, i.expires_at, i.claimed_at, u.organisation_id::text, u.deactivated_at
+      FROM invitation i JOIN app_user u ON u.id = i.user_id
+     WHERE i.id = ${keyIdFromHex(match[1])}::uuid
+       FOR UPDATE OF i`;
+  const expected = Buffer.from(invitation?.secret_hash ?? '0'.repeat(64), 'hex');
+  const actual = Buffer.from(hashSecret(match[2]), 'hex');
+  const secretMatches = expected.length === actual.length && timingSafeEqual(expected, actual);
+  if (!invitation || !secretMatches) throw new ValidationError('body.token', UNKNOWN_INVITATION);
+  const state = invitationState({ expiresAt: invitation.expires_at, claimedAt: invitation.claimed_at }, now);
+  if (!state.claimable && state.why === 'claimed') {
+    throw new BusinessRuleError('invitation_already_claimed', `invitation ${invitation.id} was claimed at ${invitation.claimed_at?.toISOString()}; an invitation is used once`);
+  }
+  if (!state.claimable) {
+    throw new BusinessRuleError('invitation_expired', `invitation ${invitation.id} expired at ${invitation.expires_at.toISOString()}; ask for a new invitation`);
+  }
+  if (invitation.deactivated_at) throw new BusinessRuleError('user_deactivated', `the invited user ${invitation.user_id} has been deactivated`);
+  await db.invitation.update({ where: { id: invitation.id }, data: { claimedAt: now } });
+  const key = await issueApiKey(db, invitation.user_id, 'claimed from invitation');
+  await recordAudit(db, { userId: invitation.user_id, organisationId: invitation.organisation_id, requestId: null }, {
+    action: 'invitation.claim',
+    targetType: 'invitation',
+    targetId: invitation.id,
+    after: { claimedAt: now.toISOString(), apiKeyId: key.id },
+  });
+  return { userId: invitation.user_id, organisationId: invitation.organisation_id, key };
 }
 
 export async function createUser(db: Db, actor: AuditActor, input: NewUser): Promise<{ userId: string; key: IssuedApiKey }> {

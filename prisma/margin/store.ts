@@ -8,6 +8,7 @@
  * of one line, or an evaluation and a freeze, never interleave; the partial
  * unique index margin_call_one_live_per_line backs this up.
  */
+import { isLineInForce } from '../../domain/credit-line-status';
 import { nextMarginStep, type LiveMarginCall, type MarginStep } from '../../domain/margin-call';
 import { D, Money } from '../../domain/money';
 import { NotFoundError, assert } from '../../domain/errors';
@@ -55,7 +56,8 @@ export async function evaluateLineMargin(db: Db, input: { lineId: string; now: D
   const line = await db.creditLine.findUnique({ where: { id: lineId } });
   if (!line) throw new NotFoundError('credit line', lineId);
   const live = await db.marginCall.findFirst({ where: { creditLineId: lineId, status: { in: ['OPEN', 'LIQUIDATING'] } } });
-  if (line.status === 'CLOSED') return evaluation(lineId, { kind: 'NONE' }, live);
+  // An offer not (yet) accepted, or a closed line, secures nothing and owes nothing: no margin decision.
+  if (!isLineInForce(line.status)) return evaluation(lineId, { kind: 'NONE' }, live);
 
   const [figures] = await borrowingBaseTotalsOfLines(db, { lineIds: [lineId], now });
   assert(figures !== undefined, `credit line ${lineId} is valued`);

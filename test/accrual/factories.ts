@@ -20,7 +20,7 @@ export interface AccruingLine {
 export async function createParties(prisma: PrismaClient): Promise<Parties> {
   const organisation = (kind: 'LENDER' | 'SELLER') =>
     inTransaction(prisma, (tx) =>
-      createOrganisationWithAdmin(tx, { kind, name: `${kind.toLowerCase()} ${randomUUID().slice(0, 8)}`, admin: { email: `admin-${randomUUID()}@example.test`, name: 'Admin' } }, null),
+      createOrganisationWithAdmin(tx, { kind, name: `${kind.toLowerCase()} ${randomUUID().slice(0, 8)}`, admin: { email: `admin-${randomUUID()}@example.test`, name: 'Admin' } }, null, new Date()),
     );
   const [lender, seller] = [await organisation('LENDER'), await organisation('SELLER')];
   return { lenderOrganisationId: lender.organisationId, sellerOrganisationId: seller.organisationId };

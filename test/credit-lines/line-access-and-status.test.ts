@@ -1,3 +1,4 @@
+import { offerAndAccept } from '../draws/factories';
 import { Money } from '../../domain/money';
 import { utcDay } from '../../domain/value-dates';
 import { postEntry } from '../../prisma/ledger/store';
@@ -16,13 +17,13 @@ let warehouse: TestOrganisation;
 beforeAll(async () => {
   api = await createTestApi();
   lender = await api.organisation('LENDER');
-  seller = await api.organisation('SELLER');
+  seller = await api.counterpart(lender, 'SELLER');
   lenderApprover = await lender.addUser('APPROVER');
   lenderViewer = await lender.addUser('VIEWER');
   sellerViewer = await seller.addUser('VIEWER');
   foreignLender = await api.organisation('LENDER');
-  foreignSeller = await api.organisation('SELLER');
-  warehouse = await api.organisation('WAREHOUSE');
+  foreignSeller = await api.counterpart(foreignLender, 'SELLER');
+  warehouse = await api.counterpart(lender, 'WAREHOUSE');
 });
 afterAll(() => api.close());
 
@@ -47,9 +48,9 @@ function terms() {
   };
 }
 
+/** An ACTIVE line: offered by the lender, accepted by the seller's admin. */
 async function openLine(withSeller: TestOrganisation = seller, by: TestOrganisation = lender): Promise<string> {
-  const res = await api.post(by.admin, '/credit-lines', { sellerOrganisationId: withSeller.organisationId, terms: terms() }).expect(201);
-  return res.body.id as string;
+  return offerAndAccept(api, by, withSeller, terms());
 }
 
 async function accountIds(lineId: string): Promise<Record<string, string>> {
@@ -75,7 +76,7 @@ async function post(lineId: string, key: string, effectiveDate: string, debit: [
 }
 
 async function statusAudits(lineId: string) {
-  const records = await api.db.prisma.auditRecord.findMany({ where: { targetId: lineId, action: { not: 'credit_line.open' } }, orderBy: { seq: 'asc' } });
+  const records = await api.db.prisma.auditRecord.findMany({ where: { targetId: lineId, action: { notIn: ['credit_line.offer', 'credit_line.accept'] } }, orderBy: { seq: 'asc' } });
   return records.map((record) => ({ action: record.action, actorUserId: record.actorUserId, before: record.before, after: record.after }));
 }
 
@@ -117,11 +118,12 @@ describe('who can see a line', () => {
 
   test('the list shows each organisation only the lines it is party to, newest first, page by page', async () => {
     const pagingLender = await api.organisation('LENDER');
-    const pagingSeller = await api.organisation('SELLER');
+    const pagingSeller = await api.counterpart(pagingLender, 'SELLER');
+    const pagingOtherSeller = await api.counterpart(pagingLender, 'SELLER');
     const first = await openLine(pagingSeller, pagingLender);
     const second = await openLine(pagingSeller, pagingLender);
     const third = await openLine(pagingSeller, pagingLender);
-    const otherSellersLine = await openLine(foreignSeller, pagingLender);
+    const otherSellersLine = await openLine(pagingOtherSeller, pagingLender);
 
     const page1 = await api.get(pagingSeller.admin, '/credit-lines?limit=2').expect(200);
     expect(page1.body.items.map((line: { id: string }) => line.id)).toEqual([third, second]);
@@ -240,5 +242,59 @@ describe('freeze, unfreeze, close', () => {
     await api.post(lender.admin, `/credit-lines/${lineId}/seller-payouts`, { amount: '0.01', paidOn: utcDay(new Date()) }).expect(201);
     const closed = await api.post(lender.admin, `/credit-lines/${lineId}/close`).expect(200);
     expect(closed.body.status).toBe('CLOSED');
+  });
+});
+
+describe('an offer until the seller accepts it', () => {
+  async function offer(): Promise<string> {
+    const res = await api.post(lender.admin, '/credit-lines', { sellerOrganisationId: seller.organisationId, terms: terms() }).expect(201);
+    expect(res.body.status).toBe('OFFERED');
+    return res.body.id as string;
+  }
+
+  test("the seller's ADMIN accepts: ACTIVE, acceptedAt set, audited in both feeds; accepting again is a 409", async () => {
+    const lineId = await offer();
+    const accepted = await api.post(seller.admin, `/credit-lines/${lineId}/accept`);
+    expect(accepted.status).toBe(200);
+    expect(accepted.body.status).toBe('ACTIVE');
+    expect(typeof accepted.body.acceptedAt).toBe('string');
+    const audits = await api.db.prisma.auditRecord.findMany({ where: { targetId: lineId, action: 'credit_line.accept' }, orderBy: { seq: 'asc' } });
+    expect(audits.map((record) => [record.actorUserId, record.organisationId, record.before, record.after])).toEqual([
+      [seller.admin.userId, seller.organisationId, { status: 'OFFERED' }, { status: 'ACTIVE' }],
+      [seller.admin.userId, lender.organisationId, { status: 'OFFERED' }, { status: 'ACTIVE' }],
+    ]);
+    const again = await api.post(seller.admin, `/credit-lines/${lineId}/accept`);
+    expect(again.status).toBe(409);
+    expect(again.body.detail).toBe(`credit line ${lineId} is ACTIVE; only a line that is OFFERED can be accepted`);
+  });
+
+  test('only the seller ADMIN accepts or declines: the lender, a seller viewer and a stranger cannot (403 / 404)', async () => {
+    const lineId = await offer();
+    for (const user of [lender.admin, lenderApprover, sellerViewer]) {
+      for (const change of ['accept', 'decline']) {
+        const res = await api.post(user, `/credit-lines/${lineId}/${change}`);
+        expect(res.status).toBe(403);
+      }
+    }
+    const byLender = await api.post(lender.admin, `/credit-lines/${lineId}/accept`);
+    expect(byLender.body.detail).toBe(`credit line ${lineId}: only ADMIN of the line's seller can accept it; you are ADMIN of its lender`);
+    expect((await api.post(foreignSeller.admin, `/credit-lines/${lineId}/accept`)).status).toBe(404);
+    expect((await api.get(lender.admin, `/credit-lines/${lineId}`)).body.status).toBe('OFFERED');
+  });
+
+  test('the seller declines, or the lender withdraws: final, and nothing can reopen the offer', async () => {
+    const declined = await offer();
+    expect((await api.post(seller.admin, `/credit-lines/${declined}/decline`).expect(200)).body.status).toBe('DECLINED');
+    const withdrawn = await offer();
+    expect((await api.post(seller.admin, `/credit-lines/${withdrawn}/withdraw`)).status).toBe(403);
+    expect((await api.post(lenderApprover, `/credit-lines/${withdrawn}/withdraw`).expect(200)).body.status).toBe('WITHDRAWN');
+    for (const lineId of [declined, withdrawn]) {
+      expect((await api.post(seller.admin, `/credit-lines/${lineId}/accept`)).status).toBe(409);
+      for (const change of ['freeze', 'unfreeze', 'close', 'withdraw']) {
+        expect((await api.post(lender.admin, `/credit-lines/${lineId}/${change}`)).status).toBe(409);
+      }
+    }
+    const active = await openLine();
+    expect((await api.post(lender.admin, `/credit-lines/${active}/withdraw`)).status).toBe(409);
   });
 });

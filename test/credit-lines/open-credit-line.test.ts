@@ -7,7 +7,7 @@ let seller: TestOrganisation;
 beforeAll(async () => {
   api = await createTestApi();
   lender = await api.organisation('LENDER');
-  seller = await api.organisation('SELLER');
+  seller = await api.counterpart(lender, 'SELLER');
 });
 afterAll(() => api.close());
 
@@ -32,6 +32,7 @@ function appleTerms() {
     approvalThresholds: { autoApproveUpTo: '10000.00', singleApproverUpTo: '100000.00' },
     approvalWindowHours: 24,
     waterfallOrder: ['FEES', 'INTEREST', 'PRINCIPAL'],
+    approvedWarehouseIds: [] as string[],
   };
 }
 
@@ -44,14 +45,15 @@ async function linesWithSeller(sellerOrganisationId: string): Promise<number> {
 }
 
 describe('opening a credit line', () => {
-  test('a lender admin opens a line: terms echoed exactly, ACTIVE, nothing outstanding', async () => {
+  test('a lender admin offers a line: terms echoed exactly, OFFERED, nothing outstanding', async () => {
     const terms = appleTerms();
     const res = await api.post(lender.admin, '/credit-lines', { sellerOrganisationId: seller.organisationId, terms });
     expect(res.status).toBe(201);
     expect(res.body).toMatchObject({
       lenderOrganisationId: lender.organisationId,
       sellerOrganisationId: seller.organisationId,
-      status: 'ACTIVE',
+      status: 'OFFERED',
+      acceptedAt: null,
       outstanding: {
         principal: { amount: '0.00', currency: 'USD' },
         interestReceivable: { amount: '0.00', currency: 'USD' },
@@ -81,18 +83,23 @@ describe('opening a credit line', () => {
     });
   });
 
-  test('opening is audited once, by the lender admin, with the terms as the after state', async () => {
-    const terms = { ...appleTerms(), feeSchedule: { onSale: { kind: 'PERCENT_OF_PROCEEDS', percent: '1.5' }, perDraw: null } };
+  test("an offer is audited once in the lender's feed and once in the seller's, by the lender admin, with the terms as the after state", async () => {
+    const { approvedWarehouseIds: _none, ...terms } = { ...appleTerms(), feeSchedule: { onSale: { kind: 'PERCENT_OF_PROCEEDS', percent: '1.5' }, perDraw: null } };
     const res = await api.post(lender.admin, '/credit-lines', { sellerOrganisationId: seller.organisationId, terms }).expect(201);
-    const records = await api.db.prisma.auditRecord.findMany({ where: { targetType: 'credit_line', targetId: res.body.id } });
-    expect(records).toHaveLength(1);
-    expect(records[0]).toMatchObject({ action: 'credit_line.open', actorUserId: lender.admin.userId, organisationId: lender.organisationId, before: null });
-    expect(records[0].after).toEqual({
-      lenderOrganisationId: lender.organisationId,
-      sellerOrganisationId: seller.organisationId,
-      status: 'ACTIVE',
-      terms,
-    });
+    const records = await api.db.prisma.auditRecord.findMany({ where: { targetType: 'credit_line', targetId: res.body.id }, orderBy: { seq: 'asc' } });
+    expect(records.map((record) => [record.action, record.actorUserId, record.organisationId, record.before])).toEqual([
+      ['credit_line.offer', lender.admin.userId, lender.organisationId, null],
+      ['credit_line.offer', lender.admin.userId, seller.organisationId, null],
+    ]);
+    for (const record of records) {
+      expect(record.after).toEqual({
+        lenderOrganisationId: lender.organisationId,
+        sellerOrganisationId: seller.organisationId,
+        status: 'OFFERED',
+        terms,
+        approvedWarehouseIds: [],
+      });
+    }
   });
 
   test('advance rates per commodity and the waterfall order default to none and FEES, INTEREST, PRINCIPAL', async () => {
@@ -103,7 +110,7 @@ describe('opening a credit line', () => {
   });
 
   test('a replayed request (same Idempotency-Key) returns the same line and opens only one', async () => {
-    const newSeller = await api.organisation('SELLER');
+    const newSeller = await api.counterpart(lender, 'SELLER');
     const body = { sellerOrganisationId: newSeller.organisationId, terms: appleTerms() };
     const first = await api.post(lender.admin, '/credit-lines', body, 'open-line-once');
     const second = await api.post(lender.admin, '/credit-lines', body, 'open-line-once');
@@ -118,7 +125,7 @@ describe('opening a credit line', () => {
 
 describe('terms are validated', () => {
   test('inconsistent terms are refused with 400 listing every problem under its body path, and nothing is stored', async () => {
-    const newSeller = await api.organisation('SELLER');
+    const newSeller = await api.counterpart(lender, 'SELLER');
     const terms = {
       ...appleTerms(),
       haircut: '1.2',
@@ -190,16 +197,48 @@ describe('who may open a line, and with whom', () => {
     }
   });
 
-  test('the counterparty must be a SELLER organisation: a warehouse or an unknown id is refused with 422', async () => {
-    const warehouse = await api.organisation('WAREHOUSE');
+  test('the counterparty must be a SELLER organisation: a warehouse counterpart or an unknown id is refused with 422', async () => {
+    const warehouse = await api.counterpart(lender, 'WAREHOUSE');
     const wrongKind = await api.post(lender.admin, '/credit-lines', { sellerOrganisationId: warehouse.organisationId, terms: appleTerms() });
     expect(wrongKind.status).toBe(422);
     expect(wrongKind.body.code).toBe('seller_organisation_required');
-    expect(wrongKind.body.detail).toBe(`organisation ${warehouse.organisationId} is a WAREHOUSE; a credit line is opened with a SELLER organisation`);
+    expect(wrongKind.body.detail).toBe(`organisation ${warehouse.organisationId} is a WAREHOUSE; a credit line is offered to a SELLER organisation`);
     const unknownId = '00000000-0000-4000-8000-000000000000';
     const unknown = await api.post(lender.admin, '/credit-lines', { sellerOrganisationId: unknownId, terms: appleTerms() });
     expect(unknown.status).toBe(422);
-    expect(unknown.body.code).toBe('seller_organisation_required');
+    expect(unknown.body.code).toBe('seller_not_counterpart');
     expect(await api.db.prisma.creditLine.count({ where: { sellerOrganisationId: { in: [warehouse.organisationId, unknownId] } } })).toBe(0);
+  });
+
+  test('a lender cannot open a line on a seller it did not onboard (another lender\'s seller, or one bootstrapped alone): 422, nothing stored', async () => {
+    const otherLender = await api.organisation('LENDER');
+    const othersSeller = await api.counterpart(otherLender, 'SELLER');
+    const loneSeller = await api.organisation('SELLER');
+    for (const target of [othersSeller, loneSeller]) {
+      const res = await api.post(lender.admin, '/credit-lines', { sellerOrganisationId: target.organisationId, terms: appleTerms() });
+      expect(res.status).toBe(422);
+      expect(res.body.code).toBe('seller_not_counterpart');
+      expect(res.body.detail).toBe(
+        `organisation ${target.organisationId} is not a seller you onboarded; a lender offers credit lines only to its own SELLER counterparts (register them with POST /organisations)`,
+      );
+      expect(await linesWithSeller(target.organisationId)).toBe(0);
+    }
+  });
+
+  test('approved warehouses must be operated by the lender\'s own WAREHOUSE counterparts: another lender\'s warehouse is refused', async () => {
+    const otherLender = await api.organisation('LENDER');
+    const foreignOperator = await api.counterpart(otherLender, 'WAREHOUSE');
+    const foreign = await api.post(foreignOperator.admin, '/warehouses', { name: 'Not ours' }).expect(201);
+    const ownOperator = await api.counterpart(lender, 'WAREHOUSE');
+    const own = await api.post(ownOperator.admin, '/warehouses', { name: 'Ours' }).expect(201);
+    const newSeller = await api.counterpart(lender, 'SELLER');
+    const refused = await api.post(lender.admin, '/credit-lines', { sellerOrganisationId: newSeller.organisationId, terms: { ...appleTerms(), approvedWarehouseIds: [own.body.id, foreign.body.id] } });
+    expect(refused.status).toBe(422);
+    expect(refused.body.code).toBe('warehouse_not_counterpart');
+    expect(refused.body.detail).toContain(`warehouse(s) ${foreign.body.id} are not operated by a warehouse you onboarded`);
+    expect(await linesWithSeller(newSeller.organisationId)).toBe(0);
+    const offered = await api.post(lender.admin, '/credit-lines', { sellerOrganisationId: newSeller.organisationId, terms: { ...appleTerms(), approvedWarehouseIds: [own.body.id] } });
+    expect(offered.status).toBe(201);
+    expect(offered.body.terms.approvedWarehouseIds).toEqual([own.body.id]);
   });
 });

@@ -12,14 +12,23 @@ export interface LineTerms {
   maxMarkAgeHours?: number;
   stockCountIntervalDays?: number;
   advanceRates?: Record<string, string>;
+  /** Warehouses approved for the line; by default every warehouse that exists when the line is written. */
+  approvedWarehouseIds?: string[];
 }
 
-/** A credit line written directly (the credit-line endpoints belong to another capability). */
+/**
+ * An ACTIVE credit line written directly, as if offered and accepted, bypassing the API's checks
+ * (counterparts, approvable warehouses): for custody and valuation tests that need a line, not the offer.
+ */
 export async function createCreditLine(prisma: PrismaClient, lenderOrganisationId: string, sellerOrganisationId: string, terms: LineTerms = {}) {
+  const approvedWarehouseIds = terms.approvedWarehouseIds ?? (await prisma.warehouse.findMany({ select: { id: true } })).map((warehouse) => warehouse.id);
   const line = await prisma.creditLine.create({
     data: {
       lenderOrganisationId,
       sellerOrganisationId,
+      status: 'ACTIVE',
+      acceptedAt: new Date(),
+      approvedWarehouses: { create: approvedWarehouseIds.map((warehouseId) => ({ warehouseId })) },
       currency: terms.currency ?? 'USD',
       limitAmount: terms.limitAmount ?? '1000000',
       defaultAdvanceRate: terms.defaultAdvanceRate ?? '0.5',
@@ -87,11 +96,14 @@ export interface CustodyWorld {
 
 let commoditySeq = 0;
 
-/** A warehouse org with a warehouse and two rooms, a seller, a lender and a commodity, all through the API. */
+/**
+ * A lender, and a warehouse org (with a warehouse and two rooms) and a seller it onboarded as its
+ * counterparts, and a commodity, all through the API.
+ */
 export async function custodyWorld(api: TestApi, options: { commodityCode?: string; unit?: string; grades?: string[] } = {}): Promise<CustodyWorld> {
-  const warehouse = await api.organisation('WAREHOUSE');
-  const seller = await api.organisation('SELLER');
   const lender = await api.organisation('LENDER');
+  const warehouse = await api.counterpart(lender, 'WAREHOUSE');
+  const seller = await api.counterpart(lender, 'SELLER');
   const created = await api.post(warehouse.admin, '/warehouses', { name: 'Cold store north' }).expect(201);
   const warehouseId = created.body.id as string;
   const room = await api.post(warehouse.admin, `/warehouses/${warehouseId}/locations`, { name: 'Room A', kind: 'STORE_ROOM' }).expect(201);

@@ -45,6 +45,7 @@ function appleLot(overrides: Partial<LotForValuation> = {}): LotForValuation {
     qualityHold: false,
     lastCountedAt: daysBefore(7),
     pledgedAt: daysBefore(20),
+    inApprovedWarehouse: true,
     ...overrides,
   };
 }
@@ -94,6 +95,13 @@ describe('valueLot', () => {
     expectMoney(valuation.collateralValue, '21600.00 USD');
     expectMoney(valuation.lendingValue, '0.00 USD');
     expect(valuation).toMatchObject({ eligible: false, reasons: ['QUALITY_HOLD'] });
+  });
+
+  test('goods in a warehouse the lender has not approved for the line lend nothing, with the reason', () => {
+    const valuation = valueLot({ lot: appleLot({ inApprovedWarehouse: false }), mark: freshMark('1.20'), line: appleLine(), now: NOW });
+    expectMoney(valuation.collateralValue, '21600.00 USD');
+    expectMoney(valuation.lendingValue, '0.00 USD');
+    expect(valuation).toMatchObject({ eligible: false, reasons: ['WAREHOUSE_NOT_APPROVED'] });
   });
 
   test('without a mark in the line currency the lot is worth zero in the line currency', () => {

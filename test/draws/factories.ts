@@ -10,7 +10,7 @@
  * up to 1 000.00 automatic, up to 5 000.00 one approver, above that two.
  */
 import { custodyWorld, receiveLot, type CustodyWorld } from '../custody/factories';
-import type { TestApi, TestUser } from '../support/api';
+import type { TestApi, TestOrganisation, TestUser } from '../support/api';
 
 export interface DrawLineOptions {
   perDrawFee?: string | null;
@@ -34,7 +34,8 @@ export interface DrawLine {
 
 const MS_PER_DAY = 24 * 60 * 60 * 1000;
 
-export function lineTerms(options: DrawLineOptions = {}) {
+/** Terms of an offer; `approvedWarehouseIds` (none by default) are the warehouses whose goods lend. */
+export function lineTerms(options: DrawLineOptions & { approvedWarehouseIds?: string[] } = {}) {
   return {
     currency: 'USD',
     limit: '250000.00',
@@ -52,14 +53,26 @@ export function lineTerms(options: DrawLineOptions = {}) {
     maturityDate: new Date(Date.now() + 365 * MS_PER_DAY).toISOString().slice(0, 10),
     approvalThresholds: { autoApproveUpTo: options.autoApproveUpTo ?? '1000.00', singleApproverUpTo: options.singleApproverUpTo ?? '5000.00' },
     approvalWindowHours: options.approvalWindowHours ?? 24,
+    approvedWarehouseIds: options.approvedWarehouseIds ?? [],
   };
+}
+
+/**
+ * The lender offers a line on `terms` to its seller counterpart and the seller's ADMIN accepts it,
+ * both through the API: the line id of an ACTIVE line.
+ */
+export async function offerAndAccept(api: TestApi, lender: TestOrganisation, seller: TestOrganisation, terms: object): Promise<string> {
+  const offered = await api.post(lender.admin, '/credit-lines', { sellerOrganisationId: seller.organisationId, terms });
+  if (offered.status !== 201) throw new Error(`offer line: ${offered.status} ${JSON.stringify(offered.body)}`);
+  const lineId = offered.body.id as string;
+  const accepted = await api.post(seller.admin, `/credit-lines/${lineId}/accept`);
+  if (accepted.status !== 200) throw new Error(`accept line: ${accepted.status} ${JSON.stringify(accepted.body)}`);
+  return lineId;
 }
 
 export async function drawLine(api: TestApi, options: DrawLineOptions = {}): Promise<DrawLine> {
   const world = await custodyWorld(api);
-  const opened = await api.post(world.lender.admin, '/credit-lines', { sellerOrganisationId: world.seller.organisationId, terms: lineTerms(options) });
-  if (opened.status !== 201) throw new Error(`open line: ${opened.status} ${JSON.stringify(opened.body)}`);
-  const lineId = opened.body.id as string;
+  const lineId = await offerAndAccept(api, world.lender, world.seller, lineTerms({ ...options, approvedWarehouseIds: [world.warehouseId] }));
   const lot = await receiveLot(api, world, { quantity: options.quantity ?? '10000' });
   await api.post(world.seller.admin, `/lots/${lot.id}/pledge`, { creditLineId: lineId }).expect(201);
   const mark = await api.post(world.lender.admin, '/price-marks', {

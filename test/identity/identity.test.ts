@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import request from 'supertest';
 import { createTestApi, type TestApi, type TestOrganisation } from '../support/api';
 
 let api: TestApi;
@@ -57,14 +58,19 @@ describe('users and API keys', () => {
     expect((await api.get(operator, '/me')).status).toBe(401);
   });
 
-  test('registering an organisation creates its admin, whose key works, and is audited on both sides', async () => {
+  test('registering an organisation creates its admin, who claims a key that works; audited on both sides', async () => {
     const res = await api.post(lender.admin, '/organisations', { kind: 'SELLER', name: 'Orchard Co', admin: { email: 'ceo@orchard.example', name: 'Ceo' } });
     expect(res.status).toBe(201);
-    const seller = { userId: res.body.adminUserId, organisationId: res.body.organisationId, apiKey: res.body.adminApiKey.apiKey };
+    expect(res.body).not.toHaveProperty('adminApiKey');
+    const claimed = await request(api.app).post('/invitations/claim').send({ token: res.body.invitation.token }).expect(201);
+    expect(claimed.body).toMatchObject({ userId: res.body.adminUserId, organisationId: res.body.organisationId });
+    const seller = { userId: res.body.adminUserId, organisationId: res.body.organisationId, apiKey: claimed.body.apiKey.apiKey };
     expect((await api.get(seller, '/me')).body).toMatchObject({ organisationKind: 'SELLER', role: 'ADMIN' });
     const sellerFeed = (await api.get(seller, '/audit')).body.items;
-    expect(sellerFeed.map((r: { action: string }) => r.action)).toEqual(['organisation.create']);
-    expect(sellerFeed[0].actorUserId).toBe(lender.admin.userId);
+    expect(sellerFeed.map((r: { action: string }) => [r.action, (r as unknown as { actorUserId: string }).actorUserId])).toEqual([
+      ['invitation.claim', res.body.adminUserId],
+      ['organisation.create', lender.admin.userId],
+    ]);
   });
 });
 
@@ -113,8 +119,9 @@ describe('audit feed', () => {
     });
     expect(page1.items[1]).toMatchObject({ after: { email: 'audited@wh.example', name: 'Audited', role: 'OPERATOR' }, requestId: 'req-create-1' });
     const page2 = (await api.get(org.admin, `/audit?limit=2&cursor=${page1.nextCursor}`)).body;
-    expect(page2.items.map((r: { action: string }) => r.action)).toEqual(['organisation.create']);
-    expect(page2.nextCursor).toBeNull();
+    expect(page2.items.map((r: { action: string }) => r.action)).toEqual(['invitation.claim', 'organisation.create']);
+    const page3 = (await api.get(org.admin, `/audit?limit=2&cursor=${page2.nextCursor}`)).body;
+    expect(page3).toEqual({ items: [], nextCursor: null });
     expect((await api.get(org.admin, '/audit?cursor=garbage')).body.errors[0].path).toBe('query.cursor');
   });
 });

@@ -21,7 +21,7 @@ const entryIds: Record<string, string> = {};
 beforeAll(async () => {
   api = await createTestApi();
   lender = await api.organisation('LENDER');
-  seller = await api.organisation('SELLER');
+  seller = await api.counterpart(lender, 'SELLER');
   const opened = await api.post(lender.admin, '/credit-lines', {
     sellerOrganisationId: seller.organisationId,
     terms: {
@@ -45,6 +45,7 @@ beforeAll(async () => {
   });
   expect(opened.status).toBe(201);
   lineId = opened.body.id;
+  await api.post(seller.admin, `/credit-lines/${lineId}/accept`).expect(200);
   await post('draw-1', '2026-11-02', [['LOAN_PRINCIPAL', '10000.00']], [['LENDER_FUNDING', '10000.00']]);
   await post('interest-nov-10', '2026-11-10', [['INTEREST_RECEIVABLE', '26.67']], [['INTEREST_INCOME', '26.67']]);
   await post('draw-2', '2026-11-15', [['LOAN_PRINCIPAL', '5000.00']], [['LENDER_FUNDING', '5000.00']]);

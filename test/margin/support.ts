@@ -27,6 +27,9 @@ export async function marginWorld(api: TestApi, options: { stockCountIntervalDay
     data: {
       lenderOrganisationId: world.lender.organisationId,
       sellerOrganisationId: world.seller.organisationId,
+      status: 'ACTIVE',
+      acceptedAt: new Date(),
+      approvedWarehouses: { create: [{ warehouseId: world.warehouseId }] },
       currency: 'USD',
       limitAmount: '1000000',
       defaultAdvanceRate: '0.6',

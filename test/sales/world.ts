@@ -1,7 +1,7 @@
 /**
  * Test data for sales: a cold store with a seller's apples pledged to a credit
- * line opened through the credit-lines store (so the line has its full ledger
- * account set), a buyer, a fresh price mark, and principal and interest put on
+ * line offered and accepted through the credit-lines store (so the line has its
+ * full ledger account set and the cold store approved), a buyer onboarded by the lender, a fresh price mark, and principal and interest put on
  * the line directly through the ledger store (the draws and accrual
  * capabilities are other engineers' and are not needed to test repayment).
  *
@@ -13,7 +13,7 @@ import { randomUUID } from 'node:crypto';
 import type { CreditTerms, OnSaleFee, WaterfallBucket } from '../../domain/credit-terms';
 import { D, Money } from '../../domain/money';
 import { inTransaction } from '../../prisma/client';
-import { openCreditLine, type CreditLineRecord } from '../../prisma/credit-lines/store';
+import { acceptCreditLine, offerCreditLine, type CreditLineRecord } from '../../prisma/credit-lines/store';
 import { postEntry } from '../../prisma/ledger/store';
 import type { TestApi, TestOrganisation } from '../support/api';
 import { custodyWorld, receiveLot, type CustodyWorld } from '../custody/factories';
@@ -43,7 +43,7 @@ export interface SalesWorldOptions {
  */
 export async function salesWorld(api: TestApi, options: SalesWorldOptions = {}): Promise<SalesWorld> {
   const custody = await custodyWorld(api);
-  const buyer = await api.organisation('BUYER');
+  const buyer = await api.counterpart(custody.lender, 'BUYER');
   const lenderActor = { userId: custody.lender.admin.userId, organisationId: custody.lender.organisationId, organisationKind: 'LENDER' as const, role: 'ADMIN' as const, requestId: null };
   const usd = (amount: string) => Money.of(amount, 'USD');
   const terms: CreditTerms = {
@@ -69,7 +69,11 @@ export async function salesWorld(api: TestApi, options: SalesWorldOptions = {}):
     approvalWindowHours: 24,
     waterfallOrder: options.waterfallOrder ?? ['FEES', 'INTEREST', 'PRINCIPAL'],
   };
-  const line = await inTransaction(api.db.prisma, (tx) => openCreditLine(tx, lenderActor, { sellerOrganisationId: custody.seller.organisationId, terms }));
+  const sellerActor = { userId: custody.seller.admin.userId, organisationId: custody.seller.organisationId, organisationKind: 'SELLER' as const, role: 'ADMIN' as const, requestId: null };
+  const line = await inTransaction(api.db.prisma, async (tx) => {
+    const offered = await offerCreditLine(tx, lenderActor, { sellerOrganisationId: custody.seller.organisationId, terms, approvedWarehouseIds: [custody.warehouseId] });
+    return acceptCreditLine(tx, sellerActor, offered.id);
+  });
   const lot = await receiveLot(api, custody, { quantity: options.lotQuantity ?? '20000' });
   await api.post(custody.seller.admin, `/lots/${lot.id}/pledge`, { creditLineId: line.id }).expect(201);
   await api

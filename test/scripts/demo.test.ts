@@ -16,7 +16,7 @@ async function listen(api: TestApi): Promise<{ baseUrl: string; server: Server }
 
 function bootstrapLender(api: TestApi) {
   return async (name: string, email: string) =>
-    (await inTransaction(api.db.prisma, (tx) => createOrganisationWithAdmin(tx, { kind: 'LENDER', name, admin: { email, name: 'Demo admin' } }, null))).key.apiKey;
+    (await inTransaction(api.db.prisma, (tx) => createOrganisationWithAdmin(tx, { kind: 'LENDER', name, admin: { email, name: 'Demo admin' } }, null, new Date()))).invitation.token;
 }
 
 test('the demo tells the canonical story with exact figures, workflows included', async () => {

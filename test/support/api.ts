@@ -4,7 +4,7 @@ import pino from 'pino';
 import request from 'supertest';
 import { createApp } from '../../api/app';
 import type { AppDeps } from '../../api/http/deps';
-import { createOrganisationWithAdmin, createUser, type OrganisationKind, type UserRole } from '../../prisma/identity/store';
+import { claimInvitation, createOrganisationWithAdmin, createUser, type OrganisationKind, type UserRole } from '../../prisma/identity/store';
 import { inTransaction } from '../../prisma/client';
 import { UnavailableTemporal, type TemporalAccess } from '../../workflows/connection';
 import { createTestDatabase, type TestDatabase } from './db';
@@ -26,8 +26,13 @@ export interface TestApi {
   db: TestDatabase;
   app: Express;
   deps: AppDeps;
-  /** A fresh organisation of `kind` with its admin (created directly, as the bootstrap command does). */
+  /** A fresh organisation of `kind` with its admin (created directly and its invitation claimed, as after the bootstrap command). */
   organisation(kind: OrganisationKind, name?: string): Promise<TestOrganisation>;
+  /**
+   * A SELLER, WAREHOUSE or BUYER onboarded by `lender` through the API (POST /organisations), its admin's
+   * invitation claimed through POST /invitations/claim: the lender's counterpart, as in production.
+   */
+  counterpart(lender: TestOrganisation, kind: 'SELLER' | 'WAREHOUSE' | 'BUYER', name?: string): Promise<TestOrganisation>;
   get(user: TestUser, path: string): request.Test;
   /** POST with a fresh Idempotency-Key unless one is given. */
   post(user: TestUser, path: string, body?: unknown, idempotencyKey?: string): request.Test;
@@ -46,27 +51,41 @@ export async function createTestApi(options: { temporal?: TemporalAccess | ((dat
         : (options.temporal ?? new UnavailableTemporal('no Temporal server in tests', 'godown-test')),
   };
   const app = createApp(deps);
+  const withUsers = (organisationId: string, admin: TestUser): TestOrganisation => ({
+    organisationId,
+    admin,
+    addUser: async (role, userName = role.toLowerCase()) => {
+      const user = await inTransaction(db.prisma, (tx) =>
+        createUser(tx, { userId: admin.userId, organisationId, requestId: null }, { email: `${role.toLowerCase()}-${randomUUID()}@example.test`, name: userName, role }),
+      );
+      return { userId: user.userId, organisationId, apiKey: user.key.apiKey };
+    },
+  });
   const organisation = async (kind: OrganisationKind, name = `${kind.toLowerCase()} ${randomUUID().slice(0, 8)}`): Promise<TestOrganisation> => {
-    const created = await inTransaction(db.prisma, (tx) =>
-      createOrganisationWithAdmin(tx, { kind, name, admin: { email: `admin-${randomUUID()}@example.test`, name: 'Admin' } }, null),
-    );
-    const admin = { userId: created.adminUserId, organisationId: created.organisationId, apiKey: created.key.apiKey };
-    return {
-      organisationId: created.organisationId,
-      admin,
-      addUser: async (role, userName = role.toLowerCase()) => {
-        const user = await inTransaction(db.prisma, (tx) =>
-          createUser(tx, { userId: admin.userId, organisationId: admin.organisationId, requestId: null }, { email: `${role.toLowerCase()}-${randomUUID()}@example.test`, name: userName, role }),
-        );
-        return { userId: user.userId, organisationId: created.organisationId, apiKey: user.key.apiKey };
-      },
-    };
+    const claimed = await inTransaction(db.prisma, async (tx) => {
+      const created = await createOrganisationWithAdmin(tx, { kind, name, admin: { email: `admin-${randomUUID()}@example.test`, name: 'Admin' } }, null, new Date());
+      return claimInvitation(tx, created.invitation.token, new Date());
+    });
+    return withUsers(claimed.organisationId, { userId: claimed.userId, organisationId: claimed.organisationId, apiKey: claimed.key.apiKey });
+  };
+  const counterpart = async (lender: TestOrganisation, kind: 'SELLER' | 'WAREHOUSE' | 'BUYER', name = `${kind.toLowerCase()} ${randomUUID().slice(0, 8)}`) => {
+    const registered = await request(app)
+      .post('/organisations')
+      .set('Authorization', `Bearer ${lender.admin.apiKey}`)
+      .set('Idempotency-Key', randomUUID())
+      .send({ kind, name, admin: { email: `admin-${randomUUID()}@example.test`, name: 'Admin' } });
+    if (registered.status !== 201) throw new Error(`register ${kind}: ${registered.status} ${JSON.stringify(registered.body)}`);
+    const claimed = await request(app).post('/invitations/claim').send({ token: registered.body.invitation.token });
+    if (claimed.status !== 201) throw new Error(`claim ${kind}: ${claimed.status} ${JSON.stringify(claimed.body)}`);
+    const organisationId = registered.body.organisationId as string;
+    return withUsers(organisationId, { userId: claimed.body.userId, organisationId, apiKey: claimed.body.apiKey.apiKey });
   };
   return {
     db,
     app,
     deps,
     organisation,
+    counterpart,
     get: (user, path) => request(app).get(path).set('Authorization', `Bearer ${user.apiKey}`),
     post: (user, path, body = {}, idempotencyKey = randomUUID()) =>
       request(app).post(path).set('Authorization', `Bearer ${user.apiKey}`).set('Idempotency-Key', idempotencyKey).send(body as object),

@@ -138,6 +138,7 @@ type SeededLot = {
   quality_hold: boolean;
   last_counted_at: Date | null;
   pledged_at: Date;
+  in_approved_warehouse: boolean;
   price: string | null;
   as_of: Date | null;
 };
@@ -147,6 +148,7 @@ async function referenceValuations(lineId: string, now: Date): Promise<{ valuati
   const line = await api.db.prisma.creditLine.findUniqueOrThrow({ where: { id: lineId }, include: { advanceRates: true } });
   const rows = await api.db.sql<SeededLot>(
     `SELECT l.id::text, l.commodity_code, l.quantity::text, l.count_difference_flag, l.quality_hold, l.last_counted_at, li.pledged_at,
+            EXISTS (SELECT 1 FROM credit_line_approved_warehouse aw WHERE aw.credit_line_id = $1 AND aw.warehouse_id = l.warehouse_id) AS in_approved_warehouse,
             m.price_per_unit::text AS price, m.as_of
        FROM lien li JOIN lot l ON l.id = li.lot_id
        LEFT JOIN LATERAL (SELECT price_per_unit, as_of FROM price_mark pm
@@ -168,7 +170,7 @@ async function referenceValuations(lineId: string, now: Date): Promise<{ valuati
     valuations.set(
       row.id,
       valueLot({
-        lot: { quantity: new D(row.quantity), commodityCode: row.commodity_code, flaggedByCount: row.count_difference_flag, qualityHold: row.quality_hold, lastCountedAt: row.last_counted_at, pledgedAt: row.pledged_at },
+        lot: { quantity: new D(row.quantity), commodityCode: row.commodity_code, flaggedByCount: row.count_difference_flag, qualityHold: row.quality_hold, lastCountedAt: row.last_counted_at, pledgedAt: row.pledged_at, inApprovedWarehouse: row.in_approved_warehouse },
         mark: row.price === null ? null : { pricePerUnit: Money.of(row.price, line.currency), asOf: row.as_of! },
         line: terms,
         now,
