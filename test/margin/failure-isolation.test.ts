@@ -41,9 +41,12 @@ async function secondLine(world: MarginWorld, thresholds: { marginCallLtv: strin
       singleApproverUpTo: '0',
       approvalWindowHours: 24,
       waterfallOrder: ['FEES', 'INTEREST', 'PRINCIPAL'],
+      status: 'ACTIVE',
       ...thresholds,
     },
   });
+  // Goods count only in warehouses the lender approved for the line (the trust model).
+  await api.db.prisma.creditLineApprovedWarehouse.create({ data: { creditLineId: line.id, warehouseId: world.warehouseId } });
   await inTransaction(api.db.prisma, (tx) => createAccountSet(tx, { accountSetId: line.id, currency: 'USD', accounts: [...LINE_ACCOUNTS] }));
   return line.id;
 }

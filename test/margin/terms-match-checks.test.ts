@@ -83,6 +83,7 @@ test('property: terms that validate are stored, valued and margin-called without
         data: {
           lenderOrganisationId: world.lender.organisationId,
           sellerOrganisationId: world.seller.organisationId,
+          status: 'ACTIVE',
           currency: 'USD',
           limitAmount: '100000',
           defaultAdvanceRate: candidate.defaultAdvanceRate.toFixed(),

@@ -16,7 +16,7 @@ import { createHttpServer } from '../../api/server';
 import { createPrismaClient, inTransaction } from '../../prisma/client';
 import { openDatabase, type DatabaseState } from '../../prisma/database';
 import { DEFAULT_ROOT_RUN_DIR, inspectPostmasterPid, startEmbeddedPostgres } from '../../prisma/embedded';
-import { createOrganisationWithAdmin } from '../../prisma/identity/store';
+import { claimInvitation, createOrganisationWithAdmin } from '../../prisma/identity/store';
 import { applyMigrations } from '../../prisma/migrate';
 import { UnavailableTemporal } from '../../workflows/connection';
 
@@ -92,9 +92,10 @@ describe('a crashed embedded PostgreSQL', () => {
     );
     await applyMigrations(database.url);
     const prisma = createPrismaClient(database.url, { poolMax: 5 });
-    const admin = await inTransaction(prisma, (tx) =>
-      createOrganisationWithAdmin(tx, { kind: 'LENDER', name: 'Crash Lender', admin: { email: 'admin@crash.example', name: 'Admin' } }, null),
-    );
+    const admin = await inTransaction(prisma, async (tx) => {
+      const created = await createOrganisationWithAdmin(tx, { kind: 'LENDER', name: 'Crash Lender', admin: { email: 'admin@crash.example', name: 'Admin' } }, null, new Date());
+      return claimInvitation(tx, created.invitation.token, new Date());
+    });
     const app = createApp({ prisma, logger: quietLogger, temporal: new UnavailableTemporal('no Temporal in this test', 'godown-test') }, allRoutes(), {
       databaseState: database.state,
     });
