@@ -38,6 +38,7 @@ ALTER TABLE "margin_check_failure" ADD CONSTRAINT "margin_check_failure_reason_l
 -- is cleared here (the lot falls back to its pledge date and is counted again).
 UPDATE "lot" SET "last_counted_at" = NULL WHERE "last_counted_at" > now() + interval '5 minutes';
 
+-- Carries the trust model's WAREHOUSE_NOT_APPROVED reason (20261203000200) forward.
 CREATE OR REPLACE FUNCTION valued_lots(p_line_ids uuid[], p_now timestamptz, p_excluded_lot_id uuid)
 RETURNS TABLE (
   credit_line_id uuid,
@@ -67,7 +68,9 @@ AS $fn$
            l.count_difference_flag, l.quality_hold,
            -- A count dated ahead of now (beyond the clock skew) is not a count: it would keep the lot counted for ever.
            CASE WHEN l.last_counted_at <= p_now + interval '5 minutes' THEN l.last_counted_at END AS last_counted_at,
-           li.pledged_at
+           li.pledged_at,
+           EXISTS (SELECT 1 FROM credit_line_approved_warehouse aw
+                    WHERE aw.credit_line_id = li.credit_line_id AND aw.warehouse_id = l.warehouse_id) AS in_approved_warehouse
       FROM line
       JOIN lien li ON li.credit_line_id = line.id AND li.released_at IS NULL
       JOIN lot l ON l.id = li.lot_id
@@ -117,7 +120,8 @@ AS $fn$
              CASE WHEN p.count_difference_flag THEN 'COUNT_DIFFERENCE_FLAG' END,
              CASE WHEN p.quality_hold THEN 'QUALITY_HOLD' END,
              CASE WHEN coalesce(p.last_counted_at, p.pledged_at) < p_now - line.stock_count_interval_days * interval '24 hours'
-                  THEN 'STOCK_COUNT_OVERDUE' END
+                  THEN 'STOCK_COUNT_OVERDUE' END,
+             CASE WHEN NOT p.in_approved_warehouse THEN 'WAREHOUSE_NOT_APPROVED' END
            ]::text[], NULL) AS reasons
       FROM pledged p
       JOIN line ON line.id = p.credit_line_id
