@@ -59,7 +59,8 @@ function bodyParserProblem(error: unknown, req: Request): Problem | null {
   if (bodyError.type === 'encoding.unsupported') {
     return problem(415, 'unsupported_content_encoding', 'Unsupported content encoding', 'header.Content-Encoding', `"${encoding}" is not supported; send gzip, deflate, br or identity`);
   }
-  if (typeof bodyError.code === 'string' && bodyError.code.startsWith('Z_')) {
+  // zlib (gzip, deflate: Z_…) and brotli (ERR__ERROR_…) decoding failures.
+  if (typeof bodyError.code === 'string' && /^(Z_|ERR__ERROR_)/.test(bodyError.code)) {
     return problem(400, 'malformed_body', 'Malformed body', 'header.Content-Encoding', `is "${encoding}" but the body is not valid ${encoding} data`);
   }
   if (bodyError.type === 'entity.parse.failed') return problem(400, 'malformed_body', 'Malformed body', 'body', `is not valid JSON: ${String(bodyError.message)}`);

@@ -147,15 +147,15 @@ async function executeIdempotent(
   const path = normalisedPath(req.path);
   const attempt = () =>
     inTransaction(deps.prisma, async (tx) => {
-      // A key older than the retention is a new key, whether or not the clean-up has run yet.
-      await tx.$executeRaw`
-        DELETE FROM idempotency_record
-        WHERE organisation_id = ${actor.organisationId}::uuid AND key = ${key}
-          AND created_at < now() - make_interval(hours => ${IDEMPOTENCY_RETENTION_HOURS}::int)`;
+      // Claims the key; a record older than the retention is taken over (a key that old is a new key,
+      // whether or not the clean-up has run yet). A live record leaves `claimed` at 0.
       const claimed = await tx.$executeRaw`
         INSERT INTO idempotency_record (organisation_id, user_id, key, method, path, request_hash, response_status)
         VALUES (${actor.organisationId}::uuid, ${actor.userId}::uuid, ${key}, ${req.method}, ${path}, ${hash}, 0)
-        ON CONFLICT DO NOTHING`;
+        ON CONFLICT (organisation_id, key) DO UPDATE
+          SET user_id = EXCLUDED.user_id, method = EXCLUDED.method, path = EXCLUDED.path, request_hash = EXCLUDED.request_hash,
+              response_status = 0, response_body = NULL, redacted_fields = '{}', created_at = now()
+          WHERE idempotency_record.created_at < now() - make_interval(hours => ${IDEMPOTENCY_RETENTION_HOURS}::int)`;
       if (claimed === 0) {
         const [existing] = await tx.$queryRaw<IdempotencyRow[]>`
           SELECT user_id::text AS user_id, request_hash, response_status, response_body, COALESCE(redacted_fields, '{}') AS redacted_fields FROM idempotency_record

@@ -85,6 +85,7 @@ describe('Idempotency-Key', () => {
     // The same answer, except the API key: a secret is shown once and never stored with the record.
     expect(first.body.apiKey.apiKey).toMatch(/^gdk_/);
     expect(second.body).toEqual({ ...first.body, apiKey: { id: first.body.apiKey.id, label: first.body.apiKey.label } });
+    expect(second.headers['idempotency-redacted']).toBeUndefined();
     expect(await api.db.prisma.user.count({ where: { email: 'replay@example.test' } })).toBe(1);
   });
 

@@ -84,7 +84,7 @@ describe('requesting a draw', () => {
     const asLender = await api.post(line.world.lender.admin, `/credit-lines/${line.lineId}/draws`, { amount: usd('100.00') });
     expect([asLender.status, asLender.body.code]).toEqual([403, 'forbidden']);
     const asViewer = await api.post(line.sellerViewer, `/credit-lines/${line.lineId}/draws`, { amount: usd('100.00') });
-    expect([asViewer.status, asViewer.body.detail]).toEqual([403, 'requesting a draw needs role ADMIN or OPERATOR; you are VIEWER']);
+    expect([asViewer.status, asViewer.body.detail]).toEqual([403, 'a VIEWER can read but not change anything; ask a user with another role of your organisation']);
     const wrongCurrency = await api.post(line.sellerOperator, `/credit-lines/${line.lineId}/draws`, { amount: { amount: '100.00', currency: 'EUR' } });
     expect([wrongCurrency.status, wrongCurrency.body.code]).toEqual([422, 'currency_mismatch']);
     const tooFine = await api.post(line.sellerOperator, `/credit-lines/${line.lineId}/draws`, { amount: usd('100.001') });
@@ -177,7 +177,7 @@ describe('approval through the API, with the workflow and real activities', () =
     const bySeller = await api.post(line.sellerOperator, `/draws/${draw.id}/approve`);
     expect([bySeller.status, bySeller.body.detail]).toEqual([403, `only users of the line's lender may approve its draws; user ${line.sellerOperator.userId} is not one`]);
     const byViewer = await api.post(line.lenderViewer, `/draws/${draw.id}/reject`);
-    expect([byViewer.status, byViewer.body.detail]).toEqual([403, `approving a draw needs role APPROVER or ADMIN; user ${line.lenderViewer.userId} has VIEWER`]);
+    expect([byViewer.status, byViewer.body.detail]).toEqual([403, 'a VIEWER can read but not change anything; ask a user with another role of your organisation']);
     expect((await api.post(lenderOperator, `/draws/${draw.id}/approve`)).status).toBe(403);
     expect((await api.post(line.approverA, '/draws/00000000-0000-4000-8000-000000000000/approve')).status).toBe(404);
     expect(await api.db.prisma.drawDecision.count({ where: { drawId: draw.id } })).toBe(0);
@@ -197,9 +197,10 @@ describe('approval through the API, with the workflow and real activities', () =
     expect(notes.body.items[0].message).toContain('of 3 000.00 USD was not approved before');
     const noteId = notes.body.items[0].id as string;
     expect((await api.post(line.world.lender.admin, `/notifications/${noteId}/acknowledge`)).status).toBe(404);
-    const acked = await api.post(line.sellerViewer, `/notifications/${noteId}/acknowledge`).expect(200);
-    expect(acked.body.acknowledgedByUserId).toBe(line.sellerViewer.userId);
-    expect((await api.post(line.sellerViewer, `/notifications/${noteId}/acknowledge`)).status).toBe(409);
+    expect((await api.post(line.sellerViewer, `/notifications/${noteId}/acknowledge`)).status).toBe(403);
+    const acked = await api.post(line.sellerOperator, `/notifications/${noteId}/acknowledge`).expect(200);
+    expect(acked.body.acknowledgedByUserId).toBe(line.sellerOperator.userId);
+    expect((await api.post(line.sellerOperator, `/notifications/${noteId}/acknowledge`)).status).toBe(409);
     expect((await api.get(line.sellerOperator, '/notifications?unacknowledged=true').expect(200)).body.items).toEqual([]);
     expect((await api.get(line.world.lender.admin, '/notifications').expect(200)).body.items).toEqual([]);
   });

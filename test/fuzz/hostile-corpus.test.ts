@@ -64,10 +64,11 @@ describe('structure and encoding are refused before any processing', () => {
     expectProblem(res, 415, 'unsupported_content_encoding', 'header.Content-Encoding');
   });
 
-  test('a body declared gzip that is not gzip is 400 naming the Content-Encoding', async () => {
+  test('a body declared gzip, deflate or br that is not is 400 naming the Content-Encoding', async () => {
     const invalid = Buffer.concat([Buffer.from([0x1f, 0x8b, 0x08, 0x00]), Buffer.from('{"name":"North"}')]);
     expectProblem(await rawPost('/warehouses', invalid, { 'Content-Encoding': 'gzip' }), 400, 'malformed_body', 'header.Content-Encoding');
     expectProblem(await rawPost('/warehouses', Buffer.from('{"name":"North"}'), { 'Content-Encoding': 'deflate' }), 400, 'malformed_body', 'header.Content-Encoding');
+    expectProblem(await rawPost('/warehouses', Buffer.from('{"name":"North"}'), { 'Content-Encoding': 'br' }), 400, 'malformed_body', 'header.Content-Encoding');
   });
 
   test('a valid gzip body is accepted', async () => {

@@ -41,7 +41,8 @@ describe('users and API keys', () => {
   });
 
   test('a revoked key stops working at once, and the key list shows when it was last used and revoked', async () => {
-    const viewer = await lender.addUser('VIEWER');
+    // An OPERATOR revoking its own key (a VIEWER changes nothing, not even its keys: an ADMIN revokes them).
+    const viewer = await lender.addUser('OPERATOR');
     expect((await api.get(viewer, '/me')).status).toBe(200);
     const keys = (await api.get(viewer, '/api-keys')).body.items;
     expect(keys).toHaveLength(1);
