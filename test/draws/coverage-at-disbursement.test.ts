@@ -13,6 +13,10 @@ import { createTestApi, type TestApi } from '../support/api';
 import { HarnessTemporal } from '../support/harness-temporal';
 import { drawLine, lineBalances, usd, type DrawLine } from './factories';
 
+// Each test is a whole story (sale or draw, payments, workflow to its end): on a machine shared with
+// other test runs it can take longer than the suite's 30 s default.
+jest.setTimeout(120_000);
+
 let api: TestApi;
 let temporal: HarnessTemporal;
 
