@@ -73,7 +73,7 @@ function statusChangeRoute(change: 'accept' | 'decline' | 'withdraw' | 'freeze' 
     problems: [403, 404, 409, 422],
     params: LineIdParams,
     success: { status: 200, description: 'The line in its new status', schema: CreditLineDetail },
-    handler: async ({ db, actor, params }) => detailOf(db, await act(db, actor, params.lineId)),
+    handler: async ({ db, actor, params, now }) => detailOf(db, await act(db, actor, params.lineId, now)),
   });
 }
 

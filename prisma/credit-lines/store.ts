@@ -206,18 +206,18 @@ async function lineBalances(db: Db, line: Pick<CreditLineRecord, 'id'>): Promise
 // ─── Status changes ──────────────────────────────────────────────────────────
 
 /** The seller accepts an offer: the line becomes ACTIVE. */
-export const acceptCreditLine = (db: Db, actor: LineActor, lineId: string) => changeStatus(db, actor, lineId, 'accept');
+export const acceptCreditLine = (db: Db, actor: LineActor, lineId: string, now: Date) => changeStatus(db, actor, lineId, 'accept', now);
 /** The seller declines an offer; it stays on record, DECLINED. */
-export const declineCreditLine = (db: Db, actor: LineActor, lineId: string) => changeStatus(db, actor, lineId, 'decline');
+export const declineCreditLine = (db: Db, actor: LineActor, lineId: string, now: Date) => changeStatus(db, actor, lineId, 'decline', now);
 /** The lender withdraws an offer the seller has not accepted. */
-export const withdrawCreditLine = (db: Db, actor: LineActor, lineId: string) => changeStatus(db, actor, lineId, 'withdraw');
+export const withdrawCreditLine = (db: Db, actor: LineActor, lineId: string, now: Date) => changeStatus(db, actor, lineId, 'withdraw', now);
 /** Stops new draws; collections and accrual go on. */
-export const freezeCreditLine = (db: Db, actor: LineActor, lineId: string) => changeStatus(db, actor, lineId, 'freeze');
-export const unfreezeCreditLine = (db: Db, actor: LineActor, lineId: string) => changeStatus(db, actor, lineId, 'unfreeze');
+export const freezeCreditLine = (db: Db, actor: LineActor, lineId: string, now: Date) => changeStatus(db, actor, lineId, 'freeze', now);
+export const unfreezeCreditLine = (db: Db, actor: LineActor, lineId: string, now: Date) => changeStatus(db, actor, lineId, 'unfreeze', now);
 /** Only once the ledger shows nothing owed: no principal, interest or fees. */
-export const closeCreditLine = (db: Db, actor: LineActor, lineId: string) => changeStatus(db, actor, lineId, 'close');
+export const closeCreditLine = (db: Db, actor: LineActor, lineId: string, now: Date) => changeStatus(db, actor, lineId, 'close', now);
 
-async function changeStatus(db: Db, actor: LineActor, lineId: string, change: StatusChange): Promise<CreditLineRecord> {
+async function changeStatus(db: Db, actor: LineActor, lineId: string, change: StatusChange, now: Date): Promise<CreditLineRecord> {
   const line = await lockCreditLineVisibleTo(db, actor.organisationId, lineId);
   const party = actor.organisationId === line.lenderOrganisationId ? 'LENDER' : 'SELLER';
   const decision = decideStatusChange(change, line.status, party, actor.role);
@@ -226,7 +226,7 @@ async function changeStatus(db: Db, actor: LineActor, lineId: string, change: St
   if (change === 'close') await requireNothingOutstanding(db, line);
   const row = await db.creditLine.update({
     where: { id: line.id },
-    data: { status: decision.to, ...(change === 'accept' ? { acceptedAt: new Date() } : {}) },
+    data: { status: decision.to, ...(change === 'accept' ? { acceptedAt: now } : {}) },
     include: LINE_INCLUDE,
   });
   const changed = creditLineFromRow(row);

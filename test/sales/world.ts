@@ -72,7 +72,7 @@ export async function salesWorld(api: TestApi, options: SalesWorldOptions = {}):
   const sellerActor = { userId: custody.seller.admin.userId, organisationId: custody.seller.organisationId, organisationKind: 'SELLER' as const, role: 'ADMIN' as const, requestId: null };
   const line = await inTransaction(api.db.prisma, async (tx) => {
     const offered = await offerCreditLine(tx, lenderActor, { sellerOrganisationId: custody.seller.organisationId, terms, approvedWarehouseIds: [custody.warehouseId] });
-    return acceptCreditLine(tx, sellerActor, offered.id);
+    return acceptCreditLine(tx, sellerActor, offered.id, new Date());
   });
   const lot = await receiveLot(api, custody, { quantity: options.lotQuantity ?? '20000' });
   await api.post(custody.seller.admin, `/lots/${lot.id}/pledge`, { creditLineId: line.id }).expect(201);
