@@ -65,6 +65,7 @@ export abstract class SimCommand implements fc.AsyncCommand<Model, World> {
   async run(model: Model, world: World): Promise<void> {
     const step = this.toString();
     world.step = step;
+    if (process.env.SIM_TRACE) console.log(`  [${world.clock.now().toISOString()}] ${step}`);
     const before = this.partyAction ? await availabilities(world) : null;
     await this.act(model, world);
     await world.temporal.settled();
@@ -476,7 +477,7 @@ const quantity = fc.oneof(
 const saleLikeCommands = () => [
   fc.tuple(pick, fraction, price, fc.integer({ min: 1, max: 10 })).map(([l, f, p, d]) => new ReportSale(l, f, p, d)),
   fc.tuple(pick, fc.boolean()).map(([l, c]) => new Unpledge(l, c)),
-  fc.tuple(amount(50, 20000), fc.boolean()).map(([a, o]) => new RequestDraw(a, o)),
+  fc.tuple(amount(50, 8000), fc.boolean()).map(([a, o]) => new RequestDraw(a, o)),
   fc.tuple(pick, fraction, fc.constantFrom(0, -1)).map(([s, f, d]) => new PaySale(s, f, d)),
   fc.tuple(amount(10, 10000), fc.constant(0)).map(([a, d]) => new Repay(a, d)),
   fc.tuple(pick, fc.integer({ min: -500, max: -1 }).map(String), fc.constantFrom<'SHRINKAGE' | 'SPOILAGE'>('SHRINKAGE', 'SPOILAGE')).map(([l, d, k]) => new Adjust(l, d, k)),
@@ -494,7 +495,7 @@ export function commandArbitraries(): fc.Arbitrary<SimCommand>[] {
       fc.tuple(price, fc.constantFrom(0, 0, 0, -80, -10, 24, 24 * 365 * 10), grade).map(([p, o, g]) => new PriceMark(p, o, g)),
       3,
     ),
-    ...weighted(fc.tuple(amount(50, 20000), fc.boolean()).map(([a, o]) => new RequestDraw(a, o)), 3),
+    ...weighted(fc.tuple(amount(50, 8000), fc.boolean()).map(([a, o]) => new RequestDraw(a, o)), 3),
     fc.tuple(pick, fc.nat({ max: 2 }), fc.constantFrom<'approve' | 'reject'>('approve', 'approve', 'reject')).map(([d, a, k]) => new DecideDraw(d, a, k)),
     fc.tuple(pick, fc.nat({ max: 2 }), fc.constant<'approve'>('approve')).map(([d, a, k]) => new DecideDraw(d, a, k)),
     fc.tuple(pick, fc.boolean()).map(([l, h]) => new Inspect(l, h)),

@@ -269,6 +269,7 @@ export class InvariantBroken extends Error {
 export async function checkInvariants(world: World, step: string): Promise<void> {
   const broken: Record<string, string[]> = {};
   for (const [name, invariant] of Object.entries(INVARIANTS)) {
+    if (world.ignoredInvariants.has(name)) continue;
     const found = await invariant(world);
     if (found.length > 0) broken[name] = found;
   }
