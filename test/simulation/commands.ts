@@ -360,6 +360,65 @@ export class PaySale extends SimCommand {
   }
 }
 
+/**
+ * The seller pays exactly what the line's OPEN margin call demands; once that has settled the call
+ * must no longer be OPEN (the amount a call demands is the amount that cures it through the waterfall).
+ */
+export class CureMarginCall extends SimCommand {
+  async act(_m: Model, w: World) {
+    const lineId = w.lineIds[0];
+    const calls = await w.call(w.lender, 'get', `/credit-lines/${lineId}/margin-calls`);
+    const open = calls.status === 200 ? (calls.body.items as { id: string; status: string; requiredRepayment: string }[]).find((c) => c.status === 'OPEN') : undefined;
+    if (!open || new Decimal(open.requiredRepayment).lte(0)) return;
+    const demanded = new Decimal(open.requiredRepayment).toDecimalPlaces(2, Decimal.ROUND_UP).toFixed(2);
+    const paid = await w.call(w.lender, 'post', `/credit-lines/${lineId}/repayments`, { amount: demanded, receivedOn: w.clock.day(), reference: 'margin call cure' });
+    if (paid.status !== 201) return;
+    await w.settle();
+    const after = await w.call(w.lender, 'get', `/credit-lines/${lineId}/margin-calls`);
+    const still = after.status === 200 ? (after.body.items as { id: string; status: string; requiredRepayment: string }[]).find((c) => c.id === open.id) : undefined;
+    if (still?.status === 'OPEN') {
+      w.ruleViolations.push(`marginCallCuredByWhatItDemands: call ${open.id} demanded ${open.requiredRepayment}; ${demanded} was repaid and it is still OPEN, now asking ${still.requiredRepayment}`);
+    }
+  }
+  toString() {
+    return 'CureMarginCall(repay what the open call demands)';
+  }
+}
+
+/** The lender pays the seller part of what it is owed (SELLER_PAYABLE must never go negative). */
+export class PayOutSeller extends SimCommand {
+  constructor(readonly amount: string) {
+    super();
+  }
+  async act(_m: Model, w: World) {
+    await w.call(w.lender, 'post', `/credit-lines/${w.lineIds[0]}/seller-payouts`, { amount: this.amount, paidOn: w.clock.day(), reference: 'simulated payout' });
+  }
+  toString() {
+    return `PayOutSeller(${this.amount})`;
+  }
+}
+
+/** A repayment sent twice with the same Idempotency-Key (a client retry): the same answer, one repayment. */
+export class RepayRetried extends SimCommand {
+  constructor(readonly amount: string) {
+    super();
+  }
+  async act(_m: Model, w: World) {
+    const key = `sim-retry-${w.clock.nowMs()}`;
+    const path = `/credit-lines/${w.lineIds[0]}/repayments`;
+    const body = { amount: this.amount, receivedOn: w.clock.day(), reference: 'retried wire' };
+    const [first, second] = await Promise.all([w.call(w.lender, 'post', path, body, key), w.call(w.lender, 'post', path, body, key)]);
+    const again = await w.call(w.lender, 'post', path, body, key);
+    const answers = [first, second, again].filter((a) => a.status < 500);
+    const created = answers.filter((a) => a.status === 201).map((a) => a.body?.id as string);
+    if (new Set(created).size > 1) w.ruleViolations.push(`idempotentWrites: one Idempotency-Key created repayments ${[...new Set(created)].join(', ')}`);
+    if (first.status === 201 && again.status !== 201) w.ruleViolations.push(`idempotentWrites: a replay of a created repayment answered ${again.status}`);
+  }
+  toString() {
+    return `RepayRetried(${this.amount}, the same request three times with one Idempotency-Key)`;
+  }
+}
+
 export class LenderAuthorisesRelease extends SimCommand {
   constructor(readonly lot: number, readonly fraction: number) {
     super();
@@ -516,6 +575,9 @@ export function commandArbitraries(): fc.Arbitrary<SimCommand>[] {
     fc.constantFrom<'freeze' | 'unfreeze' | 'close'>('freeze', 'unfreeze', 'unfreeze', 'close').map((c) => new ChangeLineStatus(c)),
     ...weighted(fc.constantFrom(1, 6, 25, 49, 24 * 4).map((h) => new AdvanceTime(h)), 4),
     fc.constant(new Accrue()),
+    ...weighted(fc.constant(new CureMarginCall()), 2),
+    fc.constantFrom('1.00', '100.00', '2500.00', '50000.00').map((a) => new PayOutSeller(a)),
+    fc.constantFrom('10.00', '500.00', '3000.00').map((a) => new RepayRetried(a)),
     fc.constant(new FailNextStart()),
     fc.tuple(fc.oneof(...saleLikeCommands()), fc.oneof(...saleLikeCommands())).map(([a, b]) => new Concurrently(a, b)),
   ];

@@ -215,6 +215,42 @@ export async function interestEqualsExactInterestOnPrincipalHistory(world: World
   return broken;
 }
 
+/**
+ * Liquidation only on a priced LTV at or above the liquidation threshold, or once a cure deadline
+ * has passed: stale, unpriced or otherwise ineligible collateral never liquidates by itself. A call
+ * that went to liquidation on the threshold is checked in the step it appeared in, against the
+ * collateral priced at the latest marks (eligible or not).
+ */
+export async function liquidationOnlyOnPricedLtvOrMissedCure(world: World): Promise<string[]> {
+  const broken: string[] = [];
+  const early = await world.db.sql<{ id: string; deadline: string; started: string }>(
+    `SELECT id::text, cure_deadline::text AS deadline, liquidation_started_at::text AS started FROM margin_call
+      WHERE liquidation_reason = 'CURE_DEADLINE_PASSED' AND (cure_deadline IS NULL OR liquidation_started_at < cure_deadline)`,
+  );
+  broken.push(...early.map((c) => `margin call ${c.id} went to liquidation at ${c.started}, before its cure deadline ${c.deadline}`));
+  const fresh = await world.db.sql<{ id: string; line_id: string; liquidation_ltv: string }>(
+    `SELECT mc.id::text, mc.credit_line_id::text AS line_id, cl.liquidation_ltv::text FROM margin_call mc JOIN credit_line cl ON cl.id = mc.credit_line_id
+      WHERE mc.liquidation_reason = 'LIQUIDATION_THRESHOLD' ORDER BY mc.id`,
+  );
+  for (const call of fresh) {
+    if (world.liquidationsSeen.has(call.id)) continue;
+    world.liquidationsSeen.add(call.id);
+    const res = await world.call(world.lender, 'get', `/credit-lines/${call.line_id}/borrowing-base?view=totals`);
+    if (res.status !== 200) continue;
+    const collateral = new D(res.body.totals.collateralValue);
+    const principal = new D(res.body.totals.outstandingPrincipal);
+    // No goods at all with principal outstanding is an infinite priced LTV; goods with no value are unpriced.
+    const unpriced = collateral.isZero() && res.body.totals.lotCount > 0;
+    if (unpriced || (!collateral.isZero() && principal.div(collateral).lt(call.liquidation_ltv))) {
+      broken.push(
+        `margin call ${call.id} liquidated line ${call.line_id} on the threshold, but priced at the latest marks its LTV is ` +
+          `${collateral.isZero() ? 'unpriced (no collateral value)' : principal.div(collateral).toFixed(4)} < ${call.liquidation_ltv} (eligible collateral ${res.body.totals.eligibleCollateralValue})`,
+      );
+    }
+  }
+  return broken;
+}
+
 /** Every committed sale and draw has its workflow (started, whatever became of it). */
 export async function everyCommittedSaleAndDrawHasItsWorkflow(world: World): Promise<string[]> {
   const rows = await world.db.sql<{ kind: string; id: string; workflow_id: string; status: string }>(
@@ -246,6 +282,7 @@ export const INVARIANTS: Record<string, Invariant> = {
   pledgedGoodsLeaveOnlyWithLenderAuthorisation,
   everyPastDayAccruedOnce,
   interestEqualsExactInterestOnPrincipalHistory,
+  liquidationOnlyOnPricedLtvOrMissedCure,
   everyCommittedSaleAndDrawHasItsWorkflow,
   workflowsAndSchedulesFinish,
 };

@@ -69,6 +69,8 @@ export class World {
   readonly serverErrors: ServerError[] = [];
   /** Rules a step broke that only the step itself can see (availability before and after it, a draw reserved beyond availability). */
   readonly ruleViolations: string[] = [];
+  /** Margin calls already checked by liquidationOnlyOnPricedLtvOrMissedCure. */
+  readonly liquidationsSeen = new Set<string>();
   /** Failures of scheduled runs (accrual, margin check, stock-count monitor). */
   readonly scheduleFailures: string[] = [];
   /** The last day the accrual schedule has run for (the day before its run). */
