@@ -580,6 +580,9 @@ export function commandArbitraries(): fc.Arbitrary<SimCommand>[] {
     fc.constantFrom('10.00', '500.00', '3000.00').map((a) => new RepayRetried(a)),
     fc.constant(new FailNextStart()),
     fc.tuple(fc.oneof(...saleLikeCommands()), fc.oneof(...saleLikeCommands())).map(([a, b]) => new Concurrently(a, b)),
+    // The same lot from two sides at once: a sale locks line → lot, an unpledge lot → line.
+    fc.tuple(pick, fraction, price, fc.boolean()).map(([l, f, p, c]) => new Concurrently(new ReportSale(l, f, p, 5), new Unpledge(l, c))),
+    fc.tuple(amount(50, 8000), amount(50, 8000)).map(([a, b]) => new Concurrently(new RequestDraw(a, false), new RequestDraw(b, true))),
   ];
 }
 

@@ -251,6 +251,44 @@ export async function liquidationOnlyOnPricedLtvOrMissedCure(world: World): Prom
   return broken;
 }
 
+/** How far ahead of now a mark or a count may be dated (clock skew between systems); a day ahead is never skew. */
+export const CLOCK_SKEW_ALLOWED_MS = 60 * 60 * 1000;
+
+/**
+ * Value dates with rules: money is not dated in the future nor before the line opened; marks and
+ * stock counts are not dated ahead of now beyond a small clock skew; accrual never runs for today
+ * or later. "Now" is the simulation's virtual clock; the line's opening is its created_at.
+ */
+export async function valueDatesWithinRules(world: World): Promise<string[]> {
+  const now = world.clock.now().toISOString();
+  const today = world.clock.day();
+  const skewed = new Date(world.clock.nowMs() + CLOCK_SKEW_ALLOWED_MS).toISOString();
+  const money = await world.db.sql<{ what: string; id: string; on: string; opened: string }>(
+    `SELECT 'repayment' AS what, r.id::text, r.received_on::text AS on, (l.created_at AT TIME ZONE 'UTC')::date::text AS opened
+       FROM repayment r JOIN credit_line l ON l.id = r.credit_line_id
+      WHERE r.received_on > $1::date OR r.received_on < (l.created_at AT TIME ZONE 'UTC')::date
+     UNION ALL
+     SELECT 'seller payout', p.id::text, p.paid_on::text, (l.created_at AT TIME ZONE 'UTC')::date::text
+       FROM seller_payout p JOIN credit_line l ON l.id = p.credit_line_id
+      WHERE p.paid_on > $1::date OR p.paid_on < (l.created_at AT TIME ZONE 'UTC')::date`,
+    [today],
+  );
+  const ahead = await world.db.sql<{ what: string; id: string; at: string }>(
+    `SELECT 'price mark' AS what, id::text, as_of::text AS at FROM price_mark WHERE as_of > $1::timestamptz
+     UNION ALL SELECT 'stock count of lot', id::text, last_counted_at::text FROM lot WHERE last_counted_at > $1::timestamptz`,
+    [skewed],
+  );
+  const accrued = await world.db.sql<{ line_id: string; day: string }>(
+    `SELECT credit_line_id::text AS line_id, accrual_date::text AS day FROM interest_accrual WHERE accrual_date >= $1::date`,
+    [today],
+  );
+  return [
+    ...money.map((m) => `${m.what} ${m.id} is dated ${m.on}: after today (${today}) or before the line opened (${m.opened})`),
+    ...ahead.map((a) => `${a.what} ${a.id} is dated ${a.at}, ahead of now (${now}) by more than the clock skew allowed`),
+    ...accrued.map((a) => `line ${a.line_id} accrued ${a.day}: today or later (today is ${today})`),
+  ];
+}
+
 /** Every committed sale and draw has its workflow (started, whatever became of it). */
 export async function everyCommittedSaleAndDrawHasItsWorkflow(world: World): Promise<string[]> {
   const rows = await world.db.sql<{ kind: string; id: string; workflow_id: string; status: string }>(
@@ -283,6 +321,7 @@ export const INVARIANTS: Record<string, Invariant> = {
   everyPastDayAccruedOnce,
   interestEqualsExactInterestOnPrincipalHistory,
   liquidationOnlyOnPricedLtvOrMissedCure,
+  valueDatesWithinRules,
   everyCommittedSaleAndDrawHasItsWorkflow,
   workflowsAndSchedulesFinish,
 };
