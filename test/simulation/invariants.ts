@@ -147,17 +147,31 @@ export async function lotCoversSoldAndAuthorised(world: World): Promise<string[]
     .map((r) => `lot ${r.lot_id} holds ${r.quantity} but ${r.sold} is sold and not yet released and ${r.authorised} is authorised to leave`);
 }
 
-/** Goods leave a lot while it is pledged only under the authorisation of the lender it is pledged to. */
+/**
+ * Goods leave a lot while it is pledged only under the authorisation of the lender it is pledged
+ * to. Whether the lot was pledged is read from its own custody events in order (PLEDGED,
+ * UNPLEDGED, SPLIT_IN carrying the parent's line), never from timestamps: lien.pledged_at is the
+ * database's clock and lien.released_at the request's.
+ */
 export async function pledgedGoodsLeaveOnlyWithLenderAuthorisation(world: World): Promise<string[]> {
-  const rows = await world.db.sql<{ event_id: string; lot_id: string; kind: string | null; order_line: string | null; lien_line: string }>(
-    `SELECT e.id::text AS event_id, e.lot_id::text, e.details->>'kind' AS kind, e.details->>'creditLineId' AS order_line, li.credit_line_id::text AS lien_line
-       FROM custody_event e
-       JOIN lien li ON li.lot_id = e.lot_id AND li.pledged_at <= e.occurred_at AND (li.released_at IS NULL OR li.released_at > e.occurred_at)
-      WHERE e.type = 'RELEASED'`,
+  const rows = await world.db.sql<{ lot_id: string; events: { id: string; type: string; details: Record<string, unknown> | null }[] }>(
+    `SELECT e.lot_id::text, json_agg(json_build_object('id', e.id, 'type', e.type, 'details', e.details) ORDER BY e.seq) AS events
+       FROM custody_event e WHERE e.type IN ('PLEDGED', 'UNPLEDGED', 'SPLIT_IN', 'RELEASED') GROUP BY e.lot_id`,
   );
-  return rows
-    .filter((r) => r.kind !== 'LENDER_AUTHORISATION' || r.order_line !== r.lien_line)
-    .map((r) => `goods left lot ${r.lot_id} pledged to line ${r.lien_line} under a ${r.kind ?? 'missing'} order of line ${r.order_line ?? 'none'} (event ${r.event_id})`);
+  const broken: string[] = [];
+  for (const lot of rows) {
+    let pledgedTo: string | null = null;
+    for (const event of lot.events) {
+      const details = event.details ?? {};
+      if (event.type === 'PLEDGED') pledgedTo = String(details.creditLineId);
+      else if (event.type === 'UNPLEDGED') pledgedTo = null;
+      else if (event.type === 'SPLIT_IN') pledgedTo = (details.creditLineId as string | null) ?? null;
+      else if (event.type === 'RELEASED' && pledgedTo !== null && (details.kind !== 'LENDER_AUTHORISATION' || details.creditLineId !== pledgedTo)) {
+        broken.push(`goods left lot ${lot.lot_id}, pledged to line ${pledgedTo}, under a ${String(details.kind ?? 'missing')} order of line ${String(details.creditLineId ?? 'none')} (event ${event.id})`);
+      }
+    }
+  }
+  return broken;
 }
 
 /**
