@@ -4,6 +4,7 @@
  *   npm run simulate -- --runs 200 --seed 7 [--commands 40] [--minutes 30]
  *   npm run simulate -- --seed S --path P --replay-path R     (replay a printed counterexample)
  *   npm run simulate -- --ignore lotCoversSoldAndAuthorised   (look past a known defect; never in CI)
+ *   npm run simulate -- --without FailNextStart,Concurrently  (leave commands out, same purpose)
  *
  * Starts its own embedded PostgreSQL (or uses TEST_DATABASE_URL's server), migrates a template
  * database once, then every sequence gets a fresh clone (test/simulation/run.ts). Exit code 1 and
@@ -30,6 +31,7 @@ async function main(): Promise<number> {
       commands: { type: 'string', default: '40' },
       minutes: { type: 'string', default: '60' },
       ignore: { type: 'string' },
+      without: { type: 'string' },
     },
   });
   const seed = values.seed === undefined ? Date.now() ^ (Math.random() * 0x100000000) : Number(values.seed);
@@ -60,6 +62,7 @@ async function main(): Promise<number> {
     const unknown = ignored.filter((name) => !(name in INVARIANTS));
     if (unknown.length > 0) throw new Error(`--ignore: no invariant named ${unknown.join(', ')}; there are ${Object.keys(INVARIANTS).join(', ')}`);
     if (ignored.length > 0) console.log(`NOT CHECKING ${ignored.join(', ')} (exploration only)`);
+    if (values.without) console.log(`NOT GENERATING ${values.without} (exploration only)`);
     console.log(`simulating ${runs} sequences of up to ${values.commands} commands, seed ${seed}${values.path ? `, path ${values.path}` : ''}`);
     const result = await runSimulation({
       runs,
@@ -68,6 +71,7 @@ async function main(): Promise<number> {
       replayPath: values['replay-path'],
       maxCommands: Number(values.commands),
       ignoreInvariants: values.ignore?.split(',').filter((name) => name.length > 0),
+      withoutCommands: values.without?.split(',').filter((name) => name.length > 0),
       timeLimitMs: Number(values.minutes) * 60_000,
       onRunDone: (index, ms, commands) => process.stdout.write(`  sequence ${index}: ${commands} commands in ${(ms / 1000).toFixed(1)} s\n`),
     });

@@ -544,46 +544,51 @@ const saleLikeCommands = () => [
   fc.tuple(pick, fraction).map(([o, f]) => new ConfirmRelease(o, f)),
 ];
 
-/** Every command, weighted towards what builds a position (receive, pledge, mark, draw) and time. */
-export function commandArbitraries(): fc.Arbitrary<SimCommand>[] {
-  const weighted = <T>(arb: fc.Arbitrary<T>, weight: number) => Array.from({ length: weight }, () => arb);
-  return [
-    ...weighted(fc.tuple(quantity, grade, pick).map(([q, g, l]) => new Receive(q, g, l)), 3),
-    ...weighted(pick.map((l) => new Pledge(l)), 3),
-    ...weighted(
-      fc.tuple(price, fc.constantFrom(0, 0, 0, -80, -10, 24, 24 * 365 * 10), grade).map(([p, o, g]) => new PriceMark(p, o, g)),
-      3,
-    ),
-    ...weighted(fc.tuple(amount(50, 8000), fc.boolean()).map(([a, o]) => new RequestDraw(a, o)), 3),
-    fc.tuple(pick, fc.nat({ max: 2 }), fc.constantFrom<'approve' | 'reject'>('approve', 'approve', 'reject')).map(([d, a, k]) => new DecideDraw(d, a, k)),
-    fc.tuple(pick, fc.nat({ max: 2 }), fc.constant<'approve'>('approve')).map(([d, a, k]) => new DecideDraw(d, a, k)),
-    fc.tuple(pick, fc.boolean()).map(([l, h]) => new Inspect(l, h)),
-    fc.tuple(pick, fc.constantFrom('0', '0', '-50', '-2000', '25.5'), fc.constantFrom(0, -5, 48)).map(([l, d, o]) => new Count(l, d, o)),
-    fc.tuple(pick, fc.oneof(fc.integer({ min: -3000, max: -1 }), fc.integer({ min: 1, max: 200 })).map(String), fc.constantFrom<'SHRINKAGE' | 'SPOILAGE' | 'DAMAGE' | 'CORRECTION'>('SHRINKAGE', 'SPOILAGE', 'DAMAGE', 'CORRECTION')).map(
-      ([l, d, k]) => new Adjust(l, d, k),
-    ),
-    fc.tuple(pick, fraction).map(([l, f]) => new Split(l, f)),
-    fc.tuple(pick, pick).map(([l, to]) => new Move(l, to)),
-    ...weighted(fc.tuple(pick, fc.boolean()).map(([l, c]) => new Unpledge(l, c)), 2),
-    ...weighted(fc.tuple(pick, fraction, price, fc.integer({ min: 1, max: 10 })).map(([l, f, p, d]) => new ReportSale(l, f, p, d)), 2),
-    ...weighted(fc.tuple(pick, fraction, fc.constantFrom(0, 0, -1, -3, 2)).map(([s, f, d]) => new PaySale(s, f, d)), 2),
-    ...weighted(fc.tuple(amount(10, 10000), fc.constantFrom(0, 0, 0, -1, -2, -5, 3, 60, -400)).map(([a, d]) => new Repay(a, d)), 2),
-    ...weighted(fc.tuple(pick, fraction).map(([o, f]) => new ConfirmRelease(o, f)), 2),
-    fc.tuple(pick, fraction).map(([l, f]) => new LenderAuthorisesRelease(l, f)),
-    fc.tuple(pick, fraction).map(([l, f]) => new SellerOrdersRelease(l, f)),
-    fc.tuple(pick, fraction, price).map(([l, f, p]) => new LiquidationSale(l, f, p)),
-    fc.constantFrom<'freeze' | 'unfreeze' | 'close'>('freeze', 'unfreeze', 'unfreeze', 'close').map((c) => new ChangeLineStatus(c)),
-    ...weighted(fc.constantFrom(1, 6, 25, 49, 24 * 4).map((h) => new AdvanceTime(h)), 4),
-    fc.constant(new Accrue()),
-    ...weighted(fc.constant(new CureMarginCall()), 2),
-    fc.constantFrom('1.00', '100.00', '2500.00', '50000.00').map((a) => new PayOutSeller(a)),
-    fc.constantFrom('10.00', '500.00', '3000.00').map((a) => new RepayRetried(a)),
-    fc.constant(new FailNextStart()),
-    fc.tuple(fc.oneof(...saleLikeCommands()), fc.oneof(...saleLikeCommands())).map(([a, b]) => new Concurrently(a, b)),
+/**
+ * Every command, weighted towards what builds a position (receive, pledge, mark, draw) and time.
+ * `without` leaves out commands by class name (exploration past a known defect only; CI leaves out none).
+ */
+export function commandArbitraries(without: readonly string[] = []): fc.Arbitrary<SimCommand>[] {
+  const all: [string, fc.Arbitrary<SimCommand>, number][] = [
+    ['Receive', fc.tuple(quantity, grade, pick).map(([q, g, l]) => new Receive(q, g, l)), 3],
+    ['Pledge', pick.map((l) => new Pledge(l)), 3],
+    ['PriceMark', fc.tuple(price, fc.constantFrom(0, 0, 0, -80, -10, 24, 24 * 365 * 10), grade).map(([p, o, g]) => new PriceMark(p, o, g)), 3],
+    ['RequestDraw', fc.tuple(amount(50, 8000), fc.boolean()).map(([a, o]) => new RequestDraw(a, o)), 3],
+    ['DecideDraw', fc.tuple(pick, fc.nat({ max: 2 }), fc.constantFrom<'approve' | 'reject'>('approve', 'approve', 'approve', 'reject')).map(([d, a, k]) => new DecideDraw(d, a, k)), 2],
+    ['Inspect', fc.tuple(pick, fc.boolean()).map(([l, h]) => new Inspect(l, h)), 1],
+    ['Count', fc.tuple(pick, fc.constantFrom('0', '0', '-50', '-2000', '25.5'), fc.constantFrom(0, -5, 48)).map(([l, d, o]) => new Count(l, d, o)), 1],
+    [
+      'Adjust',
+      fc
+        .tuple(pick, fc.oneof(fc.integer({ min: -3000, max: -1 }), fc.integer({ min: 1, max: 200 })).map(String), fc.constantFrom<'SHRINKAGE' | 'SPOILAGE' | 'DAMAGE' | 'CORRECTION'>('SHRINKAGE', 'SPOILAGE', 'DAMAGE', 'CORRECTION'))
+        .map(([l, d, k]) => new Adjust(l, d, k)),
+      1,
+    ],
+    ['Split', fc.tuple(pick, fraction).map(([l, f]) => new Split(l, f)), 1],
+    ['Move', fc.tuple(pick, pick).map(([l, to]) => new Move(l, to)), 1],
+    ['Unpledge', fc.tuple(pick, fc.boolean()).map(([l, c]) => new Unpledge(l, c)), 2],
+    ['ReportSale', fc.tuple(pick, fraction, price, fc.integer({ min: 1, max: 10 })).map(([l, f, p, d]) => new ReportSale(l, f, p, d)), 2],
+    ['PaySale', fc.tuple(pick, fraction, fc.constantFrom(0, 0, -1, -3, 2)).map(([s, f, d]) => new PaySale(s, f, d)), 2],
+    ['Repay', fc.tuple(amount(10, 10000), fc.constantFrom(0, 0, 0, -1, -2, -5, 3, 60, -400)).map(([a, d]) => new Repay(a, d)), 2],
+    ['ConfirmRelease', fc.tuple(pick, fraction).map(([o, f]) => new ConfirmRelease(o, f)), 2],
+    ['LenderAuthorisesRelease', fc.tuple(pick, fraction).map(([l, f]) => new LenderAuthorisesRelease(l, f)), 1],
+    ['SellerOrdersRelease', fc.tuple(pick, fraction).map(([l, f]) => new SellerOrdersRelease(l, f)), 1],
+    ['LiquidationSale', fc.tuple(pick, fraction, price).map(([l, f, p]) => new LiquidationSale(l, f, p)), 1],
+    ['ChangeLineStatus', fc.constantFrom<'freeze' | 'unfreeze' | 'close'>('freeze', 'unfreeze', 'unfreeze', 'close').map((c) => new ChangeLineStatus(c)), 1],
+    ['AdvanceTime', fc.constantFrom(1, 6, 25, 49, 24 * 4).map((h) => new AdvanceTime(h)), 4],
+    ['Accrue', fc.constant(new Accrue()), 1],
+    ['CureMarginCall', fc.constant(new CureMarginCall()), 2],
+    ['PayOutSeller', fc.constantFrom('1.00', '100.00', '2500.00', '50000.00').map((a) => new PayOutSeller(a)), 1],
+    ['RepayRetried', fc.constantFrom('10.00', '500.00', '3000.00').map((a) => new RepayRetried(a)), 1],
+    ['FailNextStart', fc.constant(new FailNextStart()), 1],
+    ['Concurrently', fc.tuple(fc.oneof(...saleLikeCommands()), fc.oneof(...saleLikeCommands())).map(([a, b]) => new Concurrently(a, b)), 1],
     // The same lot from two sides at once: a sale locks line → lot, an unpledge lot → line.
-    fc.tuple(pick, fraction, price, fc.boolean()).map(([l, f, p, c]) => new Concurrently(new ReportSale(l, f, p, 5), new Unpledge(l, c))),
-    fc.tuple(amount(50, 8000), amount(50, 8000)).map(([a, b]) => new Concurrently(new RequestDraw(a, false), new RequestDraw(b, true))),
+    ['Concurrently', fc.tuple(pick, fraction, price, fc.boolean()).map(([l, f, p, c]) => new Concurrently(new ReportSale(l, f, p, 5), new Unpledge(l, c))), 1],
+    ['Concurrently', fc.tuple(amount(50, 8000), amount(50, 8000)).map(([a, b]) => new Concurrently(new RequestDraw(a, false), new RequestDraw(b, true))), 1],
   ];
+  const unknown = without.filter((name) => !all.some(([n]) => n === name));
+  if (unknown.length > 0) throw new Error(`no command named ${unknown.join(', ')}; there are ${[...new Set(all.map(([n]) => n))].join(', ')}`);
+  return all.filter(([name]) => !without.includes(name)).flatMap(([, arb, weight]) => Array.from({ length: weight }, () => arb));
 }
 
 export { DAY_MS };
