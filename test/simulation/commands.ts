@@ -536,7 +536,7 @@ const quantity = fc.oneof(
 const saleLikeCommands = () => [
   fc.tuple(pick, fraction, price, fc.integer({ min: 1, max: 10 })).map(([l, f, p, d]) => new ReportSale(l, f, p, d)),
   fc.tuple(pick, fc.boolean()).map(([l, c]) => new Unpledge(l, c)),
-  fc.tuple(amount(50, 8000), fc.boolean()).map(([a, o]) => new RequestDraw(a, o)),
+  fc.tuple(amount(50, 12000), fc.boolean()).map(([a, o]) => new RequestDraw(a, o)),
   fc.tuple(pick, fraction, fc.constantFrom(0, -1)).map(([s, f, d]) => new PaySale(s, f, d)),
   fc.tuple(amount(10, 10000), fc.constant(0)).map(([a, d]) => new Repay(a, d)),
   fc.tuple(pick, fc.integer({ min: -500, max: -1 }).map(String), fc.constantFrom<'SHRINKAGE' | 'SPOILAGE'>('SHRINKAGE', 'SPOILAGE')).map(([l, d, k]) => new Adjust(l, d, k)),
@@ -553,7 +553,7 @@ export function commandArbitraries(without: readonly string[] = []): fc.Arbitrar
     ['Receive', fc.tuple(quantity, grade, pick).map(([q, g, l]) => new Receive(q, g, l)), 3],
     ['Pledge', pick.map((l) => new Pledge(l)), 3],
     ['PriceMark', fc.tuple(price, fc.constantFrom(0, 0, 0, -80, -10, 24, 24 * 365 * 10), grade).map(([p, o, g]) => new PriceMark(p, o, g)), 3],
-    ['RequestDraw', fc.tuple(amount(50, 8000), fc.boolean()).map(([a, o]) => new RequestDraw(a, o)), 3],
+    ['RequestDraw', fc.tuple(amount(50, 12000), fc.boolean()).map(([a, o]) => new RequestDraw(a, o)), 3],
     ['DecideDraw', fc.tuple(pick, fc.nat({ max: 2 }), fc.constantFrom<'approve' | 'reject'>('approve', 'approve', 'approve', 'reject')).map(([d, a, k]) => new DecideDraw(d, a, k)), 2],
     ['Inspect', fc.tuple(pick, fc.boolean()).map(([l, h]) => new Inspect(l, h)), 1],
     ['Count', fc.tuple(pick, fc.constantFrom('0', '0', '-50', '-2000', '25.5'), fc.constantFrom(0, -5, 48)).map(([l, d, o]) => new Count(l, d, o)), 1],
@@ -584,7 +584,7 @@ export function commandArbitraries(without: readonly string[] = []): fc.Arbitrar
     ['Concurrently', fc.tuple(fc.oneof(...saleLikeCommands()), fc.oneof(...saleLikeCommands())).map(([a, b]) => new Concurrently(a, b)), 1],
     // The same lot from two sides at once: a sale locks line → lot, an unpledge lot → line.
     ['Concurrently', fc.tuple(pick, fraction, price, fc.boolean()).map(([l, f, p, c]) => new Concurrently(new ReportSale(l, f, p, 5), new Unpledge(l, c))), 1],
-    ['Concurrently', fc.tuple(amount(50, 8000), amount(50, 8000)).map(([a, b]) => new Concurrently(new RequestDraw(a, false), new RequestDraw(b, true))), 1],
+    ['Concurrently', fc.tuple(amount(50, 12000), amount(50, 12000)).map(([a, b]) => new Concurrently(new RequestDraw(a, false), new RequestDraw(b, true))), 1],
   ];
   const unknown = without.filter((name) => !all.some(([n]) => n === name));
   if (unknown.length > 0) throw new Error(`no command named ${unknown.join(', ')}; there are ${[...new Set(all.map(([n]) => n))].join(', ')}`);

@@ -226,9 +226,10 @@ export class World {
   }
 
   /**
-   * Where every run starts, so that short sequences reach deep states: 20 000 kg of grade 80
-   * pledged to the line, 8 000 kg of grade 70 received but not pledged, both graded marked fresh
-   * (borrowing base 20 000 × 1.20 × (1 − 0.1) × 0.5 = 10 800.00).
+   * Where every run starts, so that short sequences reach deep states: 60 000 kg of grade 80
+   * pledged to the line, 8 000 kg of grade 70 received but not pledged, both grades marked fresh
+   * (borrowing base 60 000 × 1.20 × (1 − 0.1) × 0.5 = 32 400.00: enough principal for daily
+   * interest to pass 10.00, where issue #11's first accrual defect lives).
    */
   private async openingPosition(): Promise<void> {
     const receive = async (quantity: string, grade: string) =>
@@ -244,7 +245,7 @@ export class World {
           receiptNumber: this.nextReceiptNumber(),
         })
       ).lot.id as string;
-    const pledged = await receive('20000', '80');
+    const pledged = await receive('60000', '80');
     await receive('8000', '70');
     await this.must(this.seller, `/lots/${pledged}/pledge`, { creditLineId: this.lineIds[0] });
     for (const [grade, pricePerUnit] of [['80', '1.20'], ['70', '1.00']]) {
