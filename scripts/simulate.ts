@@ -77,7 +77,7 @@ async function main(): Promise<number> {
     });
     console.log(`\n${result.report}`);
     if (result.failed) console.log(`\nthe shrunk sequence broke:\n${result.error}`);
-    console.log(`\n${result.numRuns} sequences, ${result.numShrinks} shrinks, ${(result.durationMs / 1000).toFixed(0)} s, seed ${result.seed}`);
+    console.log(`\n${result.sequencesRun} sequences run (shrinking included), ${result.numShrinks} shrinks, ${(result.durationMs / 1000).toFixed(0)} s, seed ${result.seed}`);
     return result.failed ? 1 : 0;
   } finally {
     await embedded?.stop();

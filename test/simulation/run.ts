@@ -19,7 +19,7 @@ export interface SimulationOptions {
   replayPath?: string;
   /** Commands per sequence at most. */
   maxCommands?: number;
-  /** Wall-clock budget for the whole check, shrinking included; when exceeded it stops and reports what it has. */
+  /** Wall-clock budget for the whole check, shrinking included; past it no new sequence starts and it reports what it has. */
   timeLimitMs?: number;
   /** Invariant names not to check (exploration past a known defect only; CI ignores none). */
   ignoreInvariants?: string[];
@@ -31,8 +31,10 @@ export interface SimulationOptions {
 
 export interface SimulationResult {
   failed: boolean;
-  /** Sequences that ran to their end or failed. */
+  /** Sequences generated and run (before shrinking), as fast-check counts them. */
   numRuns: number;
+  /** Sequences really run, shrinking attempts included (past the budget none is). */
+  sequencesRun: number;
   numShrinks: number;
   seed: number;
   /** fast-check's report: seed, path, shrunk counterexample (commands' toString and replayPath) and the error. */
@@ -44,10 +46,15 @@ export interface SimulationResult {
 
 export async function runSimulation(options: SimulationOptions): Promise<SimulationResult> {
   const startedAt = Date.now();
+  // The budget is checked before a sequence starts, never during one: a sequence is never abandoned
+  // half-way (fast-check's interruptAfterTimeLimit would leave its world running). Past the budget,
+  // sequences are not run (they pass), so shrinking ends with the smallest failure found so far.
+  const deadline = options.timeLimitMs === undefined ? Infinity : startedAt + options.timeLimitMs;
   let finished = 0;
   const property = fc.asyncProperty(
     fc.commands<Model, World, false>(commandArbitraries(options.withoutCommands), { maxCommands: options.maxCommands ?? 30, size: 'max', replayPath: options.replayPath }),
     async (commands) => {
+      if (Date.now() > deadline) return;
       const runStartedAt = Date.now();
       const world = await World.create();
       world.ignoredInvariants = new Set(options.ignoreInvariants ?? []);
@@ -64,16 +71,15 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
     numRuns: options.runs,
     seed: options.seed,
     path: options.path,
-    interruptAfterTimeLimit: options.timeLimitMs,
-    markInterruptAsFailure: false,
   });
   const error = details.errorInstance instanceof Error ? details.errorInstance.message : details.errorInstance === null ? null : String(details.errorInstance);
   return {
     failed: details.failed,
     numRuns: details.numRuns,
+    sequencesRun: finished,
     numShrinks: details.numShrinks,
     seed: details.seed,
-    report: details.failed ? (fc.defaultReportMessage(details) ?? '') : `${details.numRuns} sequences, no invariant broken (seed ${details.seed})`,
+    report: details.failed ? (fc.defaultReportMessage(details) ?? '') : `${finished} sequences run, no invariant broken (seed ${details.seed})`,
     error,
     durationMs: Date.now() - startedAt,
   };
