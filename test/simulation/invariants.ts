@@ -17,13 +17,33 @@ export async function noServerErrors(world: World): Promise<string[]> {
   return world.serverErrors.map((e) => `${e.status} at step "${e.step}": ${e.request} → ${JSON.stringify(e.body).slice(0, 400)}`);
 }
 
+/** What the steps themselves recorded under `name` (see SimCommand.run and the commands that check as they act). */
+function recorded(world: World, name: string): string[] {
+  return world.ruleViolations.filter((v) => v.startsWith(`${name}: `)).map((v) => v.slice(name.length + 2));
+}
+
 /**
  * Availability never goes negative because of anything a party did (only a price move, time or
- * the warehouse's findings may do that), and then draws stop: recorded by the step itself, which
- * alone sees availability just before and just after its requests (see SimCommand.run).
+ * the warehouse's findings may do that): recorded by the step itself, which alone sees
+ * availability just before and just after its requests (SimCommand.run).
  */
 export async function availabilityNeverNegativeByPartyAction(world: World): Promise<string[]> {
-  return [...world.ruleViolations];
+  return recorded(world, 'availabilityNeverNegativeByPartyAction');
+}
+
+/** When availability is short (negative, stale or unpriced collateral), draws stop: no draw is reserved beyond availability (RequestDraw). */
+export async function drawsStopWhenNotAvailable(world: World): Promise<string[]> {
+  return recorded(world, 'drawsStopWhenNotAvailable');
+}
+
+/** Repaying exactly what an OPEN margin call demands cures it (CureMarginCall). */
+export async function marginCallCuredByWhatItDemands(world: World): Promise<string[]> {
+  return recorded(world, 'marginCallCuredByWhatItDemands');
+}
+
+/** One Idempotency-Key, one write, one answer (RepayRetried). */
+export async function idempotentWrites(world: World): Promise<string[]> {
+  return recorded(world, 'idempotentWrites');
 }
 
 /** Every read a party relies on answers: each line's borrowing base (the line itself is read by ledgerPrincipalMatchesLines). */
@@ -325,6 +345,9 @@ export async function workflowsAndSchedulesFinish(world: World): Promise<string[
 export const INVARIANTS: Record<string, Invariant> = {
   noServerErrors,
   availabilityNeverNegativeByPartyAction,
+  drawsStopWhenNotAvailable,
+  marginCallCuredByWhatItDemands,
+  idempotentWrites,
   linesAndBorrowingBasesAnswer,
   ledgerNetsToZeroPerCurrency,
   ledgerPrincipalMatchesLines,
