@@ -9,7 +9,7 @@
  */
 import fc from 'fast-check';
 import { Decimal } from 'decimal.js';
-import { DAY_MS, HOUR_MS } from './clock';
+import { HOUR_MS } from './clock';
 import { checkInvariants } from './invariants';
 import { COMMODITY, CURRENCY, type Party, type World } from './world';
 
@@ -591,4 +591,3 @@ export function commandArbitraries(without: readonly string[] = []): fc.Arbitrar
   return all.filter(([name]) => !without.includes(name)).flatMap(([, arb, weight]) => Array.from({ length: weight }, () => arb));
 }
 
-export { DAY_MS };
