@@ -1,0 +1,36 @@
+/**
+ * The simulation's one virtual clock: the API (AppDeps.clock), the workflows (each harness run is
+ * started at, and advanced to, this time), the margin activities (their `now`) and the schedules
+ * (accrual at 00:30, margin check at 01:00, stock-count monitor every 6 hours) all read it.
+ * It only moves forward, and only when the simulation says so.
+ */
+export const MINUTE_MS = 60_000;
+export const HOUR_MS = 60 * MINUTE_MS;
+export const DAY_MS = 24 * HOUR_MS;
+
+export class VirtualClock {
+  constructor(private ms: number) {}
+
+  nowMs(): number {
+    return this.ms;
+  }
+
+  now(): Date {
+    return new Date(this.ms);
+  }
+
+  /** 'YYYY-MM-DD' (UTC) of now, or of now + `offsetDays`. */
+  day(offsetDays = 0): string {
+    return new Date(this.ms + offsetDays * DAY_MS).toISOString().slice(0, 10);
+  }
+
+  set(ms: number): void {
+    if (ms < this.ms) throw new Error(`the virtual clock only moves forward (${new Date(this.ms).toISOString()} → ${new Date(ms).toISOString()})`);
+    this.ms = ms;
+  }
+}
+
+/** Whole-hour start a little after the real time, so that the database's own now() (real time) is not after the virtual start. */
+export function virtualStart(realNowMs: number = Date.now()): number {
+  return Math.ceil(realNowMs / HOUR_MS) * HOUR_MS;
+}

@@ -1,0 +1,390 @@
+/**
+ * The invariants checked after EVERY step of a simulation, each a named function that answers
+ * what it found broken (empty when it holds). SQL reads the world's database as the superuser;
+ * API reads go through the app as the lender. They are the rules of DESIGN.md and issue #11:
+ * they must never be weakened to make a run pass.
+ */
+import { Decimal } from 'decimal.js';
+import type { World } from './world';
+
+export type Invariant = (world: World) => Promise<string[]>;
+
+const D = Decimal.clone({ precision: 80 });
+const MINOR_UNIT = new D('0.01');
+
+/** No answer is a 5xx (a 503 naming Temporal is expected only while starts are refused). */
+export async function noServerErrors(world: World): Promise<string[]> {
+  return world.serverErrors.map((e) => `${e.status} at step "${e.step}": ${e.request} → ${JSON.stringify(e.body).slice(0, 400)}`);
+}
+
+/** What the steps themselves recorded under `name` (see SimCommand.run and the commands that check as they act). */
+function recorded(world: World, name: string): string[] {
+  return world.ruleViolations.filter((v) => v.startsWith(`${name}: `)).map((v) => v.slice(name.length + 2));
+}
+
+/**
+ * Availability never goes negative because of anything a party did (only a price move, time or
+ * the warehouse's findings may do that): recorded by the step itself, which alone sees
+ * availability just before and just after its requests (SimCommand.run).
+ */
+export async function availabilityNeverNegativeByPartyAction(world: World): Promise<string[]> {
+  return recorded(world, 'availabilityNeverNegativeByPartyAction');
+}
+
+/** When availability is short (negative, stale or unpriced collateral), draws stop: no draw is reserved beyond availability (RequestDraw). */
+export async function drawsStopWhenNotAvailable(world: World): Promise<string[]> {
+  return recorded(world, 'drawsStopWhenNotAvailable');
+}
+
+/** Repaying exactly what an OPEN margin call demands cures it (CureMarginCall). */
+export async function marginCallCuredByWhatItDemands(world: World): Promise<string[]> {
+  return recorded(world, 'marginCallCuredByWhatItDemands');
+}
+
+/** One Idempotency-Key, one write, one answer (RepayRetried). */
+export async function idempotentWrites(world: World): Promise<string[]> {
+  return recorded(world, 'idempotentWrites');
+}
+
+/** Every read a party relies on answers: each line's borrowing base (the line itself is read by ledgerPrincipalMatchesLines). */
+export async function linesAndBorrowingBasesAnswer(world: World): Promise<string[]> {
+  const broken: string[] = [];
+  for (const lineId of world.lineIds) {
+    const path = `/credit-lines/${lineId}/borrowing-base?view=totals`;
+    const res = await world.call(world.lender, 'get', path);
+    if (res.status !== 200) broken.push(`GET ${path} answered ${res.status}: ${JSON.stringify(res.body).slice(0, 300)}`);
+  }
+  return broken;
+}
+
+/** The ledger nets to zero per currency, and so does every entry. */
+export async function ledgerNetsToZeroPerCurrency(world: World): Promise<string[]> {
+  const rows = await world.db.sql<{ currency: string; net: string }>(
+    `SELECT currency, sum(CASE side WHEN 'DEBIT' THEN amount ELSE -amount END)::text AS net FROM journal_line GROUP BY currency`,
+  );
+  const entries = await world.db.sql<{ entry_id: string; currency: string; net: string }>(
+    `SELECT entry_id::text, currency, sum(CASE side WHEN 'DEBIT' THEN amount ELSE -amount END)::text AS net
+       FROM journal_line GROUP BY entry_id, currency HAVING sum(CASE side WHEN 'DEBIT' THEN amount ELSE -amount END) <> 0`,
+  );
+  return [
+    ...rows.filter((r) => !new D(r.net).isZero()).map((r) => `the ledger nets to ${r.net} ${r.currency}, not 0`),
+    ...entries.map((e) => `journal entry ${e.entry_id} nets to ${e.net} ${e.currency}`),
+  ];
+}
+
+/**
+ * Ledger principal = the line's outstanding principal, three ways: the journal lines on
+ * LOAN_PRINCIPAL, the account's stored balance, the API's outstanding principal, and what the
+ * business says (disbursed draws − principal repaid).
+ */
+export async function ledgerPrincipalMatchesLines(world: World): Promise<string[]> {
+  const broken: string[] = [];
+  for (const lineId of world.lineIds) {
+    const [row] = await world.db.sql<{ from_lines: string; stored: string; disbursed: string; repaid: string }>(
+      `SELECT
+         (SELECT coalesce(sum(CASE jl.side WHEN 'DEBIT' THEN jl.amount ELSE -jl.amount END), 0) FROM journal_line jl WHERE jl.account_id = a.id)::text AS from_lines,
+         a.balance::text AS stored,
+         (SELECT coalesce(sum(amount), 0) FROM draw WHERE credit_line_id = $1::uuid AND status = 'DISBURSED')::text AS disbursed,
+         (SELECT coalesce(sum(principal_paid), 0) FROM repayment WHERE credit_line_id = $1::uuid)::text AS repaid
+       FROM ledger_account a WHERE a.account_set_id = $1::uuid AND a.code = 'LOAN_PRINCIPAL'`,
+      [lineId],
+    );
+    if (!row) {
+      broken.push(`line ${lineId} has no LOAN_PRINCIPAL account`);
+      continue;
+    }
+    const fromLines = new D(row.from_lines);
+    const business = new D(row.disbursed).minus(row.repaid);
+    if (!fromLines.eq(row.stored)) broken.push(`line ${lineId}: LOAN_PRINCIPAL stored balance ${row.stored} ≠ its journal lines ${row.from_lines}`);
+    if (!fromLines.eq(business)) broken.push(`line ${lineId}: ledger principal ${row.from_lines} ≠ disbursed ${row.disbursed} − principal repaid ${row.repaid}`);
+    const res = await world.call(world.lender, 'get', `/credit-lines/${lineId}`);
+    if (res.status !== 200) broken.push(`GET /credit-lines/${lineId} answered ${res.status}: ${JSON.stringify(res.body).slice(0, 300)}`);
+    else if (!new D(res.body.outstanding.principal.amount).eq(fromLines)) {
+      broken.push(`line ${lineId}: GET outstanding principal ${res.body.outstanding.principal.amount} ≠ ledger ${row.from_lines}`);
+    }
+  }
+  return broken;
+}
+
+/** Accounts that must not go negative never do (from their journal lines, in normal-balance terms), and stored balances agree. */
+export async function accountsThatMustNotGoNegativeDoNot(world: World): Promise<string[]> {
+  const rows = await world.db.sql<{ id: string; code: string; set_id: string; from_lines: string; stored: string; guarded: boolean }>(
+    `SELECT a.id::text, a.code, a.account_set_id::text AS set_id, a.balance::text AS stored, a.must_not_go_negative AS guarded,
+            coalesce(sum(CASE WHEN jl.side::text = a.normal_balance::text THEN jl.amount ELSE -jl.amount END), 0)::text AS from_lines
+       FROM ledger_account a LEFT JOIN journal_line jl ON jl.account_id = a.id
+      GROUP BY a.id`,
+  );
+  const broken: string[] = [];
+  for (const r of rows) {
+    if (r.guarded && new D(r.from_lines).isNegative()) broken.push(`account ${r.code} of line ${r.set_id} is ${r.from_lines}: it must not go negative`);
+    if (!new D(r.from_lines).eq(r.stored)) broken.push(`account ${r.code} of line ${r.set_id}: stored balance ${r.stored} ≠ journal lines ${r.from_lines}`);
+  }
+  return broken;
+}
+
+/** Every lot's quantity is the end of an unbroken chain of its custody events, and never negative. */
+export async function lotQuantityFollowsCustodyEvents(world: World): Promise<string[]> {
+  const rows = await world.db.sql<{ lot_id: string; quantity: string; events: { type: string; before: string; after: string }[] }>(
+    `SELECT l.id::text AS lot_id, l.quantity::text AS quantity,
+            coalesce(json_agg(json_build_object('type', e.type, 'before', e.quantity_before::text, 'after', e.quantity_after::text) ORDER BY e.seq)
+                     FILTER (WHERE e.id IS NOT NULL), '[]') AS events
+       FROM lot l LEFT JOIN custody_event e ON e.lot_id = l.id GROUP BY l.id`,
+  );
+  const broken: string[] = [];
+  for (const lot of rows) {
+    if (new D(lot.quantity).isNegative()) broken.push(`lot ${lot.lot_id} holds ${lot.quantity}: negative`);
+    if (lot.events.length === 0) {
+      broken.push(`lot ${lot.lot_id} has no custody event`);
+      continue;
+    }
+    if (!new D(lot.events[0].before).isZero()) broken.push(`lot ${lot.lot_id}: its first event (${lot.events[0].type}) starts from ${lot.events[0].before}, not 0`);
+    for (let i = 1; i < lot.events.length; i++) {
+      if (!new D(lot.events[i].before).eq(lot.events[i - 1].after)) {
+        broken.push(`lot ${lot.lot_id}: event ${i} (${lot.events[i].type}) starts from ${lot.events[i].before} but the one before ended at ${lot.events[i - 1].after}`);
+      }
+    }
+    const last = lot.events[lot.events.length - 1];
+    if (!new D(last.after).eq(lot.quantity)) broken.push(`lot ${lot.lot_id} holds ${lot.quantity} but its custody events end at ${last.after}`);
+  }
+  return broken;
+}
+
+/**
+ * A lot never holds less than what is sold from it and not yet released (OPEN or PAID sales, whose
+ * release is not yet ordered) plus what is authorised to leave and not yet confirmed.
+ */
+export async function lotCoversSoldAndAuthorised(world: World): Promise<string[]> {
+  const rows = await world.db.sql<{ lot_id: string; quantity: string; sold: string; authorised: string }>(
+    `SELECT l.id::text AS lot_id, l.quantity::text,
+            (SELECT coalesce(sum(si.quantity), 0) FROM sale_item si JOIN sale s ON s.id = si.sale_id
+              WHERE si.lot_id = l.id AND s.status IN ('OPEN', 'PAID') AND si.release_order_id IS NULL)::text AS sold,
+            (SELECT coalesce(sum(ro.quantity_authorised - ro.quantity_released), 0) FROM release_order ro
+              WHERE ro.lot_id = l.id AND ro.status = 'OPEN')::text AS authorised
+       FROM lot l`,
+  );
+  return rows
+    .filter((r) => new D(r.quantity).lt(new D(r.sold).plus(r.authorised)))
+    .map((r) => `lot ${r.lot_id} holds ${r.quantity} but ${r.sold} is sold and not yet released and ${r.authorised} is authorised to leave`);
+}
+
+/**
+ * Goods leave a lot while it is pledged only under the authorisation of the lender it is pledged
+ * to. Whether the lot was pledged is read from its own custody events in order (PLEDGED,
+ * UNPLEDGED, SPLIT_IN carrying the parent's line), never from timestamps: lien.pledged_at is the
+ * database's clock and lien.released_at the request's.
+ */
+export async function pledgedGoodsLeaveOnlyWithLenderAuthorisation(world: World): Promise<string[]> {
+  const rows = await world.db.sql<{ lot_id: string; events: { id: string; type: string; details: Record<string, unknown> | null }[] }>(
+    `SELECT e.lot_id::text, json_agg(json_build_object('id', e.id, 'type', e.type, 'details', e.details) ORDER BY e.seq) AS events
+       FROM custody_event e WHERE e.type IN ('PLEDGED', 'UNPLEDGED', 'SPLIT_IN', 'RELEASED') GROUP BY e.lot_id`,
+  );
+  const broken: string[] = [];
+  for (const lot of rows) {
+    let pledgedTo: string | null = null;
+    for (const event of lot.events) {
+      const details = event.details ?? {};
+      if (event.type === 'PLEDGED') pledgedTo = String(details.creditLineId);
+      else if (event.type === 'UNPLEDGED') pledgedTo = null;
+      else if (event.type === 'SPLIT_IN') pledgedTo = (details.creditLineId as string | null) ?? null;
+      else if (event.type === 'RELEASED' && pledgedTo !== null && (details.kind !== 'LENDER_AUTHORISATION' || details.creditLineId !== pledgedTo)) {
+        broken.push(`goods left lot ${lot.lot_id}, pledged to line ${pledgedTo}, under a ${String(details.kind ?? 'missing')} order of line ${String(details.creditLineId ?? 'none')} (event ${event.id})`);
+      }
+    }
+  }
+  return broken;
+}
+
+/**
+ * Every line accrues every past day exactly once: for each line not CLOSED, one interest_accrual
+ * row for every day from its opening to the last day the accrual schedule ran for.
+ */
+export async function everyPastDayAccruedOnce(world: World): Promise<string[]> {
+  if (world.accruedThrough === null) return [];
+  const rows = await world.db.sql<{ line_id: string; opened_on: string; status: string; missing: string[] | null; extra: string[] | null }>(
+    `SELECT l.id::text AS line_id, l.status::text, to_char(l.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD') AS opened_on,
+            (SELECT array_agg(to_char(d, 'YYYY-MM-DD') ORDER BY d) FROM generate_series((l.created_at AT TIME ZONE 'UTC')::date, $1::date, interval '1 day') d
+              WHERE NOT EXISTS (SELECT 1 FROM interest_accrual ia WHERE ia.credit_line_id = l.id AND ia.accrual_date = d::date)) AS missing,
+            (SELECT array_agg(to_char(ia.accrual_date, 'YYYY-MM-DD') ORDER BY ia.accrual_date) FROM interest_accrual ia
+              WHERE ia.credit_line_id = l.id AND (ia.accrual_date > $1::date OR ia.accrual_date < (l.created_at AT TIME ZONE 'UTC')::date)) AS extra
+       FROM credit_line l`,
+    [world.accruedThrough],
+  );
+  const broken: string[] = [];
+  for (const r of rows) {
+    if (r.status !== 'CLOSED' && r.missing && r.missing.length > 0) broken.push(`line ${r.line_id} (opened ${r.opened_on}) has not accrued ${r.missing.join(', ')} (accrual ran through ${world.accruedThrough})`);
+    if (r.extra && r.extra.length > 0) broken.push(`line ${r.line_id} accrued days outside its life: ${r.extra.join(', ')}`);
+  }
+  return broken;
+}
+
+/**
+ * The interest posted on a line equals the exact interest on its REAL principal history (the
+ * ledger's LOAN_PRINCIPAL at the end of each accrued day, by effective date, as it stands now —
+ * so a posting dated into accrued days must be restated) within one minor unit.
+ */
+export async function interestEqualsExactInterestOnPrincipalHistory(world: World): Promise<string[]> {
+  const rows = await world.db.sql<{ line_id: string; rate: string; day_count: string; days: string; exact: string | null; posted: string }>(
+    `SELECT l.id::text AS line_id, l.annual_interest_rate::text AS rate, l.day_count::text,
+            (SELECT count(*) FROM interest_accrual ia WHERE ia.credit_line_id = l.id)::text AS days,
+            (SELECT sum(
+               (SELECT coalesce(sum(CASE jl.side WHEN 'DEBIT' THEN jl.amount ELSE -jl.amount END), 0)
+                  FROM journal_line jl JOIN journal_entry je ON je.id = jl.entry_id JOIN ledger_account pa ON pa.id = jl.account_id
+                 WHERE pa.account_set_id = l.id AND pa.code = 'LOAN_PRINCIPAL' AND je.effective_date <= ia.accrual_date))
+               FROM interest_accrual ia WHERE ia.credit_line_id = l.id)::text AS exact,
+            (SELECT coalesce(sum(CASE jl.side WHEN 'CREDIT' THEN jl.amount ELSE -jl.amount END), 0)
+               FROM journal_line jl JOIN ledger_account ia_acc ON ia_acc.id = jl.account_id
+              WHERE ia_acc.account_set_id = l.id AND ia_acc.code = 'INTEREST_INCOME')::text AS posted
+       FROM credit_line l`,
+  );
+  const broken: string[] = [];
+  for (const r of rows) {
+    if (r.exact === null) continue;
+    const basis = r.day_count === 'ACT_365' ? 365 : 360;
+    const exact = new D(r.exact).times(r.rate).div(basis);
+    const diff = new D(r.posted).minus(exact).abs();
+    if (diff.gt(MINOR_UNIT)) {
+      broken.push(`line ${r.line_id}: interest posted ${r.posted} over ${r.days} days, exact interest on the principal history ${exact.toFixed(6)} (off by ${diff.toFixed(6)})`);
+    }
+  }
+  return broken;
+}
+
+/**
+ * Liquidation only on a priced LTV at or above the liquidation threshold, or once a cure deadline
+ * has passed: stale, unpriced or otherwise ineligible collateral never liquidates by itself. A call
+ * that went to liquidation on the threshold is checked in the step it appeared in, against the
+ * collateral priced at the latest marks (eligible or not).
+ */
+export async function liquidationOnlyOnPricedLtvOrMissedCure(world: World): Promise<string[]> {
+  const broken: string[] = [];
+  const early = await world.db.sql<{ id: string; deadline: string; started: string }>(
+    `SELECT id::text, cure_deadline::text AS deadline, liquidation_started_at::text AS started FROM margin_call
+      WHERE liquidation_reason = 'CURE_DEADLINE_PASSED' AND (cure_deadline IS NULL OR liquidation_started_at < cure_deadline)`,
+  );
+  broken.push(...early.map((c) => `margin call ${c.id} went to liquidation at ${c.started}, before its cure deadline ${c.deadline}`));
+  const fresh = await world.db.sql<{ id: string; line_id: string; liquidation_ltv: string }>(
+    `SELECT mc.id::text, mc.credit_line_id::text AS line_id, cl.liquidation_ltv::text FROM margin_call mc JOIN credit_line cl ON cl.id = mc.credit_line_id
+      WHERE mc.liquidation_reason = 'LIQUIDATION_THRESHOLD' ORDER BY mc.id`,
+  );
+  for (const call of fresh) {
+    if (world.liquidationsSeen.has(call.id)) continue;
+    world.liquidationsSeen.add(call.id);
+    const res = await world.call(world.lender, 'get', `/credit-lines/${call.line_id}/borrowing-base?view=totals`);
+    if (res.status !== 200) continue;
+    const collateral = new D(res.body.totals.collateralValue);
+    const principal = new D(res.body.totals.outstandingPrincipal);
+    // No goods at all with principal outstanding is an infinite priced LTV; goods with no value are unpriced.
+    const unpriced = collateral.isZero() && res.body.totals.lotCount > 0;
+    if (unpriced || (!collateral.isZero() && principal.div(collateral).lt(call.liquidation_ltv))) {
+      broken.push(
+        `margin call ${call.id} liquidated line ${call.line_id} on the threshold, but priced at the latest marks its LTV is ` +
+          `${collateral.isZero() ? 'unpriced (no collateral value)' : principal.div(collateral).toFixed(4)} < ${call.liquidation_ltv} (eligible collateral ${res.body.totals.eligibleCollateralValue})`,
+      );
+    }
+  }
+  return broken;
+}
+
+/** How far ahead of now a mark or a count may be dated (clock skew between systems); a day ahead is never skew. */
+export const CLOCK_SKEW_ALLOWED_MS = 60 * 60 * 1000;
+
+/**
+ * Value dates with rules: money is not dated in the future nor before the line opened; marks and
+ * stock counts are not dated ahead of now beyond a small clock skew; accrual never runs for today
+ * or later. "Now" is the simulation's virtual clock; the line's opening is its created_at.
+ */
+export async function valueDatesWithinRules(world: World): Promise<string[]> {
+  const now = world.clock.now().toISOString();
+  const today = world.clock.day();
+  const skewed = new Date(world.clock.nowMs() + CLOCK_SKEW_ALLOWED_MS).toISOString();
+  const money = await world.db.sql<{ what: string; id: string; on: string; opened: string }>(
+    `SELECT 'repayment' AS what, r.id::text, r.received_on::text AS on, (l.created_at AT TIME ZONE 'UTC')::date::text AS opened
+       FROM repayment r JOIN credit_line l ON l.id = r.credit_line_id
+      WHERE r.received_on > $1::date OR r.received_on < (l.created_at AT TIME ZONE 'UTC')::date
+     UNION ALL
+     SELECT 'seller payout', p.id::text, p.paid_on::text, (l.created_at AT TIME ZONE 'UTC')::date::text
+       FROM seller_payout p JOIN credit_line l ON l.id = p.credit_line_id
+      WHERE p.paid_on > $1::date OR p.paid_on < (l.created_at AT TIME ZONE 'UTC')::date`,
+    [today],
+  );
+  const ahead = await world.db.sql<{ what: string; id: string; at: string }>(
+    `SELECT 'price mark' AS what, id::text, as_of::text AS at FROM price_mark WHERE as_of > $1::timestamptz
+     UNION ALL SELECT 'stock count of lot', id::text, last_counted_at::text FROM lot WHERE last_counted_at > $1::timestamptz`,
+    [skewed],
+  );
+  const accrued = await world.db.sql<{ line_id: string; day: string }>(
+    `SELECT credit_line_id::text AS line_id, accrual_date::text AS day FROM interest_accrual WHERE accrual_date >= $1::date`,
+    [today],
+  );
+  return [
+    ...money.map((m) => `${m.what} ${m.id} is dated ${m.on}: after today (${today}) or before the line opened (${m.opened})`),
+    ...ahead.map((a) => `${a.what} ${a.id} is dated ${a.at}, ahead of now (${now}) by more than the clock skew allowed`),
+    ...accrued.map((a) => `line ${a.line_id} accrued ${a.day}: today or later (today is ${today})`),
+  ];
+}
+
+/** Every committed sale and draw has its workflow (started, whatever became of it). */
+export async function everyCommittedSaleAndDrawHasItsWorkflow(world: World): Promise<string[]> {
+  const rows = await world.db.sql<{ kind: string; id: string; workflow_id: string; status: string }>(
+    `SELECT 'sale' AS kind, id::text, workflow_id, status::text FROM sale
+     UNION ALL SELECT 'draw', id::text, workflow_id, status::text FROM draw`,
+  );
+  return rows.filter((r) => !world.temporal.started(r.workflow_id)).map((r) => `${r.kind} ${r.id} (${r.status}) has no workflow ${r.workflow_id}`);
+}
+
+/** No workflow fails or gets stuck on a failed task, and every scheduled run finishes. */
+export async function workflowsAndSchedulesFinish(world: World): Promise<string[]> {
+  return [
+    ...world.temporal.problems().map((p) => `workflow ${p.workflowId} (${p.workflowType}) ${p.status}: ${p.detail.slice(0, 300)}`),
+    ...world.temporal.harnessErrors.map((e) => `harness: ${e.slice(0, 300)}`),
+    ...world.scheduleFailures.map((f) => `schedule: ${f.slice(0, 400)}`),
+  ];
+}
+
+/** Checked after every step, in this order. */
+export const INVARIANTS: Record<string, Invariant> = {
+  noServerErrors,
+  availabilityNeverNegativeByPartyAction,
+  drawsStopWhenNotAvailable,
+  marginCallCuredByWhatItDemands,
+  idempotentWrites,
+  linesAndBorrowingBasesAnswer,
+  ledgerNetsToZeroPerCurrency,
+  ledgerPrincipalMatchesLines,
+  accountsThatMustNotGoNegativeDoNot,
+  lotQuantityFollowsCustodyEvents,
+  lotCoversSoldAndAuthorised,
+  pledgedGoodsLeaveOnlyWithLenderAuthorisation,
+  everyPastDayAccruedOnce,
+  interestEqualsExactInterestOnPrincipalHistory,
+  liquidationOnlyOnPricedLtvOrMissedCure,
+  valueDatesWithinRules,
+  everyCommittedSaleAndDrawHasItsWorkflow,
+  workflowsAndSchedulesFinish,
+};
+
+export class InvariantBroken extends Error {
+  constructor(
+    readonly step: string,
+    readonly broken: Record<string, string[]>,
+  ) {
+    super(
+      `after step "${step}":\n` +
+        Object.entries(broken)
+          .map(([name, found]) => `  ${name}:\n${found.map((f) => `    - ${f}`).join('\n')}`)
+          .join('\n'),
+    );
+    this.name = 'InvariantBroken';
+  }
+}
+
+/** Runs every invariant; throws InvariantBroken naming each one that does not hold. */
+export async function checkInvariants(world: World, step: string): Promise<void> {
+  const broken: Record<string, string[]> = {};
+  for (const [name, invariant] of Object.entries(INVARIANTS)) {
+    if (world.ignoredInvariants.has(name)) continue;
+    const found = await invariant(world);
+    if (found.length > 0) broken[name] = found;
+  }
+  if (Object.keys(broken).length > 0) throw new InvariantBroken(step, broken);
+}
