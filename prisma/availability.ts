@@ -40,6 +40,8 @@ export function databaseUnavailableReason(error: unknown, depth = 0): string | n
   if (code && SOCKET_CODES.has(code)) return `connection failed (${code})`;
   for (const sqlState of [code, originalCode]) if (sqlState && SQLSTATE_UNAVAILABLE.test(sqlState)) return `PostgreSQL ${sqlState}: ${message || 'connection refused'}`;
   if (code && PRISMA_UNAVAILABLE.has(code)) return `${code}: ${message}`;
+  // P2028 also names transactions that expired or closed (bugs); only "could not start in time" means every connection was busy.
+  if (code === 'P2028' && /Unable to start a transaction in the given time/.test(message)) return 'every database connection stayed busy: no transaction could start in time';
   if (typeof fields.kind === 'string' && Object.hasOwn(ADAPTER_KINDS, fields.kind)) return ADAPTER_KINDS[fields.kind](fields as { host?: unknown; port?: unknown });
   if (PG_MESSAGES.some((pattern) => pattern.test(message))) return message;
   const meta = fields.meta as { driverAdapterError?: unknown } | undefined;

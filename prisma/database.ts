@@ -2,7 +2,7 @@ import path from 'node:path';
 import { Client } from 'pg';
 import type { Config } from '../api/config';
 import { databaseUnavailableReason } from './availability';
-import { inspectPostmasterPid, startEmbeddedPostgres, type EmbeddedDatabase } from './embedded';
+import { inspectPostmasterPid, movedDataDir, startEmbeddedPostgres, type EmbeddedDatabase } from './embedded';
 
 /** The database as the watch last saw it. */
 export interface DatabaseState {
@@ -52,7 +52,8 @@ export async function openDatabase(config: DatabaseConfig, log: (message: string
     return watched(url, false, async () => undefined, watch ?? null, null, log);
   }
   const dataDir = path.resolve(config.GODOWN_DATA_DIR, 'postgres');
-  const running = inspectPostmasterPid(dataDir);
+  // Under root the data may live in GODOWN_ROOT_RUN_DIR instead (see prisma/embedded.ts).
+  const running = inspectPostmasterPid(dataDir) ?? inspectPostmasterPid(movedDataDir(dataDir, config.GODOWN_ROOT_RUN_DIR));
   if (!watch && running?.alive && !running.orphaned) {
     // `npm start` already runs the embedded server (e.g. for `npm run bootstrap`): use it, leave it running.
     const url = embeddedUrl(running.port ?? config.EMBEDDED_PG_PORT, EMBEDDED_DATABASE_NAME);

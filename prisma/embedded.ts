@@ -85,7 +85,7 @@ export async function startEmbeddedPostgres(options: EmbeddedDatabaseOptions): P
   const binary = (name: string) => path.join(installDir, 'bin', name);
 
   if (!existsSync(path.join(dataDir, 'PG_VERSION'))) await initialise(binary('initdb'), dataDir, runAs, serverOutput);
-  stopStalePostmaster(dataDir, log);
+  await stopStalePostmaster(dataDir, log);
 
   let child: ChildProcess | null = null;
   let stopping = false;
@@ -106,7 +106,15 @@ export async function startEmbeddedPostgres(options: EmbeddedDatabaseOptions): P
     await stopChild(running);
     child = null;
   };
-  await launch();
+  // However this process ends (a failed start, an uncaught error, process.exit), the server it started stops with it.
+  const stopOnExit = () => void child?.kill('SIGINT');
+  process.on('exit', stopOnExit);
+  try {
+    await launch();
+  } catch (error) {
+    process.removeListener('exit', stopOnExit);
+    throw error;
+  }
 
   const urlFor = (databaseName: string) => `postgresql://${USER}:${PASSWORD}@127.0.0.1:${port}/${databaseName}`;
   return {
@@ -128,10 +136,13 @@ export async function startEmbeddedPostgres(options: EmbeddedDatabaseOptions): P
     onUnexpectedExit: (listener) => void exitListeners.push(listener),
     async restart() {
       await stop();
-      stopStalePostmaster(dataDir, log);
+      await stopStalePostmaster(dataDir, log);
       await launch();
     },
-    stop,
+    async stop() {
+      await stop();
+      process.removeListener('exit', stopOnExit);
+    },
   };
 }
 
@@ -206,11 +217,18 @@ function reachableDataDir(dataDir: string, runAs: RunAs | null, rootRunDir: stri
         `Allow it (chmod o+x on that folder), run as a user other than root, or use DATABASE_URL.`,
     );
   }
-  const name = `${path.basename(path.dirname(dataDir))}-${createHash('sha256').update(dataDir).digest('hex').slice(0, 12)}`;
-  const moved = path.join(ensureRootOwnedFolder(rootRunDir, runAs), 'data', name, path.basename(dataDir));
+  ensureRootOwnedFolder(rootRunDir, runAs);
+  const moved = movedDataDir(dataDir, rootRunDir);
   log(`the postgres user cannot enter ${blockingFolder(dataDir, runAs)}: the PostgreSQL data for ${dataDir} lives in ${moved}`);
   mkdirSync(path.dirname(moved), { recursive: true, mode: 0o755 });
   return ownedDataDir(moved, runAs);
+}
+
+/** Where the data for `dataDir` lives under root when the postgres user cannot reach `dataDir`: the same place on every start. */
+export function movedDataDir(dataDir: string, rootRunDir: string): string {
+  const resolved = path.resolve(dataDir);
+  const name = `${path.basename(path.dirname(resolved))}-${createHash('sha256').update(resolved).digest('hex').slice(0, 12)}`;
+  return path.join(path.resolve(rootRunDir), 'data', name, path.basename(resolved));
 }
 
 function ownedDataDir(dataDir: string, runAs: RunAs): string {
@@ -332,7 +350,7 @@ export function inspectPostmasterPid(dataDir: string): StalePostmaster | null {
  * orphaned postmaster of this data folder is stopped; one that a live process
  * still runs is refused with what to do (two servers must not share one data folder).
  */
-export function stopStalePostmaster(dataDir: string, log: (message: string) => void): void {
+export async function stopStalePostmaster(dataDir: string, log: (message: string) => void): Promise<void> {
   const found = inspectPostmasterPid(dataDir);
   if (!found) return;
   if (!found.alive) {
@@ -353,18 +371,17 @@ export function stopStalePostmaster(dataDir: string, log: (message: string) => v
     } catch {
       break;
     }
-    if (waitUntil(() => !isPostgresFor(found.pid, dataDir), waitMs)) break;
+    if (await waitUntil(() => !isPostgresFor(found.pid, dataDir), waitMs)) break;
   }
   if (isPostgresFor(found.pid, dataDir)) throw new EmbeddedPostgresError(`the orphaned PostgreSQL (pid ${found.pid}) serving ${dataDir} did not stop: kill it (kill -9 ${found.pid}) and start again`);
   rmSync(path.join(dataDir, 'postmaster.pid'), { force: true });
 }
 
-function waitUntil(condition: () => boolean, timeoutMs: number): boolean {
+async function waitUntil(condition: () => boolean, timeoutMs: number): Promise<boolean> {
   const deadline = Date.now() + timeoutMs;
-  const pause = new Int32Array(new SharedArrayBuffer(4));
   while (Date.now() < deadline) {
     if (condition()) return true;
-    Atomics.wait(pause, 0, 0, 50);
+    await new Promise((resolve) => setTimeout(resolve, 50));
   }
   return condition();
 }
