@@ -14,7 +14,7 @@ import request from 'supertest';
 import { createApp } from '../../api/app';
 import type { AppDeps } from '../../api/http/deps';
 import { inTransaction } from '../../prisma/client';
-import { createOrganisationWithAdmin, createUser, type OrganisationKind, type UserRole } from '../../prisma/identity/store';
+import { claimInvitation, createOrganisationWithAdmin, createUser, type OrganisationKind, type UserRole } from '../../prisma/identity/store';
 import { createTestDatabase, type TestDatabase } from '../support/db';
 import { DAY_MS, HOUR_MS, MINUTE_MS, VirtualClock, virtualStart } from './clock';
 import { SimTemporal } from './sim-temporal';
@@ -183,10 +183,11 @@ export class World {
   }
 
   private async organisation(kind: OrganisationKind, label: string): Promise<{ admin: Party; add(role: UserRole, label: string): Promise<Party> }> {
-    const created = await inTransaction(this.db.prisma, (tx) =>
-      createOrganisationWithAdmin(tx, { kind, name: `${label} ${randomUUID().slice(0, 6)}`, admin: { email: `admin-${randomUUID()}@sim.test`, name: `${label} admin` } }, null),
-    );
-    const admin: Party = { userId: created.adminUserId, organisationId: created.organisationId, apiKey: created.key.apiKey, label: `${label}-admin` };
+    const created = await inTransaction(this.db.prisma, async (tx) => {
+      const registered = await createOrganisationWithAdmin(tx, { kind, name: `${label} ${randomUUID().slice(0, 6)}`, admin: { email: `admin-${randomUUID()}@sim.test`, name: `${label} admin` } }, null, this.clock.now());
+      return claimInvitation(tx, registered.invitation.token, this.clock.now());
+    });
+    const admin: Party = { userId: created.userId, organisationId: created.organisationId, apiKey: created.key.apiKey, label: `${label}-admin` };
     return {
       admin,
       add: async (role, userLabel) => {
