@@ -10,7 +10,6 @@ import { creditLineRoutes } from './credit-lines/routes';
 import { ledgerRoutes } from './ledger/routes';
 import { identityRoutes } from './identity/routes';
 import { mountInvitationClaim } from './identity/invitations';
-import { oneTimeSecrets } from './identity/one-time-secrets';
 import { custodyRoutes } from './custody/routes';
 import { valuationRoutes } from './valuation/routes';
 import { salesRoutes } from './sales/routes';
@@ -125,7 +124,6 @@ export function createApp(givenDeps: AppDeps, routes: AnyRoute[] = allRoutes(), 
     description: 'An API key issued to a user: "Authorization: Bearer gdk_…"',
   });
   const router = express.Router();
-  router.use(oneTimeSecrets);
   mountInvitationClaim(router, registry, deps);
   for (const route of routes) mountRoute(router, registry, deps, route);
   const openApiDocument = new OpenApiGeneratorV31(registry.definitions).generateDocument({

@@ -10,7 +10,6 @@ import {
   revokeApiKey,
 } from '../../prisma/identity/store';
 import { requireAdmin } from '../http/auth';
-import { revealOnce } from './one-time-secrets';
 import { defineRoute } from '../http/route';
 import { decodeCursor, encodeCursor, pageOf, PageQuery, Uuid } from '../http/schemas';
 
@@ -95,11 +94,11 @@ export const identityRoutes = [
     },
     handler: async ({ db, actor, body, now }) => {
       const created = await registerCounterpart(db, actor, body, now);
-      revealOnce(['invitation', 'token'], created.invitation.token);
+      // The token is answered once: the request executor stores the response without it (api/http/idempotency.ts).
       return {
         organisationId: created.organisationId,
         adminUserId: created.adminUserId,
-        invitation: { id: created.invitation.id, expiresAt: created.invitation.expiresAt.toISOString() },
+        invitation: { id: created.invitation.id, expiresAt: created.invitation.expiresAt.toISOString(), token: created.invitation.token },
       };
     },
   }),
@@ -133,8 +132,7 @@ export const identityRoutes = [
     handler: async ({ db, actor, body }) => {
       requireAdmin(actor, 'create users');
       const created = await createUser(db, actor, body);
-      revealOnce(['apiKey', 'apiKey'], created.key.apiKey);
-      return { userId: created.userId, apiKey: { id: created.key.id, label: created.key.label } };
+      return { userId: created.userId, apiKey: { id: created.key.id, label: created.key.label, apiKey: created.key.apiKey } };
     },
   }),
   defineRoute({
@@ -183,8 +181,7 @@ export const identityRoutes = [
         throw new ForbiddenError('only an ADMIN can issue keys for another user');
       }
       const key = await issueKeyForUser(db, actor, params.userId, body.label);
-      revealOnce(['apiKey'], key.apiKey);
-      return { id: key.id, label: key.label };
+      return { id: key.id, label: key.label, apiKey: key.apiKey };
     },
   }),
   defineRoute({

@@ -1,6 +1,6 @@
 import type { TestApi, TestUser } from '../support/api';
 import { custodyWorld, receiveLot } from '../custody/factories';
-import { lineTerms } from '../draws/factories';
+import { lineTerms, offerAndAccept } from '../draws/factories';
 
 /** Objects of one set of parties (lender, seller, warehouse), created best-effort so that fuzzed ids hit real rows. */
 export interface FuzzWorld {
@@ -29,9 +29,8 @@ export async function fuzzWorld(api: TestApi): Promise<FuzzWorld> {
   for (const victim of victims) ids.push(victim.userId);
   const victimKeys = await api.db.prisma.apiKey.findMany({ where: { userId: { in: victims.map((v) => v.userId) } }, select: { id: true } });
   for (const key of victimKeys) ids.push(key.id);
-  const opened = await api.post(world.lender.admin, '/credit-lines', { sellerOrganisationId: world.seller.organisationId, terms: lineTerms() });
-  if (opened.status !== 201) throw new Error(`open line: ${opened.status} ${JSON.stringify(opened.body)}`);
-  const line = { id: opened.body.id as string };
+  // An accepted offer in the world's warehouse: the fuzz reaches the handlers that act on a live line.
+  const line = { id: await offerAndAccept(api, world.lender, world.seller, lineTerms({ approvedWarehouseIds: [world.warehouseId] })) };
   ids.push(line.id);
   const lot = await attempt(() => receiveLot(api, world));
   const spareLot = await attempt(() => receiveLot(api, world));
