@@ -1,5 +1,4 @@
 import { z } from 'zod';
-import { ValidationError } from '../../domain/errors';
 import { D } from '../../domain/money';
 import { decText } from '../../prisma/custody/store';
 import type { MarginCall } from '../../prisma/generated/client';
@@ -119,9 +118,6 @@ export const marginRoutes = [
         .meta({ id: 'LiquidationSale' }),
     },
     handler: async ({ db, actor, params, body, outbox, now }) => {
-      // Money received in a liquidation sale cannot be dated after today (it would lower principal before it existed).
-      const today = now.toISOString().slice(0, 10);
-      if (body.receivedOn > today) throw new ValidationError('body.receivedOn', `is ${body.receivedOn}, after today (${today}); money cannot be dated in the future`);
       const sale = await recordLiquidationSale(
         db,
         actor,

@@ -17,7 +17,7 @@ import type { CustodyActor } from '../custody/access';
 import { createReleaseOrder } from '../custody/releases';
 import type { ReleaseOrder } from '../generated/client';
 import { balances, postEntry } from '../ledger/store';
-import { utcDay } from '../../domain/value-dates';
+import { requireValueDate, utcDay } from '../../domain/value-dates';
 import { recordDirectRepayment } from '../sales/store';
 import { evaluateLineMargin, type MarginEvaluation } from './store';
 
@@ -53,6 +53,8 @@ export async function recordLiquidationSale(db: Db, actor: CustodyActor, lineId:
   if (!lien || lien.creditLineId !== lineId) {
     throw new BusinessRuleError('lot_not_pledged_to_line', `lot ${input.lotId} is not pledged to credit line ${lineId}; a liquidation sells only goods pledged to the line`);
   }
+  // Checked before anything is written: proceeds that only go to the seller never reach the repayment's own check.
+  requireValueDate('body.receivedOn', input.receivedOn, { today: utcDay(now), earliest: [] });
   const releaseOrder = await createReleaseOrder(db, actor, input.lotId, { quantity: input.quantity, reason: `liquidation sale (margin call ${call.id})` });
 
   const currency = line.currency;
