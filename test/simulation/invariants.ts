@@ -219,8 +219,10 @@ export async function everyPastDayAccruedOnce(world: World): Promise<string[]> {
 
 /**
  * The interest posted on a line equals the exact interest on its REAL principal history (the
- * ledger's LOAN_PRINCIPAL at the end of each accrued day, by effective date, as it stands now —
- * so a posting dated into accrued days must be restated) within one minor unit.
+ * ledger's LOAN_PRINCIPAL at the end of each accrued day, by effective date) within one minor unit.
+ * A posting dated into accrued days is restated by the NEXT accrual (DESIGN.md "Value dates"), so
+ * the history is the ledger as it stood when the line last accrued a new day
+ * (World.restatedThroughSeq): every posting recorded before that run must be restated by then.
  */
 export async function interestEqualsExactInterestOnPrincipalHistory(world: World): Promise<string[]> {
   const rows = await world.db.sql<{ line_id: string; rate: string; day_count: string; days: string; exact: string | null; posted: string }>(
@@ -229,12 +231,14 @@ export async function interestEqualsExactInterestOnPrincipalHistory(world: World
             (SELECT sum(
                (SELECT coalesce(sum(CASE jl.side WHEN 'DEBIT' THEN jl.amount ELSE -jl.amount END), 0)
                   FROM journal_line jl JOIN journal_entry je ON je.id = jl.entry_id JOIN ledger_account pa ON pa.id = jl.account_id
-                 WHERE pa.account_set_id = l.id AND pa.code = 'LOAN_PRINCIPAL' AND je.effective_date <= ia.accrual_date))
+                 WHERE pa.account_set_id = l.id AND pa.code = 'LOAN_PRINCIPAL' AND je.effective_date <= ia.accrual_date
+                   AND je.seq <= coalesce(($1::jsonb ->> l.id::text)::bigint, 0)))
                FROM interest_accrual ia WHERE ia.credit_line_id = l.id)::text AS exact,
             (SELECT coalesce(sum(CASE jl.side WHEN 'CREDIT' THEN jl.amount ELSE -jl.amount END), 0)
                FROM journal_line jl JOIN ledger_account ia_acc ON ia_acc.id = jl.account_id
               WHERE ia_acc.account_set_id = l.id AND ia_acc.code = 'INTEREST_INCOME')::text AS posted
        FROM credit_line l`,
+    [JSON.stringify(Object.fromEntries(world.restatedThroughSeq))],
   );
   const broken: string[] = [];
   for (const r of rows) {

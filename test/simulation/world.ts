@@ -78,6 +78,12 @@ export class World {
   readonly scheduleFailures: string[] = [];
   /** The last day the accrual schedule has run for (the day before its run). */
   accruedThrough: string | null = null;
+  /**
+   * Per line, the last journal entry (seq) recorded before the accrual run that last accrued a new
+   * day for it: postings up to it are restated; later ones dated into accrued days wait, by design,
+   * for the next accrual.
+   */
+  readonly restatedThroughSeq = new Map<string, string>();
   /** Virtual time of the outbox dispatcher's last pass (World.advance), and what it could not dispatch. */
   lastOutboxPassMs: number | null = null;
   readonly outboxFailures: string[] = [];
@@ -188,7 +194,13 @@ export class World {
   /** The accrual schedule's run for the day before now (also a command: a re-run must post nothing twice). */
   async runAccrual(): Promise<void> {
     const date = this.clock.day(-1);
+    const latest = async () =>
+      new Map((await this.db.sql<{ line_id: string; day: string }>(`SELECT credit_line_id::text AS line_id, max(accrual_date)::text AS day FROM interest_accrual GROUP BY credit_line_id`)).map((r) => [r.line_id, r.day]));
+    const [{ seq }] = await this.db.sql<{ seq: string }>(`SELECT coalesce(max(seq), 0)::text AS seq FROM journal_entry`);
+    const accruedBefore = await latest();
     const failure = await this.temporal.runScheduled('dailyAccrualWorkflow', 'daily-interest-accrual', [{ date }]);
+    // A line that accrued a new day has restated every posting made before this run (DESIGN.md: the next accrual restates).
+    for (const [lineId, day] of await latest()) if (accruedBefore.get(lineId) !== day) this.restatedThroughSeq.set(lineId, seq);
     if (failure) this.scheduleFailures.push(`accrual for ${date}: ${failure}`);
     if (this.accruedThrough === null || date > this.accruedThrough) this.accruedThrough = date;
   }
