@@ -66,6 +66,7 @@ export const salesRoutes = [
         totalPrice: body.totalPrice === undefined ? undefined : new D(body.totalPrice),
         paymentDueDate: body.paymentDueDate,
         today: now.toISOString().slice(0, 10),
+        now,
       });
       const args: SaleSettlementArgs = {
         saleId: sale.id,

@@ -41,6 +41,7 @@ import { recordAudit, type AuditActor } from '../audit/store';
 import type { Db, Prisma } from '../client';
 import { creditLineVisibleTo, lineOutstanding, type CreditLineRecord, type LineAccountCode } from '../credit-lines/store';
 import type { OrganisationKind, Repayment, Sale, SaleItem, SaleStatus, SellerPayout, UserRole } from '../generated/client';
+import { lineCoverage, requireCoverageAfter } from '../custody/coverage';
 import { lotFreeQuantity } from '../custody/reservations';
 import { balances, postEntry } from '../ledger/store';
 import { lockLines, lockLots, lockSales } from '../locks';
@@ -74,6 +75,8 @@ export interface ReportSaleInput {
   paymentDueDate: string;
   /** 'YYYY-MM-DD': the due date may not be earlier. */
   today: string;
+  /** The request's clock: the line's coverage is read as of it. */
+  now: Date;
 }
 
 /** The line's seller reports a sale of goods pledged to the line. */
@@ -92,6 +95,9 @@ export async function reportSale(db: Db, actor: SalesActor, lineId: string, inpu
   const price = salePrice(input, line.terms.currency);
   const priced = priceSale(input.items, price);
   const units = await lockSellableLots(db, line, input.items);
+  // Sold goods secure the line at the lower of the mark and the sale price: a sale is a voluntary
+  // change that may not leave the line short (prisma/custody/coverage.ts), checked under the line's lock.
+  const coverageBefore = await lineCoverage(db, line.id, input.now);
   const fee = saleFee(line.terms.feeSchedule.onSale, priced);
   const saleId = randomUUID();
   const sale = await db.sale.create({
@@ -117,6 +123,7 @@ export async function reportSale(db: Db, actor: SalesActor, lineId: string, inpu
     },
     include: { items: true },
   });
+  await requireCoverageAfter(db, coverageBefore, 'sale', input.now);
   await recordAudit(db, actor, {
     action: 'sale.reported',
     targetType: 'sale',

@@ -264,6 +264,7 @@ describe('a crash between commit and dispatch', () => {
           totalPrice: undefined,
           paymentDueDate: isoDay(nowMs + 86_400_000),
           today: isoDay(nowMs),
+          now: new Date(nowMs),
         });
         const outbox = new TransactionOutbox(tx, { requestId: null, taskQueue: harness.taskQueue, now: clock() });
         await outbox.start(SALE_SETTLEMENT_WORKFLOW, { workflowId: sale.workflowId, args: [{ saleId: sale.id, paymentDueDate: isoDay(nowMs + 86_400_000), releaseReminderAfterMs: 3_600_000, releasePollIntervalMs: 3_600_000 }] });

@@ -30,7 +30,11 @@ export class VirtualClock {
   }
 }
 
-/** Whole-hour start a little after the real time, so that the database's own now() (real time) is not after the virtual start. */
+/**
+ * The virtual clock starts at the real time: the database's own now() (real time) dates the line's
+ * opening (credit_line.created_at), and "before the line opened" must be judged on the virtual
+ * clock's day. openLine() then brings the clock up to the line's created_at.
+ */
 export function virtualStart(realNowMs: number = Date.now()): number {
-  return Math.ceil(realNowMs / HOUR_MS) * HOUR_MS;
+  return realNowMs;
 }

@@ -10,7 +10,7 @@
 import fc from 'fast-check';
 import { Decimal } from 'decimal.js';
 import { HOUR_MS } from './clock';
-import { checkInvariants } from './invariants';
+import { CLOCK_SKEW_ALLOWED_MS, checkInvariants } from './invariants';
 import { COMMODITY, CURRENCY, type Party, type World } from './world';
 
 /** What the simulation knows exists (refreshed from the database after every step). */
@@ -36,6 +36,24 @@ async function refreshModel(model: Model, world: World): Promise<void> {
 const pickOf = <T>(items: T[], pick: number): T | undefined => (items.length === 0 ? undefined : items[pick % items.length]);
 const money = (value: Decimal.Value) => new Decimal(value).toDecimalPlaces(2, Decimal.ROUND_DOWN).toFixed(2);
 const qty = (value: Decimal.Value) => new Decimal(value).toDecimalPlaces(3, Decimal.ROUND_DOWN).toFixed();
+
+/**
+ * A request sent with a date the rules forbid (money dated in the future or before the line opened,
+ * an observation dated ahead of now beyond the clock skew) must be refused with a 4xx; anything
+ * else is recorded under valueDatesWithinRules (a 5xx is recorded by World.call already).
+ */
+function expectRefused(w: World, what: string, why: string, answer: { status: number; body: any }): void {
+  if (answer.status < 400) w.ruleViolations.push(`valueDatesWithinRules: ${what}, ${why}, answered ${answer.status} instead of a 4xx`);
+}
+
+/** Why a value date is outside the rules (null when it is within them): after today or before the line opened. */
+function moneyDateOutOfRules(w: World, lineId: string, day: string): string | null {
+  const today = w.clock.day();
+  const opened = w.lineOpenedOn.get(lineId);
+  if (day > today) return `dated ${day}, after today (${today})`;
+  if (opened !== undefined && day < opened) return `dated ${day}, before the line opened (${opened})`;
+  return null;
+}
 
 /** Availability of each line as the API reports it (null when the read fails: that is caught by an invariant). */
 async function availabilities(world: World): Promise<Map<string, Decimal | null>> {
@@ -133,11 +151,9 @@ export class Count extends SimCommand {
     const lot = await w.call(w.warehouse, 'get', `/lots/${lotId}`);
     if (lot.status !== 200) return;
     const counted = Decimal.max(0, new Decimal(lot.body.quantity).plus(this.delta));
-    await w.call(w.warehouse, 'post', `/lots/${lotId}/stock-counts`, {
-      countedQuantity: qty(counted),
-      countedAt: new Date(w.clock.nowMs() + this.offsetHours * HOUR_MS).toISOString(),
-      reason: 'simulated count',
-    });
+    const countedAt = new Date(w.clock.nowMs() + this.offsetHours * HOUR_MS).toISOString();
+    const res = await w.call(w.warehouse, 'post', `/lots/${lotId}/stock-counts`, { countedQuantity: qty(counted), countedAt, reason: 'simulated count' });
+    if (this.offsetHours * HOUR_MS > CLOCK_SKEW_ALLOWED_MS) expectRefused(w, `a count of lot ${lotId}`, `dated ${countedAt}, ahead of now (${w.clock.now().toISOString()})`, res);
   }
   toString() {
     return `Count(lot #${this.lot}, counted = held ${this.delta.startsWith('-') ? '' : '+'}${this.delta}, dated ${this.offsetHours} h from now)`;
@@ -300,14 +316,9 @@ export class PriceMark extends SimCommand {
     super();
   }
   async act(_m: Model, w: World) {
-    await w.call(w.lender, 'post', '/price-marks', {
-      commodityCode: COMMODITY,
-      grade: this.grade,
-      currency: CURRENCY,
-      pricePerUnit: this.price,
-      source: 'simulated market',
-      asOf: new Date(w.clock.nowMs() + this.asOfOffsetHours * HOUR_MS).toISOString(),
-    });
+    const asOf = new Date(w.clock.nowMs() + this.asOfOffsetHours * HOUR_MS).toISOString();
+    const res = await w.call(w.lender, 'post', '/price-marks', { commodityCode: COMMODITY, grade: this.grade, currency: CURRENCY, pricePerUnit: this.price, source: 'simulated market', asOf });
+    if (this.asOfOffsetHours * HOUR_MS > CLOCK_SKEW_ALLOWED_MS) expectRefused(w, `a price mark of grade ${this.grade}`, `dated ${asOf}, ahead of now (${w.clock.now().toISOString()})`, res);
   }
   toString() {
     return `PriceMark(${this.price}/kg grade ${this.grade}, as of ${this.asOfOffsetHours} h from now)`;
@@ -335,7 +346,11 @@ export class Repay extends SimCommand {
     super();
   }
   async act(_m: Model, w: World) {
-    await w.call(w.lender, 'post', `/credit-lines/${w.lineIds[0]}/repayments`, { amount: this.amount, receivedOn: w.clock.day(this.valueDateOffsetDays), reference: 'simulated wire' });
+    const lineId = w.lineIds[0];
+    const receivedOn = w.clock.day(this.valueDateOffsetDays);
+    const outOfRules = moneyDateOutOfRules(w, lineId, receivedOn);
+    const res = await w.call(w.lender, 'post', `/credit-lines/${lineId}/repayments`, { amount: this.amount, receivedOn, reference: 'simulated wire' });
+    if (outOfRules) expectRefused(w, `a repayment of ${this.amount}`, outOfRules, res);
   }
   toString() {
     return `Repay(${this.amount}, value date ${this.valueDateOffsetDays} d from today)`;
@@ -353,7 +368,10 @@ export class PaySale extends SimCommand {
     if (sale.status !== 200) return;
     const amount = this.fraction >= 1 ? sale.body.remainingDue : money(new Decimal(sale.body.remainingDue).times(this.fraction));
     if (new Decimal(amount).lte(0)) return;
-    await w.call(w.lender, 'post', `/sales/${saleId}/payments`, { amount, receivedOn: w.clock.day(this.valueDateOffsetDays), reference: 'simulated buyer payment' });
+    const receivedOn = w.clock.day(this.valueDateOffsetDays);
+    const outOfRules = moneyDateOutOfRules(w, w.lineIds[0], receivedOn);
+    const res = await w.call(w.lender, 'post', `/sales/${saleId}/payments`, { amount, receivedOn, reference: 'simulated buyer payment' });
+    if (outOfRules) expectRefused(w, `a payment of ${amount} for sale ${saleId}`, outOfRules, res);
   }
   toString() {
     return `PaySale(sale #${this.sale}, ${this.fraction >= 1 ? 'in full' : `${this.fraction} of what is due`}, value date ${this.valueDateOffsetDays} d from today)`;

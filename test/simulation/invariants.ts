@@ -12,7 +12,7 @@ export type Invariant = (world: World) => Promise<string[]>;
 const D = Decimal.clone({ precision: 80 });
 const MINOR_UNIT = new D('0.01');
 
-/** No answer is a 5xx (a 503 naming Temporal is expected only while starts are refused). */
+/** No answer is a 5xx (a start Temporal refuses stays in the workflow outbox: the request still succeeds). */
 export async function noServerErrors(world: World): Promise<string[]> {
   return world.serverErrors.map((e) => `${e.status} at step "${e.step}": ${e.request} → ${JSON.stringify(e.body).slice(0, 400)}`);
 }
@@ -219,8 +219,10 @@ export async function everyPastDayAccruedOnce(world: World): Promise<string[]> {
 
 /**
  * The interest posted on a line equals the exact interest on its REAL principal history (the
- * ledger's LOAN_PRINCIPAL at the end of each accrued day, by effective date, as it stands now —
- * so a posting dated into accrued days must be restated) within one minor unit.
+ * ledger's LOAN_PRINCIPAL at the end of each accrued day, by effective date) within one minor unit.
+ * A posting dated into accrued days is restated by the NEXT accrual (DESIGN.md "Value dates"), so
+ * the history is the ledger as it stood when the line last accrued a new day
+ * (World.restatedThroughSeq): every posting recorded before that run must be restated by then.
  */
 export async function interestEqualsExactInterestOnPrincipalHistory(world: World): Promise<string[]> {
   const rows = await world.db.sql<{ line_id: string; rate: string; day_count: string; days: string; exact: string | null; posted: string }>(
@@ -229,12 +231,14 @@ export async function interestEqualsExactInterestOnPrincipalHistory(world: World
             (SELECT sum(
                (SELECT coalesce(sum(CASE jl.side WHEN 'DEBIT' THEN jl.amount ELSE -jl.amount END), 0)
                   FROM journal_line jl JOIN journal_entry je ON je.id = jl.entry_id JOIN ledger_account pa ON pa.id = jl.account_id
-                 WHERE pa.account_set_id = l.id AND pa.code = 'LOAN_PRINCIPAL' AND je.effective_date <= ia.accrual_date))
+                 WHERE pa.account_set_id = l.id AND pa.code = 'LOAN_PRINCIPAL' AND je.effective_date <= ia.accrual_date
+                   AND je.seq <= coalesce(($1::jsonb ->> l.id::text)::bigint, 0)))
                FROM interest_accrual ia WHERE ia.credit_line_id = l.id)::text AS exact,
             (SELECT coalesce(sum(CASE jl.side WHEN 'CREDIT' THEN jl.amount ELSE -jl.amount END), 0)
                FROM journal_line jl JOIN ledger_account ia_acc ON ia_acc.id = jl.account_id
               WHERE ia_acc.account_set_id = l.id AND ia_acc.code = 'INTEREST_INCOME')::text AS posted
        FROM credit_line l`,
+    [JSON.stringify(Object.fromEntries(world.restatedThroughSeq))],
   );
   const broken: string[] = [];
   for (const r of rows) {
@@ -285,26 +289,37 @@ export async function liquidationOnlyOnPricedLtvOrMissedCure(world: World): Prom
   return broken;
 }
 
-/** How far ahead of now a mark or a count may be dated (clock skew between systems); a day ahead is never skew. */
-export const CLOCK_SKEW_ALLOWED_MS = 60 * 60 * 1000;
+/**
+ * How far ahead of now a mark or a count may be dated: the clock skew between the party's clock and
+ * ours, the policy of domain/observation-time.ts (5 minutes). A day ahead is never skew.
+ */
+export const CLOCK_SKEW_ALLOWED_MS = 5 * 60 * 1000;
 
 /**
- * Value dates with rules: money is not dated in the future nor before the line opened; marks and
- * stock counts are not dated ahead of now beyond a small clock skew; accrual never runs for today
- * or later. "Now" is the simulation's virtual clock; the line's opening is its created_at.
+ * Value dates with rules: money is not dated in the future nor before the line opened (nor any
+ * ledger posting after today); marks and stock counts are not dated ahead of now beyond the clock
+ * skew; accrual never runs for today or later. "Now" is the simulation's virtual clock; the line's
+ * opening is its created_at. The commands that send such dates on purpose record it when the
+ * service does not refuse them with a 4xx (Repay, PaySale, PriceMark, Count); here is checked that
+ * nothing of it was written.
  */
 export async function valueDatesWithinRules(world: World): Promise<string[]> {
   const now = world.clock.now().toISOString();
   const today = world.clock.day();
   const skewed = new Date(world.clock.nowMs() + CLOCK_SKEW_ALLOWED_MS).toISOString();
   const money = await world.db.sql<{ what: string; id: string; on: string; opened: string }>(
-    `SELECT 'repayment' AS what, r.id::text, r.received_on::text AS on, (l.created_at AT TIME ZONE 'UTC')::date::text AS opened
+    `SELECT r.kind::text || ' repayment' AS what, r.id::text, r.received_on::text AS on, (l.created_at AT TIME ZONE 'UTC')::date::text AS opened
        FROM repayment r JOIN credit_line l ON l.id = r.credit_line_id
       WHERE r.received_on > $1::date OR r.received_on < (l.created_at AT TIME ZONE 'UTC')::date
      UNION ALL
      SELECT 'seller payout', p.id::text, p.paid_on::text, (l.created_at AT TIME ZONE 'UTC')::date::text
        FROM seller_payout p JOIN credit_line l ON l.id = p.credit_line_id
-      WHERE p.paid_on > $1::date OR p.paid_on < (l.created_at AT TIME ZONE 'UTC')::date`,
+      WHERE p.paid_on > $1::date OR p.paid_on < (l.created_at AT TIME ZONE 'UTC')::date
+     UNION ALL
+     SELECT 'journal entry (' || left(je.description, 60) || ')', je.id::text, je.effective_date::text, (l.created_at AT TIME ZONE 'UTC')::date::text
+       FROM journal_entry je JOIN journal_line jl ON jl.entry_id = je.id JOIN ledger_account a ON a.id = jl.account_id JOIN credit_line l ON l.id = a.account_set_id
+      WHERE je.effective_date > $1::date OR je.effective_date < (l.created_at AT TIME ZONE 'UTC')::date
+      GROUP BY je.id, l.created_at`,
     [today],
   );
   const ahead = await world.db.sql<{ what: string; id: string; at: string }>(
@@ -317,19 +332,36 @@ export async function valueDatesWithinRules(world: World): Promise<string[]> {
     [today],
   );
   return [
+    ...recorded(world, 'valueDatesWithinRules'),
     ...money.map((m) => `${m.what} ${m.id} is dated ${m.on}: after today (${today}) or before the line opened (${m.opened})`),
     ...ahead.map((a) => `${a.what} ${a.id} is dated ${a.at}, ahead of now (${now}) by more than the clock skew allowed`),
     ...accrued.map((a) => `line ${a.line_id} accrued ${a.day}: today or later (today is ${today})`),
   ];
 }
 
-/** Every committed sale and draw has its workflow (started, whatever became of it). */
+/**
+ * Every committed sale and draw has its workflow (started, whatever became of it), once the outbox
+ * poller has made its pass at the current time (World.advance runs one at every time it stops at,
+ * and every step ends by advancing): a start Temporal refused is retried by that pass. Outbox rows
+ * still pending say why, for diagnosis.
+ */
 export async function everyCommittedSaleAndDrawHasItsWorkflow(world: World): Promise<string[]> {
-  const rows = await world.db.sql<{ kind: string; id: string; workflow_id: string; status: string }>(
-    `SELECT 'sale' AS kind, id::text, workflow_id, status::text FROM sale
-     UNION ALL SELECT 'draw', id::text, workflow_id, status::text FROM draw`,
+  if (world.lastOutboxPassMs !== world.clock.nowMs()) {
+    return [`the outbox poller has not made a pass at the current time (${world.clock.now().toISOString()}); last at ${world.lastOutboxPassMs === null ? 'never' : new Date(world.lastOutboxPassMs).toISOString()}`];
+  }
+  const rows = await world.db.sql<{ kind: string; id: string; workflow_id: string; status: string; pending: string | null }>(
+    `SELECT x.kind, x.id, x.workflow_id, x.status,
+            (SELECT string_agg(format('outbox row %s: %s attempts, next at %s, last error %s', o.id, o.attempts, o.next_attempt_at, coalesce(o.last_error, 'none')), '; ')
+               FROM workflow_outbox o WHERE o.workflow_id = x.workflow_id AND o.kind = 'START' AND o.dispatched_at IS NULL) AS pending
+       FROM (SELECT 'sale' AS kind, id::text, workflow_id, status::text FROM sale
+             UNION ALL SELECT 'draw', id::text, workflow_id, status::text FROM draw) x`,
   );
-  return rows.filter((r) => !world.temporal.started(r.workflow_id)).map((r) => `${r.kind} ${r.id} (${r.status}) has no workflow ${r.workflow_id}`);
+  return [
+    ...world.outboxFailures,
+    ...rows
+      .filter((r) => !world.temporal.started(r.workflow_id))
+      .map((r) => `${r.kind} ${r.id} (${r.status}) has no workflow ${r.workflow_id}${r.pending ? ` (${r.pending})` : ' (and no pending start in the outbox)'}`),
+  ];
 }
 
 /** No workflow fails or gets stuck on a failed task, and every scheduled run finishes. */

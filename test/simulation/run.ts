@@ -63,7 +63,9 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
         await fc.asyncModelRun(async () => ({ model: emptyModel(), real: world }), [...commands].map((c) => (count++, c)));
       } finally {
         await world.close();
-        options.onRunDone?.(++finished, Date.now() - runStartedAt, count);
+        // Counted apart from the callback: `f?.(++n)` does not evaluate its arguments when f is undefined.
+        finished += 1;
+        options.onRunDone?.(finished, Date.now() - runStartedAt, count);
       }
     },
   );

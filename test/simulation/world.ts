@@ -4,8 +4,9 @@
  * clock (./sim-temporal.ts), and the parties: a lender (admin, two approvers), a seller (admin,
  * operator), a warehouse operator (admin) with one warehouse of two locations, and a buyer.
  *
- * Every HTTP answer passes through `call`, which records any 5xx: no answer may be a 5xx (a 503
- * naming Temporal is expected only while the simulation is refusing workflow starts).
+ * Every HTTP answer passes through `call`, which records any 5xx: no answer may be a 5xx (a workflow
+ * start Temporal refuses stays in the outbox, retried by the poller's pass in `advance`; the request
+ * itself succeeds).
  */
 import { randomUUID } from 'node:crypto';
 import type { Express } from 'express';
@@ -14,7 +15,8 @@ import request from 'supertest';
 import { createApp } from '../../api/app';
 import type { AppDeps } from '../../api/http/deps';
 import { inTransaction } from '../../prisma/client';
-import { claimInvitation, createOrganisationWithAdmin, createUser, type OrganisationKind, type UserRole } from '../../prisma/identity/store';
+import { claimInvitation, createOrganisationWithAdmin, createUser, type UserRole } from '../../prisma/identity/store';
+import { dispatchOutbox } from '../../workflows/outbox/dispatcher';
 import { createTestDatabase, type TestDatabase } from '../support/db';
 import { DAY_MS, HOUR_MS, MINUTE_MS, VirtualClock, virtualStart } from './clock';
 import { SimTemporal } from './sim-temporal';
@@ -41,9 +43,10 @@ export interface ServerError {
 export const COMMODITY = 'APPLE_SIM';
 export const CURRENCY = 'USD';
 
-/** The line's terms, as the lender offers them (wire shape of POST /credit-lines). */
-export function lineTerms(clock: VirtualClock) {
+/** The line's terms, as the lender offers them (wire shape of POST /credit-lines), `approvedWarehouseIds` the warehouses whose goods it lends against. */
+export function lineTerms(clock: VirtualClock, approvedWarehouseIds: string[]) {
   return {
+    approvedWarehouseIds,
     currency: CURRENCY,
     limit: '100000.00',
     defaultAdvanceRate: '0.5',
@@ -76,6 +79,15 @@ export class World {
   /** The last day the accrual schedule has run for (the day before its run). */
   accruedThrough: string | null = null;
   /**
+   * Per line, the last journal entry (seq) recorded before the accrual run that last accrued a new
+   * day for it: postings up to it are restated; later ones dated into accrued days wait, by design,
+   * for the next accrual.
+   */
+  readonly restatedThroughSeq = new Map<string, string>();
+  /** Virtual time of the outbox dispatcher's last pass (World.advance), and what it could not dispatch. */
+  lastOutboxPassMs: number | null = null;
+  readonly outboxFailures: string[] = [];
+  /**
    * Invariants not checked: ONLY for `npm run simulate -- --ignore name` while exploring past a
    * known defect whose fix is pending; CI never ignores any.
    */
@@ -91,6 +103,8 @@ export class World {
   warehouseId!: string;
   locationIds!: string[];
   lineIds: string[] = [];
+  /** The day (UTC) each line opened: its created_at, the database's clock. */
+  readonly lineOpenedOn = new Map<string, string>();
   private receiptSeq = 0;
 
   private constructor(
@@ -129,17 +143,17 @@ export class World {
       const code = (res.body as { code?: string })?.code;
       console.log(`    ${who.label} ${method.toUpperCase()} ${path} → ${res.status}${code ? ` ${code}` : ''}${res.status >= 400 && res.status !== 404 ? `: ${String((res.body as { detail?: string })?.detail ?? '').slice(0, 160)}` : ''}`);
     }
-    const startRefused = res.status === 503 && (res.body as { code?: string })?.code === 'temporal_unavailable';
-    if (res.status >= 500 && !startRefused) {
+    if (res.status >= 500) {
       this.serverErrors.push({ step: this.step, request: `${who.label} ${method.toUpperCase()} ${path} ${body === undefined ? '' : JSON.stringify(body)}`, status: res.status, body: res.body });
     }
     return { status: res.status, body: res.body };
   }
 
   /**
-   * Lets `ms` of virtual time pass, an hour at a time, advancing every workflow with the clock and
-   * running the schedules as Temporal would: accrual at 00:30 for the day before, the margin check
-   * at 01:00, the stock-count monitor every 6 hours.
+   * Lets `ms` of virtual time pass, an hour at a time: at each time the outbox poller makes a pass
+   * (a start Temporal refused is retried once due), every workflow advances with the clock, and the
+   * schedules run as Temporal would: accrual at 00:30 for the day before, the margin check at 01:00,
+   * the stock-count monitor every 6 hours.
    */
   async advance(ms: number): Promise<void> {
     const target = this.clock.nowMs() + ms;
@@ -147,9 +161,25 @@ export class World {
       const now = this.clock.nowMs();
       const next = Math.min(target, nextScheduleTime(now), now + HOUR_MS);
       this.clock.set(next);
+      await this.pollOutbox();
       await this.temporal.catchUp();
       await this.runSchedulesDueAt(next);
     }
+  }
+
+  /** One pass of the outbox poller (workflows/outbox/poller.ts) at the virtual time: every due row, a batch at a time. */
+  async pollOutbox(): Promise<void> {
+    const deps = { prisma: this.db.prisma, temporal: this.temporal, logger: pino({ level: 'silent' }), clock: () => this.clock.now() };
+    try {
+      for (let pass = 0; pass < 20; pass++) {
+        const report = await dispatchOutbox(deps);
+        await this.temporal.settled();
+        if (report.claimed === 0) break;
+      }
+    } catch (error) {
+      this.outboxFailures.push(`outbox pass at ${this.clock.now().toISOString()}: ${(error as Error).message}`);
+    }
+    this.lastOutboxPassMs = this.clock.nowMs();
   }
 
   /** Lets a request's after-commit work (workflow starts, signals) reach the workflows, and them run. */
@@ -164,7 +194,13 @@ export class World {
   /** The accrual schedule's run for the day before now (also a command: a re-run must post nothing twice). */
   async runAccrual(): Promise<void> {
     const date = this.clock.day(-1);
+    const latest = async () =>
+      new Map((await this.db.sql<{ line_id: string; day: string }>(`SELECT credit_line_id::text AS line_id, max(accrual_date)::text AS day FROM interest_accrual GROUP BY credit_line_id`)).map((r) => [r.line_id, r.day]));
+    const [{ seq }] = await this.db.sql<{ seq: string }>(`SELECT coalesce(max(seq), 0)::text AS seq FROM journal_entry`);
+    const accruedBefore = await latest();
     const failure = await this.temporal.runScheduled('dailyAccrualWorkflow', 'daily-interest-accrual', [{ date }]);
+    // A line that accrued a new day has restated every posting made before this run (DESIGN.md: the next accrual restates).
+    for (const [lineId, day] of await latest()) if (accruedBefore.get(lineId) !== day) this.restatedThroughSeq.set(lineId, seq);
     if (failure) this.scheduleFailures.push(`accrual for ${date}: ${failure}`);
     if (this.accruedThrough === null || date > this.accruedThrough) this.accruedThrough = date;
   }
@@ -182,21 +218,32 @@ export class World {
     }
   }
 
-  private async organisation(kind: OrganisationKind, label: string): Promise<{ admin: Party; add(role: UserRole, label: string): Promise<Party> }> {
+  /** The lender: created directly and its admin's invitation claimed, as after the bootstrap command. */
+  private async lenderOrganisation(): Promise<Party> {
     const created = await inTransaction(this.db.prisma, async (tx) => {
-      const registered = await createOrganisationWithAdmin(tx, { kind, name: `${label} ${randomUUID().slice(0, 6)}`, admin: { email: `admin-${randomUUID()}@sim.test`, name: `${label} admin` } }, null, this.clock.now());
+      const registered = await createOrganisationWithAdmin(tx, { kind: 'LENDER', name: `lender ${randomUUID().slice(0, 6)}`, admin: { email: `admin-${randomUUID()}@sim.test`, name: 'lender admin' } }, null, this.clock.now());
       return claimInvitation(tx, registered.invitation.token, this.clock.now());
     });
-    const admin: Party = { userId: created.userId, organisationId: created.organisationId, apiKey: created.key.apiKey, label: `${label}-admin` };
-    return {
-      admin,
-      add: async (role, userLabel) => {
-        const user = await inTransaction(this.db.prisma, (tx) =>
-          createUser(tx, { userId: admin.userId, organisationId: admin.organisationId, requestId: null }, { email: `${userLabel}-${randomUUID()}@sim.test`, name: userLabel, role }),
-        );
-        return { userId: user.userId, organisationId: admin.organisationId, apiKey: user.key.apiKey, label: userLabel };
-      },
-    };
+    return { userId: created.userId, organisationId: created.organisationId, apiKey: created.key.apiKey, label: 'lender-admin' };
+  }
+
+  /**
+   * A counterpart the lender onboards, as in production: POST /organisations by the lender's ADMIN
+   * answers the admin's invitation, which the admin claims with POST /invitations/claim.
+   */
+  private async counterpart(kind: 'SELLER' | 'WAREHOUSE' | 'BUYER', label: string): Promise<Party> {
+    const registered = await this.must(this.lender, '/organisations', { kind, name: `${label} ${randomUUID().slice(0, 6)}`, admin: { email: `admin-${randomUUID()}@sim.test`, name: `${label} admin` } });
+    const claimed = await request(this.app).post('/invitations/claim').send({ token: registered.invitation.token });
+    if (claimed.status !== 201) throw new Error(`world setup: claiming the ${kind} invitation answered ${claimed.status} ${JSON.stringify(claimed.body)}`);
+    return { userId: claimed.body.userId, organisationId: registered.organisationId, apiKey: claimed.body.apiKey.apiKey, label: `${label}-admin` };
+  }
+
+  /** A further user of `admin`'s organisation (created directly, as test/support/api.ts does). */
+  private async addUser(admin: Party, role: UserRole, label: string): Promise<Party> {
+    const user = await inTransaction(this.db.prisma, (tx) =>
+      createUser(tx, { userId: admin.userId, organisationId: admin.organisationId, requestId: null }, { email: `${label}-${randomUUID()}@sim.test`, name: label, role }),
+    );
+    return { userId: user.userId, organisationId: admin.organisationId, apiKey: user.key.apiKey, label };
   }
 
   private async must(who: Party, path: string, body: unknown): Promise<any> {
@@ -205,17 +252,14 @@ export class World {
     return res.body;
   }
 
-  /** The parties (as the bootstrap command creates organisations today), the warehouse and the line. */
+  /** The parties (the lender as after the bootstrap command, its counterparts onboarded by it), the warehouse and the line. */
   private async populate(): Promise<void> {
-    const lender = await this.organisation('LENDER', 'lender');
-    this.lender = lender.admin;
-    this.approvers = [await lender.add('APPROVER', 'lender-approver-1'), await lender.add('APPROVER', 'lender-approver-2')];
-    const seller = await this.organisation('SELLER', 'seller');
-    this.seller = seller.admin;
-    this.sellerOperator = await seller.add('OPERATOR', 'seller-operator');
-    const warehouse = await this.organisation('WAREHOUSE', 'warehouse');
-    this.warehouse = warehouse.admin;
-    this.buyer = (await this.organisation('BUYER', 'buyer')).admin;
+    this.lender = await this.lenderOrganisation();
+    this.approvers = [await this.addUser(this.lender, 'APPROVER', 'lender-approver-1'), await this.addUser(this.lender, 'APPROVER', 'lender-approver-2')];
+    this.seller = await this.counterpart('SELLER', 'seller');
+    this.sellerOperator = await this.addUser(this.seller, 'OPERATOR', 'seller-operator');
+    this.warehouse = await this.counterpart('WAREHOUSE', 'warehouse');
+    this.buyer = await this.counterpart('BUYER', 'buyer');
     this.warehouseId = (await this.must(this.warehouse, '/warehouses', { name: 'Cold store' })).id;
     this.locationIds = [
       (await this.must(this.warehouse, `/warehouses/${this.warehouseId}/locations`, { name: 'Room A', kind: 'STORE_ROOM' })).id,
@@ -257,14 +301,25 @@ export class World {
 }
 
 /**
- * How a credit line comes to exist: the ONE place to change when the trust model lands (the lender
- * offers — POST /credit-lines with terms that list its approved warehouse ids — and the seller
- * accepts with POST /credit-lines/{id}/accept). Today the lender opens it directly.
+ * How a credit line comes to exist: the lender offers it (POST /credit-lines, terms listing the
+ * world's warehouse as approved) and the seller's ADMIN accepts it (POST /credit-lines/{id}/accept).
+ *
+ * The line's opening day is its created_at, the DATABASE's clock (see the README): the virtual
+ * clock is brought up to it, so that "before the line opened" is judged on one time line.
  */
 export async function openLine(world: World): Promise<string> {
-  const res = await world.call(world.lender, 'post', '/credit-lines', { sellerOrganisationId: world.seller.organisationId, terms: lineTerms(world.clock) });
-  if (res.status !== 201) throw new Error(`world setup: opening the line answered ${res.status} ${JSON.stringify(res.body)}`);
-  return res.body.id as string;
+  const offered = await world.call(world.lender, 'post', '/credit-lines', {
+    sellerOrganisationId: world.seller.organisationId,
+    terms: lineTerms(world.clock, [world.warehouseId]),
+  });
+  if (offered.status !== 201) throw new Error(`world setup: offering the line answered ${offered.status} ${JSON.stringify(offered.body)}`);
+  const lineId = offered.body.id as string;
+  const accepted = await world.call(world.seller, 'post', `/credit-lines/${lineId}/accept`);
+  if (accepted.status !== 200 || accepted.body.status !== 'ACTIVE') throw new Error(`world setup: accepting the line answered ${accepted.status} ${JSON.stringify(accepted.body)}`);
+  const [{ created_at_ms }] = await world.db.sql<{ created_at_ms: string }>(`SELECT (extract(epoch FROM created_at) * 1000)::bigint::text AS created_at_ms FROM credit_line WHERE id = $1::uuid`, [lineId]);
+  if (Number(created_at_ms) > world.clock.nowMs()) world.clock.set(Number(created_at_ms));
+  world.lineOpenedOn.set(lineId, new Date(Number(created_at_ms)).toISOString().slice(0, 10));
+  return lineId;
 }
 
 /** The next time at which a schedule fires: 00:30 (accrual), 01:00 (margin check), every 6 hours (stock counts). */
