@@ -212,7 +212,8 @@ export class ConfirmRelease extends SimCommand {
     if (!orderId) return;
     const order = await w.call(w.warehouse, 'get', `/release-orders/${orderId}`);
     if (order.status !== 200) return;
-    const open = new Decimal(order.body.quantityAuthorised).minus(order.body.quantityReleased);
+    // What went short will never leave (a loss allocated to the order): it is not open.
+    const open = new Decimal(order.body.quantityAuthorised).minus(order.body.quantityReleased).minus(order.body.quantityShort);
     await w.call(w.warehouse, 'post', `/release-orders/${orderId}/confirmations`, { quantity: qty(open.times(this.fraction)), releasedAt: w.clock.now().toISOString() });
   }
   toString() {

@@ -151,14 +151,15 @@ export async function lotQuantityFollowsCustodyEvents(world: World): Promise<str
 
 /**
  * A lot never holds less than what is sold from it and not yet released (OPEN or PAID sales, whose
- * release is not yet ordered) plus what is authorised to leave and not yet confirmed.
+ * release is not yet ordered) plus what is authorised to leave and not yet confirmed. A loss
+ * allocated to a release order as short (quantity_short) will never leave: it is not outstanding.
  */
 export async function lotCoversSoldAndAuthorised(world: World): Promise<string[]> {
   const rows = await world.db.sql<{ lot_id: string; quantity: string; sold: string; authorised: string }>(
     `SELECT l.id::text AS lot_id, l.quantity::text,
             (SELECT coalesce(sum(si.quantity), 0) FROM sale_item si JOIN sale s ON s.id = si.sale_id
               WHERE si.lot_id = l.id AND s.status IN ('OPEN', 'PAID') AND si.release_order_id IS NULL)::text AS sold,
-            (SELECT coalesce(sum(ro.quantity_authorised - ro.quantity_released), 0) FROM release_order ro
+            (SELECT coalesce(sum(ro.quantity_authorised - ro.quantity_released - ro.quantity_short), 0) FROM release_order ro
               WHERE ro.lot_id = l.id AND ro.status = 'OPEN')::text AS authorised
        FROM lot l`,
   );

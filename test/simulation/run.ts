@@ -6,7 +6,7 @@
  * that replays it exactly: `npm run simulate -- --seed S --path P --replay-path R`.
  */
 import fc from 'fast-check';
-import { commandArbitraries, emptyModel, type Model } from './commands';
+import { commandArbitraries, emptyModel, type Model, type SimCommand } from './commands';
 import { World } from './world';
 
 export interface SimulationOptions {
@@ -42,6 +42,20 @@ export interface SimulationResult {
   /** The error of the shrunk counterexample: which invariants broke, and how. */
   error: string | null;
   durationMs: number;
+}
+
+/**
+ * Runs one explicit sequence (a counterexample found by a long run, written out as commands) in a
+ * fresh world with every invariant checked after every step. Unlike a replay path, it does not
+ * depend on how the arbitraries generate commands, so it stays valid as commands are added.
+ */
+export async function runSequence(commands: readonly SimCommand[]): Promise<void> {
+  const world = await World.create();
+  try {
+    await fc.asyncModelRun(async () => ({ model: emptyModel(), real: world }), [...commands]);
+  } finally {
+    await world.close();
+  }
 }
 
 export async function runSimulation(options: SimulationOptions): Promise<SimulationResult> {

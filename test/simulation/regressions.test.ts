@@ -1,0 +1,27 @@
+/**
+ * Counterexamples found by long simulation runs (`npm run simulate -- --runs N --seed S`), each
+ * written out as its shrunk command sequence so that it keeps testing the same thing as the
+ * command generators change. Every invariant is checked after every step; a broken one throws.
+ */
+import { Adjust, ConfirmRelease, Concurrently, FailNextStart, LenderAuthorisesRelease, PaySale } from './commands';
+import { runSequence } from './run';
+
+describe('simulation counterexamples stay fixed', () => {
+  // Seed 8080, path 20:3:1:8:3:4:4:4: the lender authorised the release of a whole pledged lot,
+  // then a shrinkage of 1 kg was allocated to that order as short. The invariant (and the command
+  // confirming "what is open") counted the order's authorised − released, forgetting the short
+  // kilogram that will never leave: the lot "held 59 999 of 60 000 authorised".
+  test('seed 8080: a loss allocated as short to a release order is no longer outstanding', async () => {
+    await runSequence([
+      new FailNextStart(),
+      new LenderAuthorisesRelease(0, 1),
+      new Concurrently(new Adjust(0, '-1', 'SHRINKAGE'), new PaySale(0, 0.1, 0)),
+      new ConfirmRelease(0, 1),
+    ]);
+  }, 60_000);
+
+  test('seed 8080, sequentially: the warehouse confirms all that is left of a shortened order', async () => {
+    // The model learns the world's lots after the first step: FailNextStart is a harmless first step.
+    await runSequence([new FailNextStart(), new LenderAuthorisesRelease(0, 0.5), new Adjust(0, '-40000', 'SHRINKAGE'), new ConfirmRelease(0, 1), new ConfirmRelease(0, 1)]);
+  }, 60_000);
+});
