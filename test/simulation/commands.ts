@@ -527,10 +527,17 @@ export class FailNextStart extends SimCommand {
   }
 }
 
-/** Two commands at once (Promise.all): their requests interleave in the database. */
+/**
+ * Two commands at once (Promise.all): their requests interleave in the database. The pair is a
+ * party's own act only when both are: a warehouse's finding (a count, an adjustment) beside a
+ * repayment may take availability below zero, and the step cannot tell which did it. Party acts
+ * are judged alone in every other step.
+ */
 export class Concurrently extends SimCommand {
+  override readonly partyAction: boolean;
   constructor(readonly first: SimCommand, readonly second: SimCommand) {
     super();
+    this.partyAction = first.partyAction && second.partyAction;
   }
   async act(m: Model, w: World) {
     await Promise.all([this.first.act(m, w), this.second.act(m, w)]);
