@@ -1,6 +1,6 @@
 /**
  * The draw workflow on a real Temporal server with the real activities and a
- * real PostgreSQL (skipped unless TEMPORAL_ADDRESS is set): a single-approval
+ * real PostgreSQL (the run's server: test/support/temporal-server.ts): a single-approval
  * draw, signalled after the decision is committed, disbursed once.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
