@@ -23,6 +23,9 @@ const ConfigSchema = z.object({
   TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
   TEMPORAL_TASK_QUEUE: z.string().min(1).default('godown'),
   TEMPORAL_DEV_SERVER: z.enum(['auto', 'off']).default('auto'),
+  /** Without TEMPORAL_ADDRESS: the ports of the development server this process runs (frontend, Web UI). */
+  TEMPORAL_DEV_SERVER_PORT: port.default(7233),
+  TEMPORAL_UI_PORT: port.default(8233),
   WORKER_METRICS_PORT: port.optional(),
   GODOWN_ROLE: z.enum(['all', 'api', 'worker']).default('all'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),

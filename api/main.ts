@@ -42,6 +42,9 @@ async function main(): Promise<void> {
       namespace: config.TEMPORAL_NAMESPACE,
       taskQueue: config.TEMPORAL_TASK_QUEUE,
       devServer: config.TEMPORAL_DEV_SERVER,
+      dataDir: config.GODOWN_DATA_DIR,
+      devServerPort: config.TEMPORAL_DEV_SERVER_PORT,
+      devServerUiPort: config.TEMPORAL_UI_PORT,
     },
     logger,
   );
@@ -84,6 +87,7 @@ async function main(): Promise<void> {
     const port = typeof address === 'object' && address ? address.port : config.PORT;
     logger.info({ url: `http://${config.HOST}:${port}`, database: database.embedded ? 'embedded' : 'DATABASE_URL', temporal: temporalStatus }, 'Godown API listening');
     console.log(`Godown API listening on http://${config.HOST}:${port} (docs: /docs, health: /health)`);
+    if (temporal instanceof ConnectedTemporal && temporal.webUiUrl !== null) console.log(`Temporal Web UI on ${temporal.webUiUrl} (development server at ${temporalStatus.address}, data in ${config.GODOWN_DATA_DIR})`);
   }
 
   let stopping = false;

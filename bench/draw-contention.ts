@@ -20,14 +20,20 @@
  * needless refusal), that every other answer is 422 insufficient_availability,
  * and that the database's Σ reserved equals 132 × 750.00.
  *
- * Knobs: BENCH_RUNS (5), BENCH_REQUESTS (200), BENCH_POOL_MAX (20), BENCH_START_LATENCY_MS (0).
+ * With BENCH_TEMPORAL_ADDRESS=host:port the starts go to that real Temporal server instead
+ * (e.g. the pinned CLI's `temporal server start-dev`; no worker runs them, so the draws stay
+ * reserved): every start is a real round trip, made by the outbox dispatcher after commit.
+ *
+ * Knobs: BENCH_RUNS (5), BENCH_REQUESTS (200), BENCH_POOL_MAX (20), BENCH_START_LATENCY_MS (0),
+ * BENCH_TEMPORAL_ADDRESS (unset: the recording gateway).
  */
 import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import { D } from '../domain/money';
-import type { TemporalAccess, TemporalStatus, WorkflowGateway } from '../workflows/connection';
+import pino from 'pino';
+import { connectTemporal, ConnectedTemporal, type TemporalAccess, type TemporalStatus, type WorkflowGateway } from '../workflows/connection';
 import { openBenchDatabase, withClient } from './bench-database';
 import { benchWorld, openLines, pledgeLots, postMark, startBenchApp, userOf, type BenchApp, type BenchUser, type BenchWorld } from './bench-world';
 import { loadAverage, loadText, machine, median, percentile, positiveInteger, round, writeResults, runBench } from './bench-report';
@@ -61,6 +67,38 @@ class RecordingTemporal implements TemporalAccess {
     return this.status();
   }
   async close(): Promise<void> {}
+}
+
+/** The real server's gateway, counting the starts it accepted (a duplicate is refused by the server). */
+class CountingRealTemporal implements TemporalAccess {
+  readonly started = new Set<string>();
+  readonly startMs: number[] = [];
+  constructor(private readonly real: ConnectedTemporal) {}
+  get taskQueue(): string {
+    return this.real.taskQueue;
+  }
+  status(): TemporalStatus {
+    return this.real.status();
+  }
+  workflows(): WorkflowGateway {
+    const gateway = this.real.workflows();
+    return {
+      start: async (workflowType, options) => {
+        const began = performance.now();
+        await gateway.start(workflowType, options);
+        this.startMs.push(performance.now() - began);
+        this.started.add(options.workflowId);
+      },
+      signal: (workflowId, signalName, ...args) => gateway.signal(workflowId, signalName, ...args),
+      query: (workflowId, queryName, ...args) => gateway.query(workflowId, queryName, ...args),
+    };
+  }
+  probe(timeoutMs: number): Promise<TemporalStatus> {
+    return this.real.probe(timeoutMs);
+  }
+  close(): Promise<void> {
+    return this.real.close();
+  }
 }
 
 interface ClientResponse {
@@ -103,7 +141,7 @@ interface Run {
   load: number[];
 }
 
-async function oneRun(app: BenchApp, world: BenchWorld, databaseUrl: string, temporal: RecordingTemporal, operator: BenchUser, requests: number): Promise<Run> {
+async function oneRun(app: BenchApp, world: BenchWorld, databaseUrl: string, temporal: RecordingTemporal | CountingRealTemporal, operator: BenchUser, requests: number): Promise<Run> {
   const [lineId] = await openLines(app, world, 1, '10000000.00');
   await pledgeLots(databaseUrl, world, [lineId], LOTS, '1000', `R${lineId.slice(0, 8)}-`);
   const startsBefore = temporal.started.size;
@@ -151,7 +189,14 @@ async function main(): Promise<void> {
   const log = (message: string) => console.log(`[bench] ${message} (${loadText()})`);
   const loadAverageAtStart = loadAverage();
   const database = await openBenchDatabase(log);
-  const temporal = new RecordingTemporal(startLatencyMs);
+  const temporalAddress = process.env.BENCH_TEMPORAL_ADDRESS;
+  let temporal: RecordingTemporal | CountingRealTemporal = new RecordingTemporal(startLatencyMs);
+  if (temporalAddress) {
+    const real = await connectTemporal({ address: temporalAddress, namespace: 'default', taskQueue: `godown-bench-${Date.now()}`, devServer: 'off' }, pino({ level: 'warn' }));
+    if (!(real instanceof ConnectedTemporal)) throw new Error(`BENCH_TEMPORAL_ADDRESS: ${real.status().reason}`);
+    temporal = new CountingRealTemporal(real);
+    log(`workflow starts go to the real Temporal server at ${temporalAddress}`);
+  }
   const app = await startBenchApp(database.url, { poolMax, temporal, logLevel: 'info' });
   const expectedAccepted = new D(AVAILABILITY).dividedToIntegerBy(AMOUNT).toNumber();
   const expectedReserved = new D(AMOUNT).times(expectedAccepted).toFixed(2);
@@ -174,18 +219,27 @@ async function main(): Promise<void> {
     const unexpected = measured.reduce((sum, run) => sum + Object.values(run.otherStatuses).reduce((a, b) => a + b, 0), 0);
     const medianRequestsPerSecond = median(measured.map((run) => run.requestsPerSecond));
     console.log('');
-    console.log(`${requests} concurrent draw requests of ${AMOUNT} USD on one line (availability ${AVAILABILITY}.00), median of ${runs} runs, pool ${poolMax}, start latency ${startLatencyMs} ms`);
+    const gatewayText = temporal instanceof CountingRealTemporal ? `real Temporal at ${temporalAddress}` : `recording gateway, start latency ${startLatencyMs} ms`;
+    console.log(`${requests} concurrent draw requests of ${AMOUNT} USD on one line (availability ${AVAILABILITY}.00), median of ${runs} runs, pool ${poolMax}, ${gatewayText}`);
+    if (temporal instanceof CountingRealTemporal) {
+      console.log(`real workflow starts: ${temporal.startMs.length}, p50 ${round(percentile(temporal.startMs, 50), 1)} ms, p99 ${round(percentile(temporal.startMs, 99), 1)} ms each (after commit, outside the line lock)`);
+    }
     console.log(`accepted ${expectedAccepted} expected; runs exact: ${exact}; oversubscribed runs: ${oversubscribed}; 5xx: ${serverErrors}; unexpected answers: ${unexpected}`);
     console.log(`throughput ${round(medianRequestsPerSecond)} requests/s (${round(median(measured.map((run) => run.acceptedPerSecond)))} accepted draws/s); burst ${round(median(measured.map((run) => run.wallMs)))} ms; p99 ${median(measured.map((run) => run.latencyMs.p99))} ms`);
     console.log(loadText());
     writeResults(
-      'draw-contention',
+      temporal instanceof CountingRealTemporal ? 'draw-contention-real-temporal' : 'draw-contention',
       {
         benchmark: 'draw-contention',
         recordedAt: new Date().toISOString(),
         machine: { ...machine(), loadAverageAtStart, loadAverageAtEnd: loadAverage() },
         server: { origin: database.origin, version: database.serverVersion, flags: database.serverFlags },
-        settings: { runs, requests, amount: AMOUNT, availability: AVAILABILITY, pledgedLots: LOTS, prismaPoolMax: poolMax, startLatencyMs, measuredPath: 'HTTP → auth → idempotency claim → requestDraw under the line lock → workflows.start (recorded, not run) → commit', nodeEnv: process.env.NODE_ENV },
+        settings: {
+          runs, requests, amount: AMOUNT, availability: AVAILABILITY, pledgedLots: LOTS, prismaPoolMax: poolMax, startLatencyMs, temporal: temporalAddress ?? 'recording gateway',
+          measuredPath: `HTTP → auth → idempotency claim → requestDraw + outbox row under the line lock → commit → workflows.start by the outbox dispatcher (${temporalAddress ? 'real Temporal server' : 'recorded, not run'}) → answer`,
+          nodeEnv: process.env.NODE_ENV,
+        },
+        ...(temporal instanceof CountingRealTemporal ? { workflowStartMs: { count: temporal.startMs.length, p50: round(percentile(temporal.startMs, 50), 1), p99: round(percentile(temporal.startMs, 99), 1) } } : {}),
         runs: measured,
         medianRequestsPerSecond,
         targets: { oversubscribedRuns: oversubscribed, serverErrors, unexpectedAnswers: unexpected, exactEveryRun: exact, met: oversubscribed === 0 && serverErrors === 0 && unexpected === 0 && exact },

@@ -1,5 +1,7 @@
+import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import type { Logger } from 'pino';
+import { installedTemporalCli, projectRoot, startDevServer } from './dev-server';
 import { HttpProblem } from '../api/http/problem';
 import { withTimeout } from './with-timeout';
 
@@ -105,6 +107,8 @@ export class ConnectedTemporal implements TemporalAccess {
     private readonly namespace: string,
     readonly taskQueue: string,
     private readonly onClose: () => Promise<void> = async () => undefined,
+    /** The Temporal Web UI, when this process runs the development server that serves it. */
+    readonly webUiUrl: string | null = null,
   ) {
     this.gateway = new ClientWorkflowGateway(temporalClient, taskQueue);
   }
@@ -142,12 +146,21 @@ export interface TemporalOptions {
   taskQueue: string;
   devServer: 'auto' | 'off';
   connectTimeoutMs?: number;
+  /** Where the development server keeps its SQLite file (GODOWN_DATA_DIR), so that workflows survive a restart. */
+  dataDir?: string;
+  /** The development server's frontend and Web UI ports. */
+  devServerPort?: number;
+  devServerUiPort?: number;
+  /** The `temporal` CLI; default the one scripts/temporal-cli.sh installed in .tools/. */
+  cliPath?: string;
 }
 
 /**
- * TEMPORAL_ADDRESS when set; otherwise the SDK's local development server when
- * it can be downloaded. When neither works the service still starts and
- * reports Temporal as unavailable — it never crashes for want of Temporal.
+ * TEMPORAL_ADDRESS when set; otherwise the Temporal development server run by
+ * this process from the pinned Temporal CLI (scripts/temporal-cli.sh), its data
+ * under `dataDir`; otherwise the SDK's development server when it can be
+ * downloaded. When none works the service still starts and reports Temporal as
+ * unavailable — it never crashes for want of Temporal.
  */
 export async function connectTemporal(options: TemporalOptions, logger: Logger): Promise<TemporalAccess> {
   const timeoutMs = options.connectTimeoutMs ?? 5_000;
@@ -164,6 +177,32 @@ export async function connectTemporal(options: TemporalOptions, logger: Logger):
   if (options.devServer === 'off') {
     return new UnavailableTemporal('TEMPORAL_ADDRESS is not set and the local development server is disabled (TEMPORAL_DEV_SERVER=off)', options.taskQueue, options.namespace);
   }
+  const cli = options.cliPath ?? installedTemporalCli(projectRoot());
+  let cliFailure = 'the Temporal CLI is not installed (bash scripts/temporal-cli.sh)';
+  if (cli !== null) {
+    try {
+      const server = await startDevServer({
+        executable: cli,
+        dbFilename: path.join(path.resolve(options.dataDir ?? '.data'), 'temporal', 'temporal.db'),
+        port: options.devServerPort,
+        uiPort: options.devServerUiPort,
+        namespace: options.namespace,
+        onOutput: (output) => logger.debug({ output }, 'temporal server'),
+      });
+      server.onUnexpectedExit((exit) => logger.error({ ...exit }, 'the Temporal development server stopped unexpectedly'));
+      try {
+        const connection = await withTimeout(Connection.connect({ address: server.address }), timeoutMs, `Temporal at ${server.address}`);
+        logger.info({ address: server.address, webUi: server.webUiUrl, cli }, 'started the Temporal development server');
+        return new ConnectedTemporal(connection, new Client({ connection, namespace: options.namespace }), server.address, options.namespace, options.taskQueue, () => server.stop(), server.webUiUrl);
+      } catch (error) {
+        await server.stop();
+        throw error;
+      }
+    } catch (error) {
+      cliFailure = `the Temporal CLI's development server did not start: ${(error as Error).message.split('\n')[0]}`;
+      logger.warn({ cli, reason: cliFailure }, 'falling back to the SDK\'s development server');
+    }
+  }
   try {
     const { TestWorkflowEnvironment } = await import('@temporalio/testing');
     const env = await withTimeout(TestWorkflowEnvironment.createLocal(), 60_000, 'the Temporal development server download');
@@ -173,7 +212,7 @@ export async function connectTemporal(options: TemporalOptions, logger: Logger):
   } catch (error) {
     // The SDK nests the cause several times ("…: error sending request…: dns error: …"); its innermost part says what to fix.
     const cause = (error as Error).message.split('\n')[0].split(': ').slice(-2).join(': ').replace(/\)+$/, '');
-    const reason = `TEMPORAL_ADDRESS is not set and the Temporal development server could not be downloaded or started (${cause})`;
+    const reason = `TEMPORAL_ADDRESS is not set, ${cliFailure}, and the SDK's development server could not be downloaded or started (${cause})`;
     logger.warn({ reason }, 'Temporal unavailable');
     return new UnavailableTemporal(reason, options.taskQueue, options.namespace);
   }

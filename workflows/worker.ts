@@ -50,7 +50,8 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
   await ensureSchedules(temporal.client(), temporal.taskQueue, logger);
   return {
     shutdown: async () => {
-      worker.shutdown();
+      // The SDK's runtime starts the shutdown by itself on SIGINT/SIGTERM: then there is only the end to wait for.
+      if (worker.getState() === 'RUNNING') worker.shutdown();
       await done;
     },
     done,

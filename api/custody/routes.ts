@@ -4,6 +4,8 @@ import { requireObservedByNow } from '../../domain/observation-time';
 import { visibleLot } from '../../prisma/custody/access';
 import { consentToUnpledge, pledgeLot, unpledgeLot } from '../../prisma/custody/liens';
 import { confirmRelease, createReleaseOrder, visibleReleaseOrder } from '../../prisma/custody/releases';
+import { saleWorkflowOfReleaseOrder } from '../../prisma/sales/store';
+import { custodyChangedSignal } from '../../workflows/sales/definitions';
 import {
   addLocation,
   adjustLot,
@@ -302,8 +304,11 @@ export const custodyRoutes = [
       description: 'The order after the release and the quantity left in the lot',
       schema: z.object({ order: ReleaseOrderView, lotQuantityAfter: DecimalString }).meta({ id: 'ReleaseConfirmation' }),
     },
-    handler: async ({ db, actor, params, body, now }) => {
+    handler: async ({ db, actor, params, body, outbox, now }) => {
       const { order, lotQuantityAfter } = await confirmRelease(db, actor, params.orderId, { quantity: new D(body.quantity), releasedAt: new Date(body.releasedAt) }, now);
+      // A sale's release: wake its settlement workflow now rather than at its next (hourly) poll.
+      const saleWorkflowId = await saleWorkflowOfReleaseOrder(db, order.id);
+      if (saleWorkflowId !== null) await outbox.signal(saleWorkflowId, custodyChangedSignal.name);
       return { order: releaseOrderView(order), lotQuantityAfter: lotQuantityAfter.toFixed() };
     },
   }),

@@ -437,3 +437,9 @@ function requireLenderOperator(actor: SalesActor, line: CreditLineRecord, what: 
   if (actor.organisationId !== line.lenderOrganisationId) throw new ForbiddenError(`only the line's lender can ${what}`);
   requireActingRole(actor, what);
 }
+
+/** The workflow id of the sale whose goods `releaseOrderId` releases; null for a release order no sale made. */
+export async function saleWorkflowOfReleaseOrder(db: Db, releaseOrderId: string): Promise<string | null> {
+  const item = await db.saleItem.findUnique({ where: { releaseOrderId }, select: { sale: { select: { workflowId: true } } } });
+  return item?.sale.workflowId ?? null;
+}

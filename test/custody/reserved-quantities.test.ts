@@ -141,8 +141,10 @@ describe('free quantity: sold and authorised goods are reserved', () => {
     const confirmed = await api.post(world.custody.warehouse.admin, `/release-orders/${orderId}/confirmations`, { quantity: '12000', releasedAt: new Date().toISOString() });
     expect(confirmed.status).toBe(201);
     expect(confirmed.body).toMatchObject({ lotQuantityAfter: '0', order: { quantityReleased: '12000', quantityShort: '3000', status: 'COMPLETED' } });
+    // The confirmation woke the sale's workflow through the outbox.
     const run = temporal.handle(saleWorkflowId);
-    await run.signal(custodyChangedSignal);
+    await temporal.settled();
+    expect(temporal.signalled).toContainEqual({ workflowId: saleWorkflowId, signalName: custodyChangedSignal.name, args: [] });
     expect(await run.result()).toMatchObject({ saleId, outcome: 'CLOSED', releaseOrderIds: [orderId] });
   });
 
@@ -166,7 +168,8 @@ describe('free quantity: sold and authorised goods are reserved', () => {
     expect(order.body).toMatchObject({ quantityAuthorised: '2000', quantityShort: '0', status: 'OPEN' });
     await api.post(world.custody.warehouse.admin, `/release-orders/${orderId}/confirmations`, { quantity: '2000', releasedAt: new Date().toISOString() }).expect(201);
     const run = temporal.handle(authorised.body.workflowId);
-    await run.signal(custodyChangedSignal);
+    await temporal.settled();
+    expect(temporal.signalled).toContainEqual({ workflowId: authorised.body.workflowId, signalName: custodyChangedSignal.name, args: [] });
     expect(await run.result()).toMatchObject({ outcome: 'CLOSED' });
   });
 

@@ -169,6 +169,6 @@ describe('the Dockerfile', () => {
 
   test('.dockerignore keeps local state, dependencies and build output out of the context', () => {
     const ignored = readFileSync(path.join(ROOT, '.dockerignore'), 'utf8').split('\n').map((line) => line.trim());
-    for (const entry of ['.git', 'node_modules', 'dist', '.data', 'prisma/generated', '.env']) expect(ignored).toContain(entry);
+    for (const entry of ['.git', 'node_modules', 'dist', '.data', '.tools', 'prisma/generated', '.env']) expect(ignored).toContain(entry);
   });
 });

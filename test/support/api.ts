@@ -39,15 +39,15 @@ export interface TestApi {
   close(): Promise<void>;
 }
 
-/** `temporal` may be a factory: the harness needs the test database's URL, which exists only here. */
-export async function createTestApi(options: { temporal?: TemporalAccess | ((databaseUrl: string) => TemporalAccess); poolMax?: number } = {}): Promise<TestApi> {
+/** `temporal` may be a factory: the harness (and a real worker) needs the test database's URL, which exists only here. */
+export async function createTestApi(options: { temporal?: TemporalAccess | ((databaseUrl: string) => TemporalAccess | Promise<TemporalAccess>); poolMax?: number } = {}): Promise<TestApi> {
   const db = await createTestDatabase({ poolMax: options.poolMax });
   const deps: AppDeps = {
     prisma: db.prisma,
     logger: pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }),
     temporal:
       typeof options.temporal === 'function'
-        ? options.temporal(db.url)
+        ? await options.temporal(db.url)
         : (options.temporal ?? new UnavailableTemporal('no Temporal server in tests', 'godown-test')),
   };
   const app = createApp(deps);

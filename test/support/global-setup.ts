@@ -4,14 +4,20 @@ import path from 'node:path';
 import { Client } from 'pg';
 import { startEmbeddedPostgres, type EmbeddedDatabase } from '../../prisma/embedded';
 import { applyMigrations } from '../../prisma/migrate';
+import { startRunTemporal } from './temporal-server';
 import { TEMPLATE_DATABASE, TEST_SERVER_ENV } from './test-server';
 
 /**
  * One real PostgreSQL for the whole run: TEST_DATABASE_URL's server when given
  * (a maintenance-database URL), else a fresh embedded server in a temp folder.
  * Migrations are applied once to a template database; each test file clones it.
+ * One real Temporal server too, when the run includes a real-server suite
+ * (./temporal-server.ts), started while PostgreSQL starts.
  */
-export default async function globalSetup(): Promise<void> {
+export default async function globalSetup(globalConfig?: Parameters<typeof startRunTemporal>[0]): Promise<void> {
+  const temporal = startRunTemporal(globalConfig);
+  // Kept whatever happens below, so that teardown stops it.
+  temporal.then((started) => ((globalThis as { __godownTemporal?: unknown }).__godownTemporal = started)).catch(() => undefined);
   let serverUrl = process.env.TEST_DATABASE_URL;
   let embedded: EmbeddedDatabase | undefined;
   if (!serverUrl) {
@@ -32,4 +38,5 @@ export default async function globalSetup(): Promise<void> {
   await applyMigrations(templateUrl.toString());
   process.env[TEST_SERVER_ENV] = serverUrl;
   (globalThis as { __godownEmbedded?: EmbeddedDatabase }).__godownEmbedded = embedded;
+  await temporal;
 }

@@ -1,5 +1,7 @@
 import type { EmbeddedDatabase } from '../../prisma/embedded';
+import { stopRunTemporal } from './temporal-server';
 
 export default async function globalTeardown(): Promise<void> {
-  await (globalThis as { __godownEmbedded?: EmbeddedDatabase }).__godownEmbedded?.stop();
+  const state = globalThis as { __godownEmbedded?: EmbeddedDatabase; __godownTemporal?: Parameters<typeof stopRunTemporal>[0] };
+  await Promise.all([state.__godownEmbedded?.stop(), stopRunTemporal(state.__godownTemporal)]);
 }

@@ -1,9 +1,10 @@
 /**
- * Harness runs of the draw workflow whose synthesised histories are the replay
- * fixtures in test/fixtures/histories/draws/ (a folder of their own: the
- * sample's replay test replays every file directly in histories/ against the
- * sample workflows). Activities are in-memory fakes with fixed answers, so the
- * histories are the same on every run.
+ * Harness runs of the draw workflow on the scenarios whose histories a real
+ * Temporal server recorded as the replay fixtures in test/fixtures/histories/draws/
+ * (scripts/record-histories.ts, same names, same fixed answers; a folder of their
+ * own: the sample's replay test replays every file directly in histories/ against
+ * the sample workflows). replay.test.ts checks that the harness decides as the
+ * server did. Activities are in-memory fakes with fixed answers.
  */
 import path from 'node:path';
 import { ApplicationFailure } from '@temporalio/activity';

@@ -1,5 +1,5 @@
 /**
- * The sample workflow on a real Temporal server (skipped unless TEMPORAL_ADDRESS is set).
+ * The sample workflow on a real Temporal server (the run's server: test/support/temporal-server.ts).
  * With SAVE_HISTORY_FIXTURES=1 the server's own history is saved as a replay fixture, which the
  * replay test then checks alongside the synthesised ones.
  */

@@ -113,7 +113,10 @@ describe('canonical sale: cold-store apples, 50 % advance, fee on sale = 30 days
     await api
       .post(world.custody.warehouse.admin, `/release-orders/${releaseOrderId}/confirmations`, { quantity: '20000', releasedAt: new Date().toISOString() })
       .expect(201);
-    await run.signal(custodyChangedSignal);
+    // The confirmation wakes the sale's workflow through the outbox (found on the real server: without it the sale waited for its hourly poll).
+    await temporal.settled();
+    expect(temporal.signalled).toContainEqual({ workflowId: sale.workflowId, signalName: custodyChangedSignal.name, args: [] });
+    expect(await run.query(saleSettlementPhaseQuery)).toBe('closed');
     expect(await run.result()).toEqual({ saleId: sale.id, outcome: 'CLOSED', releaseOrderIds: [releaseOrderId], releaseReminded: false });
 
     const closed = await api.get(world.buyer.admin, `/sales/${sale.id}`).expect(200);
