@@ -63,10 +63,11 @@ const INSTANT_MIN_MS = Date.parse(`${DATE_MIN}T00:00:00Z`);
 const INSTANT_MAX_MS = Date.parse(`${DATE_MAX}T23:59:59.999Z`);
 const DATE_RANGE_REASON = `must be between ${DATE_MIN} and ${DATE_MAX}`;
 
+// Each check stops the next (abort): a malformed date is refused once, for its first fault.
 export const IsoDate = z
   .string()
-  .regex(/^\d{4}-\d{2}-\d{2}$/, 'must be a date YYYY-MM-DD')
-  .refine((value) => !Number.isNaN(Date.parse(`${value}T00:00:00Z`)) && new Date(`${value}T00:00:00Z`).toISOString().startsWith(value), 'is not a real calendar date')
+  .regex(/^\d{4}-\d{2}-\d{2}$/, { message: 'must be a date YYYY-MM-DD', abort: true })
+  .refine((value) => !Number.isNaN(Date.parse(`${value}T00:00:00Z`)) && new Date(`${value}T00:00:00Z`).toISOString().startsWith(value), { message: 'is not a real calendar date', abort: true })
   .refine((value) => value >= DATE_MIN && value <= DATE_MAX, DATE_RANGE_REASON)
   .meta({ example: '2026-11-23', description: `A calendar date from ${DATE_MIN} to ${DATE_MAX}` });
 
