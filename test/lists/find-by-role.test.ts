@@ -178,6 +178,32 @@ describe('the lender', () => {
   });
 });
 
+describe('notifications, audit and price marks', () => {
+  const day = () => new Date().toISOString().slice(0, 10);
+  const dayAfter = () => new Date(Date.now() + 86_400_000).toISOString().slice(0, 10);
+
+  test('filter by kind, subject, action, target and period as well', async () => {
+    const warehouse = home.warehouse.admin;
+    const told = (await api.get(warehouse, '/notifications?kind=sale.release_authorised').expect(200)).body.items as Item[];
+    expect(told.map((n) => [n.subjectType, n.subjectId])).toEqual([['sale', home.saleId]]);
+    expect((await api.get(warehouse, `/notifications?subjectId=${home.saleId}&kind=sale.release_authorised`).expect(200)).body.items).toHaveLength(1);
+    expect((await api.get(warehouse, `/notifications?subjectId=${foreign.saleId}`).expect(200)).body.items).toEqual([]);
+    expect((await api.get(warehouse, `/notifications?from=${dayAfter()}`).expect(200)).body.items).toEqual([]);
+
+    const lender = home.lender.admin;
+    const offers = (await api.get(lender, `/audit?action=credit_line.offer&targetId=${home.line1}`).expect(200)).body.items as { action: string; targetId: string }[];
+    expect(offers.map((a) => [a.action, a.targetId])).toEqual([['credit_line.offer', home.line1]]);
+    const lineAudit = (await api.get(lender, '/audit?targetType=credit_line&limit=200').expect(200)).body.items as { targetType: string; targetId: string }[];
+    expect(new Set(lineAudit.map((a) => a.targetId))).toEqual(new Set([home.line1, home.line2]));
+    expect((await api.get(lender, `/audit?from=${dayAfter()}`).expect(200)).body.items).toEqual([]);
+
+    const marks = (await api.get(lender, `/price-marks?commodityCode=${home.commodityCode}&from=${day()}&to=${day()}`).expect(200)).body.items as { pricePerUnit: string }[];
+    expect(marks.map((m) => m.pricePerUnit)).toEqual(['1.8', '3.125']);
+    expect((await api.get(lender, `/price-marks?commodityCode=${home.commodityCode}&from=${dayAfter()}`).expect(200)).body.items).toEqual([]);
+    expect((await api.get(lender, '/price-marks?from=2026-12-31&to=2026-01-01')).status).toBe(400);
+  });
+});
+
 describe('tenant isolation', () => {
   const lists = ['/organisations', '/warehouses', '/lots', '/release-orders', '/draws', '/sales', '/repayments', '/seller-payouts', '/margin-calls'];
 
