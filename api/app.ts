@@ -17,6 +17,11 @@ import { healthRouter } from './health/routes';
 import { drawRoutes } from './draws/routes';
 import { notificationRoutes } from './notifications/routes';
 import { marginRoutes } from './margin/routes';
+import { organisationListRoutes } from './identity/organisations';
+import { accrualRoutes } from './credit-lines/accruals';
+import { custodyListRoutes } from './custody/lists';
+import { salesListRoutes } from './sales/lists';
+import { drawListRoutes } from './draws/lists';
 import { countingWorkflowStarts, createMetrics, UNMATCHED_ROUTE } from './metrics';
 import { HTTP_IN_FLIGHT_MAX_DEFAULT } from './config';
 import { shedLoad } from './server';
@@ -24,7 +29,23 @@ import type { DatabaseState } from '../prisma/database';
 
 /** Every capability's routes, in the order they appear in the OpenAPI document. */
 export function allRoutes(): AnyRoute[] {
-  return [...identityRoutes, ...auditRoutes, ...creditLineRoutes, ...ledgerRoutes, ...custodyRoutes, ...valuationRoutes, ...salesRoutes, ...drawRoutes, ...notificationRoutes, ...marginRoutes];
+  return [
+    ...identityRoutes,
+    ...organisationListRoutes,
+    ...auditRoutes,
+    ...creditLineRoutes,
+    ...accrualRoutes,
+    ...ledgerRoutes,
+    ...custodyListRoutes,
+    ...custodyRoutes,
+    ...valuationRoutes,
+    ...salesListRoutes,
+    ...salesRoutes,
+    ...drawListRoutes,
+    ...drawRoutes,
+    ...notificationRoutes,
+    ...marginRoutes,
+  ];
 }
 
 const REQUEST_ID_PATTERN = /^[A-Za-z0-9._:-]{1,128}$/;

@@ -3,7 +3,7 @@ import { auditFeed } from '../../prisma/audit/store';
 import { requireAdmin } from '../http/auth';
 import { ValidationError } from '../../domain/errors';
 import { defineRoute } from '../http/route';
-import { decodeCursor, encodeCursor, pageOf, PageQuery, Uuid } from '../http/schemas';
+import { decodeCursor, encodeCursor, listQuery, pageOf, periodWhere, Uuid } from '../http/schemas';
 
 const AuditItem = z
   .object({
@@ -24,10 +24,14 @@ export const auditRoutes = [
     method: 'get',
     path: '/audit',
     operationId: 'auditFeed',
-    summary: "Your organisation's audit feed, newest first (ADMIN)",
+    summary: "Your organisation's audit feed, newest first (ADMIN); from/to filter on when each change was recorded",
     tag: 'Audit',
     problems: [403],
-    query: PageQuery,
+    query: listQuery({
+      action: z.string().min(1).max(200).optional().meta({ description: 'e.g. sale.reported, custody.lot.received' }),
+      targetType: z.string().min(1).max(100).optional(),
+      targetId: z.string().min(1).max(200).optional(),
+    }),
     success: { status: 200, description: 'Audit records', schema: pageOf(AuditItem) },
     handler: async ({ db, actor, query }) => {
       requireAdmin(actor, 'read the audit feed');
@@ -36,6 +40,10 @@ export const auditRoutes = [
       const items = await auditFeed(db, actor.organisationId, {
         beforeSeq: position ? BigInt(position.seq) : null,
         limit: query.limit,
+        action: query.action,
+        targetType: query.targetType,
+        targetId: query.targetId,
+        recorded: periodWhere(query),
       });
       const last = items.at(-1);
       return { items, nextCursor: items.length === query.limit && last ? encodeCursor({ seq: last.seq }) : null };

@@ -4,6 +4,7 @@ import { requireObservedByNow } from '../../domain/observation-time';
 import { visibleLot } from '../../prisma/custody/access';
 import { consentToUnpledge, pledgeLot, unpledgeLot } from '../../prisma/custody/liens';
 import { confirmRelease, createReleaseOrder, visibleReleaseOrder } from '../../prisma/custody/releases';
+import { salesOfReleaseOrders } from '../../prisma/custody/lists';
 import { saleWorkflowOfReleaseOrder } from '../../prisma/sales/store';
 import { custodyChangedSignal } from '../../workflows/sales/definitions';
 import {
@@ -25,7 +26,7 @@ import type { WorkflowOutbox } from '../../workflows/outbox/transaction-outbox';
 import { defineRoute } from '../http/route';
 import { revalueLines } from '../margin/revaluation';
 import { lineOfPledgedLot } from '../../prisma/margin/store';
-import { DecimalString, IsoDateTime, NonNegativeDecimalString, PageQuery, Uuid, decodeCursor, encodeCursor, pageOf } from '../http/schemas';
+import { DecimalString, IsoDateTime, NonNegativeDecimalString, PageQuery, Uuid, decodeCursor, encodeCursor, listQuery, pageOf, periodWhere } from '../http/schemas';
 import {
   AdjustBody,
   CommodityCode,
@@ -143,13 +144,19 @@ export const custodyRoutes = [
     method: 'get',
     path: '/lots',
     operationId: 'listLots',
-    summary: 'Lots visible to you: a warehouse its warehouses\' lots, a seller its own, a lender those pledged to its lines',
+    summary: "Lots visible to you, by id: a warehouse its warehouses' lots, a seller its own, a lender those pledged to its lines; from/to filter on when the goods were received",
     tag: TAG,
-    query: PageQuery,
+    query: listQuery({
+      warehouseId: Uuid.optional(),
+      sellerOrganisationId: Uuid.optional(),
+      commodityCode: CommodityCode.optional(),
+      creditLineId: Uuid.optional().meta({ description: 'Only lots pledged now to this line' }),
+    }),
     success: { status: 200, description: 'One page of lots by id', schema: pageOf(LotView) },
     handler: async ({ db, actor, query }) => {
       const cursor = decodeCursor(query.cursor, ['afterId']);
-      const lots = await listVisibleLots(db, actor, { afterId: cursor?.afterId ?? null, limit: query.limit });
+      const { warehouseId, sellerOrganisationId, commodityCode, creditLineId } = query;
+      const lots = await listVisibleLots(db, actor, { afterId: cursor?.afterId ?? null, limit: query.limit }, { warehouseId, sellerOrganisationId, commodityCode, creditLineId, received: periodWhere(query) });
       return { items: lots.map(lotView), nextCursor: lots.length === query.limit ? encodeCursor({ afterId: lots[lots.length - 1].id }) : null };
     },
   }),
@@ -276,8 +283,9 @@ export const custodyRoutes = [
     params: LotParams,
     body: z.object({ quantity: NonNegativeDecimalString, reason: Reason.optional() }),
     success: { status: 201, description: 'The release order', schema: ReleaseOrderView },
+    // An order given through this route is never a sale's: those are given by the sale's settlement.
     handler: async ({ db, actor, params, body }) =>
-      releaseOrderView(await createReleaseOrder(db, actor, params.lotId, { quantity: new D(body.quantity), reason: body.reason })),
+      releaseOrderView(await createReleaseOrder(db, actor, params.lotId, { quantity: new D(body.quantity), reason: body.reason }), null),
   }),
   defineRoute({
     method: 'get',
@@ -288,7 +296,10 @@ export const custodyRoutes = [
     problems: [404],
     params: z.object({ orderId: Uuid }),
     success: { status: 200, description: 'The release order', schema: ReleaseOrderView },
-    handler: async ({ db, actor, params }) => releaseOrderView(await visibleReleaseOrder(db, actor, params.orderId)),
+    handler: async ({ db, actor, params }) => {
+      const order = await visibleReleaseOrder(db, actor, params.orderId);
+      return releaseOrderView(order, (await salesOfReleaseOrders(db, [order.id])).get(order.id) ?? null);
+    },
   }),
   defineRoute({
     method: 'post',
@@ -309,7 +320,7 @@ export const custodyRoutes = [
       // A sale's release: wake its settlement workflow now rather than at its next (hourly) poll.
       const saleWorkflowId = await saleWorkflowOfReleaseOrder(db, order.id);
       if (saleWorkflowId !== null) await outbox.signal(saleWorkflowId, custodyChangedSignal.name);
-      return { order: releaseOrderView(order), lotQuantityAfter: lotQuantityAfter.toFixed() };
+      return { order: releaseOrderView(order, (await salesOfReleaseOrders(db, [order.id])).get(order.id) ?? null), lotQuantityAfter: lotQuantityAfter.toFixed() };
     },
   }),
   defineRoute({

@@ -61,16 +61,20 @@ export const CustodyEventView = z
   })
   .meta({ id: 'CustodyEvent' });
 
+export const ReleaseOrderKind = z.enum(['SELLER_INSTRUCTION', 'LENDER_AUTHORISATION']);
+export const ReleaseOrderStatus = z.enum(['OPEN', 'COMPLETED']);
+
 export const ReleaseOrderView = z
   .object({
     id: Uuid,
     lotId: Uuid,
-    kind: z.enum(['SELLER_INSTRUCTION', 'LENDER_AUTHORISATION']),
+    kind: ReleaseOrderKind,
     creditLineId: Uuid.nullable(),
+    saleId: Uuid.nullable().meta({ description: "The sale whose payment authorised this order (GET /sales/{saleId}, readable by the warehouse holding its goods); null for any other order" }),
     quantityAuthorised: DecimalString,
     quantityReleased: DecimalString,
     quantityShort: DecimalString.describe('authorised but lost in custody before it left; never released'),
-    status: z.enum(['OPEN', 'COMPLETED']),
+    status: ReleaseOrderStatus,
     createdAt: z.string(),
   })
   .meta({ id: 'ReleaseOrder' });
@@ -133,12 +137,13 @@ export function eventView(event: CustodyEvent): z.infer<typeof CustodyEventView>
   };
 }
 
-export function releaseOrderView(order: ReleaseOrder): z.infer<typeof ReleaseOrderView> {
+export function releaseOrderView(order: ReleaseOrder, saleId: string | null): z.infer<typeof ReleaseOrderView> {
   return {
     id: order.id,
     lotId: order.lotId,
     kind: order.kind,
     creditLineId: order.creditLineId,
+    saleId,
     quantityAuthorised: decText(order.quantityAuthorised),
     quantityReleased: decText(order.quantityReleased),
     quantityShort: decText(order.quantityShort),

@@ -63,10 +63,11 @@ const INSTANT_MIN_MS = Date.parse(`${DATE_MIN}T00:00:00Z`);
 const INSTANT_MAX_MS = Date.parse(`${DATE_MAX}T23:59:59.999Z`);
 const DATE_RANGE_REASON = `must be between ${DATE_MIN} and ${DATE_MAX}`;
 
+// Each check stops the next (abort): a malformed date is refused once, for its first fault.
 export const IsoDate = z
   .string()
-  .regex(/^\d{4}-\d{2}-\d{2}$/, 'must be a date YYYY-MM-DD')
-  .refine((value) => !Number.isNaN(Date.parse(`${value}T00:00:00Z`)) && new Date(`${value}T00:00:00Z`).toISOString().startsWith(value), 'is not a real calendar date')
+  .regex(/^\d{4}-\d{2}-\d{2}$/, { message: 'must be a date YYYY-MM-DD', abort: true })
+  .refine((value) => !Number.isNaN(Date.parse(`${value}T00:00:00Z`)) && new Date(`${value}T00:00:00Z`).toISOString().startsWith(value), { message: 'is not a real calendar date', abort: true })
   .refine((value) => value >= DATE_MIN && value <= DATE_MAX, DATE_RANGE_REASON)
   .meta({ example: '2026-11-23', description: `A calendar date from ${DATE_MIN} to ${DATE_MAX}` });
 
@@ -127,4 +128,52 @@ export function decodeCursor(cursor: string | undefined, keys: string[]): Record
     // fall through to the refusal below
   }
   throw new ValidationError('query.cursor', 'is not a cursor issued by this endpoint; pass nextCursor from the previous page');
+}
+
+/**
+ * The query of a filtered list: the page (cursor, limit up to `limitMax`), a
+ * period `from`–`to` (UTC days, both inclusive; each list says which date it
+ * filters on) and the list's own filters. Every filter only narrows what the
+ * caller's organisation may see; a bad value is refused naming `query.<name>`.
+ */
+export function listQuery<S extends z.ZodRawShape>(filters: S, limitMax: number = PAGE_SIZE_MAX) {
+  return z
+    .object({
+      cursor: z.string().max(500).optional(),
+      limit: z.coerce.number().int().min(1).max(limitMax).default(Math.min(50, limitMax)),
+      from: IsoDate.optional().meta({ description: 'First day of the period (UTC), inclusive' }),
+      to: IsoDate.optional().meta({ description: 'Last day of the period (UTC), inclusive' }),
+      ...filters,
+    })
+    .refine(
+      (query) => {
+        const period = query as { from?: string; to?: string };
+        return period.from === undefined || period.to === undefined || period.from <= period.to;
+      },
+      { path: ['to'], message: 'must be on or after from' },
+    );
+}
+
+/** The instants of a period of UTC days, for a filter on a timestamp or date column (`to` inclusive). */
+export function periodWhere(period: { from?: string; to?: string }): { gte?: Date; lt?: Date } | undefined {
+  if (period.from === undefined && period.to === undefined) return undefined;
+  const dayAfter = (day: string) => new Date(Date.parse(`${day}T00:00:00Z`) + 86_400_000);
+  return {
+    ...(period.from !== undefined ? { gte: new Date(`${period.from}T00:00:00Z`) } : {}),
+    ...(period.to !== undefined ? { lt: dayAfter(period.to) } : {}),
+  };
+}
+
+/** The id a list's cursor continues after (lists ordered by a column, then id), or null on the first page. */
+export function afterIdOf(cursor: string | undefined): string | null {
+  return decodeCursor(cursor, ['id'])?.id ?? null;
+}
+
+/**
+ * A page from rows fetched with `take: limit + 1`: the extra row, if any, only
+ * says that a next page exists, so the last page never ends with an empty one.
+ */
+export function pageFrom<Row extends { id: string }, View>(rows: Row[], limit: number, view: (row: Row) => View): { items: View[]; nextCursor: string | null } {
+  const page = rows.slice(0, limit);
+  return { items: page.map(view), nextCursor: rows.length > limit ? encodeCursor({ id: page[page.length - 1].id }) : null };
 }

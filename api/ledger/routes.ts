@@ -12,7 +12,14 @@ const LineBalances = z
   .object({
     lineId: Uuid,
     asOf: IsoDate.nullable().meta({ description: 'null: every entry posted so far' }),
-    accounts: z.array(z.object({ code: z.string(), balance: MoneySchema.meta({ description: "In the account's normal-balance terms" }) })),
+    accounts: z.array(
+      z.object({
+        code: z.string(),
+        name: z.string(),
+        normalBalance: LedgerSide.meta({ description: 'The side the balance is counted on; a line nets to zero when Σ DEBIT-normal balances = Σ CREDIT-normal balances' }),
+        balance: MoneySchema.meta({ description: "In the account's normal-balance terms" }),
+      }),
+    ),
   })
   .meta({ id: 'CreditLineBalances' });
 
@@ -116,7 +123,7 @@ export const ledgerRoutes = [
     handler: async ({ db, actor, params, query }) => {
       const line = await creditLineVisibleTo(db, actor.organisationId, params.lineId);
       const accounts = await balances(db, { accountSetId: line.id, asOf: query.asOf });
-      return { lineId: line.id, asOf: query.asOf ?? null, accounts: accounts.map((account) => ({ code: account.code, balance: account.balance.toJSON() })) };
+      return { lineId: line.id, asOf: query.asOf ?? null, accounts: accounts.map((account) => ({ code: account.code, name: account.name, normalBalance: account.normalBalance, balance: account.balance.toJSON() })) };
     },
   }),
   defineRoute({

@@ -5,7 +5,8 @@ import type { MarginCall } from '../../prisma/generated/client';
 import { recordLiquidationSale } from '../../prisma/margin/liquidation';
 import { MARGIN_CALLS_PAGE_MAX, marginCallsOfLine } from '../../prisma/margin/store';
 import { defineRoute } from '../http/route';
-import { DecimalString, IsoDate, NonNegativeDecimalString, Uuid, decodeCursor, encodeCursor, pageOf } from '../http/schemas';
+import { DecimalString, IsoDate, NonNegativeDecimalString, Uuid, afterIdOf, decodeCursor, encodeCursor, listQuery, pageFrom, pageOf, periodWhere } from '../http/schemas';
+import { marginCallsVisibleTo } from '../../prisma/margin/lists';
 import { revalueLines } from './revaluation';
 
 const TAG = 'Margin calls';
@@ -66,6 +67,22 @@ function marginCallView(call: MarginCall): z.infer<typeof MarginCallView> {
 const LineParams = z.object({ lineId: Uuid });
 
 export const marginRoutes = [
+  defineRoute({
+    method: 'get',
+    path: '/margin-calls',
+    operationId: 'listMarginCallsAcrossLines',
+    summary:
+      'Margin calls across every line you are lender or seller on, newest first (status=OPEN: what must be cured now; LIQUIDATING: lines in liquidation); from/to filter on when the call opened',
+    tag: TAG,
+    query: listQuery({ status: MarginCallView.shape.status.optional(), creditLineId: Uuid.optional() }, MARGIN_CALLS_PAGE_MAX),
+    success: { status: 200, description: 'One page of margin calls; nextCursor is null on the last', schema: pageOf(MarginCallView) },
+    handler: async ({ db, actor, query }) =>
+      pageFrom(
+        await marginCallsVisibleTo(db, actor.organisationId, { status: query.status, creditLineId: query.creditLineId, opened: periodWhere(query), afterId: afterIdOf(query.cursor), limit: query.limit }),
+        query.limit,
+        marginCallView,
+      ),
+  }),
   defineRoute({
     method: 'get',
     path: '/credit-lines/{lineId}/margin-calls',

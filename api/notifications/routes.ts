@@ -3,7 +3,7 @@ import { ValidationError } from '../../domain/errors';
 import type { Notification } from '../../prisma/generated/client';
 import { acknowledgeNotification, notificationsOf } from '../../prisma/notifications/store';
 import { defineRoute } from '../http/route';
-import { decodeCursor, encodeCursor, pageOf, PageQuery, Uuid } from '../http/schemas';
+import { decodeCursor, encodeCursor, listQuery, pageOf, periodWhere, Uuid } from '../http/schemas';
 
 const TAG = 'Notifications';
 
@@ -38,14 +38,27 @@ export const notificationRoutes = [
     method: 'get',
     path: '/notifications',
     operationId: 'listNotifications',
-    summary: "Your organisation's notifications, newest first",
+    summary: "Your organisation's notifications, newest first; from/to filter on when each was created",
     tag: TAG,
-    query: PageQuery.extend({ unacknowledged: z.enum(['true', 'false']).default('false') }),
+    query: listQuery({
+      unacknowledged: z.enum(['true', 'false']).default('false'),
+      kind: z.string().min(1).max(100).optional(),
+      subjectType: z.string().min(1).max(100).optional().meta({ description: 'e.g. draw, sale, credit_line, lot' }),
+      subjectId: Uuid.optional(),
+    }),
     success: { status: 200, description: 'A page of notifications', schema: pageOf(NotificationView) },
     handler: async ({ db, actor, query }) => {
       const position = decodeCursor(query.cursor, ['notificationId']);
       if (position && !Uuid.safeParse(position.notificationId).success) throw new ValidationError('query.cursor', 'is not a cursor issued by this endpoint');
-      const items = await notificationsOf(db, actor.organisationId, { unacknowledgedOnly: query.unacknowledged === 'true', afterId: position?.notificationId ?? null, limit: query.limit });
+      const items = await notificationsOf(db, actor.organisationId, {
+        unacknowledgedOnly: query.unacknowledged === 'true',
+        kind: query.kind,
+        subjectType: query.subjectType,
+        subjectId: query.subjectId,
+        created: periodWhere(query),
+        afterId: position?.notificationId ?? null,
+        limit: query.limit,
+      });
       const last = items.at(-1);
       return { items: items.map(notificationView), nextCursor: items.length === query.limit && last ? encodeCursor({ notificationId: last.id }) : null };
     },

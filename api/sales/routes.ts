@@ -7,9 +7,10 @@ import {
   recordSellerPayout,
   repaymentsOfSale,
   reportSale,
-  saleVisibleTo,
   salesOfLine,
+  SALES_PAGE_MAX,
 } from '../../prisma/sales/store';
+import { saleReadableBy } from '../../prisma/sales/lists';
 import {
   DEFAULT_RELEASE_POLL_INTERVAL_MS,
   DEFAULT_RELEASE_REMINDER_AFTER_MS,
@@ -86,7 +87,8 @@ export const salesRoutes = [
     tag: TAG,
     problems: [404],
     params: LineParams,
-    query: PageQuery,
+    // At most what the store answers in one page, so that a full page always says where the next starts.
+    query: PageQuery.extend({ limit: z.coerce.number().int().min(1).max(SALES_PAGE_MAX).default(50) }),
     success: { status: 200, description: 'One page of sales', schema: pageOf(SaleView) },
     handler: async ({ db, actor, params, query }) => {
       const cursor = decodeCursor(query.cursor, ['afterId']);
@@ -98,16 +100,17 @@ export const salesRoutes = [
     method: 'get',
     path: '/sales/{saleId}',
     operationId: 'getSale',
-    summary: 'A sale with its payments (lender, seller and buyer)',
+    summary:
+      "A sale with its payments (lender, seller and buyer); the warehouse holding its goods reads it too, to release them, but not the buyer's payments (payments is empty for it)",
     tag: TAG,
     problems: [404],
     params: SaleParams,
     success: { status: 200, description: 'The sale', schema: SaleDetail },
     handler: async ({ db, actor, params }) => {
-      const sale = await saleVisibleTo(db, actor.organisationId, params.saleId);
+      const { sale, reader } = await saleReadableBy(db, actor.organisationId, params.saleId);
       return {
         ...saleView(sale),
-        payments: (await repaymentsOfSale(db, sale.id)).map(repaymentView),
+        payments: reader === 'WAREHOUSE' ? [] : (await repaymentsOfSale(db, sale.id)).map(repaymentView),
         workflowStart: await workflowStartView(db, sale.workflowId),
       };
     },

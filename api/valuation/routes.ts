@@ -8,7 +8,7 @@ import { revalueLines } from '../margin/revaluation';
 import type { PriceMark } from '../../prisma/generated/client';
 import { CommodityCode, Grade } from '../custody/schemas';
 import { defineRoute } from '../http/route';
-import { ComputedDecimalString, CurrencyCode, DecimalString, IsoDateTime, NonNegativeDecimalString, PageQuery, Uuid, decodeCursor, encodeCursor, pageOf } from '../http/schemas';
+import { ComputedDecimalString, CurrencyCode, DecimalString, IsoDateTime, NonNegativeDecimalString, PageQuery, Uuid, decodeCursor, encodeCursor, listQuery, pageOf, periodWhere } from '../http/schemas';
 
 const TAG = 'Valuation';
 
@@ -134,13 +134,14 @@ export const valuationRoutes = [
     method: 'get',
     path: '/price-marks',
     operationId: 'listPriceMarks',
-    summary: "Your organisation's price mark history, newest asOf first",
+    summary: "Your organisation's price mark history, newest asOf first; from/to filter on asOf",
     tag: TAG,
-    query: PageQuery.extend({ commodityCode: CommodityCode.optional(), grade: Grade.optional(), currency: CurrencyCode.optional() }),
+    query: listQuery({ commodityCode: CommodityCode.optional(), grade: Grade.optional(), currency: CurrencyCode.optional() }),
     success: { status: 200, description: 'One page of marks', schema: pageOf(PriceMarkView) },
     handler: async ({ db, actor, query }) => {
       const cursor = decodeCursor(query.cursor, ['asOf', 'id']);
-      const marks = await listPriceMarks(db, actor, { ...query, beforeId: cursor ? { asOf: new Date(cursor.asOf), id: cursor.id } : null });
+      const { commodityCode, grade, currency, limit } = query;
+      const marks = await listPriceMarks(db, actor, { commodityCode, grade, currency, limit, asOf: periodWhere(query), beforeId: cursor ? { asOf: new Date(cursor.asOf), id: cursor.id } : null });
       const last = marks[marks.length - 1];
       return { items: marks.map(priceMarkView), nextCursor: marks.length === query.limit ? encodeCursor({ asOf: last.asOf.toISOString(), id: last.id }) : null };
     },

@@ -175,6 +175,31 @@ export async function accrualsOfLine(db: Db, lineId: string, period: { from: str
   return rows.map(accrualFromRow);
 }
 
+export const ACCRUALS_PAGE_MAX = 366;
+
+/**
+ * One page of a line's accrued days in date order, after `afterDate` when paging, within `from`–`to`
+ * (inclusive) when given; one row more than the page is read to tell whether a next page exists.
+ */
+export async function accrualsPage(
+  db: Db,
+  lineId: string,
+  page: { from?: string; to?: string; afterDate: string | null; limit: number },
+): Promise<InterestAccrualRecord[]> {
+  requireUuid(lineId, 'lineId');
+  const bound = (column: Prisma.Sql, op: Prisma.Sql, date: string | null | undefined, field: string) =>
+    date ? Prisma.sql`AND ${column} ${op} ${requireIsoDate(date, field)}::date` : Prisma.empty;
+  const rows = await db.$queryRaw<AccrualRow[]>(Prisma.sql`
+    SELECT ${ACCRUAL_COLUMNS} FROM interest_accrual
+     WHERE credit_line_id = ${lineId}::uuid
+       ${bound(Prisma.sql`accrual_date`, Prisma.sql`>=`, page.from, 'from')}
+       ${bound(Prisma.sql`accrual_date`, Prisma.sql`<=`, page.to, 'to')}
+       ${bound(Prisma.sql`accrual_date`, Prisma.sql`>`, page.afterDate, 'cursor')}
+     ORDER BY accrual_date
+     LIMIT ${Math.min(page.limit, ACCRUALS_PAGE_MAX) + 1}`);
+  return rows.map(accrualFromRow);
+}
+
 /**
  * In one transaction: the line's next day to accrue — the day after its
  * latest accrued day, or the day it opened — if that is not after `date`.

@@ -48,10 +48,17 @@ export interface AuditFeedItem {
 export async function auditFeed(
   db: Db,
   organisationId: string,
-  page: { beforeSeq: bigint | null; limit: number },
+  page: { beforeSeq: bigint | null; limit: number; action?: string; targetType?: string; targetId?: string; recorded?: { gte?: Date; lt?: Date } },
 ): Promise<AuditFeedItem[]> {
   const rows = await db.auditRecord.findMany({
-    where: { organisationId, ...(page.beforeSeq !== null ? { seq: { lt: page.beforeSeq } } : {}) },
+    where: {
+      organisationId,
+      ...(page.beforeSeq !== null ? { seq: { lt: page.beforeSeq } } : {}),
+      ...(page.action ? { action: page.action } : {}),
+      ...(page.targetType ? { targetType: page.targetType } : {}),
+      ...(page.targetId ? { targetId: page.targetId } : {}),
+      ...(page.recorded ? { recordedAt: page.recorded } : {}),
+    },
     orderBy: { seq: 'desc' },
     take: page.limit,
   });

@@ -180,6 +180,15 @@ export async function creditLinesVisibleTo(
   return rows.map(creditLineFromRow);
 }
 
+/**
+ * Ids of the lines `organisationId` is lender or seller on, narrowed to `onlyLineId` when given
+ * (a line the organisation is not party to gives none: a filter never widens what it may see).
+ */
+export async function lineIdsPartyTo(db: Db, organisationId: string, onlyLineId?: string): Promise<string[]> {
+  const rows = await db.creditLine.findMany({ where: { ...partyTo(organisationId), ...(onlyLineId ? { id: onlyLineId } : {}) }, select: { id: true } });
+  return rows.map((row) => row.id);
+}
+
 /** Principal, interest and fees owed on the line: its ledger balances now. */
 export async function lineOutstanding(db: Db, line: Pick<CreditLineRecord, 'id'>): Promise<LineOutstanding> {
   return outstandingFrom(await lineBalances(db, line));

@@ -80,14 +80,20 @@ export async function createReleaseOrder(
   return order;
 }
 
-/** A release order is visible to whoever can see its lot. */
+/**
+ * A release order is visible to whoever can see its lot, to whoever gave it, and to the lender whose
+ * line it lifts the lien of (also once the lot has left that line): the parties GET /release-orders lists it to.
+ */
 export async function visibleReleaseOrder(db: Db, actor: CustodyActor, orderId: string): Promise<ReleaseOrder> {
   const order = await db.releaseOrder.findUnique({ where: { id: orderId } });
   if (!order) throw new NotFoundError('release order', orderId);
   const lot = await loadLot(db, order.lotId);
   const access = lot && accessOf(actor, lot);
   const isIssuer = order.createdByOrganisationId === actor.organisationId;
-  if (!access || (!access.isWarehouse && !access.isSeller && !access.isLender && !isIssuer)) throw new NotFoundError('release order', orderId);
+  const isLenderOfLine =
+    order.creditLineId !== null &&
+    (await db.creditLine.count({ where: { id: order.creditLineId, lenderOrganisationId: actor.organisationId } })) > 0;
+  if (!access || (!access.isWarehouse && !access.isSeller && !access.isLender && !isIssuer && !isLenderOfLine)) throw new NotFoundError('release order', orderId);
   return order;
 }
 

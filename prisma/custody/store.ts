@@ -351,8 +351,21 @@ async function lockWarehouseLot(db: Db, actor: CustodyActor, lotId: string, what
 
 export const LOTS_PAGE_MAX = 200;
 
-/** Lots the actor may see (warehouse: in its warehouses; seller: its own; lender: pledged to its lines), by id. */
-export async function listVisibleLots(db: Db, actor: CustodyActor, page: { afterId: string | null; limit: number }) {
+export interface LotsFilter {
+  warehouseId?: string;
+  sellerOrganisationId?: string;
+  commodityCode?: string;
+  /** Lots pledged now to this line. */
+  creditLineId?: string;
+  /** When received. */
+  received?: { gte?: Date; lt?: Date };
+}
+
+/**
+ * Lots the actor may see (warehouse: in its warehouses; seller: its own; lender: pledged to its lines), by id,
+ * narrowed by `filter` (a filter never widens what the actor may see).
+ */
+export async function listVisibleLots(db: Db, actor: CustodyActor, page: { afterId: string | null; limit: number }, filter: LotsFilter = {}) {
   const visibility: Prisma.LotWhereInput =
     actor.organisationKind === 'WAREHOUSE'
       ? { warehouse: { organisationId: actor.organisationId } }
@@ -361,8 +374,15 @@ export async function listVisibleLots(db: Db, actor: CustodyActor, page: { after
         : actor.organisationKind === 'LENDER'
           ? { liens: { some: { releasedAt: null, creditLineId: { in: (await db.creditLine.findMany({ where: { lenderOrganisationId: actor.organisationId }, select: { id: true } })).map((line) => line.id) } } } }
           : { id: { in: [] } };
+  const narrowing: Prisma.LotWhereInput = {
+    ...(filter.warehouseId ? { warehouseId: filter.warehouseId } : {}),
+    ...(filter.sellerOrganisationId ? { sellerOrganisationId: filter.sellerOrganisationId } : {}),
+    ...(filter.commodityCode ? { commodityCode: filter.commodityCode } : {}),
+    ...(filter.creditLineId ? { liens: { some: { releasedAt: null, creditLineId: filter.creditLineId } } } : {}),
+    ...(filter.received ? { receivedAt: filter.received } : {}),
+  };
   return db.lot.findMany({
-    where: { AND: [visibility, page.afterId ? { id: { gt: page.afterId } } : {}] },
+    where: { AND: [visibility, narrowing, page.afterId ? { id: { gt: page.afterId } } : {}] },
     orderBy: { id: 'asc' },
     take: Math.min(page.limit, LOTS_PAGE_MAX),
   });

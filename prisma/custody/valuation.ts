@@ -73,7 +73,7 @@ export async function postPriceMark(db: Db, actor: CustodyActor, input: PostPric
 export async function listPriceMarks(
   db: Db,
   actor: CustodyActor,
-  filter: { commodityCode?: string; grade?: string; currency?: string; beforeId?: { asOf: Date; id: string } | null; limit: number },
+  filter: { commodityCode?: string; grade?: string; currency?: string; asOf?: { gte?: Date; lt?: Date }; beforeId?: { asOf: Date; id: string } | null; limit: number },
 ): Promise<PriceMark[]> {
   if (actor.organisationKind !== 'LENDER') return [];
   return db.priceMark.findMany({
@@ -82,6 +82,7 @@ export async function listPriceMarks(
       ...(filter.commodityCode ? { commodityCode: filter.commodityCode } : {}),
       ...(filter.grade ? { grade: filter.grade } : {}),
       ...(filter.currency ? { currency: filter.currency } : {}),
+      ...(filter.asOf ? { asOf: filter.asOf } : {}),
       ...(filter.beforeId
         ? { OR: [{ asOf: { lt: filter.beforeId.asOf } }, { asOf: filter.beforeId.asOf, id: { lt: filter.beforeId.id } }] }
         : {}),

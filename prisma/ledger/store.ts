@@ -115,6 +115,9 @@ export interface AccountBalance {
   accountId: string;
   accountSetId: string;
   code: string;
+  name: string;
+  /** The side the balance is counted on: Σ DEBIT-normal balances = Σ CREDIT-normal balances over a balanced set. */
+  normalBalance: LedgerSide;
   /** In normal-balance terms. */
   balance: Money;
 }
@@ -690,9 +693,9 @@ export async function balances(db: Db, query: BalancesQuery): Promise<AccountBal
           SELECT sum(ledger_signed_amount(a.normal_balance, l.side, l.amount))
             FROM journal_line l JOIN journal_entry e ON e.id = l.entry_id
            WHERE l.account_id = a.id AND e.effective_date <= ${requireIsoDate(query.asOf, 'asOf')}::date), 0)`;
-  const rows = await db.$queryRaw<{ id: string; account_set_id: string; code: string; currency: string; balance: string }[]>(
+  const rows = await db.$queryRaw<{ id: string; account_set_id: string; code: string; name: string; normal_balance: LedgerSide; currency: string; balance: string }[]>(
     Prisma.sql`
-      SELECT a.id::text, a.account_set_id::text, a.code, a.currency, (${balanceExpression})::text AS balance
+      SELECT a.id::text, a.account_set_id::text, a.code, a.name, a.normal_balance::text AS normal_balance, a.currency, (${balanceExpression})::text AS balance
         FROM ledger_account a
        WHERE ${accountFilter}
        ORDER BY a.account_set_id, a.code`,
@@ -702,6 +705,8 @@ export async function balances(db: Db, query: BalancesQuery): Promise<AccountBal
     accountId: row.id,
     accountSetId: row.account_set_id,
     code: row.code,
+    name: row.name,
+    normalBalance: row.normal_balance,
     balance: moneyAtScale(row.balance, row.currency),
   }));
 }

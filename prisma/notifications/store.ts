@@ -30,10 +30,25 @@ export async function notify(db: Db, notification: NewNotification): Promise<voi
 export async function notificationsOf(
   db: Db,
   organisationId: string,
-  filter: { unacknowledgedOnly: boolean; afterId: string | null; limit: number },
+  filter: {
+    unacknowledgedOnly: boolean;
+    kind?: string;
+    subjectType?: string;
+    subjectId?: string;
+    created?: { gte?: Date; lt?: Date };
+    afterId: string | null;
+    limit: number;
+  },
 ): Promise<Notification[]> {
   return db.notification.findMany({
-    where: { organisationId, ...(filter.unacknowledgedOnly ? { acknowledgedAt: null } : {}) },
+    where: {
+      organisationId,
+      ...(filter.unacknowledgedOnly ? { acknowledgedAt: null } : {}),
+      ...(filter.kind ? { kind: filter.kind } : {}),
+      ...(filter.subjectType ? { subjectType: filter.subjectType } : {}),
+      ...(filter.subjectId ? { subjectId: filter.subjectId } : {}),
+      ...(filter.created ? { createdAt: filter.created } : {}),
+    },
     orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],
     take: Math.min(filter.limit, NOTIFICATIONS_PAGE_MAX),
     ...(filter.afterId ? { cursor: { id: filter.afterId }, skip: 1 } : {}),
