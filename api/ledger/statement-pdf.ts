@@ -6,8 +6,9 @@
  * unformatted, so that they can be matched to the JSON and the CSV.
  *
  * The text is set in Helvetica, one of the PDF standard fonts, which encodes
- * Windows-1252 only: any other character is shown as "?" (the JSON and CSV
- * statements carry the text exactly).
+ * Windows-1252 only: the minus sign is shown as "-", an arrow as "->", any
+ * other character outside it as "?" (the JSON and CSV statements carry the
+ * text exactly).
  */
 import PDFDocument from 'pdfkit';
 import type { Statement } from '../../prisma/ledger/store';
@@ -40,9 +41,9 @@ type Cells = Partial<Record<(typeof COLUMNS)[number]['key'], string>>;
 // Windows-1252 beyond Latin-1's printable range: the characters Helvetica can show besides ASCII and U+00A0–U+00FF.
 const WIN_ANSI_EXTRA = new Set('€‚ƒ„…†‡ˆ‰Š‹ŒŽ‘’“”•–—˜™š›œžŸ');
 
-/** What Helvetica can show: the minus sign becomes a hyphen, anything outside Windows-1252 a "?". */
+/** What Helvetica can show: the minus sign becomes a hyphen, an arrow "->", anything else outside Windows-1252 a "?". */
 export function pdfText(value: string): string {
-  return Array.from(value.replaceAll('\u2212', '-'), (char) => {
+  return Array.from(value.replaceAll('\u2212', '-').replaceAll('\u2192', '->'), (char) => {
     const code = char.codePointAt(0)!;
     return (code >= 0x20 && code <= 0x7e) || (code >= 0xa0 && code <= 0xff) || WIN_ANSI_EXTRA.has(char) ? char : '?';
   }).join('');

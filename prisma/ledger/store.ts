@@ -777,19 +777,19 @@ export async function statement(db: Db, query: StatementQuery): Promise<Statemen
  * STATEMENT_PERIOD_LINES_MAX lines (422 statement_too_large): an export is
  * never silently cut.
  */
-export async function periodStatement(db: Db, query: Omit<StatementQuery, 'after' | 'limit'>): Promise<Statement> {
+export async function periodStatement(db: Db, query: Omit<StatementQuery, 'after' | 'limit'>, linesMax = STATEMENT_PERIOD_LINES_MAX): Promise<Statement> {
   const { accountSetId, from, to } = validateStatementQuery(query);
   const days = (Date.parse(`${to}T00:00:00Z`) - Date.parse(`${from}T00:00:00Z`)) / 86_400_000 + 1;
   if (days > STATEMENT_PERIOD_DAYS_MAX) {
     throw new ValidationError('to', `makes a period of ${days} days (${from} to ${to}); a whole-period statement covers at most ${STATEMENT_PERIOD_DAYS_MAX} days: ask for shorter periods`);
   }
-  const rows = await db.$queryRaw<{ statement: string }[]>(statementSql(accountSetId, from, to, null, STATEMENT_PERIOD_LINES_MAX));
+  const rows = await db.$queryRaw<{ statement: string }[]>(statementSql(accountSetId, from, to, null, linesMax));
   const { accounts, lines } = JSON.parse(rows[0].statement) as { accounts: StatementAccountRow[] | null; lines: StatementLineRow[] | null };
   if (!accounts) throw new NotFoundError('ledger account set', accountSetId);
-  if ((lines ?? []).length > STATEMENT_PERIOD_LINES_MAX) {
+  if ((lines ?? []).length > linesMax) {
     throw new BusinessRuleError(
       'statement_too_large',
-      `${from} to ${to} has more than ${STATEMENT_PERIOD_LINES_MAX} statement lines; a whole-period statement holds at most ${STATEMENT_PERIOD_LINES_MAX}: ask for shorter periods, or page through the JSON statement`,
+      `${from} to ${to} has more than ${linesMax} statement lines; a whole-period statement holds at most ${linesMax}: ask for shorter periods, or page through the JSON statement`,
     );
   }
   return { accountSetId, from, to, accounts: accounts.map((account) => accountStatement(account, lines ?? [])), next: null };
