@@ -9,6 +9,7 @@ import { HttpProblem, ProblemSchema, zodIssuesToFieldProblems } from './problem'
 import { isRetryableConflict } from './database-errors';
 import { IDEMPOTENCY_RETENTION_HOURS, normalisedPath, redactSecrets, requestHash } from './idempotency';
 import { inputProblem } from './input-limits';
+import { JSON_FORMAT, negotiateFormat, RenderedBody, type OtherFormat } from './negotiation';
 import { dispatchWritten, type OutboxDeps } from '../../workflows/outbox/dispatcher';
 import { TransactionOutbox, type WorkflowOutbox } from '../../workflows/outbox/transaction-outbox';
 
@@ -32,6 +33,8 @@ export interface HandlerContext<P extends Schema, Q extends Schema, B extends Sc
    * fails then is retried by the outbox poller until done. Not available to GET.
    */
   outbox: WorkflowOutbox;
+  /** The representation asked for: `json`, or one of the route's `formats` (GET only). */
+  format: string;
 }
 
 export interface RouteSpec<P extends Schema, Q extends Schema, B extends Schema, R extends z.ZodType> {
@@ -47,7 +50,12 @@ export interface RouteSpec<P extends Schema, Q extends Schema, B extends Schema,
   success: { status: 200 | 201 | 202; description: string; schema: R };
   /** Statuses this route may answer besides success, 400, 401 and 500 (documented in OpenAPI). */
   problems?: number[];
-  handler(ctx: HandlerContext<P, Q, B>): Promise<z.infer<R>>;
+  /**
+   * GET only: representations besides JSON, chosen by `?format=` or `Accept` (406 when neither is
+   * offered). For one of them the handler answers a RenderedBody.
+   */
+  formats?: OtherFormat[];
+  handler(ctx: HandlerContext<P, Q, B>): Promise<z.infer<R> | RenderedBody>;
 }
 
 // Type-erased so that routes with different schemas fit in one list.
@@ -172,6 +180,7 @@ async function executeIdempotent(
         requestId: actor.requestId,
         now,
         outbox,
+        format: JSON_FORMAT,
       });
       const body = spec.success.schema.parse(result);
       const stored = redactSecrets(body);
@@ -262,6 +271,7 @@ export function mountRoute(router: Router, registry: OpenAPIRegistry, deps: AppD
       res.locals.actor = actor;
       refuseViewerChange(actor, spec.method);
       const idempotencyKey = spec.method === 'post' ? idempotencyKeyOf(req) : null;
+      const format = spec.method === 'get' && spec.formats ? negotiateFormat(req, spec.formats) : JSON_FORMAT;
       const parts = {
         params: parsePart('path', spec.params, req.params),
         query: parsePart('query', spec.query, req.query),
@@ -281,7 +291,13 @@ export function mountRoute(router: Router, registry: OpenAPIRegistry, deps: AppD
         get outbox(): WorkflowOutbox {
           throw new Error('the workflow outbox is only available to POST handlers');
         },
+        format,
       });
+      if (spec.formats) res.vary('Accept');
+      if (result instanceof RenderedBody) {
+        res.status(spec.success.status).attachment(result.fileName).type(result.mediaType).send(result.body);
+        return;
+      }
       res.status(spec.success.status).json(spec.success.schema.parse(result));
     } catch (error) {
       next(asClientField(error, req));
@@ -294,6 +310,7 @@ const STANDARD_PROBLEMS: Record<number, string> = {
   401: 'Missing, unknown or revoked API key',
   403: 'Authenticated, but not allowed to do this',
   404: 'Not found, or not visible to your organisation',
+  406: 'None of the representations asked for (Accept, or ?format=) is offered',
   409: 'Conflicts with the current state, or Idempotency-Key in use by another user',
   413: 'Request body larger than 1 MB',
   415: 'Body not JSON in UTF-8, or an unsupported Content-Encoding',
@@ -305,8 +322,12 @@ const STANDARD_PROBLEMS: Record<number, string> = {
 function registerOpenApi(registry: OpenAPIRegistry, spec: AnyRoute): void {
   const problemStatuses = new Set([400, 401, 500, ...(spec.problems ?? [])]);
   if (spec.method === 'post') for (const status of [409, 413, 415, 422, 503]) problemStatuses.add(status);
+  if (spec.formats) problemStatuses.add(406);
+  const successContent: Record<string, { schema: z.ZodType }> = { 'application/json': { schema: spec.success.schema } };
+  for (const other of spec.formats ?? []) successContent[other.mediaType] = { schema: other.schema };
+  const formatsDescription = (spec.formats ?? []).map((other) => ` ${other.mediaType} (?format=${other.format}): ${other.description}.`).join('');
   const responses: Record<string, { description: string; content: Record<string, { schema: z.ZodType }> }> = {
-    [spec.success.status]: { description: spec.success.description, content: { 'application/json': { schema: spec.success.schema } } },
+    [spec.success.status]: { description: spec.success.description + formatsDescription, content: successContent },
   };
   for (const status of problemStatuses) {
     responses[status] = { description: STANDARD_PROBLEMS[status] ?? 'Problem', content: { 'application/problem+json': { schema: ProblemSchema } } };

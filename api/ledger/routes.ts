@@ -1,9 +1,22 @@
 import { z } from 'zod';
 import { creditLineVisibleTo } from '../../prisma/credit-lines/store';
-import { balances, statement, STATEMENT_LINES_MAX, type Statement, type StatementPosition } from '../../prisma/ledger/store';
+import {
+  balances,
+  periodStatement,
+  statement,
+  STATEMENT_LINES_MAX,
+  STATEMENT_PERIOD_DAYS_MAX,
+  STATEMENT_PERIOD_LINES_MAX,
+  type Statement,
+  type StatementPosition,
+} from '../../prisma/ledger/store';
+import { statementPartyNames } from '../../prisma/ledger/statement-parties';
 import { ValidationError } from '../../domain/errors';
 import { LineIdParams } from '../credit-lines/schemas';
+import { RenderedBody, type OtherFormat } from '../http/negotiation';
 import { defineRoute } from '../http/route';
+import { statementCsv, STATEMENT_CSV_MEDIA_TYPE } from './statement-csv';
+import { statementPdf, STATEMENT_PDF_MEDIA_TYPE } from './statement-pdf';
 import { decodeCursor, encodeCursor, IsoDate, MoneySchema, Uuid } from '../http/schemas';
 
 const LedgerSide = z.enum(['DEBIT', 'CREDIT']);
@@ -63,7 +76,11 @@ const StatementQuery = z
     from: IsoDate,
     to: IsoDate,
     cursor: z.string().max(500).optional(),
-    limit: z.coerce.number().int().min(1).max(STATEMENT_LINES_MAX).default(STATEMENT_PAGE_SIZE_DEFAULT).meta({ description: 'Lines in this page, over all accounts' }),
+    limit: z.coerce.number().int().min(1).max(STATEMENT_LINES_MAX).default(STATEMENT_PAGE_SIZE_DEFAULT).meta({ description: 'Lines in this page, over all accounts (JSON only)' }),
+    format: z
+      .enum(['json', 'csv', 'pdf'])
+      .optional()
+      .meta({ description: 'The representation, overriding Accept: json (paged), csv or pdf (the whole period). Anything else: 406' }),
   })
   .refine((period) => period.from <= period.to, { path: ['to'], message: 'must be on or after from' });
 
@@ -109,6 +126,24 @@ function statementView(lineId: string, found: Statement): z.infer<typeof LineSta
   };
 }
 
+const WHOLE_PERIOD =
+  `the whole period, never a page (at most ${STATEMENT_PERIOD_DAYS_MAX} days: more is 400 naming query.to; at most ${STATEMENT_PERIOD_LINES_MAX} lines over all accounts: more is 422 statement_too_large)`;
+
+const STATEMENT_FORMATS: OtherFormat[] = [
+  {
+    format: 'csv',
+    mediaType: 'text/csv',
+    description: `RFC 4180 CSV of ${WHOLE_PERIOD}: a header row, then per account an OPENING row, one ENTRY row per line with its running balance, a CLOSING row; CRLF line ends`,
+    schema: z.string(),
+  },
+  {
+    format: 'pdf',
+    mediaType: STATEMENT_PDF_MEDIA_TYPE,
+    description: `PDF of ${WHOLE_PERIOD}: lender, seller, period, per account the opening balance, every line with its running balance, the closing balance`,
+    schema: z.string().meta({ format: 'binary' }),
+  },
+];
+
 export const ledgerRoutes = [
   defineRoute({
     method: 'get',
@@ -130,18 +165,28 @@ export const ledgerRoutes = [
     method: 'get',
     path: '/credit-lines/{lineId}/statement',
     operationId: 'getCreditLineStatement',
-    summary: 'Statement of a line for a period, paged: per account the opening balance, the lines posted, the closing balance (lender and seller only)',
+    summary:
+      'Statement of a line for a period: per account the opening balance, the lines posted with running balances, the closing balance; JSON paged, CSV and PDF whole (lender and seller only)',
     tag: 'Ledger',
     problems: [404, 422],
     params: LineIdParams,
     query: StatementQuery,
+    formats: STATEMENT_FORMATS,
     success: {
       status: 200,
       description: 'One page of the statement (at most limit lines over all accounts, in ledger order); dates are effective dates, both inclusive',
       schema: LineStatement,
     },
-    handler: async ({ db, actor, params, query }) => {
+    handler: async ({ db, actor, params, query, format, now }) => {
       const line = await creditLineVisibleTo(db, actor.organisationId, params.lineId);
+      if (format !== 'json') {
+        if (query.cursor !== undefined) throw new ValidationError('query.cursor', `pages the JSON statement only; a ${format.toUpperCase()} statement is the whole period: leave cursor out`);
+        const whole = await periodStatement(db, { accountSetId: line.id, from: query.from, to: query.to });
+        const fileName = `statement-${line.id}-${query.from}-${query.to}.${format}`;
+        if (format === 'csv') return new RenderedBody(STATEMENT_CSV_MEDIA_TYPE, statementCsv(line.id, whole), fileName);
+        const parties = { lineId: line.id, currency: line.terms.currency, ...(await statementPartyNames(db, line)) };
+        return new RenderedBody(STATEMENT_PDF_MEDIA_TYPE, await statementPdf(parties, whole, now), fileName);
+      }
       const after = positionOf(query.cursor, query);
       return statementView(line.id, await statement(db, { accountSetId: line.id, from: query.from, to: query.to, after, limit: query.limit }));
     },

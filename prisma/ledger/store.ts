@@ -37,6 +37,10 @@ export const ACCOUNTS_PER_SET_MAX = 50;
 export const BALANCE_ACCOUNTS_MAX = 1000;
 /** Lines in one page of a statement: the most a caller may ask for, and what the store returns when asked for no size. */
 export const STATEMENT_LINES_MAX = 1_000;
+/** Days in the period of a whole-period statement (CSV, PDF): a year, leap day included. */
+export const STATEMENT_PERIOD_DAYS_MAX = 366;
+/** Lines, over all accounts, of a whole-period statement: beyond it, ask for shorter periods or page through the JSON. */
+export const STATEMENT_PERIOD_LINES_MAX = 10_000;
 
 // ─── Types ───────────────────────────────────────────────────────────────────
 
@@ -769,6 +773,31 @@ export async function statement(db: Db, query: StatementQuery): Promise<Statemen
   const last = page.at(-1);
   const next = (lines ?? []).length > limit && last ? { effectiveDate: last.effective_date, entrySeq: last.seq, lineNo: last.line_no } : null;
   return { accountSetId, from, to, accounts: accounts.map((account) => accountStatement(account, page)), next };
+}
+
+/**
+ * The whole statement of a period in one read (one snapshot): every line, the
+ * period's opening and closing balances. Refused beyond
+ * STATEMENT_PERIOD_DAYS_MAX days (400 naming `to`) and beyond
+ * STATEMENT_PERIOD_LINES_MAX lines (422 statement_too_large): an export is
+ * never silently cut.
+ */
+export async function periodStatement(db: Db, query: Omit<StatementQuery, 'after' | 'limit'>, linesMax = STATEMENT_PERIOD_LINES_MAX): Promise<Statement> {
+  const { accountSetId, from, to } = validateStatementQuery(query);
+  const days = (Date.parse(`${to}T00:00:00Z`) - Date.parse(`${from}T00:00:00Z`)) / 86_400_000 + 1;
+  if (days > STATEMENT_PERIOD_DAYS_MAX) {
+    throw new ValidationError('to', `makes a period of ${days} days (${from} to ${to}); a whole-period statement covers at most ${STATEMENT_PERIOD_DAYS_MAX} days: ask for shorter periods`);
+  }
+  const rows = await db.$queryRaw<{ statement: string }[]>(statementSql(accountSetId, from, to, null, linesMax));
+  const { accounts, lines } = JSON.parse(rows[0].statement) as { accounts: StatementAccountRow[] | null; lines: StatementLineRow[] | null };
+  if (!accounts) throw new NotFoundError('ledger account set', accountSetId);
+  if ((lines ?? []).length > linesMax) {
+    throw new BusinessRuleError(
+      'statement_too_large',
+      `${from} to ${to} has more than ${linesMax} statement lines; a whole-period statement holds at most ${linesMax}: ask for shorter periods, or page through the JSON statement`,
+    );
+  }
+  return { accountSetId, from, to, accounts: accounts.map((account) => accountStatement(account, lines ?? [])), next: null };
 }
 
 function validateStatementQuery(query: StatementQuery): StatementQuery {

@@ -1,0 +1,70 @@
+/**
+ * A line's statement as CSV (RFC 4180): a header row, then per account (in
+ * code order) an OPENING row, one ENTRY row per statement line with its
+ * running balance, and a CLOSING row. Records end in CRLF; a field holding a
+ * comma, a double quote, CR or LF is quoted, its quotes doubled. Amounts are
+ * the JSON statement's decimal strings at the currency's scale, unformatted.
+ */
+import type { Statement } from '../../prisma/ledger/store';
+
+export const STATEMENT_CSV_MEDIA_TYPE = 'text/csv; charset=utf-8; header=present';
+
+export const STATEMENT_CSV_COLUMNS = [
+  'line_id',
+  'account_code',
+  'account_name',
+  'normal_balance',
+  'currency',
+  'row_type',
+  'effective_date',
+  'recorded_at',
+  'entry_id',
+  'line_no',
+  'description',
+  'reverses_entry_id',
+  'debit',
+  'credit',
+  'balance',
+] as const;
+
+type Row = Record<(typeof STATEMENT_CSV_COLUMNS)[number], string>;
+
+const NEEDS_QUOTES = /[",\r\n]/;
+// A spreadsheet runs a cell starting with one of these as a formula (CSV injection): text fields get a
+// leading apostrophe. Never applied to amounts, dates or ids, which the service writes itself.
+const FORMULA_START = /^[=+\-@\t\r]/;
+
+function field(value: string): string {
+  return NEEDS_QUOTES.test(value) ? `"${value.replaceAll('"', '""')}"` : value;
+}
+
+function text(value: string): string {
+  return FORMULA_START.test(value) ? `'${value}` : value;
+}
+
+export function statementCsv(lineId: string, found: Statement): string {
+  const rows: Row[] = [];
+  for (const account of found.accounts) {
+    const base = { line_id: lineId, account_code: account.code, account_name: text(account.name), normal_balance: account.normalBalance, currency: account.currency };
+    const none = { recorded_at: '', entry_id: '', line_no: '', description: '', reverses_entry_id: '', debit: '', credit: '' };
+    rows.push({ ...base, ...none, row_type: 'OPENING', effective_date: found.from, balance: account.openingBalance.toJSON().amount });
+    for (const line of account.lines) {
+      rows.push({
+        ...base,
+        row_type: 'ENTRY',
+        effective_date: line.effectiveDate,
+        recorded_at: line.recordedAt.toISOString(),
+        entry_id: line.entryId,
+        line_no: String(line.lineNo),
+        description: text(line.description),
+        reverses_entry_id: line.reversesEntryId ?? '',
+        debit: line.debit?.toJSON().amount ?? '',
+        credit: line.credit?.toJSON().amount ?? '',
+        balance: line.runningBalance.toJSON().amount,
+      });
+    }
+    rows.push({ ...base, ...none, row_type: 'CLOSING', effective_date: found.to, balance: account.closingBalance.toJSON().amount });
+  }
+  const records = [STATEMENT_CSV_COLUMNS.join(','), ...rows.map((row) => STATEMENT_CSV_COLUMNS.map((column) => field(row[column])).join(','))];
+  return records.map((record) => `${record}\r\n`).join('');
+}

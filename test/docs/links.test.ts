@@ -1,0 +1,74 @@
+/**
+ * The README and docs/ link only to files of this repository, and every
+ * relative link resolves: to an existing file, and where it names a heading
+ * (`#…`), to a heading of that file (GitHub's anchors).
+ */
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import path from 'node:path';
+
+const ROOT = path.resolve(__dirname, '../..');
+
+function markdownFiles(dir: string): string[] {
+  return readdirSync(dir).flatMap((name) => {
+    const full = path.join(dir, name);
+    return statSync(full).isDirectory() ? markdownFiles(full) : name.endsWith('.md') ? [full] : [];
+  });
+}
+
+const FILES = [path.join(ROOT, 'README.md'), ...markdownFiles(path.join(ROOT, 'docs'))];
+
+/** Inline links `[text](target)` outside fenced code blocks. */
+function linksOf(markdown: string): string[] {
+  const prose = markdown.replace(/^```[\s\S]*?^```/gm, '');
+  return [...prose.matchAll(/\]\(([^)\s]+)\)/g)].map((match) => match[1]);
+}
+
+/** GitHub's heading anchor: lower case, punctuation dropped, spaces to hyphens. */
+function anchorOf(heading: string): string {
+  return heading
+    .trim()
+    .toLowerCase()
+    .replace(/[^\p{L}\p{N} _-]/gu, '')
+    .replace(/ /g, '-');
+}
+
+function anchorsOf(file: string): string[] {
+  const prose = readFileSync(file, 'utf8').replace(/^```[\s\S]*?^```/gm, '');
+  return [...prose.matchAll(/^#{1,6} (.+)$/gm)].map((match) => anchorOf(match[1]));
+}
+
+function problemsOf(file: string, markdown = readFileSync(file, 'utf8')): string[] {
+  return linksOf(markdown).flatMap((link) => {
+    if (/^[a-z]+:/i.test(link)) return [`${link}: links outside the repository`];
+    const [target, anchor] = link.split('#');
+    const resolved = target === '' ? file : path.resolve(path.dirname(file), target);
+    if (!resolved.startsWith(ROOT + path.sep)) return [`${link}: leaves the repository`];
+    if (!existsSync(resolved)) return [`${link}: no such file`];
+    if (anchor !== undefined && statSync(resolved).isFile() && !anchorsOf(resolved).includes(anchor)) return [`${link}: no heading #${anchor} in ${path.relative(ROOT, resolved)}`];
+    return [];
+  });
+}
+
+describe('links in README.md and docs/', () => {
+  test.each(FILES.map((file) => [path.relative(ROOT, file), file]))('every link in %s resolves to a file (and heading) of the repository', (_name, file) => {
+    expect(problemsOf(file)).toEqual([]);
+  });
+
+  test('the README links to the documentation in docs/', () => {
+    const links = linksOf(readFileSync(path.join(ROOT, 'README.md'), 'utf8'));
+    expect(links).toEqual(expect.arrayContaining(['docs/domain.md', 'docs/trust-model.md', 'docs/money-and-value-dates.md', 'docs/statements.md', 'docs/first-hour/README.md']));
+  });
+
+  test('the checker finds what it must: a missing file, a missing heading, a link outside', () => {
+    const docsFile = path.join(ROOT, 'docs', 'example.md');
+    expect(problemsOf(docsFile, '[a](nope.md) [b](domain.md#nope) [c](https://example.com) [d](../../outside.md) [e](domain.md#invariants) [f](../README.md)')).toEqual([
+      'nope.md: no such file',
+      'domain.md#nope: no heading #nope in docs/domain.md',
+      'https://example.com: links outside the repository',
+      '../../outside.md: leaves the repository',
+    ]);
+    expect(linksOf('see [a](docs/a.md) and [b](https://example.com)\n```\n[c](not-a-link.md)\n```\n')).toEqual(['docs/a.md', 'https://example.com']);
+    expect(anchorOf('The settlement ledger (`domain/ledger.ts`)')).toBe('the-settlement-ledger-domainledgerts');
+    expect(anchorOf('Money, precision and value dates')).toBe('money-precision-and-value-dates');
+  });
+});
