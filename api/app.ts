@@ -17,6 +17,8 @@ import { healthRouter } from './health/routes';
 import { drawRoutes } from './draws/routes';
 import { notificationRoutes } from './notifications/routes';
 import { marginRoutes } from './margin/routes';
+import { eventRoutes } from './events/routes';
+import { webhookRoutes } from './webhooks/routes';
 import { countingWorkflowStarts, createMetrics, UNMATCHED_ROUTE } from './metrics';
 import { HTTP_IN_FLIGHT_MAX_DEFAULT } from './config';
 import { shedLoad } from './server';
@@ -24,7 +26,7 @@ import type { DatabaseState } from '../prisma/database';
 
 /** Every capability's routes, in the order they appear in the OpenAPI document. */
 export function allRoutes(): AnyRoute[] {
-  return [...identityRoutes, ...auditRoutes, ...creditLineRoutes, ...ledgerRoutes, ...custodyRoutes, ...valuationRoutes, ...salesRoutes, ...drawRoutes, ...notificationRoutes, ...marginRoutes];
+  return [...identityRoutes, ...auditRoutes, ...creditLineRoutes, ...ledgerRoutes, ...custodyRoutes, ...valuationRoutes, ...salesRoutes, ...drawRoutes, ...notificationRoutes, ...marginRoutes, ...eventRoutes, ...webhookRoutes];
 }
 
 const REQUEST_ID_PATTERN = /^[A-Za-z0-9._:-]{1,128}$/;

@@ -127,29 +127,8 @@ export function quantityOf(amount: { toFixed(): string }, unit: string): { amoun
   return { amount: amount.toFixed(), unit };
 }
 
-// ─── The feed's cursor ───────────────────────────────────────────────────────
-
-/**
- * A position in the feed: the writing transaction's id, then the event's
- * sequence number. Opaque to clients (`<txId>.<seq>`, both decimal).
- */
+/** A position in the feed: the writing transaction's id, then the event's sequence number (prisma/events/store.ts). */
 export interface FeedPosition {
   txId: bigint;
   seq: bigint;
-}
-
-const CURSOR = /^(0|[1-9]\d{0,18})\.(0|[1-9]\d{0,18})$/;
-const BIGINT_MAX = 9223372036854775807n;
-
-export function encodeCursor(position: FeedPosition): string {
-  return `${position.txId}.${position.seq}`;
-}
-
-/** Null when `text` is not a cursor this service issued. */
-export function decodeCursor(text: string): FeedPosition | null {
-  const match = CURSOR.exec(text);
-  if (!match) return null;
-  const txId = BigInt(match[1]);
-  const seq = BigInt(match[2]);
-  return txId > BIGINT_MAX || seq > BIGINT_MAX ? null : { txId, seq };
 }
