@@ -35,7 +35,7 @@ export interface DeliveryPassReport {
   delivered: number;
 }
 
-/** The body every endpoint receives: the event as GET /events shows it. */
+/** The body every endpoint receives: the event as GET /events shows it (without its feed cursor), and `timestamp` as Standard Webhooks suggests. */
 export function webhookPayload(event: ClaimedDelivery['event']): string {
   return JSON.stringify({
     id: event.id,
@@ -44,6 +44,7 @@ export function webhookPayload(event: ClaimedDelivery['event']): string {
     timestamp: event.recordedAt.toISOString(),
     subject: { type: event.subjectType, id: event.subjectId },
     data: event.data,
+    recordedAt: event.recordedAt.toISOString(),
   });
 }
 
