@@ -47,12 +47,11 @@ export function eventView(event: FeedEvent): z.infer<typeof EventView> {
   } as z.infer<typeof EventView>;
 }
 
+const FeedCursor = z.string().regex(FEED_CURSOR, 'must be a cursor from a previous answer (nextCursor or an event’s cursor)');
+
 export const EventsQuery = z.object({
-  after: z
-    .string()
-    .regex(FEED_CURSOR, 'must be a cursor from a previous answer (nextCursor or an event’s cursor)')
-    .optional()
-    .meta({ description: 'Read events after this position; omit to read from the start' }),
+  cursor: FeedCursor.optional().meta({ description: 'Read events after this position (nextCursor or an event’s cursor); omit to read from the start' }),
+  after: FeedCursor.optional().meta({ description: 'The same as cursor, by the name feed consumers expect; give one of the two' }),
   type: z
     .string()
     .max(2_000)
@@ -71,11 +70,15 @@ export const eventRoutes = [
     query: EventsQuery,
     success: {
       status: 200,
-      description: 'A page of events. nextCursor is where to read on from (the same as `after` when nothing new has committed); null only when the feed has nothing for you yet and no `after` was given',
+      description: 'A page of events. nextCursor is where to read on from (the same as the cursor given when nothing new has committed); null only when the feed has nothing for you yet and no cursor was given',
       schema: z.object({ items: z.array(EventView), nextCursor: z.string().nullable() }),
     },
     handler: async ({ db, actor, query }) => {
-      const match = query.after === undefined ? null : FEED_CURSOR.exec(query.after);
+      if (query.cursor !== undefined && query.after !== undefined && query.cursor !== query.after) {
+        throw new ValidationError('query.after', 'names another position than query.cursor; give one of the two');
+      }
+      const given = query.cursor ?? query.after;
+      const match = given === undefined ? null : FEED_CURSOR.exec(given);
       const after = match ? { txId: BigInt(match[1]), seq: BigInt(match[2]) } : null;
       let types: string[] | null = null;
       if (query.type !== undefined) {

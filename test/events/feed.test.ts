@@ -91,6 +91,9 @@ describe('GET /events', () => {
       expect(after).toBe(got.items[0].cursor);
     }
     expect(paged).toEqual(all.items.map((item) => item.id));
+    // `cursor`, as every list names it, and `after` are the same position.
+    expect(await feed(seller, `?cursor=${all.items[0].cursor}`)).toEqual(await feed(seller, `?after=${all.items[0].cursor}`));
+    expect((await feed(seller, `?cursor=${all.items[0].cursor}`)).items.map((item) => item.id)).toEqual(all.items.slice(1).map((item) => item.id));
     const custodyOnly = await feed(seller, '?type=custody.received,custody.adjusted');
     expect(typesOf(custodyOnly)).toEqual(['custody.received', 'custody.adjusted']);
     // Nothing new: the cursor stays where it was, so a poller never moves past an event it has not seen.
@@ -106,6 +109,9 @@ describe('GET /events', () => {
     const badCursor = await api.get(user, '/events?after=abc');
     expect(badCursor.status).toBe(400);
     expect(badCursor.body.errors[0].path).toBe('query.after');
+    const crafted = await api.get(user, `/events?cursor=${Buffer.from('{"seq":"1"}').toString('base64url')}`);
+    expect(crafted.status).toBe(400);
+    expect(crafted.body.errors[0].path).toBe('query.cursor');
   });
 
   test('a refused change writes no event: the event commits with its change or not at all', async () => {
