@@ -22,6 +22,8 @@ import { accrualRoutes } from './credit-lines/accruals';
 import { custodyListRoutes } from './custody/lists';
 import { salesListRoutes } from './sales/lists';
 import { drawListRoutes } from './draws/lists';
+import { eventRoutes } from './events/routes';
+import { webhookRoutes } from './webhooks/routes';
 import { countingWorkflowStarts, createMetrics, UNMATCHED_ROUTE } from './metrics';
 import { HTTP_IN_FLIGHT_MAX_DEFAULT } from './config';
 import { shedLoad } from './server';
@@ -45,6 +47,8 @@ export function allRoutes(): AnyRoute[] {
     ...drawRoutes,
     ...notificationRoutes,
     ...marginRoutes,
+    ...eventRoutes,
+    ...webhookRoutes,
   ];
 }
 

@@ -44,6 +44,10 @@ const ConfigSchema = z.object({
   HTTP_MAX_CONNECTIONS: positiveInt.max(100_000).default(1_000),
   /** Requests in flight at once; more are answered 503 with Retry-After (load shedding). /health and /ready are exempt. */
   HTTP_IN_FLIGHT_MAX: positiveInt.max(100_000).default(HTTP_IN_FLIGHT_MAX_DEFAULT),
+  /** Lets webhooks go to private, loopback and link-local addresses (tests, local development); never in production. */
+  WEBHOOK_ALLOW_PRIVATE_TARGETS: z.enum(['true', 'false']).default('false').transform((value) => value === 'true'),
+  /** Longest wait for a webhook receiver's answer; longer counts as a failed attempt. */
+  WEBHOOK_DELIVERY_TIMEOUT_MS: positiveInt.min(100).max(60_000).default(10_000),
 }).refine((config) => config.HTTP_HEADERS_TIMEOUT_MS <= config.HTTP_REQUEST_TIMEOUT_MS, {
   path: ['HTTP_HEADERS_TIMEOUT_MS'],
   message: 'must not exceed HTTP_REQUEST_TIMEOUT_MS',

@@ -10,6 +10,7 @@ import { applyMigrations } from '../prisma/migrate';
 import { ConnectedTemporal, connectTemporal } from '../workflows/connection';
 import { startWorker, type RunningWorker } from '../workflows/worker';
 import { startOutboxPoller, type OutboxPoller } from '../workflows/outbox/poller';
+import { startWebhookPoller, type WebhookPoller } from '../workflows/webhooks/deliverer';
 
 type Role = 'all' | 'api' | 'worker';
 
@@ -72,13 +73,17 @@ async function main(): Promise<void> {
   let server: Server | null = null;
   let stopIdempotencyCleanup = () => {};
   let outboxPoller: OutboxPoller | null = null;
+  let webhookPoller: WebhookPoller | null = null;
   if (role !== 'worker') {
-    const app = createApp({ prisma, logger, temporal }, allRoutes(), { inFlightMax: config.HTTP_IN_FLIGHT_MAX, databaseState: database.state });
+    const webhookTargets = { allowPrivateTargets: config.WEBHOOK_ALLOW_PRIVATE_TARGETS, deliveryTimeoutMs: config.WEBHOOK_DELIVERY_TIMEOUT_MS };
+    const app = createApp({ prisma, logger, temporal, webhookTargets }, allRoutes(), { inFlightMax: config.HTTP_IN_FLIGHT_MAX, databaseState: database.state });
     const created = createHttpServer(app, config);
     stopIdempotencyCleanup = scheduleIdempotencyCleanup(prisma, logger);
     // Every API process polls the workflow outbox (they claim disjoint rows): what a request could not
     // start or signal after its commit, or left behind when its process stopped, is dispatched here.
     outboxPoller = startOutboxPoller({ prisma, temporal, logger });
+    // Webhooks likewise: deliveries live in the database, any number of processes may deliver them.
+    webhookPoller = startWebhookPoller({ prisma, logger, policy: webhookTargets });
     server = await new Promise<Server>((resolve, reject) => {
       created.once('error', reject);
       created.listen(config.PORT, config.HOST, () => resolve(created));
@@ -108,6 +113,7 @@ async function main(): Promise<void> {
         listening.closeIdleConnections();
       });
     }
+    await webhookPoller?.stop().catch((error: unknown) => logger.warn({ err: error }, 'stopping the webhook poller failed'));
     await outboxPoller?.stop().catch((error: unknown) => logger.warn({ err: error }, 'stopping the workflow outbox poller failed'));
     await worker?.shutdown().catch((error: unknown) => logger.warn({ err: error }, 'worker shutdown failed'));
     await temporal.close().catch((error: unknown) => logger.warn({ err: error }, 'closing Temporal failed'));

@@ -2,6 +2,7 @@ import type { Logger } from 'pino';
 import type { PrismaClient } from '../../prisma/client';
 import type { TemporalAccess } from '../../workflows/connection';
 import type { Metrics } from '../metrics';
+import type { WebhookTargetPolicy } from '../../workflows/webhooks/target';
 
 /** Everything a request handler may use; built once at start-up (or per test). */
 export interface AppDeps {
@@ -12,6 +13,8 @@ export interface AppDeps {
   metrics?: Metrics;
   /** The wall clock; tests and the whole-system simulation inject a virtual one. Default: the real clock. */
   clock?: () => Date;
+  /** Where webhooks may go and how long a delivery may take; default: public addresses only (workflows/webhooks/target.ts). */
+  webhookTargets?: WebhookTargetPolicy;
 }
 
 /** The instant a request acts at: read once per request so that every rule in it sees the same time. */

@@ -10,6 +10,7 @@ import { validateCreditTerms, type CreditTerms, type OnSaleFee, type WaterfallBu
 import { decideStatusChange, type CreditLineStatus, type StatusChange } from '../../domain/credit-line-status';
 import { BusinessRuleError, ConflictError, ForbiddenError, NotFoundError, assert } from '../../domain/errors';
 import { D, Money } from '../../domain/money';
+import { recordEvent } from '../events/store';
 import { recordAudit, type AuditActor } from '../audit/store';
 import type { Db, Prisma } from '../client';
 import type { OrganisationKind, UserRole } from '../generated/client';
@@ -246,6 +247,12 @@ async function changeStatus(db: Db, actor: LineActor, lineId: string, change: St
     const other = party === 'LENDER' ? line.sellerOrganisationId : line.lenderOrganisationId;
     await recordAudit(db, { ...actor, organisationId: other }, audit);
   }
+  await recordEvent(db, 'credit_line.status_changed', {
+    subjectId: line.id,
+    parties: [line.lenderOrganisationId, line.sellerOrganisationId],
+    requestId: actor.requestId,
+    data: { creditLineId: line.id, from: line.status, to: changed.status, change },
+  });
   return changed;
 }
 

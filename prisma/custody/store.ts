@@ -22,6 +22,7 @@ import type { CustodyEventType, LocationKind, Lot } from '../generated/client';
 import { lockVisibleLot, requireActingRole, requireWarehouseOf, visibleLot, type CustodyActor, type LotWithParties } from './access';
 import { lineCoverage, requireCoverageAfter, tellCoverageShortfall, type LineCoverageAt } from './coverage';
 import { lotFreeQuantity, lotReservations, recordShortage } from './reservations';
+import { publishCustodyEvent } from './events';
 
 export const LOT_EVENTS_PAGE_MAX = 200;
 
@@ -125,8 +126,9 @@ async function appendEvent(
       requestId: actor.requestId,
       ...(event.occurredAt ? { occurredAt: event.occurredAt } : {}),
     },
-    select: { id: true },
+    select: { id: true, occurredAt: true },
   });
+  await publishCustodyEvent(db, lotId, { ...event, occurredAt: created.occurredAt }, actor.requestId);
   return created.id;
 }
 

@@ -16,6 +16,7 @@ import { availability, ltv, type LoanToValue } from '../../domain/valuation';
 import { ForbiddenError, NotFoundError, ValidationError } from '../../domain/errors';
 import { D, Money, isCurrency } from '../../domain/money';
 import { requireObservedByNow } from '../../domain/observation-time';
+import { recordEvent } from '../events/store';
 import { recordAudit } from '../audit/store';
 import { Prisma, type Db } from '../client';
 import type { CreditLine, PriceMark } from '../generated/client';
@@ -65,6 +66,20 @@ export async function postPriceMark(db: Db, actor: CustodyActor, input: PostPric
     targetType: 'price_mark',
     targetId: mark.id,
     after: { commodityCode: input.commodityCode, grade: input.grade, currency: input.currency, pricePerUnit: input.pricePerUnit.toFixed(), source: input.source, asOf: input.asOf.toISOString() },
+  });
+  // A lender's marks are its own: the lines they revalue tell their sellers through margin events.
+  await recordEvent(db, 'price_mark.posted', {
+    subjectId: mark.id,
+    parties: [actor.organisationId],
+    requestId: actor.requestId,
+    data: {
+      priceMarkId: mark.id,
+      commodityCode: mark.commodityCode,
+      grade: mark.grade,
+      pricePerUnit: { amount: mark.pricePerUnit.toFixed(), currency: mark.currency },
+      source: mark.source,
+      asOf: mark.asOf.toISOString(),
+    },
   });
   return mark;
 }

@@ -28,6 +28,7 @@ import type { Draw, DrawDecision, DrawStatus } from '../generated/client';
 import { postEntry } from '../ledger/store';
 import { lockDraws, lockLines } from '../locks';
 import { notify } from '../notifications/store';
+import { recordEvent } from '../events/store';
 
 export const DRAWS_PAGE_MAX = 200;
 const MS_PER_HOUR = 60 * 60 * 1000;
@@ -95,6 +96,12 @@ export async function requestDraw(db: Db, actor: LineActor, lineId: string, requ
     targetType: 'draw',
     targetId: draw.id,
     after: { creditLineId: line.id, amount: request.amount.toJSON(), requiredApprovals: draw.requiredApprovals, availabilityBefore: position.availability.toJSON() },
+  });
+  await recordEvent(db, 'draw.requested', {
+    subjectId: draw.id,
+    parties: [line.lenderOrganisationId, line.sellerOrganisationId],
+    requestId: actor.requestId,
+    data: { ...drawFacts(draw), requiredApprovals: draw.requiredApprovals, approvalDeadline: draw.approvalDeadline.toISOString() },
   });
   return draw;
 }
@@ -285,6 +292,8 @@ async function settleRequested(
   if (draw.status !== 'REQUESTED') return draw.status;
   await db.draw.update({ where: { id: drawId }, data: { status: to, decidedAt: new Date() } });
   await auditSystem(db, line.lenderOrganisationId, `draw.${to.toLowerCase()}`, drawId, draw.status, { status: to });
+  const eventType = to === 'APPROVED' ? 'draw.approved' : to === 'REJECTED' ? 'draw.rejected' : 'draw.expired';
+  await recordEvent(db, eventType, { subjectId: drawId, parties: [line.lenderOrganisationId, line.sellerOrganisationId], data: drawFacts(draw) });
   if (tell) {
     const { kind, message } = tell(draw, line);
     await notify(db, { organisationId: line.sellerOrganisationId, kind, message, subjectType: 'draw', subjectId: drawId, dedupeKey: `${draw.workflowId}:${kind}` });
@@ -293,6 +302,7 @@ async function settleRequested(
 }
 
 const amountOf = (draw: Draw) => Money.of(draw.amount.toFixed(), draw.currency);
+const drawFacts = (draw: Draw) => ({ drawId: draw.id, creditLineId: draw.creditLineId, amount: amountOf(draw).toJSON() });
 
 export const approveDrawRow = (db: Db, drawId: string) => settleRequested(db, drawId, 'APPROVED', null);
 
@@ -344,6 +354,7 @@ export async function disburseDrawRow(db: Db, drawId: string, effectiveDate: str
     const reason = `${refusal.code}: ${refusal.message}`;
     await db.draw.update({ where: { id: drawId }, data: { status: 'REFUSED', refusalReason: reason } });
     await auditSystem(db, line.lenderOrganisationId, 'draw.refused', drawId, draw.status, { status: 'REFUSED', reason });
+    await recordEvent(db, 'draw.refused', { subjectId: drawId, parties: [line.lenderOrganisationId, line.sellerOrganisationId], data: { ...drawFacts(draw), reason } });
     const message = `draw ${draw.id} of ${amountOf(draw).format()} was approved but not disbursed: ${refusal.message}; its reservation is released`;
     // Both parties: the seller does not get the money, the lender's approval was not acted on.
     await notify(db, { organisationId: line.sellerOrganisationId, kind: 'draw.refused', message, subjectType: 'draw', subjectId: drawId, dedupeKey: `${draw.workflowId}:draw.refused` });
@@ -386,6 +397,11 @@ export async function disburseDrawRow(db: Db, drawId: string, effectiveDate: str
   }
   await db.draw.update({ where: { id: drawId }, data: { status: 'DISBURSED', disbursementEntryId: disbursement.id, feeEntryId } });
   await auditSystem(db, line.lenderOrganisationId, 'draw.disbursed', drawId, draw.status, { status: 'DISBURSED', disbursementEntryId: disbursement.id, feeEntryId });
+  await recordEvent(db, 'draw.disbursed', {
+    subjectId: drawId,
+    parties: [line.lenderOrganisationId, line.sellerOrganisationId],
+    data: { ...drawFacts(draw), disbursementEntryId: disbursement.id, feeEntryId, effectiveDate },
+  });
   await notify(db, {
     organisationId: line.sellerOrganisationId,
     kind: 'draw.disbursed',

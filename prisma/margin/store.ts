@@ -21,6 +21,7 @@ import { balances } from '../ledger/store';
 import { borrowingBaseTotalsOfLines } from '../custody/valuation';
 import type { CustodyActor } from '../custody/access';
 import { tellOrganisations } from './notify';
+import { recordEvent } from '../events/store';
 
 export const MARGIN_CALLS_PAGE_MAX = 100;
 export const LINES_PAGE_MAX = 500;
@@ -174,6 +175,7 @@ async function applyStep(
         `(through the line's waterfall: ${step.cure.repayment.minus(step.cure.principalReduction).format()} of fees and interest, then ${step.cure.principalReduction.format()} of principal) ` +
         `or pledge goods adding ${step.cure.additionalCollateralValue.format()} of collateral value (after haircut).`;
       await tellParties(db, line, { kind: 'MARGIN_CALL_OPENED', message, callId: call.id, event: 'opened' });
+      await recordEvent(db, 'margin_call.opened', { subjectId: call.id, parties: partiesOfLine(line), data: { ...marginCallFacts(call), cause: step.cause } });
       return call;
     }
     case 'KEEP_OPEN': {
@@ -193,6 +195,7 @@ async function applyStep(
         ? `Margin call on credit line ${line.id} is cured: LTV ${ltvText(figures)} is at or below the target ${decimal(line.targetLtv).toFixed()}.`
         : `Margin call on credit line ${line.id} is cured: the pledged goods count again and LTV ${ltvText(figures)} is at or below the margin-call threshold ${decimal(line.marginCallLtv).toFixed()}.`;
       await tellParties(db, line, { kind: 'MARGIN_CALL_CURED', message, callId: call.id, event: 'cured' });
+      await recordEvent(db, 'margin_call.cured', { subjectId: call.id, parties: partiesOfLine(line), data: marginCallFacts(call) });
       return call;
     }
     case 'LIQUIDATE': {
@@ -221,6 +224,7 @@ async function applyStep(
           : `the margin call was not cured by its deadline (LTV ${ltvText(figures)}, target ${decimal(line.targetLtv).toFixed()})`;
       const message = `Credit line ${line.id} is frozen and in liquidation: ${why}. The lender may sell the pledged goods; proceeds pay fees, interest and principal.`;
       await tellParties(db, line, { kind: 'LIQUIDATION_STARTED', message, callId: call.id, event: 'liquidation' });
+      await recordEvent(db, 'margin_call.liquidating', { subjectId: call.id, parties: partiesOfLine(line), data: { ...marginCallFacts(call), liquidationReason: step.reason } });
       return call;
     }
     case 'SETTLE': {
@@ -234,6 +238,7 @@ async function applyStep(
       await systemAudit(db, line, 'margin_call.settled', call.id, { reason: input.reason });
       const message = `Credit line ${line.id} has left default: principal, interest and fees are repaid. It stays frozen until its lender unfreezes or closes it.`;
       await tellParties(db, line, { kind: 'LIQUIDATION_SETTLED', message, callId: call.id, event: 'settled' });
+      await recordEvent(db, 'margin_call.settled', { subjectId: call.id, parties: partiesOfLine(line), data: marginCallFacts(call) });
       return call;
     }
   }
@@ -243,6 +248,32 @@ async function setLineStatus(db: Db, line: CreditLine, status: 'IN_DEFAULT' | 'F
   if (line.status === status) return;
   await db.creditLine.update({ where: { id: line.id }, data: { status } });
   await systemAudit(db, line, `credit_line.${status === 'IN_DEFAULT' ? 'default' : 'leave_default'}`, line.id, { status, marginCallId: callId }, { status: line.status }, 'credit_line');
+  await recordEvent(db, 'credit_line.status_changed', {
+    subjectId: line.id,
+    parties: partiesOfLine(line),
+    data: { creditLineId: line.id, from: line.status, to: status, change: status === 'IN_DEFAULT' ? 'default' : 'leave_default' },
+  });
+}
+
+const partiesOfLine = (line: CreditLine) => [line.lenderOrganisationId, line.sellerOrganisationId];
+
+/**
+ * A call's figures as events show them: money at the currency's scale. The
+ * collateral value and principal are rounded half-even for display; the
+ * repayment a call demands is rounded up, so that paying the amount shown cures it.
+ * The call itself (GET …/margin-calls) keeps the exact figures.
+ */
+function marginCallFacts(call: MarginCall) {
+  const money = (value: Prisma.Decimal, rounding?: Decimal.Rounding) => Money.of(value.toFixed(), call.currency).roundToScale(rounding).toJSON();
+  return {
+    marginCallId: call.id,
+    creditLineId: call.creditLineId,
+    status: call.status,
+    outstandingPrincipal: money(call.outstandingPrincipal),
+    collateralValue: money(call.collateralValue),
+    requiredRepayment: money(call.requiredRepayment, D.ROUND_UP),
+    cureDeadline: call.cureDeadline?.toISOString() ?? null,
+  };
 }
 
 /** Changes made by the margin process itself have no user: the audit names the lender's organisation and no actor. */

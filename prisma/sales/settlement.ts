@@ -7,7 +7,8 @@
  */
 import type { Decimal } from 'decimal.js';
 import { InvariantViolation, NotFoundError, assert } from '../../domain/errors';
-import { D } from '../../domain/money';
+import { D, Money } from '../../domain/money';
+import { recordEvent } from '../events/store';
 import type { Db, Prisma } from '../client';
 import { createReleaseOrder } from '../custody/releases';
 import type { SaleStatus } from '../generated/client';
@@ -108,6 +109,7 @@ export async function closeSale(db: Db, saleId: string): Promise<{ status: SaleS
   const progress = await releaseProgress(db, saleId);
   if (!progress.allReleased) throw new InvariantViolation(`sale ${saleId} is closed only once all its goods have left; still to leave ${JSON.stringify(progress.outstanding)}`);
   await db.sale.update({ where: { id: saleId }, data: { status: 'CLOSED', closedAt: new Date() } });
+  await recordEvent(db, 'sale.closed', { subjectId: saleId, parties: await partiesOfSale(db, sale), data: { saleId, creditLineId: sale.creditLineId } });
   return { status: 'CLOSED' };
 }
 
@@ -121,7 +123,24 @@ export async function lapseSale(db: Db, saleId: string): Promise<{ lapsed: boole
   if (sale.status === 'LAPSED') return { lapsed: true, status: 'LAPSED' };
   if (sale.status !== 'OPEN') return { lapsed: false, status: sale.status };
   await db.sale.update({ where: { id: saleId }, data: { status: 'LAPSED', lapsedAt: new Date() } });
+  await recordEvent(db, 'sale.lapsed', {
+    subjectId: saleId,
+    parties: await partiesOfSale(db, sale),
+    data: {
+      saleId,
+      creditLineId: sale.creditLineId,
+      totalPrice: Money.of(dec(sale.totalPrice), sale.currency).toJSON(),
+      amountPaid: Money.of(dec(sale.amountPaid), sale.currency).toJSON(),
+      paymentDueDate: sale.paymentDueDate.toISOString().slice(0, 10),
+    },
+  });
   return { lapsed: true, status: 'LAPSED' };
+}
+
+/** A sale concerns its line's lender, its seller and its buyer. */
+async function partiesOfSale(db: Db, sale: { creditLineId: string; sellerOrganisationId: string; buyerOrganisationId: string }): Promise<string[]> {
+  const line = await db.creditLine.findUniqueOrThrow({ where: { id: sale.creditLineId }, select: { lenderOrganisationId: true } });
+  return [line.lenderOrganisationId, sale.sellerOrganisationId, sale.buyerOrganisationId];
 }
 
 export interface SaleNotice {

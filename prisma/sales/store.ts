@@ -46,6 +46,8 @@ import { lotFreeQuantity } from '../custody/reservations';
 import { balances, postEntry } from '../ledger/store';
 import { lockLines, lockLots, lockSales } from '../locks';
 import { lineOpened, requireCashValueDate, requireMoneyExisted } from './value-dates';
+import { recordEvent } from '../events/store';
+import { quantityOf } from '../../domain/events';
 
 export const SALES_PAGE_MAX = 100;
 export const SALE_WORKFLOW_TYPE = 'saleSettlement';
@@ -135,6 +137,20 @@ export async function reportSale(db: Db, actor: SalesActor, lineId: string, inpu
       feeOnSale: fee.toFixedString(),
       paymentDueDate: input.paymentDueDate,
       items: input.items.map((item) => ({ lotId: item.lotId, quantity: item.quantity.toFixed() })),
+    },
+  });
+  await recordEvent(db, 'sale.reported', {
+    subjectId: sale.id,
+    parties: [line.lenderOrganisationId, line.sellerOrganisationId, sale.buyerOrganisationId],
+    requestId: actor.requestId,
+    data: {
+      saleId: sale.id,
+      creditLineId: line.id,
+      buyerOrganisationId: sale.buyerOrganisationId,
+      totalPrice: priced.totalPrice.toJSON(),
+      feeOnSale: fee.toJSON(),
+      paymentDueDate: input.paymentDueDate,
+      items: sale.items.map((item) => ({ lotId: item.lotId, quantity: quantityOf(item.quantity, item.unit) })),
     },
   });
   return sale;
@@ -256,6 +272,20 @@ export async function recordSalePayment(db: Db, actor: SalesActor, saleId: strin
     before: { amountPaid: dec(sale.amountPaid).toFixed(), status: sale.status },
     after: { amountPaid: dec(updated.amountPaid).toFixed(), status: updated.status, repaymentId: repayment.id },
   });
+  if (fullyPaid) {
+    await recordEvent(db, 'sale.paid', {
+      subjectId: saleId,
+      parties: [line.lenderOrganisationId, line.sellerOrganisationId, sale.buyerOrganisationId],
+      requestId: actor.requestId,
+      data: {
+        saleId,
+        creditLineId: line.id,
+        totalPrice: Money.of(dec(sale.totalPrice), currency).toJSON(),
+        amountPaid: Money.of(dec(updated.amountPaid), currency).toJSON(),
+        completingRepaymentId: repayment.id,
+      },
+    });
+  }
   return { repayment, allocation, sale: updated, saleFullyPaid: fullyPaid };
 }
 

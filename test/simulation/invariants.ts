@@ -374,6 +374,41 @@ export async function workflowsAndSchedulesFinish(world: World): Promise<string[
   ];
 }
 
+/**
+ * Every committed change produced its domain event (issue #14): each kind of change counted in its own
+ * table equals the count of its event type in the feed, written in the same transaction.
+ */
+export async function everyChangeHasItsEvent(world: World): Promise<string[]> {
+  const rows = await world.db.sql<{ change: string; changes: string; event_type: string; events: string }>(
+    `WITH events AS (SELECT type, count(*) AS n FROM domain_event GROUP BY type),
+          changes(change, n, event_type) AS (VALUES
+            ('draws', (SELECT count(*) FROM draw), 'draw.requested'),
+            ('draws approved', (SELECT count(*) FROM draw WHERE status IN ('APPROVED', 'DISBURSED', 'REFUSED')), 'draw.approved'),
+            ('draws rejected', (SELECT count(*) FROM draw WHERE status = 'REJECTED'), 'draw.rejected'),
+            ('draws expired', (SELECT count(*) FROM draw WHERE status = 'EXPIRED'), 'draw.expired'),
+            ('draws disbursed', (SELECT count(*) FROM draw WHERE status = 'DISBURSED'), 'draw.disbursed'),
+            ('draws refused', (SELECT count(*) FROM draw WHERE status = 'REFUSED'), 'draw.refused'),
+            ('sales', (SELECT count(*) FROM sale), 'sale.reported'),
+            ('sales paid', (SELECT count(*) FROM sale WHERE status IN ('PAID', 'RELEASE_AUTHORISED', 'CLOSED')), 'sale.paid'),
+            ('sales lapsed', (SELECT count(*) FROM sale WHERE status = 'LAPSED'), 'sale.lapsed'),
+            ('sales closed', (SELECT count(*) FROM sale WHERE status = 'CLOSED'), 'sale.closed'),
+            ('receipts', (SELECT count(*) FROM custody_event WHERE type = 'RECEIVED'), 'custody.received'),
+            ('adjustments', (SELECT count(*) FROM custody_event WHERE type = 'ADJUSTED'), 'custody.adjusted'),
+            ('counts', (SELECT count(*) FROM custody_event WHERE type = 'COUNTED'), 'custody.counted'),
+            ('releases', (SELECT count(*) FROM custody_event WHERE type = 'RELEASED'), 'custody.released'),
+            ('release confirmations', (SELECT count(*) FROM custody_event WHERE type = 'RELEASED'), 'release.confirmed'),
+            ('release orders', (SELECT count(*) FROM release_order), 'release.authorised'),
+            ('margin calls opened', (SELECT count(*) FROM margin_call WHERE cure_deadline IS NOT NULL), 'margin_call.opened'),
+            ('margin calls cured', (SELECT count(*) FROM margin_call WHERE status = 'CURED'), 'margin_call.cured'),
+            ('liquidations', (SELECT count(*) FROM margin_call WHERE status IN ('LIQUIDATING', 'SETTLED')), 'margin_call.liquidating'),
+            ('liquidations settled', (SELECT count(*) FROM margin_call WHERE status = 'SETTLED'), 'margin_call.settled'),
+            ('price marks', (SELECT count(*) FROM price_mark), 'price_mark.posted'))
+     SELECT c.change, c.n::text AS changes, c.event_type, coalesce(e.n, 0)::text AS events
+       FROM changes c LEFT JOIN events e ON e.type = c.event_type WHERE c.n <> coalesce(e.n, 0)`,
+  );
+  return rows.map((r) => `${r.changes} ${r.change} but ${r.events} ${r.event_type} events`);
+}
+
 /** Checked after every step, in this order. */
 export const INVARIANTS: Record<string, Invariant> = {
   noServerErrors,
@@ -394,6 +429,7 @@ export const INVARIANTS: Record<string, Invariant> = {
   valueDatesWithinRules,
   everyCommittedSaleAndDrawHasItsWorkflow,
   workflowsAndSchedulesFinish,
+  everyChangeHasItsEvent,
 };
 
 export class InvariantBroken extends Error {
