@@ -10,10 +10,11 @@
  * the API edge turns the list into problem+json field errors.
  */
 import type { Decimal } from 'decimal.js';
+import { DAY_COUNTS, type DayCount } from './day-count';
 import { D, Money, isCurrency } from './money';
 
 export type CommodityCode = string;
-export type DayCount = 'ACT_360' | 'ACT_365';
+export type { DayCount } from './day-count';
 export type WaterfallBucket = 'FEES' | 'INTEREST' | 'PRINCIPAL';
 
 export const WATERFALL_BUCKETS: readonly WaterfallBucket[] = ['FEES', 'INTEREST', 'PRINCIPAL'];
@@ -154,7 +155,7 @@ function checkHaircutAndInterest(problems: Problems, terms: CreditTerms): void {
 }
 
 function checkDayCount(problems: Problems, terms: CreditTerms): void {
-  const allowed: readonly string[] = ['ACT_360', 'ACT_365'];
+  const allowed: readonly string[] = DAY_COUNTS;
   if (!allowed.includes(terms.dayCount)) {
     problem(problems, 'dayCount', `"${String(terms.dayCount)}" must be one of ${allowed.join(', ')}`);
   }

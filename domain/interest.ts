@@ -21,9 +21,10 @@
  */
 import { Decimal } from 'decimal.js';
 import { assert } from './errors';
+import { dayFraction, type DayCount } from './day-count';
 import { D, Money, currencyScale, minorUnit } from './money';
 
-export type DayCount = 'ACT_360' | 'ACT_365';
+export type { DayCount } from './day-count';
 
 /** Decimal places of exact interest and carried remainders, in code and in the database (interest_accrual_interest_scale). */
 export const INTEREST_SCALE = 18;
@@ -40,21 +41,19 @@ export function isAtInterestScale(amount: Decimal): boolean {
   return amount.decimalPlaces() <= INTEREST_SCALE;
 }
 
-/** Day's exact interest on `principal`, at INTEREST_SCALE. */
-export function dayInterest(principal: Decimal, annualRate: Decimal, dayCount: DayCount): Decimal {
-  return quantizeInterest(principal.times(annualRate).dividedBy(dayCountBasis(dayCount)));
-}
-
-const DAY_COUNT_BASIS_DAYS: Readonly<Record<DayCount, 360 | 365>> = { ACT_360: 360, ACT_365: 365 };
-
-/** Days in the year that an annual rate is divided by. */
-export function dayCountBasis(dayCount: DayCount): 360 | 365 {
-  const basisDays = DAY_COUNT_BASIS_DAYS[dayCount];
-  assert(basisDays !== undefined, `day count is ACT_360 or ACT_365; got ${String(dayCount)}`);
-  return basisDays;
+/**
+ * The exact interest of calendar day `date` ('YYYY-MM-DD') on `principal`:
+ * principal × rate × days ÷ basis of the day under the convention
+ * (domain/day-count.ts), one division, at INTEREST_SCALE.
+ */
+export function dayInterest(principal: Decimal, annualRate: Decimal, dayCount: DayCount, date: string): Decimal {
+  const { days, basis } = dayFraction(dayCount, date);
+  return quantizeInterest(principal.times(annualRate).times(days).dividedBy(basis));
 }
 
 export interface AccrueDayInput {
+  /** The calendar day accrued, 'YYYY-MM-DD': under ACT/ACT ISDA and 30E/360 its worth depends on it. */
+  date: string;
   outstandingPrincipal: Money;
   /** Annual rate as a fraction: 0.12 is 12% a year. */
   annualRate: Decimal;
@@ -64,7 +63,7 @@ export interface AccrueDayInput {
 }
 
 export interface DayAccrual {
-  /** principal × rate ÷ basis, at INTEREST_SCALE (quantizeInterest). */
+  /** principal × rate × the day's fraction of a year, at INTEREST_SCALE (quantizeInterest). */
   exactInterest: Decimal;
   /** Amount to post today, at currency scale. */
   posted: Money;
@@ -86,7 +85,7 @@ export function accrueDay(input: AccrueDayInput): DayAccrual {
   );
   assert(isAtInterestScale(carried), `carried remainder is at ${INTEREST_SCALE} decimal places; got ${carried.toString()}`);
 
-  const exactInterest = dayInterest(outstandingPrincipal.amount, annualRate, dayCount);
+  const exactInterest = dayInterest(outstandingPrincipal.amount, annualRate, dayCount, input.date);
   const due = Money.of(exactInterest.plus(carried), currency);
   const posted = due.roundToScale();
   const carriedRemainder = due.minus(posted).amount;
@@ -97,6 +96,8 @@ export function accrueDay(input: AccrueDayInput): DayAccrual {
 }
 
 export interface AccrueRangeInput {
+  /** The first day accrued, 'YYYY-MM-DD'; the range runs over consecutive calendar days from it. */
+  firstDate: string;
   /** Outstanding principal at the start of each day, in day order; one entry per day. */
   dailyOutstandingPrincipal: readonly Money[];
   annualRate: Decimal;
@@ -119,8 +120,9 @@ export function accrueRange(input: AccrueRangeInput): RangeAccrual {
   const days: DayAccrual[] = [];
   let carriedRemainder = new D(input.carriedRemainder);
   let totalPosted = Money.zero(currency);
-  for (const outstandingPrincipal of principals) {
+  for (const [index, outstandingPrincipal] of principals.entries()) {
     const day = accrueDay({
+      date: addCalendarDays(input.firstDate, index),
       outstandingPrincipal,
       annualRate: input.annualRate,
       dayCount: input.dayCount,
@@ -176,8 +178,8 @@ export function restateDays(input: { days: readonly RestatedDayInput[]; carriedR
     assert(!day.principalActual.isNegative(), `principal of ${day.date} is not negative; got ${day.principalActual.format()}`);
     return {
       date: day.date,
-      interestDifference: dayInterest(day.principalActual.amount, day.annualRate, day.dayCount).minus(
-        dayInterest(day.principalCharged.amount, day.annualRate, day.dayCount),
+      interestDifference: dayInterest(day.principalActual.amount, day.annualRate, day.dayCount, day.date).minus(
+        dayInterest(day.principalCharged.amount, day.annualRate, day.dayCount, day.date),
       ),
     };
   });
@@ -187,4 +189,12 @@ export function restateDays(input: { days: readonly RestatedDayInput[]; carriedR
   const carriedRemainder = due.minus(posted).amount;
   assert(carriedRemainder.abs().lte(halfMinorUnit) && isAtInterestScale(carriedRemainder), 'a restatement carries at most half a minor unit, at interest scale');
   return { days, restatedInterest, posted, carriedRemainder };
+}
+
+/** 'YYYY-MM-DD' plus `days` calendar days. */
+function addCalendarDays(date: string, days: number): string {
+  const at = new Date(`${date}T00:00:00Z`);
+  assert(!Number.isNaN(at.getTime()), `a date is YYYY-MM-DD; got ${date}`);
+  at.setUTCDate(at.getUTCDate() + days);
+  return at.toISOString().slice(0, 10);
 }

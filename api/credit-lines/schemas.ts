@@ -9,6 +9,7 @@
  */
 import { z } from 'zod';
 import { WATERFALL_BUCKETS, validateCreditTerms, type CreditTerms, type OnSaleFee } from '../../domain/credit-terms';
+import { DAY_COUNTS } from '../../domain/day-count';
 import { D, Money, isCurrency } from '../../domain/money';
 import { HttpProblem } from '../http/problem';
 import { DecimalString, IsoDate, MoneySchema, Uuid } from '../http/schemas';
@@ -78,7 +79,7 @@ export const CreditTermsWire = z
       .default({}),
     haircut: RateString,
     annualInterestRate: RateString,
-    dayCount: z.enum(['ACT_360', 'ACT_365']),
+    dayCount: z.enum(DAY_COUNTS),
     feeSchedule: z.object({ onSale: OnSaleFeeWire.default(null), perDraw: AmountString.nullable().default(null) }),
     maxMarkAgeHours: WholeNumber,
     marginCallLtv: RateString,

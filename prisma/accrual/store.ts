@@ -20,7 +20,8 @@
  * counter, no common row — so batches never queue behind each other.
  */
 import type { Decimal } from 'decimal.js';
-import { accrueDay, dayCountBasis, quantizeInterest, restateDays, type DayAccrual, type DayCount, type Restatement } from '../../domain/interest';
+import { describeFraction, dayFraction } from '../../domain/day-count';
+import { accrueDay, quantizeInterest, restateDays, type DayAccrual, type DayCount, type Restatement } from '../../domain/interest';
 import { BusinessRuleError, ConflictError, DomainError, InvariantViolation, NotFoundError, ValidationError } from '../../domain/errors';
 import { requireIsoDate, requireUuid, type ProposedLine } from '../../domain/ledger';
 import { D, Money } from '../../domain/money';
@@ -61,7 +62,7 @@ export interface InterestAccrualRecord {
   dayCount: DayCount;
   /** LOAN_PRINCIPAL at the end of the day. */
   outstandingPrincipal: Money;
-  /** principal × rate ÷ basis, unrounded. */
+  /** principal × rate × the day's fraction of a year (domain/day-count.ts), at interest scale. */
   exactInterest: Decimal;
   carriedIn: Decimal;
   /** What the day's entry posted (0.00 when nothing was). */
@@ -318,7 +319,7 @@ async function latestAccrual(db: Db, lineId: string): Promise<InterestAccrualRec
 async function accrueOneDay(db: Db, line: LineForAccrual, date: string, carriedIn: Decimal): Promise<InterestAccrualRecord> {
   const [principal] = await balances(db, { accountIds: [line.principalAccountId], asOf: date });
   const restatement = await restatementDue(db, line, date, carriedIn);
-  const day = accrualOfDay(line, principal.balance, restatement?.carriedRemainder ?? carriedIn);
+  const day = accrualOfDay(line, date, principal.balance, restatement?.carriedRemainder ?? carriedIn);
   let restatementEntryId: string | null = null;
   if (restatement && !restatement.posted.isZero()) {
     const entry = await postEntry(db, await restatementEntry(db, line, date, restatement));
@@ -462,15 +463,15 @@ export function dayRanges(days: readonly string[]): string {
 }
 
 /** The day's figures: accrueDay() on the line's terms. */
-function accrualOfDay(line: LineForAccrual, outstandingPrincipal: Money, carriedIn: Decimal): DayAccrual {
-  return accrueDay({ outstandingPrincipal, annualRate: line.annualInterestRate, dayCount: line.dayCount, carriedRemainder: carriedIn });
+function accrualOfDay(line: LineForAccrual, date: string, outstandingPrincipal: Money, carriedIn: Decimal): DayAccrual {
+  return accrueDay({ date, outstandingPrincipal, annualRate: line.annualInterestRate, dayCount: line.dayCount, carriedRemainder: carriedIn });
 }
 
 /** The day's entry, Dr INTEREST_RECEIVABLE / Cr INTEREST_INCOME, keyed by line and day — the same whichever path posts it. */
 function accrualEntry(line: LineForAccrual, date: string, outstandingPrincipal: Money, day: DayAccrual): PostEntryInput {
   return {
     idempotencyKey: `accrual:${line.id}:${date}`,
-    description: `Interest for ${date}: ${outstandingPrincipal.format()} × ${line.annualInterestRate.toFixed()} ÷ ${dayCountBasis(line.dayCount)}`,
+    description: `Interest for ${date}: ${outstandingPrincipal.format()} × ${line.annualInterestRate.toFixed()} × ${describeFraction(dayFraction(line.dayCount, date))} (${line.dayCount})`,
     effectiveDate: date,
     accountSetId: line.id,
     metadata: { kind: 'interest_accrual', creditLineId: line.id, accrualDate: date },
@@ -703,7 +704,7 @@ function planNextDay(state: LineState, date: string): PlannedDay | null {
   const nextDate = latest ? addDays(latest.accrualDate, 1) : line.openedOn;
   if (daysBetween(nextDate, date) > CATCH_UP_DAYS_MAX) return null;
   const carriedIn = carriedInFrom(latest?.carriedOut ?? null);
-  const accrual = accrualOfDay(line, state.principalAtNextDay, carriedIn);
+  const accrual = accrualOfDay(line, nextDate, state.principalAtNextDay, carriedIn);
   const entry = accrual.posted.isPositive() ? accrualEntry(line, nextDate, state.principalAtNextDay, accrual) : null;
   return { line, date: nextDate, principal: state.principalAtNextDay, carriedIn, accrual, entry };
 }

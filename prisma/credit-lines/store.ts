@@ -6,7 +6,7 @@
  * balances of the line's ledger account set (account set id = line id).
  */
 import type { Decimal } from 'decimal.js';
-import { validateCreditTerms, type CreditTerms, type OnSaleFee, type WaterfallBucket } from '../../domain/credit-terms';
+import { validateCreditTerms, type CreditTerms, type DayCount, type OnSaleFee, type WaterfallBucket } from '../../domain/credit-terms';
 import { decideStatusChange, type CreditLineStatus, type StatusChange } from '../../domain/credit-line-status';
 import { BusinessRuleError, ConflictError, ForbiddenError, NotFoundError, assert } from '../../domain/errors';
 import { D, Money } from '../../domain/money';
@@ -379,7 +379,7 @@ export type CreditTermsJson = {
   advanceRatesByCommodity: Record<string, string>;
   haircut: string;
   annualInterestRate: string;
-  dayCount: 'ACT_360' | 'ACT_365';
+  dayCount: DayCount;
   feeSchedule: {
     onSale: { kind: 'STORAGE_DAYS'; days: number; dailyStorageRatePerUnit: string } | { kind: 'PERCENT_OF_PROCEEDS'; percent: string } | null;
     perDraw: string | null;

@@ -29,7 +29,7 @@ test('a batch posts the very entry postEntry would: posting it again by hand is 
   const interest = Money.of('120.00', 'USD');
   const again = await postEntry(db.prisma, {
     idempotencyKey: `accrual:${line.id}:2026-12-01`,
-    description: 'Interest for 2026-12-01: 360 000.00 USD × 0.12 ÷ 360',
+    description: 'Interest for 2026-12-01: 360 000.00 USD × 0.12 × 1/360 (ACT_360)',
     effectiveDate: '2026-12-01',
     accountSetId: line.id,
     metadata: { kind: 'interest_accrual', creditLineId: line.id, accrualDate: '2026-12-01' },

@@ -1,3 +1,4 @@
+import type { DayCount } from '../../domain/day-count';
 import { randomUUID } from 'node:crypto';
 import { Money } from '../../domain/money';
 import { inTransaction, type PrismaClient } from '../../prisma/client';
@@ -33,7 +34,7 @@ export async function createParties(prisma: PrismaClient): Promise<Parties> {
 export async function openLine(
   prisma: PrismaClient,
   parties: Parties,
-  options: { annualInterestRate?: string; dayCount?: 'ACT_360' | 'ACT_365'; currency?: string; openedOn?: string; status?: CreditLineStatus } = {},
+  options: { annualInterestRate?: string; dayCount?: DayCount; currency?: string; openedOn?: string; status?: CreditLineStatus } = {},
 ): Promise<AccruingLine> {
   const currency = options.currency ?? 'USD';
   return inTransaction(prisma, async (tx) => {

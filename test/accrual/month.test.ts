@@ -105,7 +105,7 @@ test('the statement shows one accrual entry a day on interest receivable and inc
   expect(accounts.INTEREST_RECEIVABLE.openingBalance).toEqual({ amount: '0.00', currency: 'USD' });
   expect(accounts.INTEREST_RECEIVABLE.lines.map((line) => line.effectiveDate)).toEqual(november);
   expect(accounts.INTEREST_RECEIVABLE.lines.slice(0, 2)).toMatchObject([
-    { debit: { amount: '333.33', currency: 'USD' }, credit: null, description: 'Interest for 2026-11-01: 1 000 000.00 USD × 0.12 ÷ 360' },
+    { debit: { amount: '333.33', currency: 'USD' }, credit: null, description: 'Interest for 2026-11-01: 1 000 000.00 USD × 0.12 × 1/360 (ACT_360)' },
     { debit: { amount: '333.34', currency: 'USD' }, credit: null },
   ]);
   expect(accounts.INTEREST_RECEIVABLE.closingBalance).toEqual({ amount: '10000.00', currency: 'USD' });

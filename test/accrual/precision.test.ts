@@ -74,9 +74,9 @@ test('the database accepts every accrual row the code produces (random principal
           const halfUnit = new D(10).pow(-scale).dividedBy(2);
           const carriedIn = remainderFraction.times(halfUnit).times(2).toDecimalPlaces(INTEREST_SCALE);
           // Feed yesterday's remainder in, as the chain does, when asked to (the digit-gaining case).
-          const first = accrueDay({ outstandingPrincipal: principal, annualRate, dayCount, carriedRemainder: carriedIn });
+          const first = accrueDay({ date: '2026-11-02', outstandingPrincipal: principal, annualRate, dayCount, carriedRemainder: carriedIn });
           const grown = Money.of(principal.amount.times(growingDigits ? 10 : 1), currency);
-          const day = accrueDay({ outstandingPrincipal: grown, annualRate, dayCount, carriedRemainder: first.carriedRemainder });
+          const day = accrueDay({ date: '2026-11-02', outstandingPrincipal: grown, annualRate, dayCount, carriedRemainder: first.carriedRemainder });
           return [
             `('00000000-0000-0000-0000-000000000000', DATE '2026-01-01' + ${index}, '${currency}', ${annualRate.toFixed()}, '${dayCount}',`,
             ` ${grown.amount.toFixed()}, ${day.exactInterest.toFixed()}, ${first.carriedRemainder.toFixed()}, ${day.posted.amount.toFixed()}, ${day.carriedRemainder.toFixed()},`,

@@ -161,6 +161,19 @@ describe('terms are validated', () => {
     expect(res.body.errors[0].reason).toContain('not a JSON number');
   });
 
+  test.each(['ACT_360', 'ACT_365', 'ACT_ACT_ISDA', 'THIRTY_E_360'])('the %s day count is offered and read back', async (dayCount) => {
+    const res = await api.post(lender.admin, '/credit-lines', { sellerOrganisationId: seller.organisationId, terms: { ...appleTerms(), dayCount } }).expect(201);
+    expect(res.body.terms.dayCount).toBe(dayCount);
+    expect((await api.get(lender.admin, `/credit-lines/${res.body.id}`).expect(200)).body.terms.dayCount).toBe(dayCount);
+  });
+
+  test('an unknown day count is refused naming body.terms.dayCount and the conventions offered', async () => {
+    const res = await api.post(lender.admin, '/credit-lines', { sellerOrganisationId: seller.organisationId, terms: { ...appleTerms(), dayCount: '30_360' } });
+    expect(res.status).toBe(400);
+    expect(errorPaths(res.body)).toEqual(['body.terms.dayCount']);
+    expect(res.body.errors[0].reason).toContain('THIRTY_E_360');
+  });
+
   test('a rate with more decimal places than are stored is refused rather than rounded', async () => {
     const res = await api.post(lender.admin, '/credit-lines', {
       sellerOrganisationId: seller.organisationId,

@@ -1,7 +1,8 @@
 import fc from 'fast-check';
 import type { Decimal } from 'decimal.js';
 import { CurrencyMismatchError, InvariantViolation } from '../../domain/errors';
-import { accrueDay, accrueRange, dayCountBasis, INTEREST_SCALE, quantizeInterest, restateDays, type DayCount } from '../../domain/interest';
+import { dayFraction } from '../../domain/day-count';
+import { accrueDay, accrueRange, INTEREST_SCALE, quantizeInterest, restateDays, type DayCount } from '../../domain/interest';
 import { D, Money } from '../../domain/money';
 
 const usd = (amount: string): Money => Money.of(amount, 'USD');
@@ -10,12 +11,12 @@ const postedStrings = (days: { posted: Money }[]): string[] => days.map((day) =>
 
 describe('day count', () => {
   test('ACT/360 divides the annual rate by 360 and ACT/365 by 365', () => {
-    expect(dayCountBasis('ACT_360')).toBe(360);
-    expect(dayCountBasis('ACT_365')).toBe(365);
+    expect(dayFraction('ACT_360', '2028-02-29')).toEqual({ days: 1, basis: 360 });
+    expect(dayFraction('ACT_365', '2028-02-29')).toEqual({ days: 1, basis: 365 });
   });
 
   test('an unknown day count is a bug', () => {
-    expect(() => dayCountBasis('30_360' as DayCount)).toThrow(InvariantViolation);
+    expect(() => dayFraction('30_360' as DayCount, '2026-11-02')).toThrow(InvariantViolation);
   });
 });
 
@@ -23,6 +24,7 @@ describe('accrueDay', () => {
   test('one day on 1,000,000.00 USD at 12% ACT/360 posts 333.33 and carries a third of a cent', () => {
     // 1,000,000 × 0.12 / 360 = 120,000 / 360 = 333.333… USD.
     const day = accrueDay({
+      date: '2026-11-02',
       outstandingPrincipal: usd('1000000.00'),
       annualRate: new D('0.12'),
       dayCount: 'ACT_360',
@@ -36,6 +38,7 @@ describe('accrueDay', () => {
   test('a carried remainder is added before rounding', () => {
     // 333.3333… + 0.004 = 333.3373… → posts 333.34; carry 333.3373… − 333.34 = −0.002666…
     const day = accrueDay({
+      date: '2026-11-02',
       outstandingPrincipal: usd('1000000.00'),
       annualRate: new D('0.12'),
       dayCount: 'ACT_360',
@@ -48,17 +51,17 @@ describe('accrueDay', () => {
   test('an exact half cent rounds to even and the half cent is carried', () => {
     // 18.00 × 0.10 / 360 = 1.8 / 360 = 0.005 exactly: half-even posts 0.00, carries 0.005;
     // the next day 0.005 + 0.005 = 0.010 posts 0.01 and carries nothing.
-    const first = accrueDay({ outstandingPrincipal: usd('18.00'), annualRate: new D('0.10'), dayCount: 'ACT_360', carriedRemainder: new D(0) });
+    const first = accrueDay({ date: '2026-11-02', outstandingPrincipal: usd('18.00'), annualRate: new D('0.10'), dayCount: 'ACT_360', carriedRemainder: new D(0) });
     expect(first.exactInterest.toString()).toBe('0.005');
     expect(first.posted.toFixedString()).toBe('0.00');
     expect(first.carriedRemainder.toString()).toBe('0.005');
-    const second = accrueDay({ outstandingPrincipal: usd('18.00'), annualRate: new D('0.10'), dayCount: 'ACT_360', carriedRemainder: first.carriedRemainder });
+    const second = accrueDay({ date: '2026-11-02', outstandingPrincipal: usd('18.00'), annualRate: new D('0.10'), dayCount: 'ACT_360', carriedRemainder: first.carriedRemainder });
     expect(second.posted.toFixedString()).toBe('0.01');
     expect(second.carriedRemainder.isZero()).toBe(true);
   });
 
   test('no principal, no interest; a carried remainder under half a cent stays carried', () => {
-    const day = accrueDay({ outstandingPrincipal: usd('0'), annualRate: new D('0.12'), dayCount: 'ACT_365', carriedRemainder: new D('0.004') });
+    const day = accrueDay({ date: '2026-11-02', outstandingPrincipal: usd('0'), annualRate: new D('0.12'), dayCount: 'ACT_365', carriedRemainder: new D('0.004') });
     expect(day.exactInterest.isZero()).toBe(true);
     expect(day.posted.toFixedString()).toBe('0.00');
     expect(day.carriedRemainder.toString()).toBe('0.004');
@@ -66,16 +69,16 @@ describe('accrueDay', () => {
 
   test('posts in the principal currency at its scale', () => {
     // 1,000,000 JPY × 0.015 / 365 = 15,000 / 365 = 41.0958… JPY → posts 41 yen.
-    const yen = accrueDay({ outstandingPrincipal: Money.of('1000000', 'JPY'), annualRate: new D('0.015'), dayCount: 'ACT_365', carriedRemainder: new D(0) });
+    const yen = accrueDay({ date: '2026-11-02', outstandingPrincipal: Money.of('1000000', 'JPY'), annualRate: new D('0.015'), dayCount: 'ACT_365', carriedRemainder: new D(0) });
     expect(yen.posted.format()).toBe('41 JPY');
     expect(yen.carriedRemainder.toFixed(4)).toBe('0.0959');
     // 1,000.000 KWD × 0.07 / 360 = 70 / 360 = 0.194444… KWD → posts 0.194 KWD.
-    const dinar = accrueDay({ outstandingPrincipal: Money.of('1000.000', 'KWD'), annualRate: new D('0.07'), dayCount: 'ACT_360', carriedRemainder: new D(0) });
+    const dinar = accrueDay({ date: '2026-11-02', outstandingPrincipal: Money.of('1000.000', 'KWD'), annualRate: new D('0.07'), dayCount: 'ACT_360', carriedRemainder: new D(0) });
     expect(dinar.posted.format()).toBe('0.194 KWD');
   });
 
   test('refuses negative principal, negative rate and an oversized carry as bugs', () => {
-    const base = { outstandingPrincipal: usd('100.00'), annualRate: new D('0.12'), dayCount: 'ACT_360' as const, carriedRemainder: new D(0) };
+    const base = { date: '2026-11-02', outstandingPrincipal: usd('100.00'), annualRate: new D('0.12'), dayCount: 'ACT_360' as const, carriedRemainder: new D(0) };
     expect(() => accrueDay({ ...base, outstandingPrincipal: usd('-1.00') })).toThrow(InvariantViolation);
     expect(() => accrueDay({ ...base, annualRate: new D('-0.01') })).toThrow(InvariantViolation);
     expect(() => accrueDay({ ...base, carriedRemainder: new D('0.0051') })).toThrow(InvariantViolation);
@@ -90,6 +93,7 @@ describe('accrueRange', () => {
     // i.e. 1,000.00 every three days; 30 days = 10 × 1,000.00 = 10,000.00
     // = 1,000,000 × 0.12 × 30 / 360.
     const range = accrueRange({
+      firstDate: '2026-11-02',
       dailyOutstandingPrincipal: repeatPrincipal(usd('1000000.00'), 30),
       annualRate: new D('0.12'),
       dayCount: 'ACT_360',
@@ -118,6 +122,7 @@ describe('accrueRange', () => {
     // 9,863.01 − 30 × 328.76 = 0.21, so 21 days post 328.77 and 9 post 328.76.
     // Rounding each day alone would post 328.77 × 30 = 9,863.10: 9 cents too much.
     const range = accrueRange({
+      firstDate: '2026-11-02',
       dailyOutstandingPrincipal: repeatPrincipal(usd('1000000.00'), 30),
       annualRate: new D('0.12'),
       dayCount: 'ACT_365',
@@ -138,6 +143,7 @@ describe('accrueRange', () => {
     // 10.00 USD × 12% / 360 = 0.00333… a day. Alone, every day would round to 0.00;
     // with the carry: 0.00, 0.01, 0.00 every three days. 30 days = 0.10 = 10 × 0.12 × 30 / 360.
     const range = accrueRange({
+      firstDate: '2026-11-02',
       dailyOutstandingPrincipal: repeatPrincipal(usd('10.00'), 30),
       annualRate: new D('0.12'),
       dayCount: 'ACT_360',
@@ -151,6 +157,7 @@ describe('accrueRange', () => {
     // 10 days on 36,000.00 at 10% ACT/360 = 10.00 a day → 100.00;
     // then a 18,000.00 repayment: 10 days on 18,000.00 = 5.00 a day → 50.00. Total 150.00.
     const range = accrueRange({
+      firstDate: '2026-11-02',
       dailyOutstandingPrincipal: [...repeatPrincipal(usd('36000.00'), 10), ...repeatPrincipal(usd('18000.00'), 10)],
       annualRate: new D('0.10'),
       dayCount: 'ACT_360',
@@ -163,6 +170,7 @@ describe('accrueRange', () => {
   test('mixing currencies across days throws', () => {
     expect(() =>
       accrueRange({
+      firstDate: '2026-11-02',
         dailyOutstandingPrincipal: [usd('100.00'), Money.of('100.00', 'EUR')],
         annualRate: new D('0.12'),
         dayCount: 'ACT_360',
@@ -172,7 +180,7 @@ describe('accrueRange', () => {
   });
 
   test('an empty range is a bug', () => {
-    expect(() => accrueRange({ dailyOutstandingPrincipal: [], annualRate: new D('0.12'), dayCount: 'ACT_360', carriedRemainder: new D(0) })).toThrow(InvariantViolation);
+    expect(() => accrueRange({ firstDate: '2026-11-02', dailyOutstandingPrincipal: [], annualRate: new D('0.12'), dayCount: 'ACT_360', carriedRemainder: new D(0) })).toThrow(InvariantViolation);
   });
 });
 
@@ -195,7 +203,7 @@ describe('accrual properties', () => {
       fc.property(scenarioArb, ({ currency, principalMinorUnits, rateMillionths, dayCount }) => {
         const annualRate = new D(rateMillionths).dividedBy(1_000_000);
         const principals = principalMinorUnits.map((units) => principalOf(units, currency));
-        const range = accrueRange({ dailyOutstandingPrincipal: principals, annualRate, dayCount, carriedRemainder: new D(0) });
+        const range = accrueRange({ firstDate: '2026-11-02', dailyOutstandingPrincipal: principals, annualRate, dayCount, carriedRemainder: new D(0) });
         const halfMinorUnit = halfMinorUnitOf(currency);
         // Independent oracle: Σ interest = (Σ principal) × rate / basis, one division.
         const basis = dayCount === 'ACT_360' ? 360 : 365;
@@ -221,7 +229,7 @@ describe('accrual properties', () => {
         // Opening carry between −0.5 and +0.5 minor units, in tenths of the half unit.
         const openingCarry = halfMinorUnitOf(currency).times(openingTenths).dividedBy(5);
         const principals = principalMinorUnits.map((units) => principalOf(units, currency));
-        const range = accrueRange({ dailyOutstandingPrincipal: principals, annualRate, dayCount, carriedRemainder: openingCarry });
+        const range = accrueRange({ firstDate: '2026-11-02', dailyOutstandingPrincipal: principals, annualRate, dayCount, carriedRemainder: openingCarry });
         const exactSum = range.days.reduce((sum, day) => sum.plus(day.exactInterest), new D(0));
         const accountedFor = range.totalPosted.amount.plus(range.carriedRemainder);
         expect(accountedFor.minus(exactSum.plus(openingCarry)).abs().lt(new D('1e-40'))).toBe(true);
@@ -234,10 +242,10 @@ describe('accrual properties', () => {
       fc.property(scenarioArb, ({ currency, principalMinorUnits, rateMillionths, dayCount }) => {
         const annualRate = new D(rateMillionths).dividedBy(1_000_000);
         const principals = principalMinorUnits.map((units) => principalOf(units, currency));
-        const range = accrueRange({ dailyOutstandingPrincipal: principals, annualRate, dayCount, carriedRemainder: new D(0) });
+        const range = accrueRange({ firstDate: '2026-11-02', dailyOutstandingPrincipal: principals, annualRate, dayCount, carriedRemainder: new D(0) });
         let carriedRemainder = new D(0);
         principals.forEach((outstandingPrincipal, index) => {
-          const day = accrueDay({ outstandingPrincipal, annualRate, dayCount, carriedRemainder });
+          const day = accrueDay({ date: '2026-11-02', outstandingPrincipal, annualRate, dayCount, carriedRemainder });
           expect(day.posted.equals(range.days[index].posted)).toBe(true);
           carriedRemainder = day.carriedRemainder;
         });
@@ -250,8 +258,8 @@ describe('precision policy', () => {
   test('a day\'s exact interest is quantized once, to 18 places half-even', () => {
     expect(INTEREST_SCALE).toBe(18);
     // 29 000 × 0.12 ÷ 360 = 9.666…, 31 000 × 0.12 ÷ 360 = 10.333…: the digit gained does not change the scale.
-    const before = accrueDay({ outstandingPrincipal: usd('29000.00'), annualRate: new D('0.12'), dayCount: 'ACT_360', carriedRemainder: new D(0) });
-    const after = accrueDay({ outstandingPrincipal: usd('31000.00'), annualRate: new D('0.12'), dayCount: 'ACT_360', carriedRemainder: before.carriedRemainder });
+    const before = accrueDay({ date: '2026-11-02', outstandingPrincipal: usd('29000.00'), annualRate: new D('0.12'), dayCount: 'ACT_360', carriedRemainder: new D(0) });
+    const after = accrueDay({ date: '2026-11-02', outstandingPrincipal: usd('31000.00'), annualRate: new D('0.12'), dayCount: 'ACT_360', carriedRemainder: before.carriedRemainder });
     expect(before.exactInterest.toFixed()).toBe('9.666666666666666667');
     expect(after.exactInterest.toFixed()).toBe('10.333333333333333333');
     // 10.333333333333333333 + the carried −0.003333333333333333 = 10.33 exactly: posted, nothing carried.
@@ -274,6 +282,7 @@ describe('precision policy', () => {
         fc.integer({ min: -5_000, max: 5_000 }),
         (cents, rateMillionths, dayCount, carryTenthsOfMil) => {
           const day = accrueDay({
+      date: '2026-11-02',
             outstandingPrincipal: usd(new D(cents.toString()).dividedBy(100).toFixed(2)),
             annualRate: new D(rateMillionths).dividedBy(1_000_000),
             dayCount,

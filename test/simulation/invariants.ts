@@ -5,6 +5,7 @@
  * they must never be weakened to make a run pass.
  */
 import { Decimal } from 'decimal.js';
+import { dayFraction, type DayCount } from '../../domain/day-count';
 import type { World } from './world';
 
 export type Invariant = (world: World) => Promise<string[]>;
@@ -226,15 +227,15 @@ export async function everyPastDayAccruedOnce(world: World): Promise<string[]> {
  * (World.restatedThroughSeq): every posting recorded before that run must be restated by then.
  */
 export async function interestEqualsExactInterestOnPrincipalHistory(world: World): Promise<string[]> {
-  const rows = await world.db.sql<{ line_id: string; rate: string; day_count: string; days: string; exact: string | null; posted: string }>(
+  const rows = await world.db.sql<{ line_id: string; rate: string; day_count: DayCount; days: string; principal_days: { date: string; principal: string }[] | null; posted: string }>(
     `SELECT l.id::text AS line_id, l.annual_interest_rate::text AS rate, l.day_count::text,
             (SELECT count(*) FROM interest_accrual ia WHERE ia.credit_line_id = l.id)::text AS days,
-            (SELECT sum(
+            (SELECT json_agg(json_build_object('date', ia.accrual_date::text, 'principal',
                (SELECT coalesce(sum(CASE jl.side WHEN 'DEBIT' THEN jl.amount ELSE -jl.amount END), 0)
                   FROM journal_line jl JOIN journal_entry je ON je.id = jl.entry_id JOIN ledger_account pa ON pa.id = jl.account_id
                  WHERE pa.account_set_id = l.id AND pa.code = 'LOAN_PRINCIPAL' AND je.effective_date <= ia.accrual_date
-                   AND je.seq <= coalesce(($1::jsonb ->> l.id::text)::bigint, 0)))
-               FROM interest_accrual ia WHERE ia.credit_line_id = l.id)::text AS exact,
+                   AND je.seq <= coalesce(($1::jsonb ->> l.id::text)::bigint, 0))::text))
+               FROM interest_accrual ia WHERE ia.credit_line_id = l.id) AS principal_days,
             (SELECT coalesce(sum(CASE jl.side WHEN 'CREDIT' THEN jl.amount ELSE -jl.amount END), 0)
                FROM journal_line jl JOIN ledger_account ia_acc ON ia_acc.id = jl.account_id
               WHERE ia_acc.account_set_id = l.id AND ia_acc.code = 'INTEREST_INCOME')::text AS posted
@@ -243,9 +244,12 @@ export async function interestEqualsExactInterestOnPrincipalHistory(world: World
   );
   const broken: string[] = [];
   for (const r of rows) {
-    if (r.exact === null) continue;
-    const basis = r.day_count === 'ACT_365' ? 365 : 360;
-    const exact = new D(r.exact).times(r.rate).div(basis);
+    if (r.principal_days === null) continue;
+    // Exact: Σ principal × rate × the day's fraction of a year under the line's convention, unrounded.
+    const exact = r.principal_days.reduce((sum, day) => {
+      const { days, basis } = dayFraction(r.day_count, day.date);
+      return sum.plus(new D(day.principal).times(r.rate).times(days).div(basis));
+    }, new D(0));
     const diff = new D(r.posted).minus(exact).abs();
     if (diff.gt(MINOR_UNIT)) {
       broken.push(`line ${r.line_id}: interest posted ${r.posted} over ${r.days} days, exact interest on the principal history ${exact.toFixed(6)} (off by ${diff.toFixed(6)})`);

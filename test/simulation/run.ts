@@ -7,6 +7,7 @@
  */
 import fc from 'fast-check';
 import { commandArbitraries, emptyModel, type Model, type SimCommand } from './commands';
+import { DAY_COUNTS, type DayCount } from '../../domain/day-count';
 import { World } from './world';
 
 export interface SimulationOptions {
@@ -49,8 +50,8 @@ export interface SimulationResult {
  * fresh world with every invariant checked after every step. Unlike a replay path, it does not
  * depend on how the arbitraries generate commands, so it stays valid as commands are added.
  */
-export async function runSequence(commands: readonly SimCommand[]): Promise<void> {
-  const world = await World.create();
+export async function runSequence(commands: readonly SimCommand[], options: { dayCount?: DayCount } = {}): Promise<void> {
+  const world = await World.create(options);
   try {
     await fc.asyncModelRun(async () => ({ model: emptyModel(), real: world }), [...commands]);
   } finally {
@@ -67,10 +68,11 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
   let finished = 0;
   const property = fc.asyncProperty(
     fc.commands<Model, World, false>(commandArbitraries(options.withoutCommands), { maxCommands: options.maxCommands ?? 30, size: 'max', replayPath: options.replayPath }),
-    async (commands) => {
+    fc.constantFrom(...DAY_COUNTS),
+    async (commands, dayCount) => {
       if (Date.now() > deadline) return;
       const runStartedAt = Date.now();
-      const world = await World.create();
+      const world = await World.create({ dayCount });
       world.ignoredInvariants = new Set(options.ignoreInvariants ?? []);
       let count = 0;
       try {

@@ -12,6 +12,7 @@ import { randomUUID } from 'node:crypto';
 import type { Express } from 'express';
 import pino from 'pino';
 import request from 'supertest';
+import type { DayCount } from '../../domain/day-count';
 import { createApp } from '../../api/app';
 import type { AppDeps } from '../../api/http/deps';
 import { inTransaction } from '../../prisma/client';
@@ -44,7 +45,7 @@ export const COMMODITY = 'APPLE_SIM';
 export const CURRENCY = 'USD';
 
 /** The line's terms, as the lender offers them (wire shape of POST /credit-lines), `approvedWarehouseIds` the warehouses whose goods it lends against. */
-export function lineTerms(clock: VirtualClock, approvedWarehouseIds: string[]) {
+export function lineTerms(clock: VirtualClock, approvedWarehouseIds: string[], dayCount: DayCount = 'ACT_360') {
   return {
     approvedWarehouseIds,
     currency: CURRENCY,
@@ -53,7 +54,7 @@ export function lineTerms(clock: VirtualClock, approvedWarehouseIds: string[]) {
     advanceRatesByCommodity: {},
     haircut: '0.1',
     annualInterestRate: '0.12',
-    dayCount: 'ACT_360',
+    dayCount,
     feeSchedule: { onSale: { kind: 'STORAGE_DAYS', days: 30, dailyStorageRatePerUnit: '0.002' }, perDraw: '5.00' },
     maxMarkAgeHours: 72,
     marginCallLtv: '0.7',
@@ -106,6 +107,8 @@ export class World {
   /** The day (UTC) each line opened: its created_at, the database's clock. */
   readonly lineOpenedOn = new Map<string, string>();
   private receiptSeq = 0;
+  /** The line's day-count convention. */
+  dayCount: DayCount = 'ACT_360';
 
   private constructor(
     readonly db: TestDatabase,
@@ -114,12 +117,14 @@ export class World {
     readonly app: Express,
   ) {}
 
-  static async create(): Promise<World> {
+  /** `dayCount`: the line's day-count convention (each sequence draws one). */
+  static async create(options: { dayCount?: DayCount } = {}): Promise<World> {
     const db = await createTestDatabase({ poolMax: 8 });
     const clock = new VirtualClock(virtualStart());
     const temporal = new SimTemporal(db.url, clock);
     const deps: AppDeps = { prisma: db.prisma, logger: pino({ level: process.env.SIM_LOG_LEVEL ?? 'silent' }), temporal, clock: () => clock.now() };
     const world = new World(db, clock, temporal, createApp(deps));
+    world.dayCount = options.dayCount ?? 'ACT_360';
     await world.populate();
     return world;
   }
@@ -310,7 +315,7 @@ export class World {
 export async function openLine(world: World): Promise<string> {
   const offered = await world.call(world.lender, 'post', '/credit-lines', {
     sellerOrganisationId: world.seller.organisationId,
-    terms: lineTerms(world.clock, [world.warehouseId]),
+    terms: lineTerms(world.clock, [world.warehouseId], world.dayCount),
   });
   if (offered.status !== 201) throw new Error(`world setup: offering the line answered ${offered.status} ${JSON.stringify(offered.body)}`);
   const lineId = offered.body.id as string;
