@@ -1,3 +1,4 @@
+import { DAY_COUNTS } from '../../domain/day-count';
 import { z } from 'zod';
 import { ValidationError } from '../../domain/errors';
 import { ACCRUALS_PAGE_MAX, accrualsPage, type InterestAccrualRecord } from '../../prisma/accrual/store';
@@ -10,7 +11,7 @@ const AccrualView = z
   .object({
     accrualDate: IsoDate,
     annualInterestRate: ComputedDecimalString,
-    dayCount: z.enum(['ACT_360', 'ACT_365']),
+    dayCount: z.enum(DAY_COUNTS),
     outstandingPrincipal: MoneySchema.meta({ description: 'LOAN_PRINCIPAL at the end of the day, as the accrual saw it' }),
     exactInterest: ComputedDecimalString.meta({ description: 'principal × rate ÷ day-count basis, at 18 places (half-even)' }),
     carriedIn: ComputedDecimalString.meta({ description: 'Sub-unit remainder carried in from the day before' }),
