@@ -47,7 +47,7 @@ import { balances, postEntry } from '../ledger/store';
 import { lockLines, lockLots, lockSales } from '../locks';
 import { lineOpened, requireCashValueDate, requireMoneyExisted } from './value-dates';
 
-export const SALES_PAGE_MAX = 100;
+export const SALES_PAGE_MAX = 200;
 export const SALE_WORKFLOW_TYPE = 'saleSettlement';
 
 export interface SalesActor extends AuditActor {
