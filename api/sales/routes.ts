@@ -136,8 +136,8 @@ export const salesRoutes = [
     query: PageQuery,
     success: { status: 200, description: 'One page of payments; nextCursor is null on the last', schema: pageOf(RepaymentView) },
     handler: async ({ db, actor, params, query }) => {
-      const sale = await saleVisibleTo(db, actor.organisationId, params.saleId);
       const cursor = decodeCursor(query.cursor, ['afterId']);
+      const sale = await saleVisibleTo(db, actor.organisationId, params.saleId);
       const payments = await repaymentsOfSale(db, sale.id, { afterId: cursor?.afterId ?? null, limit: query.limit + 1 });
       const page = payments.slice(0, query.limit);
       return { items: page.map(repaymentView), nextCursor: payments.length > query.limit ? encodeCursor({ afterId: page[page.length - 1].id }) : null };
