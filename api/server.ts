@@ -1,7 +1,8 @@
 import http, { type Server } from 'node:http';
+import type { Duplex } from 'node:stream';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import type { Config } from './config';
-import { sendProblem, problemType } from './http/problem';
+import { sendProblem, problemType, type Problem } from './http/problem';
 
 export type ServerLimits = Pick<Config, 'HTTP_REQUEST_TIMEOUT_MS' | 'HTTP_HEADERS_TIMEOUT_MS' | 'HTTP_MAX_CONNECTIONS'>;
 
@@ -25,7 +26,55 @@ export function createHttpServer(handler: http.RequestListener, limits: ServerLi
     handler,
   );
   server.maxConnections = limits.HTTP_MAX_CONNECTIONS;
+  server.on('clientError', answerClientError);
   return server;
+}
+
+/** How long a connection refused by the parser may stay open for the client to read the answer. */
+const CLIENT_ERROR_LINGER_MS = 500;
+
+/**
+ * What Node's HTTP parser refuses before any handler runs (headers too large,
+ * a malformed request line or header, a request or its headers arriving too
+ * slowly), as problem+json like every other refusal. Node's default answers a
+ * bare status line.
+ */
+export function clientErrorProblem(error: NodeJS.ErrnoException): Problem {
+  const shape = (status: number, code: string, title: string, detail: string): Problem => ({ type: problemType(code), title, status, detail, code });
+  switch (error.code) {
+    case 'HPE_HEADER_OVERFLOW':
+      return shape(431, 'request_header_fields_too_large', 'Request header fields too large', `the request's headers exceed ${http.maxHeaderSize} bytes`);
+    case 'HPE_CHUNK_EXTENSIONS_OVERFLOW':
+      return shape(413, 'chunk_extensions_too_large', 'Chunk extensions too large', 'the chunk extensions of the request body are too large');
+    case 'ERR_HTTP_REQUEST_TIMEOUT':
+      return shape(408, 'request_timeout', 'Request timeout', 'the request (headers and body) did not arrive in time; send it again, faster');
+    default:
+      return shape(400, 'malformed_request', 'Malformed request', `the request is not valid HTTP/1.1 (${error.code ?? 'parse error'})`);
+  }
+}
+
+/**
+ * Node's default does the same with a bare status line: answer only while the
+ * socket can still be written and no response has started on it (otherwise
+ * the bytes would corrupt what the client is reading), then close.
+ */
+function answerClientError(error: NodeJS.ErrnoException, socket: Duplex): void {
+  const inFlight = (socket as Duplex & { _httpMessage?: { headersSent?: boolean } })._httpMessage;
+  if (error.code !== 'ECONNRESET' && socket.writable && !inFlight?.headersSent) {
+    const problem = clientErrorProblem(error);
+    const body = JSON.stringify(problem);
+    socket.end(
+      `HTTP/1.1 ${problem.status} ${http.STATUS_CODES[problem.status]}\r\n` +
+        'Content-Type: application/problem+json\r\n' +
+        `Content-Length: ${Buffer.byteLength(body)}\r\n` +
+        'Connection: close\r\n\r\n' +
+        body,
+    );
+    // The client may keep its side open (a slow sender always does): the connection goes anyway.
+    setTimeout(() => socket.destroy(), CLIENT_ERROR_LINGER_MS).unref();
+    return;
+  }
+  socket.destroy();
 }
 
 /**

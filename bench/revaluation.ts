@@ -24,7 +24,7 @@
 import { performance } from 'node:perf_hooks';
 import { D } from '../domain/money';
 import { inTransaction, type Prisma, type PrismaClient } from '../prisma/client';
-import { borrowingBaseTotalsOfLinesSql, linePosition, postPriceMark } from '../prisma/custody/valuation';
+import { borrowingBaseTotalsOfLinesSql, linePosition, LINES_TOTALS_BATCH_MAX, postPriceMark } from '../prisma/custody/valuation';
 import { evaluateLineMargin, linesRevaluedByMark } from '../prisma/margin/store';
 import { needsMarginWorkflow, revalueLinesAtOnce, type LineRevaluation } from '../prisma/margin/revaluation';
 import type { CustodyActor } from '../prisma/custody/access';
@@ -71,7 +71,7 @@ async function setBasedRun(prisma: PrismaClient, actor: CustodyActor, commodityC
     const started = performance.now();
     const mark = await postPriceMark(tx, actor, { commodityCode, grade, currency: 'USD', pricePerUnit: new D(PRICE_AFTER), source: 'bench', asOf: new Date() }, new Date());
     const marked = performance.now();
-    const lineIds = await linesRevaluedByMark(tx, mark);
+    const lineIds = await linesRevaluedByMark(tx, mark, { afterLineId: null, limit: LINES_TOTALS_BATCH_MAX });
     const found = performance.now();
     const { revalued } = await revalueLinesAtOnce(tx, { lineIds, now: new Date() });
     const done = performance.now();

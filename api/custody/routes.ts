@@ -15,11 +15,13 @@ import {
   createWarehouse,
   inspectLot,
   listVisibleLots,
+  locationsOfWarehouse,
   lotEvents,
   moveLot,
   ownWarehouse,
   receiveLot,
   splitLot,
+  WAREHOUSE_LOCATIONS_MAX,
 } from '../../prisma/custody/store';
 import type { Db } from '../../prisma/client';
 import type { WorkflowOutbox } from '../../workflows/outbox/transaction-outbox';
@@ -53,6 +55,17 @@ const LotParams = z.object({ lotId: Uuid });
 const WarehouseParams = z.object({ warehouseId: Uuid });
 const LotResult = z.object({ lot: LotView }).meta({ id: 'LotResult' });
 
+/** Locations embedded in GET /warehouses/{id}; the rest are paged from GET /warehouses/{id}/locations. */
+export const WAREHOUSE_LOCATIONS_EMBEDDED_MAX = 100;
+const WarehouseDetail = WarehouseView.extend({
+  locations: z.array(LocationView).meta({ description: `The first ${WAREHOUSE_LOCATIONS_EMBEDDED_MAX} locations, oldest first` }),
+  locationsTruncated: z.boolean().meta({ description: `True when the warehouse has more than ${WAREHOUSE_LOCATIONS_EMBEDDED_MAX} locations: the rest are at locationsNext` }),
+  locationsNext: z
+    .string()
+    .nullable()
+    .meta({ description: 'When truncated, the link to the next page of GET /warehouses/{warehouseId}/locations (after the embedded ones); null when every location is embedded' }),
+}).meta({ id: 'WarehouseDetail' });
+
 export const custodyRoutes = [
   defineRoute({
     method: 'post',
@@ -76,19 +89,46 @@ export const custodyRoutes = [
     tag: TAG,
     problems: [404],
     params: WarehouseParams,
-    success: { status: 200, description: 'The warehouse', schema: WarehouseView },
+    success: { status: 200, description: 'The warehouse', schema: WarehouseDetail },
     handler: async ({ db, actor, params }) => {
       const warehouse = await ownWarehouse(db, actor, params.warehouseId);
-      return { id: warehouse.id, organisationId: warehouse.organisationId, name: warehouse.name, locations: warehouse.locations.map(locationView) };
+      const locations = await locationsOfWarehouse(db, actor, warehouse.id, { afterId: null, limit: WAREHOUSE_LOCATIONS_EMBEDDED_MAX + 1 });
+      const embedded = locations.slice(0, WAREHOUSE_LOCATIONS_EMBEDDED_MAX);
+      const truncated = locations.length > WAREHOUSE_LOCATIONS_EMBEDDED_MAX;
+      return {
+        id: warehouse.id,
+        organisationId: warehouse.organisationId,
+        name: warehouse.name,
+        locations: embedded.map(locationView),
+        locationsTruncated: truncated,
+        locationsNext: truncated ? `/warehouses/${warehouse.id}/locations?cursor=${encodeCursor({ afterId: embedded[embedded.length - 1].id })}` : null,
+      };
+    },
+  }),
+  defineRoute({
+    method: 'get',
+    path: '/warehouses/{warehouseId}/locations',
+    operationId: 'listWarehouseLocations',
+    summary: 'Locations of a warehouse of your organisation, oldest first, paged',
+    tag: TAG,
+    problems: [404],
+    params: WarehouseParams,
+    query: PageQuery,
+    success: { status: 200, description: 'One page of locations; nextCursor is null on the last', schema: pageOf(LocationView) },
+    handler: async ({ db, actor, params, query }) => {
+      const cursor = decodeCursor(query.cursor, ['afterId']);
+      const locations = await locationsOfWarehouse(db, actor, params.warehouseId, { afterId: cursor?.afterId ?? null, limit: query.limit + 1 });
+      const page = locations.slice(0, query.limit);
+      return { items: page.map(locationView), nextCursor: locations.length > query.limit ? encodeCursor({ afterId: page[page.length - 1].id }) : null };
     },
   }),
   defineRoute({
     method: 'post',
     path: '/warehouses/{warehouseId}/locations',
     operationId: 'addWarehouseLocation',
-    summary: 'Add a location: a store room, a cold room, or a vessel/truck in transit (carrier required, voyage optional)',
+    summary: `Add a location: a store room, a cold room, or a vessel/truck in transit (carrier required, voyage optional); at most ${WAREHOUSE_LOCATIONS_MAX} per warehouse (422)`,
     tag: TAG,
-    problems: [403, 404, 409],
+    problems: [403, 404, 409, 422],
     params: WarehouseParams,
     body: z.object({ name: Name, kind: LocationKind, carrier: Name.optional(), voyage: Name.optional() }),
     success: { status: 201, description: 'The location', schema: LocationView },

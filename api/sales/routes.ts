@@ -9,6 +9,7 @@ import {
   reportSale,
   salesOfLine,
   SALES_PAGE_MAX,
+  saleVisibleTo,
 } from '../../prisma/sales/store';
 import { saleReadableBy } from '../../prisma/sales/lists';
 import {
@@ -38,8 +39,16 @@ const TAG = 'Sales and repayments';
 const LineParams = z.object({ lineId: Uuid });
 const SaleParams = z.object({ saleId: Uuid });
 
+/** Payments embedded in GET /sales/{id}; the rest are paged from GET /sales/{id}/payments. */
+export const SALE_PAYMENTS_EMBEDDED_MAX = 20;
+
 const SaleDetail = SaleView.extend({
-  payments: z.array(RepaymentView),
+  payments: z.array(RepaymentView).meta({ description: `The first ${SALE_PAYMENTS_EMBEDDED_MAX} payments, oldest first` }),
+  paymentsTruncated: z.boolean().meta({ description: `True when the sale has more than ${SALE_PAYMENTS_EMBEDDED_MAX} payments: the rest are at paymentsNext` }),
+  paymentsNext: z
+    .string()
+    .nullable()
+    .meta({ description: 'When truncated, the link to the next page of GET /sales/{saleId}/payments (after the embedded ones); null when every payment is embedded' }),
   workflowStart: WorkflowStartView.nullable().meta({ description: "Where the start of the sale's settlement workflow stands" }),
 }).meta({ id: 'SaleDetail' });
 const RecordedPayment = z.object({ repayment: RepaymentView, allocation: AllocationView, sale: SaleView.nullable() }).meta({ id: 'RecordedRepayment' });
@@ -108,11 +117,35 @@ export const salesRoutes = [
     success: { status: 200, description: 'The sale', schema: SaleDetail },
     handler: async ({ db, actor, params }) => {
       const { sale, reader } = await saleReadableBy(db, actor.organisationId, params.saleId);
+      // The warehouse holding the goods reads the sale its release order names, not its payments.
+      const payments = reader === 'WAREHOUSE' ? [] : await repaymentsOfSale(db, sale.id, { afterId: null, limit: SALE_PAYMENTS_EMBEDDED_MAX + 1 });
+      const embedded = payments.slice(0, SALE_PAYMENTS_EMBEDDED_MAX);
+      const truncated = payments.length > SALE_PAYMENTS_EMBEDDED_MAX;
       return {
         ...saleView(sale),
-        payments: reader === 'WAREHOUSE' ? [] : (await repaymentsOfSale(db, sale.id)).map(repaymentView),
+        payments: embedded.map(repaymentView),
+        paymentsTruncated: truncated,
+        paymentsNext: truncated ? `/sales/${sale.id}/payments?cursor=${encodeCursor({ afterId: embedded[embedded.length - 1].id })}` : null,
         workflowStart: await workflowStartView(db, sale.workflowId),
       };
+    },
+  }),
+  defineRoute({
+    method: 'get',
+    path: '/sales/{saleId}/payments',
+    operationId: 'listSalePayments',
+    summary: "A sale's payments, oldest first, paged (lender, seller and buyer)",
+    tag: TAG,
+    problems: [404],
+    params: SaleParams,
+    query: PageQuery,
+    success: { status: 200, description: 'One page of payments; nextCursor is null on the last', schema: pageOf(RepaymentView) },
+    handler: async ({ db, actor, params, query }) => {
+      const cursor = decodeCursor(query.cursor, ['afterId']);
+      const sale = await saleVisibleTo(db, actor.organisationId, params.saleId);
+      const payments = await repaymentsOfSale(db, sale.id, { afterId: cursor?.afterId ?? null, limit: query.limit + 1 });
+      const page = payments.slice(0, query.limit);
+      return { items: page.map(repaymentView), nextCursor: payments.length > query.limit ? encodeCursor({ afterId: page[page.length - 1].id }) : null };
     },
   }),
   defineRoute({

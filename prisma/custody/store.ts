@@ -49,11 +49,32 @@ export async function createWarehouse(db: Db, actor: CustodyActor, input: { name
   return warehouse;
 }
 
+/**
+ * Locations one warehouse may have. Every list of them is paged; the cap keeps
+ * one warehouse's reference data (and a lot's choice of location) bounded.
+ */
+export const WAREHOUSE_LOCATIONS_MAX = 10_000;
+
 /** A warehouse is visible only to its own organisation. */
 export async function ownWarehouse(db: Db, actor: CustodyActor, warehouseId: string) {
-  const warehouse = await db.warehouse.findUnique({ where: { id: warehouseId }, include: { locations: { orderBy: { createdAt: 'asc' } } } });
+  const warehouse = await db.warehouse.findUnique({ where: { id: warehouseId } });
   if (!warehouse || warehouse.organisationId !== actor.organisationId) throw new NotFoundError('warehouse', warehouseId);
   return warehouse;
+}
+
+/** Locations of a warehouse of the actor's organisation, oldest first: at most `limit`, after the location `afterId`. */
+export async function locationsOfWarehouse(db: Db, actor: CustodyActor, warehouseId: string, page: { afterId: string | null; limit: number }) {
+  await ownWarehouse(db, actor, warehouseId);
+  if (page.afterId !== null) {
+    const after = await db.warehouseLocation.findUnique({ where: { id: page.afterId }, select: { warehouseId: true } });
+    if (after?.warehouseId !== warehouseId) throw new ValidationError('query.cursor', 'is not a position in the locations of this warehouse');
+  }
+  return db.warehouseLocation.findMany({
+    where: { warehouseId },
+    orderBy: [{ createdAt: 'asc' }, { id: 'asc' }],
+    take: page.limit,
+    ...(page.afterId !== null ? { cursor: { id: page.afterId }, skip: 1 } : {}),
+  });
 }
 
 export async function addLocation(
@@ -67,6 +88,12 @@ export async function addLocation(
   const inTransit = input.kind === 'VESSEL' || input.kind === 'TRUCK';
   if (inTransit && !input.carrier) throw new ValidationError('body.carrier', `is required for a ${input.kind}: goods in transit record their carrier`);
   if (!inTransit && (input.carrier || input.voyage)) throw new ValidationError('body.carrier', `applies only to a VESSEL or TRUCK, not a ${input.kind}`);
+  // Serialises additions to one warehouse so that two at once cannot both pass the cap (NO KEY UPDATE: lots received meanwhile are not blocked).
+  await db.$queryRaw`SELECT id FROM warehouse WHERE id = ${warehouseId}::uuid FOR NO KEY UPDATE`;
+  const existing = await db.warehouseLocation.count({ where: { warehouseId } });
+  if (existing >= WAREHOUSE_LOCATIONS_MAX) {
+    throw new BusinessRuleError('warehouse_locations_limit', `warehouse ${warehouseId} already has ${existing} locations, the most a warehouse may have (${WAREHOUSE_LOCATIONS_MAX})`);
+  }
   try {
     const location = await db.warehouseLocation.create({
       data: { warehouseId, name: input.name, kind: input.kind, carrier: input.carrier ?? null, voyage: input.voyage ?? null },

@@ -136,24 +136,32 @@ export async function revalueLinesForMark(
   db: Db,
   mark: { lenderOrganisationId: string; commodityCode: string; grade: string; currency: string },
   now: Date,
+  options: { linesPerStatement?: number } = {},
 ): Promise<Revaluations & { lineIdsForWorkflow: string[] }> {
-  const lineIds = await linesRevaluedByMark(db, mark);
-  const atOnce = await isolated(db, () => revalueLinesAtOnce(db, { lineIds, now }));
-  let revaluations: Revaluations;
-  if (atOnce.ok) {
-    revaluations = atOnce.value;
-  } else {
-    // The one statement failed: value each line alone, so that only the broken ones fail.
-    revaluations = { revalued: [], failed: [] };
-    for (const lineId of lineIds) {
-      const alone = await isolated(db, () => revalueLinesAtOnce(db, { lineIds: [lineId], now }));
-      if (alone.ok) {
-        revaluations.revalued.push(...alone.value.revalued);
-        revaluations.failed.push(...alone.value.failed);
-      } else {
-        revaluations.failed.push({ lineId, error: alone.error });
+  const linesPerStatement = options.linesPerStatement ?? LINES_TOTALS_BATCH_MAX;
+  const revaluations: Revaluations = { revalued: [], failed: [] };
+  // Page after page until a short one: however many lines hold these goods, every one is revalued.
+  for (let afterLineId: string | null = null; ; ) {
+    const lineIds = await linesRevaluedByMark(db, mark, { afterLineId, limit: linesPerStatement });
+    if (lineIds.length === 0) break;
+    const atOnce = await isolated(db, () => revalueLinesAtOnce(db, { lineIds, now }));
+    if (atOnce.ok) {
+      revaluations.revalued.push(...atOnce.value.revalued);
+      revaluations.failed.push(...atOnce.value.failed);
+    } else {
+      // The one statement failed: value each line alone, so that only the broken ones fail.
+      for (const lineId of lineIds) {
+        const alone = await isolated(db, () => revalueLinesAtOnce(db, { lineIds: [lineId], now }));
+        if (alone.ok) {
+          revaluations.revalued.push(...alone.value.revalued);
+          revaluations.failed.push(...alone.value.failed);
+        } else {
+          revaluations.failed.push({ lineId, error: alone.error });
+        }
       }
     }
+    if (lineIds.length < linesPerStatement) break;
+    afterLineId = lineIds[lineIds.length - 1];
   }
   for (const failure of revaluations.failed) await recordMarginCheckFailure(db, { lineId: failure.lineId, stage: 'REVALUATION', error: failure.error, now });
   const revaluedIds = revaluations.revalued.map((line) => line.lineId);

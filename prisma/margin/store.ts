@@ -18,7 +18,7 @@ import type { Decimal } from 'decimal.js';
 import { Prisma, type Db } from '../client';
 import type { CreditLine, MarginCall } from '../generated/client';
 import { balances } from '../ledger/store';
-import { borrowingBaseTotalsOfLines } from '../custody/valuation';
+import { borrowingBaseTotalsOfLines, LINES_TOTALS_BATCH_MAX } from '../custody/valuation';
 import type { CustodyActor } from '../custody/access';
 import { tellOrganisations } from './notify';
 import { recordEvent } from '../events/store';
@@ -347,22 +347,30 @@ export async function marginCallsOfLine(
 
 // ─── Which lines to revalue ──────────────────────────────────────────────────
 
-/** Lines of the mark's lender, in its currency, with goods of its commodity and grade pledged: the ones a new mark revalues. */
+/**
+ * One page (id order, after `afterLineId`) of the lines of the mark's lender,
+ * in its currency, with goods of its commodity and grade pledged: the ones a
+ * new mark revalues. The caller pages until a short page: every such line is revalued.
+ */
 export async function linesRevaluedByMark(
   db: Db,
   mark: { lenderOrganisationId: string; commodityCode: string; grade: string; currency: string },
+  page: { afterLineId: string | null; limit: number },
 ): Promise<string[]> {
+  // A page is revalued in one statement; taking fewer rows than asked would end the caller's paging early.
+  assert(Number.isInteger(page.limit) && page.limit >= 1 && page.limit <= LINES_TOTALS_BATCH_MAX, `a page of lines to revalue holds 1 to ${LINES_TOTALS_BATCH_MAX}; got ${page.limit}`);
   const rows = await db.$queryRaw<{ id: string }[]>`
     SELECT cl.id::text AS id
       FROM credit_line cl
      WHERE cl.lender_organisation_id = ${mark.lenderOrganisationId}::uuid AND cl.currency = ${mark.currency}
        AND cl.status <> 'CLOSED'
+       AND (${page.afterLineId}::uuid IS NULL OR cl.id > ${page.afterLineId}::uuid)
        -- A semi-join stops at a line's first matching lot, instead of joining all of them and then DISTINCT.
        AND EXISTS (SELECT 1 FROM lien li JOIN lot l ON l.id = li.lot_id
                     WHERE li.credit_line_id = cl.id AND li.released_at IS NULL
                       AND l.commodity_code = ${mark.commodityCode} AND l.grade = ${mark.grade})
      ORDER BY cl.id
-     LIMIT ${LINES_PAGE_MAX * 20}`;
+     LIMIT ${page.limit}`;
   return rows.map((row) => row.id);
 }
 

@@ -49,7 +49,7 @@ import { lineOpened, requireCashValueDate, requireMoneyExisted } from './value-d
 import { recordEvent } from '../events/store';
 import { quantityOf } from '../../domain/events';
 
-export const SALES_PAGE_MAX = 100;
+export const SALES_PAGE_MAX = 200;
 export const SALE_WORKFLOW_TYPE = 'saleSettlement';
 
 export interface SalesActor extends AuditActor {
@@ -215,8 +215,19 @@ export async function salesOfLine(db: Db, organisationId: string, lineId: string
   });
 }
 
-export async function repaymentsOfSale(db: Db, saleId: string): Promise<Repayment[]> {
-  return db.repayment.findMany({ where: { saleId }, orderBy: [{ createdAt: 'asc' }, { id: 'asc' }], take: SALES_PAGE_MAX });
+/** Payments of a sale (whose visibility the caller checked), oldest first: at most `limit`, after the payment `afterId`. */
+export async function repaymentsOfSale(db: Db, saleId: string, page: { afterId: string | null; limit: number }): Promise<Repayment[]> {
+  if (page.afterId !== null) {
+    // A cursor from another sale (or a payment that does not exist) is refused, not silently restarted.
+    const after = await db.repayment.findUnique({ where: { id: page.afterId }, select: { saleId: true } });
+    if (after?.saleId !== saleId) throw new ValidationError('query.cursor', 'is not a position in the payments of this sale');
+  }
+  return db.repayment.findMany({
+    where: { saleId },
+    orderBy: [{ createdAt: 'asc' }, { id: 'asc' }],
+    take: page.limit,
+    ...(page.afterId !== null ? { cursor: { id: page.afterId }, skip: 1 } : {}),
+  });
 }
 
 // ─── Payments and repayments ─────────────────────────────────────────────────

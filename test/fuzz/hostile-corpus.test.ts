@@ -151,12 +151,12 @@ describe('crafted cursors', () => {
     const doc = (await request(api.app).get('/openapi.json')).body as OpenApiDocument;
     const lists = operationsOf(doc).filter((op) => op.method === 'get' && op.parameters.some((p) => p.name === 'cursor'));
     expect(lists.length).toBeGreaterThanOrEqual(10);
-    // A webhook endpoint's deliveries judge the cursor before looking the endpoint up: any well-formed id will do.
-    const ids: Record<string, string> = { lineId, lotId: lot.id, endpointId: randomUUID() };
+    // The cursor is judged before the sale or the webhook endpoint is looked up: any well-formed id will do.
+    const ids: Record<string, string> = { lineId, lotId: lot.id, warehouseId: world.warehouseId, saleId: randomUUID(), endpointId: randomUUID() };
     const answers: string[] = [];
     for (const op of lists) {
       const path = op.path.replace(/\{(\w+)\}/g, (_m, name: string) => ids[name]);
-      const caller = op.path.startsWith('/lots') ? world.warehouse.admin : world.lender.admin;
+      const caller = op.path.startsWith('/lots') || op.path.startsWith('/warehouses') ? world.warehouse.admin : world.lender.admin;
       // The list's other required parameters are valid, so that the cursor is what is judged.
       const required = op.parameters.filter((p) => p.in === 'query' && p.required && p.name !== 'cursor').map((p) => `&${p.name}=${REQUIRED_QUERY_VALUES[p.name]}`);
       // A crafted cursor whose `id` is a real UUID is a valid position for a list keyed by id alone.
@@ -215,6 +215,11 @@ describe('field names as the client sent them', () => {
     const res = await api.get(world.lender.admin, `/credit-lines/${lineId}/statement?from=2026-12-31&to=2026-01-01`);
     expect(res.status).toBe(400);
     expect(res.body.errors.map((e: { path: string }) => e.path.split(/[.[]/)[0])).toEqual(['query']);
+  });
+
+  test.each(['2026-02-30', '0000-01-01', 'yesterday'])('balances as of %s name query.asOf', async (asOf) => {
+    const res = await api.get(world.lender.admin, `/credit-lines/${lineId}/ledger/balances?asOf=${asOf}`);
+    expect({ status: res.status, paths: [...new Set(res.body.errors?.map((e: { path: string }) => e.path))] }).toEqual({ status: 400, paths: ['query.asOf'] });
   });
 });
 

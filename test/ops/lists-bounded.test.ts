@@ -3,6 +3,12 @@
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import { allRoutes } from '../../api/app';
+import { DRAWS_PAGE_MAX } from '../../prisma/draws/store';
+import { LOT_EVENTS_PAGE_MAX, LOTS_PAGE_MAX } from '../../prisma/custody/store';
+import { BORROWING_BASE_LOTS_PAGE_MAX, PRICE_MARKS_PAGE_MAX } from '../../prisma/custody/valuation';
+import { MARGIN_CALLS_PAGE_MAX } from '../../prisma/margin/store';
+import { NOTIFICATIONS_PAGE_MAX } from '../../prisma/notifications/store';
+import { SALES_PAGE_MAX } from '../../prisma/sales/store';
 import { createTestApi, type TestApi, type TestOrganisation } from '../support/api';
 
 function shapeOf(schema: unknown): Record<string, z.ZodType> | null {
@@ -25,6 +31,33 @@ describe('every list endpoint', () => {
       })
       .map((route) => `${route.method.toUpperCase()} ${route.path}`);
     expect(unbounded).toEqual([]);
+  });
+});
+
+describe('page sizes', () => {
+  // A store that takes fewer rows than the route let the client ask for answers a short page, and the route,
+  // seeing fewer than `limit`, says there is no next page: the rest of the list silently disappears.
+  test("no store clamps a page below the largest limit its route accepts", () => {
+    const storeMaxByOperation: Record<string, number> = {
+      listSales: SALES_PAGE_MAX,
+      listDrawsOfLine: DRAWS_PAGE_MAX,
+      listPendingApprovals: DRAWS_PAGE_MAX,
+      listLots: LOTS_PAGE_MAX,
+      listLotEvents: LOT_EVENTS_PAGE_MAX,
+      listPriceMarks: PRICE_MARKS_PAGE_MAX,
+      getBorrowingBase: BORROWING_BASE_LOTS_PAGE_MAX,
+      listMarginCalls: MARGIN_CALLS_PAGE_MAX,
+      listNotifications: NOTIFICATIONS_PAGE_MAX,
+    };
+    const routeMax = (operationId: string): number => {
+      const route = allRoutes().find((candidate) => candidate.operationId === operationId);
+      const limit = shapeOf(route?.query)?.limit as unknown as { unwrap(): { maxValue: number } };
+      return limit.unwrap().maxValue;
+    };
+    const clamped = Object.entries(storeMaxByOperation)
+      .filter(([operationId, storeMax]) => storeMax < routeMax(operationId))
+      .map(([operationId, storeMax]) => `${operationId}: the route accepts limit=${routeMax(operationId)}, the store takes ${storeMax}`);
+    expect(clamped).toEqual([]);
   });
 });
 

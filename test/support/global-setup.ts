@@ -25,7 +25,8 @@ export default async function globalSetup(globalConfig?: Parameters<typeof start
     // Under root, PostgreSQL runs as the `postgres` user, which must traverse this folder.
     chmodSync(parent, 0o755);
     const dataDir = path.join(parent, 'data');
-    embedded = await startEmbeddedPostgres({ dataDir });
+    // Under root, a clone in a folder the postgres user cannot enter runs a copy of the binaries kept there (prisma/embedded.ts).
+    embedded = await startEmbeddedPostgres({ dataDir, rootRunDir: process.env.GODOWN_ROOT_RUN_DIR || undefined });
     serverUrl = embedded.serverUrl;
   }
   const admin = new Client({ connectionString: serverUrl });
