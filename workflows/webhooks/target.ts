@@ -122,10 +122,12 @@ export function sendWebhook(target: string, body: string, headers: Record<string
   const elapsedMs = () => Math.round(Number(process.hrtime.bigint() - startedAt) / 1e6);
   return new Promise((resolve) => {
     let settled = false;
+    // Declared before `finish`: a refusal before the request exists finishes with no timer set.
+    let timer: NodeJS.Timeout | undefined;
     const finish = (outcome: Omit<SendOutcome, 'latencyMs'>) => {
       if (settled) return;
       settled = true;
-      clearTimeout(timer);
+      if (timer !== undefined) clearTimeout(timer);
       resolve({ ...outcome, latencyMs: elapsedMs() });
     };
     let url: URL;
@@ -144,7 +146,7 @@ export function sendWebhook(target: string, body: string, headers: Record<string
       lookup: guardedLookup(policy),
       agent: false,
     });
-    const timer = setTimeout(() => {
+    timer = setTimeout(() => {
       finish({ statusCode: null, error: `timed out after ${policy.deliveryTimeoutMs} ms without an answer` });
       request.destroy();
     }, policy.deliveryTimeoutMs);
