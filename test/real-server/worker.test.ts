@@ -61,11 +61,21 @@ describeWithTemporalServer('the worker and its schedules on a real Temporal serv
   });
 
   const outcomes = () => logged.filter((entry) => entry.msg === 'Temporal schedule ensured').map((entry) => `${entry.schedule}: ${entry.outcome}`);
-  const ourSchedules = async () => {
-    const ids: string[] = [];
-    for await (const schedule of client.schedule.list()) if (SCHEDULE_IDS.includes(schedule.scheduleId)) ids.push(schedule.scheduleId);
-    return ids.sort();
-  };
+  /**
+   * Our schedules as the server lists them. Listing goes through Temporal's visibility store, which
+   * is eventually consistent: a schedule created a moment ago may not be listed yet, so wait until
+   * as many are listed as exist (a schedule id is unique, so a duplicate could only show as more).
+   */
+  const ourSchedules = () =>
+    eventually(
+      async () => {
+        const ids: string[] = [];
+        for await (const schedule of client.schedule.list()) if (SCHEDULE_IDS.includes(schedule.scheduleId)) ids.push(schedule.scheduleId);
+        return ids.sort();
+      },
+      (ids) => ids.length >= SCHEDULE_IDS.length,
+      'every schedule listed',
+    );
   /** Triggers the schedule now and waits for the run it started. */
   const trigger = async <T>(scheduleId: string): Promise<T> => {
     const schedule = client.schedule.getHandle(scheduleId);
