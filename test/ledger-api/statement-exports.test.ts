@@ -180,6 +180,7 @@ function pdfItems(pdf: Buffer): { pages: string[][]; info: Record<string, unknow
 const AMOUNT = /^-?[0-9]+\.[0-9]{2}$/;
 const DATE = /^[0-9]{4}-[0-9]{2}-[0-9]{2}$/;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+const UUID_ANYWHERE = /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/g;
 
 describe('the statement of a line with a real history', () => {
   test('the JSON statement has the hand-computed principal history: 800.00 drawn, 474.73 and 100.00 repaid, 225.27 left', async () => {
@@ -244,7 +245,12 @@ describe('the statement of a line with a real history', () => {
       ]),
     );
     expect(items.filter((item) => DATE.test(item))).toEqual(accounts.flatMap((account) => [today, ...account.lines.map((posted) => posted.effectiveDate), tomorrow]));
-    expect(items.filter((item) => UUID.test(item))).toEqual(accounts.flatMap((account) => account.lines.map((posted) => posted.entryId)));
+    // A description naming a sale (its id) may wrap just before the id, which is then a text item of its
+    // own: how Helvetica's widths fall depends on the id's characters. Such ids are the descriptions'.
+    const idsInDescriptions = new Set(accounts.flatMap((account) => account.lines.flatMap((posted) => posted.description.match(UUID_ANYWHERE) ?? [])));
+    expect(items.filter((item) => UUID.test(item) && !idsInDescriptions.has(item))).toEqual(
+      accounts.flatMap((account) => account.lines.map((posted) => posted.entryId)).filter((id) => !idsInDescriptions.has(id)),
+    );
     for (const account of accounts) {
       expect(items).toContain(`${account.code} - ${account.name} (normal balance ${account.normalBalance}, USD)`);
     }
