@@ -150,11 +150,11 @@ async function writeSlowly(prisma: PrismaClient, party: string, holdMs: number, 
 }
 
 /** A consumer polling with its cursor until `stop()` says the writers are done, then once more. */
-async function pollUntil(prisma: PrismaClient, party: string, done: () => boolean): Promise<string[]> {
+async function pollUntil(prisma: PrismaClient, party: string, done: (seen: readonly string[]) => boolean): Promise<string[]> {
   const seen: string[] = [];
   let after: FeedPosition | null = null;
   for (;;) {
-    const finished = done();
+    const finished = done(seen);
     const page = await eventsOf(prisma, party, { after, types: null, limit: 3 });
     seen.push(...page.events.map((event) => event.subjectId));
     after = page.next;
@@ -185,19 +185,20 @@ describe('the feed cursor under concurrent writers', () => {
         fc.array(fc.record({ startDelayMs: fc.integer({ min: 0, max: 40 }), holdMs: fc.integer({ min: 0, max: 60 }), commit: fc.boolean() }), { minLength: 2, maxLength: 10 }),
         async (writers) => {
           const party = randomUUID();
-          let running = writers.length;
+          let committedIds: string[] | null = null;
           const written = Promise.all(
             writers.map(async (writer) => {
               await sleep(writer.startDelayMs);
-              try {
-                return await writeSlowly(api.db.prisma, party, writer.holdMs, writer.commit);
-              } finally {
-                running -= 1;
-              }
+              return writeSlowly(api.db.prisma, party, writer.holdMs, writer.commit);
             }),
-          );
-          const seen = await pollUntil(api.db.prisma, party, () => running === 0);
-          const committed = (await written).filter((id): id is string => id !== null);
+          ).then((ids) => (committedIds = ids.filter((id): id is string => id !== null)));
+          // The feed shows a transaction's events once every older transaction of the cluster has
+          // ended (pg_snapshot_xmin): another test file's transaction may hold that back for a while.
+          // So read on, concurrently with the writers, until every committed event has appeared (or
+          // 30 s have passed), then once more: nothing may be missing, repeated or rolled back.
+          const deadline = Date.now() + 30_000;
+          const seen = await pollUntil(api.db.prisma, party, (sofar) => committedIds !== null && (committedIds.every((id) => sofar.includes(id)) || Date.now() > deadline));
+          const committed = await written;
           expect(new Set(seen).size).toBe(seen.length);
           expect([...seen].sort()).toEqual([...committed].sort());
         },
