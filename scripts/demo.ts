@@ -1,4 +1,4 @@
-// `npm run demo`: the canonical story of DESIGN.md against a running Godown
+// `npm run demo`: the canonical story (docs/domain.md, "The canonical story") against a running Godown
 // (`npm start`, embedded database by default). A cold store holds a seller's
 // apples; the seller draws 50% of their value; the apples are sold, the buyer
 // pays, the waterfall repays the lender and the goods leave the warehouse.

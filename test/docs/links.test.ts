@@ -49,6 +49,38 @@ function problemsOf(file: string, markdown = readFileSync(file, 'utf8')): string
   });
 }
 
+/** Every text file of the project, except generated code, dependencies and applied migrations (immutable: their checksums are recorded). */
+function projectFiles(dir: string): string[] {
+  return readdirSync(dir).flatMap((name) => {
+    const full = path.join(dir, name);
+    const relative = path.relative(ROOT, full);
+    if (['node_modules', '.git', '.data', '.tools', 'dist', 'coverage'].includes(name) || relative === path.join('prisma', 'generated') || relative === path.join('prisma', 'migrations')) return [];
+    if (statSync(full).isDirectory()) return projectFiles(full);
+    return /\.(ts|mts|mjs|js|md|sh|json|yml|yaml|prisma|sql)$/.test(name) || name === 'run' || name === 'Dockerfile' ? [full] : [];
+  });
+}
+
+/** Names of the design documents outside the repository, built so that this file does not name them itself. */
+const OUTSIDE = new RegExp(['\\.\\./shared', '/work/shared', 'DESIGN\\.md', 'CONVENTIONS\\.md'].join('|'));
+
+describe('the project refers to no document outside the repository', () => {
+  test('no file names the design documents outside it: docs/ holds what they said', () => {
+    const found = projectFiles(ROOT)
+      .filter((file) => file !== __filename && file !== path.join(ROOT, 'package-lock.json'))
+      .flatMap((file) =>
+        readFileSync(file, 'utf8')
+          .split('\n')
+          .flatMap((text, index) => (OUTSIDE.test(text) ? [`${path.relative(ROOT, file)}:${index + 1}: ${text.trim()}`] : [])),
+      );
+    expect(found).toEqual([]);
+  });
+
+  test('the check finds such a reference', () => {
+    expect(OUTSIDE.test('see ../' + 'shared/DESIGN' + '.md')).toBe(true);
+    expect(OUTSIDE.test('the canonical story (docs/domain.md)')).toBe(false);
+  });
+});
+
 describe('links in README.md and docs/', () => {
   test.each(FILES.map((file) => [path.relative(ROOT, file), file]))('every link in %s resolves to a file (and heading) of the repository', (_name, file) => {
     expect(problemsOf(file)).toEqual([]);
@@ -56,7 +88,7 @@ describe('links in README.md and docs/', () => {
 
   test('the README links to the documentation in docs/', () => {
     const links = linksOf(readFileSync(path.join(ROOT, 'README.md'), 'utf8'));
-    expect(links).toEqual(expect.arrayContaining(['docs/domain.md', 'docs/trust-model.md', 'docs/money-and-value-dates.md', 'docs/statements.md', 'docs/first-hour/README.md']));
+    expect(links).toEqual(expect.arrayContaining(['docs/domain.md', 'docs/trust-model.md', 'docs/money-and-value-dates.md', 'docs/statements.md', 'docs/events.md', 'docs/domain.md#the-canonical-story', 'docs/first-hour/README.md']));
   });
 
   test('the checker finds what it must: a missing file, a missing heading, a link outside', () => {

@@ -5,7 +5,7 @@ import { D, Money } from '../../domain/money';
 const d = (value: string) => new D(value);
 const usd = (amount: string) => Money.of(amount, 'USD');
 
-/** The canonical apples line (DESIGN.md): 50 % advance, fee on sale = 30 days of storage. */
+/** The canonical apples line (docs/domain.md, "The canonical story"): 50 % advance, fee on sale = 30 days of storage. */
 function appleLineTerms(overrides: Partial<CreditTerms> = {}): CreditTerms {
   return {
     currency: 'USD',

@@ -1,7 +1,7 @@
 /**
  * The invariants checked after EVERY step of a simulation, each a named function that answers
  * what it found broken (empty when it holds). SQL reads the world's database as the superuser;
- * API reads go through the app as the lender. They are the rules of DESIGN.md and issue #11:
+ * API reads go through the app as the lender. They are the rules of docs/domain.md ("Invariants") and issue #11:
  * they must never be weakened to make a run pass.
  */
 import { Decimal } from 'decimal.js';
@@ -222,7 +222,7 @@ export async function everyPastDayAccruedOnce(world: World): Promise<string[]> {
 /**
  * The interest posted on a line equals the exact interest on its REAL principal history (the
  * ledger's LOAN_PRINCIPAL at the end of each accrued day, by effective date) within one minor unit.
- * A posting dated into accrued days is restated by the NEXT accrual (DESIGN.md "Value dates"), so
+ * A posting dated into accrued days is restated by the NEXT accrual (docs/money-and-value-dates.md, "Restatement"), so
  * the history is the ledger as it stood when the line last accrued a new day
  * (World.restatedThroughSeq): every posting recorded before that run must be restated by then.
  */

@@ -204,7 +204,7 @@ export class World {
     const [{ seq }] = await this.db.sql<{ seq: string }>(`SELECT coalesce(max(seq), 0)::text AS seq FROM journal_entry`);
     const accruedBefore = await latest();
     const failure = await this.temporal.runScheduled('dailyAccrualWorkflow', 'daily-interest-accrual', [{ date }]);
-    // A line that accrued a new day has restated every posting made before this run (DESIGN.md: the next accrual restates).
+    // A line that accrued a new day has restated every posting made before this run (docs/money-and-value-dates.md, "Restatement": the next accrual restates).
     for (const [lineId, day] of await latest()) if (accruedBefore.get(lineId) !== day) this.restatedThroughSeq.set(lineId, seq);
     if (failure) this.scheduleFailures.push(`accrual for ${date}: ${failure}`);
     if (this.accruedThrough === null || date > this.accruedThrough) this.accruedThrough = date;

@@ -3,7 +3,7 @@
  * the sale workflow in the offline harness with its real activities on the
  * same database. Figures are computed by hand in the comments.
  *
- * Canonical line (DESIGN.md): 20 000 kg apples marked 1.20 USD/kg, haircut 0,
+ * Canonical line (docs/domain.md, "The canonical story"): 20 000 kg apples marked 1.20 USD/kg, haircut 0,
  * advance rate 50 % → borrowing base 20 000 × 1.20 × 0.5 = 12 000.00.
  * The draw of 12 000.00 and 30 days of interest, 12 000.00 × 12 % × 30/360 =
  * 120.00, are posted directly through the ledger store (the draws and accrual
