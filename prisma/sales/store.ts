@@ -42,6 +42,7 @@ import type { Db, Prisma } from '../client';
 import { creditLineVisibleTo, lineOutstanding, type CreditLineRecord, type LineAccountCode } from '../credit-lines/store';
 import type { OrganisationKind, Repayment, Sale, SaleItem, SaleStatus, SellerPayout, UserRole } from '../generated/client';
 import { lineCoverage, requireCoverageAfter } from '../custody/coverage';
+import { refuseUncoveredReservations } from '../draws/store';
 import { lotFreeQuantity } from '../custody/reservations';
 import { balances, postEntry } from '../ledger/store';
 import { lockLines, lockLots, lockSales } from '../locks';
@@ -250,8 +251,14 @@ export interface RecordedRepayment {
   saleFullyPaid: boolean;
 }
 
-/** The lender records a buyer's payment for a sale, received in the line's collection account. */
-export async function recordSalePayment(db: Db, actor: SalesActor, saleId: string, input: CashReceived): Promise<RecordedRepayment> {
+/**
+ * The lender records a buyer's payment for a sale, received in the line's collection account.
+ * The paid share of the goods leaves the borrowing base while the cash runs through the
+ * waterfall; cash that arrived cannot be refused, so when the line can then no longer cover its
+ * reserved draws, those it does not cover are refused (prisma/draws/store.ts
+ * refuseUncoveredReservations), as of `now`, the request's clock.
+ */
+export async function recordSalePayment(db: Db, actor: SalesActor, saleId: string, input: CashReceived & { now: Date }): Promise<RecordedRepayment> {
   const visible = await saleVisibleTo(db, actor.organisationId, saleId);
   const line = await lockLineVisibleTo(db, actor, visible.creditLineId);
   requireLenderOperator(actor, line, 'record a payment for a sale');
@@ -275,6 +282,12 @@ export async function recordSalePayment(db: Db, actor: SalesActor, saleId: strin
       ...(fullyPaid ? { status: 'PAID', paidAt: new Date() } : {}),
     },
     include: { items: { orderBy: { lotId: 'asc' } } },
+  });
+  await refuseUncoveredReservations(db, {
+    lineId: line.id,
+    now: input.now,
+    cause: `the buyer's payment of ${payment.format()} for sale ${saleId} took the goods it paid for out of the borrowing base`,
+    actor,
   });
   await recordAudit(db, actor, {
     action: 'sale.payment_recorded',
