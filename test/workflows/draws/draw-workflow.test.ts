@@ -9,7 +9,8 @@ import { borrowingBaseQuery } from '../../../prisma/custody/valuation';
 import { decisionRecordedSignal, drawStateQuery } from '../../../workflows/draws/definitions';
 import { createTestApi, type TestApi } from '../../support/api';
 import { drawLine, lineBalances, type DrawLine } from '../../draws/factories';
-import { actorOf, committedDraw, HOUR_MS, realActivities, scheduledActivities, startDrawWorkflow } from './support';
+import { replayHistories } from '../../support/wf-replay';
+import { actorOf, committedDraw, drawWorkflowsPath, HOUR_MS, realActivities, scheduledActivities, startDrawWorkflow } from './support';
 
 let api: TestApi;
 beforeAll(async () => {
@@ -264,5 +265,13 @@ test('a reservation refused while it waits for approvers: the signal wakes the w
   expect(harness.nowMs).toBe(before);
   expect(scheduledActivities(harness)).toEqual(['loadDraw', 'decisionTally']);
   expect(await lineBalances(api, line.lineId)).toMatchObject({ LOAN_PRINCIPAL: '0.00', LENDER_FUNDING: '0.00' });
+  // The new path is behind patched(): its history carries the marker, and replays deterministically.
+  const history = harness.history();
+  const markers = (history.events ?? []).flatMap((event) => (event.markerRecordedEventAttributes ? [event.markerRecordedEventAttributes] : []));
+  expect(markers.map((marker) => [marker.markerName, Buffer.from(marker.details?.['patch-data']?.payloads?.[0]?.data ?? []).toString()])).toEqual([
+    ['core_patch', JSON.stringify({ id: 'draw-wait-exits-when-no-longer-requested', deprecated: false })],
+  ]);
+  const [replayed] = await replayHistories(drawWorkflowsPath, [{ name: 'refused-while-waiting', workflowId: draw.workflowId, history }]);
+  expect(replayed.error).toBeUndefined();
   await harness.dispose();
 });
