@@ -142,17 +142,18 @@ export async function confirmRelease(
     unit: lot.unit,
     what: `release order ${orderId} may take what it reserved and free goods`,
   });
-  const before = lot.activeLien && (await coverageCheckedOnRelease(db, order, lot.activeLien.creditLineId)) ? await lineCoverage(db, lot.activeLien.creditLineId, now) : null;
+  const checked = lot.activeLien !== null && (await coverageCheckedOnRelease(db, order, lot.activeLien.creditLineId));
+  const before = lot.activeLien ? await lineCoverage(db, lot.activeLien.creditLineId, now) : null;
   await db.lot.update({ where: { id: lot.id }, data: { quantity: quantityAfter.toFixed() } });
   const updated = await db.releaseOrder.update({
     where: { id: orderId },
     data: { quantityReleased: released.plus(input.quantity).toFixed(), status: orderRemainingAfter.isZero() ? 'COMPLETED' : 'OPEN' },
   });
-  if (before) await requireCoverageAfter(db, before, 'release', now);
-  else if (lot.activeLien) {
+  if (before && checked) await requireCoverageAfter(db, before, 'release', now);
+  else if (before) {
     // Goods that leave in a liquidation cannot be kept back: reservations they leave uncovered are refused.
     await refuseUncoveredReservations(db, {
-      lineId: lot.activeLien.creditLineId,
+      before,
       now,
       cause: `the release of ${input.quantity.toFixed()} ${lot.unit} from lot ${lot.receiptNumber} under release order ${orderId} took them out of the borrowing base`,
       actor,

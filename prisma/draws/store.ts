@@ -16,13 +16,13 @@
  */
 import { randomUUID } from 'node:crypto';
 import { canApprove, requiredApprovals, type RequiredApprovals } from '../../domain/approval';
-import { disbursementRefusal, reservationsToRefuse } from '../../domain/custody';
+import { coverageAfter, disbursementRefusal, reservationsToRefuse } from '../../domain/custody';
 import { BusinessRuleError, ConflictError, CurrencyMismatchError, ForbiddenError, NotFoundError, assert } from '../../domain/errors';
 import { Money } from '../../domain/money';
 import { recordAudit } from '../audit/store';
 import { Prisma, type Db } from '../client';
 import { creditLineVisibleTo, type CreditLineRecord, type LineActor } from '../credit-lines/store';
-import { lineCoverage } from '../custody/coverage';
+import { lineCoverage, type LineCoverageAt } from '../custody/coverage';
 import { linePosition } from '../custody/valuation';
 import type { Draw, DrawDecision, DrawStatus } from '../generated/client';
 import { postEntry } from '../ledger/store';
@@ -440,9 +440,10 @@ export interface RefusedReservation {
 }
 
 /**
- * After a change that lowered the line's availability and that nobody could
- * refuse (a buyer's payment took its goods out of the borrowing base, goods
- * left in a liquidation), refuses the reservations the line no longer covers:
+ * After a change that lowered the line's availability below zero (from
+ * `before`, read under the same lock) and that nobody could refuse (a buyer's
+ * payment took its goods out of the borrowing base, goods left in a
+ * liquidation), refuses the reservations the line no longer covers:
  * newest first, as few as bring availability back to zero or more
  * (domain/custody.ts reservationsToRefuse). Each refused draw goes REFUSED
  * with `cause` in its reason, seller and lender are told, `draw.refused` is
@@ -453,19 +454,22 @@ export interface RefusedReservation {
  */
 export async function refuseUncoveredReservations(
   db: Db,
-  input: { lineId: string; now: Date; cause: string; actor: { userId: string; requestId: string | null } | null },
+  input: { before: LineCoverageAt; now: Date; cause: string; actor: { userId: string; requestId: string | null } | null },
 ): Promise<RefusedReservation[]> {
-  const coverage = await lineCoverage(db, input.lineId, input.now);
-  if (!coverage.availability.isNegative() || coverage.reservedDraws.isZero()) return [];
-  const reserved = await db.draw.findMany({ where: { creditLineId: input.lineId, status: { in: ['REQUESTED', 'APPROVED'] } }, select: { id: true } });
+  const coverage = await lineCoverage(db, input.before.lineId, input.now);
+  // Only a change that lowered availability below zero (coverageAfter): one that did not (cash that
+  // repaid principal on a line a price had left short) leaves the waiting reservations as they are.
+  if (coverageAfter({ operation: 'release', before: input.before, after: coverage }).kind === 'kept' || coverage.reservedDraws.isZero()) return [];
+  const lineId = input.before.lineId;
+  const reserved = await db.draw.findMany({ where: { creditLineId: lineId, status: { in: ['REQUESTED', 'APPROVED'] } }, select: { id: true } });
   await lockDraws(db, reserved.map((draw) => draw.id));
-  const locked = await db.draw.findMany({ where: { creditLineId: input.lineId, status: { in: ['REQUESTED', 'APPROVED'] } } });
+  const locked = await db.draw.findMany({ where: { creditLineId: lineId, status: { in: ['REQUESTED', 'APPROVED'] } } });
   const toRefuse = reservationsToRefuse(
     coverage.availability,
     locked.map((draw) => ({ drawId: draw.id, amount: amountOf(draw), createdAt: draw.createdAt })),
   );
   if (toRefuse.length === 0) return [];
-  const line = await db.creditLine.findUniqueOrThrow({ where: { id: input.lineId }, select: { lenderOrganisationId: true, sellerOrganisationId: true } });
+  const line = await db.creditLine.findUniqueOrThrow({ where: { id: lineId }, select: { lenderOrganisationId: true, sellerOrganisationId: true } });
   const byId = new Map(locked.map((draw) => [draw.id, draw]));
   const shortfall =
     `availability fell to ${coverage.availability.roundToScale().format()} ` +

@@ -272,6 +272,7 @@ export async function recordSalePayment(db: Db, actor: SalesActor, saleId: strin
   const payment = Money.of(input.amount, currency);
   const { fullyPaid } = checkSalePayment({ totalPrice: Money.of(dec(sale.totalPrice), currency), amountPaid: Money.of(dec(sale.amountPaid), currency) }, payment);
   const accounts = await lineAccountIds(db, line.id);
+  const coverageBefore = await lineCoverage(db, line.id, input.now);
   const feeEntryId = sale.feeEntryId ?? (await chargeFeeOnSale(db, sale, accounts, input.receivedOn));
   const { repayment, allocation } = await applyCash(db, actor, line, accounts, { ...input, amount: payment, kind: 'SALE_PAYMENT', saleId });
   const updated = await db.sale.update({
@@ -284,7 +285,7 @@ export async function recordSalePayment(db: Db, actor: SalesActor, saleId: strin
     include: { items: { orderBy: { lotId: 'asc' } } },
   });
   await refuseUncoveredReservations(db, {
-    lineId: line.id,
+    before: coverageBefore,
     now: input.now,
     cause: `the buyer's payment of ${payment.format()} for sale ${saleId} took the goods it paid for out of the borrowing base`,
     actor,

@@ -5,6 +5,7 @@ import { Money } from '../../../domain/money';
 import { inTransaction } from '../../../prisma/client';
 import { DRAW_DECISION_SIGNAL_NAME, recordDecision, refuseUncoveredReservations } from '../../../prisma/draws/store';
 import { lockLines } from '../../../prisma/locks';
+import { lineCoverage } from '../../../prisma/custody/coverage';
 import { borrowingBaseQuery } from '../../../prisma/custody/valuation';
 import { decisionRecordedSignal, drawStateQuery } from '../../../workflows/draws/definitions';
 import { createTestApi, type TestApi } from '../../support/api';
@@ -245,10 +246,11 @@ test('a reservation refused while it waits for approvers: the signal wakes the w
   await harness.advanceTime(HOUR_MS);
   // 9 500 kg spoiled (a physical fact: recorded, reservations wait): 500 × 3.125 × 0.8 × 0.5 = 625.00 − 4 000.00 = −3 375.00.
   // Then the line's reservations are re-checked as after a change nobody could refuse.
+  const before = await lineCoverage(api.db.prisma, line.lineId, new Date());
   await api.post(line.world.warehouse.admin, `/lots/${line.lotId}/adjustments`, { quantityDelta: '-9500', kind: 'SPOILAGE', reason: 'cold room failure' }).expect(201);
   const refused = await inTransaction(api.db.prisma, async (tx) => {
     await lockLines(tx, [line.lineId]);
-    return refuseUncoveredReservations(tx, { lineId: line.lineId, now: new Date(), cause: 'a test', actor: null });
+    return refuseUncoveredReservations(tx, { before, now: new Date(), cause: 'a test', actor: null });
   });
   const reason =
     'coverage_insufficient: a test: availability fell to -3 375.00 USD (outstanding principal 0.00 USD, reserved draws 4 000.00 USD); reserved draws the line no longer covers are refused, newest first';
@@ -257,12 +259,12 @@ test('a reservation refused while it waits for approvers: the signal wakes the w
   const [signal] = await api.db.sql<{ signal_name: string }>(`SELECT signal_name FROM workflow_outbox WHERE workflow_id = $1 AND kind = 'SIGNAL'`, [draw.workflowId]);
   expect(signal.signal_name).toBe(decisionRecordedSignal.name);
   expect(DRAW_DECISION_SIGNAL_NAME).toBe(decisionRecordedSignal.name);
-  const before = harness.nowMs;
+  const signalledAt = harness.nowMs;
   await harness.signal(decisionRecordedSignal);
   expect(harness.outcome.status).toBe('completed');
   expect(await harness.result()).toMatchObject({ phase: 'REFUSED', refusalReason: reason, approverUserIds: [] });
   // Finished on the signal, not at the approval deadline 23 hours later, and nothing expired or disbursed.
-  expect(harness.nowMs).toBe(before);
+  expect(harness.nowMs).toBe(signalledAt);
   expect(scheduledActivities(harness)).toEqual(['loadDraw', 'decisionTally']);
   expect(await lineBalances(api, line.lineId)).toMatchObject({ LOAN_PRINCIPAL: '0.00', LENDER_FUNDING: '0.00' });
   // The new path is behind patched(): its history carries the marker, and replays deterministically.
