@@ -11,9 +11,9 @@
  */
 import pino from 'pino';
 import { dispatchOutbox } from '../../workflows/outbox/dispatcher';
-import { createTestApi, type TestApi } from '../support/api';
+import { createTestApi, type TestApi, type TestOrganisation } from '../support/api';
 import { HarnessTemporal } from '../support/harness-temporal';
-import { drawLine, lineBalances, usd, type DrawLine } from '../draws/factories';
+import { availabilityOf, drawLine, lineBalances, requestDrawThroughApi, type DrawLine } from '../draws/factories';
 
 jest.setTimeout(120_000);
 
@@ -26,17 +26,20 @@ beforeAll(async () => {
 afterAll(() => api.close());
 
 const DAY_MS = 86_400_000;
-const LOAD_RETRY_MS = 1_000;
+const requestDraw = (line: DrawLine, amount: string) => requestDrawThroughApi(api, temporal, line, amount);
+const availability = (line: DrawLine) => availabilityOf(api, line);
 
-async function requestDraw(line: DrawLine, amount: string) {
-  const res = await api.post(line.sellerOperator, `/credit-lines/${line.lineId}/draws`, { amount: usd(amount), purpose: 'working capital' });
-  expect(res.status).toBe(201);
-  await temporal.handle(res.body.workflowId).advanceTime(LOAD_RETRY_MS);
-  return res.body as { id: string; workflowId: string };
-}
-
-async function availability(line: DrawLine): Promise<string> {
-  return (await api.get(line.world.lender.admin, `/credit-lines/${line.lineId}/borrowing-base?view=totals`).expect(200)).body.totals.availability;
+/** The seller reports 8 000 kg of the line's lot sold at 2.50 (below the 3.125 mark), due in 5 days. */
+async function sellBelowTheMark(line: DrawLine, buyer: TestOrganisation): Promise<string> {
+  const sale = await api.post(line.world.seller.admin, `/credit-lines/${line.lineId}/sales`, {
+    buyerOrganisationId: buyer.organisationId,
+    items: [{ lotId: line.lotId, quantity: '8000' }],
+    currency: 'USD',
+    pricePerUnit: '2.50',
+    paymentDueDate: new Date(Date.now() + 5 * DAY_MS).toISOString().slice(0, 10),
+  });
+  expect(sale.status).toBe(201);
+  return sale.body.id as string;
 }
 
 test("a buyer's payment that leaves reservations uncovered refuses the newest ones, as few as cover the line again", async () => {
@@ -49,20 +52,13 @@ test("a buyer's payment that leaves reservations uncovered refuses the newest on
   expect(await availability(line)).toBe('3000');
 
   // 8 000 kg sold at 2.50 (below the 3.125 mark): (2 000 × 3.125 + 8 000 × 2.50) × 0.8 × 0.5 = 10 500.00; 10 500.00 − 9 500.00.
-  const sale = await api.post(line.world.seller.admin, `/credit-lines/${line.lineId}/sales`, {
-    buyerOrganisationId: buyer.organisationId,
-    items: [{ lotId: line.lotId, quantity: '8000' }],
-    currency: 'USD',
-    pricePerUnit: '2.50',
-    paymentDueDate: new Date(Date.now() + 5 * DAY_MS).toISOString().slice(0, 10),
-  });
-  expect(sale.status).toBe(201);
+  const saleId = await sellBelowTheMark(line, buyer);
   expect(await availability(line)).toBe('1000');
 
   // 15 000.00 of 20 000.00 paid; nothing owed, so all of it is the seller's. The unpaid quarter secures
   // 8 000 × 2.50 × 0.25 = 5 000.00: (6 250.00 + 5 000.00) × 0.4 = 4 500.00; 4 500.00 − 9 500.00 = −5 000.00.
   // Newest first: −5 000.00 + 2 500.00 = −2 500.00, + 3 000.00 = 500.00. The oldest stays reserved.
-  const paid = await api.post(line.world.lender.admin, `/sales/${sale.body.id}/payments`, {
+  const paid = await api.post(line.world.lender.admin, `/sales/${saleId}/payments`, {
     amount: '15000.00',
     receivedOn: new Date().toISOString().slice(0, 10),
     reference: 'buyer wire',
@@ -72,7 +68,7 @@ test("a buyer's payment that leaves reservations uncovered refuses the newest on
   expect(await availability(line)).toBe('500');
 
   const reason =
-    `coverage_insufficient: the buyer's payment of 15 000.00 USD for sale ${sale.body.id} took the goods it paid for out of the borrowing base: ` +
+    `coverage_insufficient: the buyer's payment of 15 000.00 USD for sale ${saleId} took the goods it paid for out of the borrowing base: ` +
     'availability fell to -5 000.00 USD (outstanding principal 0.00 USD, reserved draws 9 500.00 USD); reserved draws the line no longer covers are refused, newest first';
   const draws = await api.db.sql<{ id: string; status: string; refusal_reason: string | null }>(
     `SELECT id::text, status::text, refusal_reason FROM draw WHERE credit_line_id = $1::uuid ORDER BY created_at`,
@@ -96,7 +92,7 @@ test("a buyer's payment that leaves reservations uncovered refuses the newest on
     [middle.id, newest.id].sort().flatMap((drawId) => parties.map((organisationId) => [drawId, organisationId])),
   );
   expect(told.find((note) => note.subject_id === newest.id)?.message).toBe(
-    `draw ${newest.id} of 2 500.00 USD was refused before disbursement: the buyer's payment of 15 000.00 USD for sale ${sale.body.id} took the goods it paid for out of the borrowing base: ` +
+    `draw ${newest.id} of 2 500.00 USD was refused before disbursement: the buyer's payment of 15 000.00 USD for sale ${saleId} took the goods it paid for out of the borrowing base: ` +
       'availability fell to -5 000.00 USD (outstanding principal 0.00 USD, reserved draws 9 500.00 USD); reserved draws the line no longer covers are refused, newest first; its reservation is released',
   );
 
@@ -138,17 +134,10 @@ test('a payment that leaves the reservations covered refuses none', async () => 
   const line = await drawLine(api, { perDrawFee: null });
   const buyer = await api.counterpart(line.world.lender, 'BUYER');
   const draw = await requestDraw(line, '4000.00');
-  const sale = await api.post(line.world.seller.admin, `/credit-lines/${line.lineId}/sales`, {
-    buyerOrganisationId: buyer.organisationId,
-    items: [{ lotId: line.lotId, quantity: '8000' }],
-    currency: 'USD',
-    pricePerUnit: '2.50',
-    paymentDueDate: new Date(Date.now() + 5 * DAY_MS).toISOString().slice(0, 10),
-  });
-  expect(sale.status).toBe(201);
+  const saleId = await sellBelowTheMark(line, buyer);
   // 5 000.00 of 20 000.00 paid: the unpaid three quarters secure 8 000 × 2.50 × 0.75 = 15 000.00;
   // (6 250.00 + 15 000.00) × 0.4 = 8 500.00; 8 500.00 − 4 000.00 = 4 500.00: lower, still covered.
-  await api.post(line.world.lender.admin, `/sales/${sale.body.id}/payments`, { amount: '5000.00', receivedOn: new Date().toISOString().slice(0, 10) }).expect(201);
+  await api.post(line.world.lender.admin, `/sales/${saleId}/payments`, { amount: '5000.00', receivedOn: new Date().toISOString().slice(0, 10) }).expect(201);
   expect(await availability(line)).toBe('4500');
   expect((await api.db.prisma.draw.findUniqueOrThrow({ where: { id: draw.id } })).status).toBe('REQUESTED');
   expect(await api.db.prisma.notification.count({ where: { kind: 'draw.refused', subjectId: draw.id } })).toBe(0);
