@@ -259,6 +259,34 @@ export function disbursementRefusal(coverage: LineCoverage, drawAmount: Money): 
   );
 }
 
+/** A draw reserved on the line (REQUESTED or APPROVED, not yet disbursed). */
+export interface ReservedDraw {
+  drawId: string;
+  amount: Money;
+  /** Orders the reservations: the newest is the first refused. */
+  createdAt: Date;
+}
+
+/**
+ * Which reservations a line can no longer cover after a change nobody could
+ * refuse (cash a buyer paid, goods that left in a liquidation): newest first,
+ * as few as bring availability back to zero or more. Each refused reservation
+ * adds its amount back to availability. None when availability is zero or
+ * more; all of them when even that does not cover the outstanding principal
+ * (what then stays negative is principal the collateral no longer covers).
+ */
+export function reservationsToRefuse(availability: Money, reserved: readonly ReservedDraw[]): ReservedDraw[] {
+  const newestFirst = [...reserved].sort((a, b) => b.createdAt.getTime() - a.createdAt.getTime() || (a.drawId < b.drawId ? 1 : a.drawId > b.drawId ? -1 : 0));
+  const refused: ReservedDraw[] = [];
+  let after = availability;
+  for (const draw of newestFirst) {
+    if (!after.isNegative()) break;
+    refused.push(draw);
+    after = after.plus(draw.amount);
+  }
+  return refused;
+}
+
 /** Exposure the lender has on the line: what it lent plus what it promised. */
 export function lineExposure(coverage: Pick<LineCoverage, 'outstandingPrincipal' | 'reservedDraws'>): Money {
   return coverage.outstandingPrincipal.plus(coverage.reservedDraws);

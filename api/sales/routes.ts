@@ -160,7 +160,7 @@ export const salesRoutes = [
     success: { status: 201, description: 'The repayment and how it was applied', schema: RecordedPayment },
     handler: async ({ db, actor, params, body, outbox, now }) => {
       // Cash that reached the collection account is recorded whatever Temporal's state; the outbox tells the workflows.
-      const recorded = await recordSalePayment(db, actor, params.saleId, { amount: new D(body.amount), receivedOn: body.receivedOn, reference: body.reference, today: utcDay(now) });
+      const recorded = await recordSalePayment(db, actor, params.saleId, { amount: new D(body.amount), receivedOn: body.receivedOn, reference: body.reference, today: utcDay(now), now });
       const sale = recorded.sale!;
       await afterRepaymentRecorded(outbox, { creditLineId: sale.creditLineId, repaymentId: recorded.repayment.id, kind: 'SALE_PAYMENT', saleWorkflowId: sale.workflowId });
       const view = repaymentView(recorded.repayment);

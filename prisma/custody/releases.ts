@@ -13,7 +13,8 @@
  * coverage, so a confirmation that would leave the line short of what it owes
  * and has reserved is refused (prisma/custody/coverage.ts) — except in a
  * liquidation, where the lender realises its collateral and the proceeds were
- * applied when it sold.
+ * applied when it sold: there the reservations the line no longer covers are
+ * refused instead (prisma/draws/store.ts refuseUncoveredReservations).
  */
 import type { Decimal } from 'decimal.js';
 import { checkRelease, checkReleaseOrderQuantity, requireFreeQuantity } from '../../domain/custody';
@@ -23,6 +24,7 @@ import type { Db } from '../client';
 import type { ReleaseOrder } from '../generated/client';
 import { accessOf, loadLot, lockVisibleLot, requireActingRole, requireWarehouseOf, type CustodyActor } from './access';
 import { lockReleaseOrders } from '../locks';
+import { refuseUncoveredReservations } from '../draws/store';
 import { lineCoverage, requireCoverageAfter } from './coverage';
 import { lotFreeQuantity } from './reservations';
 import { appendEvent, dec, decText } from './store';
@@ -140,13 +142,23 @@ export async function confirmRelease(
     unit: lot.unit,
     what: `release order ${orderId} may take what it reserved and free goods`,
   });
-  const before = lot.activeLien && (await coverageCheckedOnRelease(db, order, lot.activeLien.creditLineId)) ? await lineCoverage(db, lot.activeLien.creditLineId, now) : null;
+  const checked = lot.activeLien !== null && (await coverageCheckedOnRelease(db, order, lot.activeLien.creditLineId));
+  const before = lot.activeLien ? await lineCoverage(db, lot.activeLien.creditLineId, now) : null;
   await db.lot.update({ where: { id: lot.id }, data: { quantity: quantityAfter.toFixed() } });
   const updated = await db.releaseOrder.update({
     where: { id: orderId },
     data: { quantityReleased: released.plus(input.quantity).toFixed(), status: orderRemainingAfter.isZero() ? 'COMPLETED' : 'OPEN' },
   });
-  if (before) await requireCoverageAfter(db, before, 'release', now);
+  if (before && checked) await requireCoverageAfter(db, before, 'release', now);
+  else if (before) {
+    // Goods that leave in a liquidation cannot be kept back: reservations they leave uncovered are refused.
+    await refuseUncoveredReservations(db, {
+      before,
+      now,
+      cause: `the release of ${input.quantity.toFixed()} ${lot.unit} from lot ${lot.receiptNumber} under release order ${orderId} took them out of the borrowing base`,
+      actor,
+    });
+  }
   await appendEvent(db, actor, lot.id, {
     type: 'RELEASED',
     quantityBefore: held,

@@ -16,19 +16,20 @@
  */
 import { randomUUID } from 'node:crypto';
 import { canApprove, requiredApprovals, type RequiredApprovals } from '../../domain/approval';
-import { disbursementRefusal } from '../../domain/custody';
+import { coverageAfter, disbursementRefusal, reservationsToRefuse } from '../../domain/custody';
 import { BusinessRuleError, ConflictError, CurrencyMismatchError, ForbiddenError, NotFoundError, assert } from '../../domain/errors';
 import { Money } from '../../domain/money';
 import { recordAudit } from '../audit/store';
 import { Prisma, type Db } from '../client';
 import { creditLineVisibleTo, type CreditLineRecord, type LineActor } from '../credit-lines/store';
-import { lineCoverage } from '../custody/coverage';
+import { lineCoverage, type LineCoverageAt } from '../custody/coverage';
 import { linePosition } from '../custody/valuation';
 import type { Draw, DrawDecision, DrawStatus } from '../generated/client';
 import { postEntry } from '../ledger/store';
 import { lockDraws, lockLines } from '../locks';
 import { notify } from '../notifications/store';
 import { recordEvent } from '../events/store';
+import { enqueueWorkflowCommands } from '../outbox/store';
 
 export const DRAWS_PAGE_MAX = 200;
 const MS_PER_HOUR = 60 * 60 * 1000;
@@ -38,6 +39,11 @@ const REQUESTING_ROLES = ['ADMIN', 'OPERATOR'] as const;
 export type DrawRecord = Draw & { decisions: DrawDecision[] };
 
 export const drawWorkflowId = (drawId: string): string => `draw-${drawId}`;
+/**
+ * The draw workflow's signal that something was decided about the draw (workflows/draws/definitions.ts
+ * `decisionRecordedSignal`; a test holds the two names equal): on it the workflow reads the draw again.
+ */
+export const DRAW_DECISION_SIGNAL_NAME = 'decisionRecorded';
 
 // ─── Requesting ──────────────────────────────────────────────────────────────
 
@@ -250,13 +256,24 @@ export async function drawForWorkflow(db: Db, drawId: string): Promise<DrawForWo
 export interface DecisionTally {
   approverUserIds: string[];
   rejectedByUserId: string | null;
+  /**
+   * The draw's status and refusal reason as read with the tally: a draw refused while it waited
+   * for approvers (its reservation no longer covered) is no longer REQUESTED. Absent from tallies
+   * recorded before it was read (workflow histories replay them as they were).
+   */
+  drawStatus?: DrawStatus;
+  refusalReason?: string | null;
 }
 
 export async function decisionTally(db: Db, drawId: string): Promise<DecisionTally> {
   const decisions = await db.drawDecision.findMany({ where: { drawId }, orderBy: { decidedAt: 'asc' } });
+  const draw = await db.draw.findUnique({ where: { id: drawId }, select: { status: true, refusalReason: true } });
+  if (!draw) throw new NotFoundError('draw', drawId);
   return {
     approverUserIds: decisions.filter((decision) => decision.decision === 'APPROVE').map((decision) => decision.userId),
     rejectedByUserId: decisions.find((decision) => decision.decision === 'REJECT')?.userId ?? null,
+    drawStatus: draw.status,
+    refusalReason: draw.refusalReason,
   };
 }
 
@@ -411,6 +428,89 @@ export async function disburseDrawRow(db: Db, drawId: string, effectiveDate: str
     dedupeKey: `${draw.workflowId}:draw.disbursed`,
   });
   return { status: 'DISBURSED', disbursementEntryId: disbursement.id, feeEntryId };
+}
+
+// ─── Reservations the line can no longer cover ───────────────────────────────
+
+export interface RefusedReservation {
+  drawId: string;
+  workflowId: string;
+  amount: Money;
+  reason: string;
+}
+
+/**
+ * After a change that lowered the line's availability below zero (from
+ * `before`, read under the same lock) and that nobody could refuse (a buyer's
+ * payment took its goods out of the borrowing base, goods left in a
+ * liquidation), refuses the reservations the line no longer covers:
+ * newest first, as few as bring availability back to zero or more
+ * (domain/custody.ts reservationsToRefuse). Each refused draw goes REFUSED
+ * with `cause` in its reason, seller and lender are told, `draw.refused` is
+ * recorded, and its workflow is signalled through the outbox (in this
+ * transaction) so that it stops waiting and finishes. The caller holds the
+ * line's lock (prisma/locks.ts); draws are locked after it, level 5.
+ * A line that covers its reservations is left as it is.
+ */
+export async function refuseUncoveredReservations(
+  db: Db,
+  input: { before: LineCoverageAt; now: Date; cause: string; actor: { userId: string; requestId: string | null } | null },
+): Promise<RefusedReservation[]> {
+  const coverage = await lineCoverage(db, input.before.lineId, input.now);
+  // Only a change that lowered availability below zero (coverageAfter): one that did not (cash that
+  // repaid principal on a line a price had left short) leaves the waiting reservations as they are.
+  if (coverageAfter({ operation: 'release', before: input.before, after: coverage }).kind === 'kept' || coverage.reservedDraws.isZero()) return [];
+  const lineId = input.before.lineId;
+  const reserved = await db.draw.findMany({ where: { creditLineId: lineId, status: { in: ['REQUESTED', 'APPROVED'] } }, select: { id: true } });
+  await lockDraws(db, reserved.map((draw) => draw.id));
+  const locked = await db.draw.findMany({ where: { creditLineId: lineId, status: { in: ['REQUESTED', 'APPROVED'] } } });
+  const toRefuse = reservationsToRefuse(
+    coverage.availability,
+    locked.map((draw) => ({ drawId: draw.id, amount: amountOf(draw), createdAt: draw.createdAt })),
+  );
+  if (toRefuse.length === 0) return [];
+  const line = await db.creditLine.findUniqueOrThrow({ where: { id: lineId }, select: { lenderOrganisationId: true, sellerOrganisationId: true } });
+  const byId = new Map(locked.map((draw) => [draw.id, draw]));
+  const shortfall =
+    `availability fell to ${coverage.availability.roundToScale().format()} ` +
+    `(outstanding principal ${coverage.outstandingPrincipal.roundToScale().format()}, reserved draws ${coverage.reservedDraws.roundToScale().format()})`;
+  const refused: RefusedReservation[] = [];
+  for (const { drawId } of toRefuse) {
+    const draw = byId.get(drawId)!;
+    const message = `${input.cause}: ${shortfall}; reserved draws the line no longer covers are refused, newest first`;
+    const reason = `coverage_insufficient: ${message}`;
+    await db.draw.update({ where: { id: drawId }, data: { status: 'REFUSED', refusalReason: reason } });
+    await db.auditRecord.create({
+      data: {
+        actorUserId: input.actor?.userId ?? null,
+        organisationId: line.lenderOrganisationId,
+        action: 'draw.refused',
+        targetType: 'draw',
+        targetId: drawId,
+        before: { status: draw.status },
+        after: { status: 'REFUSED', reason },
+        requestId: input.actor?.requestId ?? null,
+      },
+    });
+    await recordEvent(db, 'draw.refused', {
+      subjectId: drawId,
+      parties: [line.lenderOrganisationId, line.sellerOrganisationId],
+      requestId: input.actor?.requestId ?? null,
+      data: { ...drawFacts(draw), reason },
+    });
+    const told = `draw ${draw.id} of ${amountOf(draw).format()} was ${draw.status === 'APPROVED' ? 'approved but ' : ''}refused before disbursement: ${message}; its reservation is released`;
+    // Both parties, with the keys the disbursement's refusal uses: a draw is refused once.
+    await notify(db, { organisationId: line.sellerOrganisationId, kind: 'draw.refused', message: told, subjectType: 'draw', subjectId: drawId, dedupeKey: `${draw.workflowId}:draw.refused` });
+    await notify(db, { organisationId: line.lenderOrganisationId, kind: 'draw.refused', message: told, subjectType: 'draw', subjectId: drawId, dedupeKey: `${draw.workflowId}:draw.refused:lender` });
+    refused.push({ drawId, workflowId: draw.workflowId, amount: amountOf(draw), reason });
+  }
+  // Wakes each workflow waiting for approvers: it reads the draw, finds it REFUSED and finishes.
+  await enqueueWorkflowCommands(
+    db,
+    refused.map((draw) => ({ kind: 'SIGNAL' as const, workflowId: draw.workflowId, signalName: DRAW_DECISION_SIGNAL_NAME, args: [] })),
+    { requestId: input.actor?.requestId ?? null, now: input.now },
+  );
+  return refused;
 }
 
 async function coverageRefusal(db: Db, draw: Draw, now: Date): Promise<{ code: string; message: string } | null> {

@@ -42,6 +42,7 @@ import type { Db, Prisma } from '../client';
 import { creditLineVisibleTo, lineOutstanding, type CreditLineRecord, type LineAccountCode } from '../credit-lines/store';
 import type { OrganisationKind, Repayment, Sale, SaleItem, SaleStatus, SellerPayout, UserRole } from '../generated/client';
 import { lineCoverage, requireCoverageAfter } from '../custody/coverage';
+import { refuseUncoveredReservations } from '../draws/store';
 import { lotFreeQuantity } from '../custody/reservations';
 import { balances, postEntry } from '../ledger/store';
 import { lockLines, lockLots, lockSales } from '../locks';
@@ -250,8 +251,14 @@ export interface RecordedRepayment {
   saleFullyPaid: boolean;
 }
 
-/** The lender records a buyer's payment for a sale, received in the line's collection account. */
-export async function recordSalePayment(db: Db, actor: SalesActor, saleId: string, input: CashReceived): Promise<RecordedRepayment> {
+/**
+ * The lender records a buyer's payment for a sale, received in the line's collection account.
+ * The paid share of the goods leaves the borrowing base while the cash runs through the
+ * waterfall; cash that arrived cannot be refused, so when the line can then no longer cover its
+ * reserved draws, those it does not cover are refused (prisma/draws/store.ts
+ * refuseUncoveredReservations), as of `now`, the request's clock.
+ */
+export async function recordSalePayment(db: Db, actor: SalesActor, saleId: string, input: CashReceived & { now: Date }): Promise<RecordedRepayment> {
   const visible = await saleVisibleTo(db, actor.organisationId, saleId);
   const line = await lockLineVisibleTo(db, actor, visible.creditLineId);
   requireLenderOperator(actor, line, 'record a payment for a sale');
@@ -265,6 +272,7 @@ export async function recordSalePayment(db: Db, actor: SalesActor, saleId: strin
   const payment = Money.of(input.amount, currency);
   const { fullyPaid } = checkSalePayment({ totalPrice: Money.of(dec(sale.totalPrice), currency), amountPaid: Money.of(dec(sale.amountPaid), currency) }, payment);
   const accounts = await lineAccountIds(db, line.id);
+  const coverageBefore = await lineCoverage(db, line.id, input.now);
   const feeEntryId = sale.feeEntryId ?? (await chargeFeeOnSale(db, sale, accounts, input.receivedOn));
   const { repayment, allocation } = await applyCash(db, actor, line, accounts, { ...input, amount: payment, kind: 'SALE_PAYMENT', saleId });
   const updated = await db.sale.update({
@@ -275,6 +283,12 @@ export async function recordSalePayment(db: Db, actor: SalesActor, saleId: strin
       ...(fullyPaid ? { status: 'PAID', paidAt: new Date() } : {}),
     },
     include: { items: { orderBy: { lotId: 'asc' } } },
+  });
+  await refuseUncoveredReservations(db, {
+    before: coverageBefore,
+    now: input.now,
+    cause: `the buyer's payment of ${payment.format()} for sale ${saleId} took the goods it paid for out of the borrowing base`,
+    actor,
   });
   await recordAudit(db, actor, {
     action: 'sale.payment_recorded',

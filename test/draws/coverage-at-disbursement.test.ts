@@ -11,7 +11,7 @@
  */
 import { createTestApi, type TestApi } from '../support/api';
 import { HarnessTemporal } from '../support/harness-temporal';
-import { drawLine, lineBalances, usd, type DrawLine } from './factories';
+import { availabilityOf, drawLine, lineBalances, requestDrawThroughApi, type DrawLine } from './factories';
 
 // Each test is a whole story (sale or draw, payments, workflow to its end): on a machine shared with
 // other test runs it can take longer than the suite's 30 s default.
@@ -25,18 +25,8 @@ beforeAll(async () => {
 });
 afterAll(() => api.close());
 
-const LOAD_RETRY_MS = 1_000;
-
-async function requestDraw(line: DrawLine, amount: string) {
-  const res = await api.post(line.sellerOperator, `/credit-lines/${line.lineId}/draws`, { amount: usd(amount), purpose: 'working capital' });
-  expect(res.status).toBe(201);
-  await temporal.handle(res.body.workflowId).advanceTime(LOAD_RETRY_MS);
-  return res.body as { id: string; workflowId: string };
-}
-
-async function availability(line: DrawLine): Promise<string> {
-  return (await api.get(line.world.lender.admin, `/credit-lines/${line.lineId}/borrowing-base?view=totals`).expect(200)).body.totals.availability;
-}
+const requestDraw = (line: DrawLine, amount: string) => requestDrawThroughApi(api, temporal, line, amount);
+const availability = (line: DrawLine) => availabilityOf(api, line);
 
 test('with no principal and a draw reserved, the only lot stays pledged, and a disbursement the line no longer covers is refused', async () => {
   const line = await drawLine(api);

@@ -11,6 +11,7 @@
  */
 import { custodyWorld, receiveLot, type CustodyWorld } from '../custody/factories';
 import type { TestApi, TestOrganisation, TestUser } from '../support/api';
+import type { HarnessTemporal } from '../support/harness-temporal';
 
 export interface DrawLineOptions {
   perDrawFee?: string | null;
@@ -102,4 +103,22 @@ export const usd = (amount: string) => ({ amount, currency: 'USD' });
 export async function lineBalances(api: TestApi, lineId: string): Promise<Record<string, string>> {
   const accounts = await api.db.prisma.ledgerAccount.findMany({ where: { accountSetId: lineId } });
   return Object.fromEntries(accounts.map((account) => [account.code, account.balance.toFixed(2)]));
+}
+
+/** How long a draw workflow's first load may wait for its request to commit (loadDraw's first retry). */
+const LOAD_RETRY_MS = 1_000;
+
+/** The seller's operator requests a draw through the API; its workflow (offline harness) loads it and waits. */
+export async function requestDrawThroughApi(api: TestApi, temporal: HarnessTemporal, line: DrawLine, amount: string): Promise<{ id: string; workflowId: string }> {
+  const res = await api.post(line.sellerOperator, `/credit-lines/${line.lineId}/draws`, { amount: usd(amount), purpose: 'working capital' });
+  if (res.status !== 201) throw new Error(`request draw: ${res.status} ${JSON.stringify(res.body)}`);
+  await temporal.handle(res.body.workflowId).advanceTime(LOAD_RETRY_MS);
+  return res.body as { id: string; workflowId: string };
+}
+
+/** The line's availability as its lender reads it (GET …/borrowing-base). */
+export async function availabilityOf(api: TestApi, line: DrawLine): Promise<string> {
+  const res = await api.get(line.world.lender.admin, `/credit-lines/${line.lineId}/borrowing-base?view=totals`);
+  if (res.status !== 200) throw new Error(`borrowing base: ${res.status} ${JSON.stringify(res.body)}`);
+  return res.body.totals.availability;
 }

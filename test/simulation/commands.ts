@@ -55,14 +55,75 @@ function moneyDateOutOfRules(w: World, lineId: string, day: string): string | nu
   return null;
 }
 
-/** Availability of each line as the API reports it (null when the read fails: that is caught by an invariant). */
-async function availabilities(world: World): Promise<Map<string, Decimal | null>> {
-  const found = new Map<string, Decimal | null>();
+interface Coverage {
+  availability: Decimal;
+  reservedDraws: Decimal;
+}
+
+/** Availability and reserved draws of each line as the API reports them (null when the read fails: that is caught by an invariant). */
+async function availabilities(world: World): Promise<Map<string, Coverage | null>> {
+  const found = new Map<string, Coverage | null>();
   for (const lineId of world.lineIds) {
     const res = await world.call(world.lender, 'get', `/credit-lines/${lineId}/borrowing-base?view=totals`);
-    found.set(lineId, res.status === 200 ? new Decimal(res.body.totals.availability) : null);
+    found.set(lineId, res.status === 200 ? { availability: new Decimal(res.body.totals.availability), reservedDraws: new Decimal(res.body.totals.reservedDraws) } : null);
   }
   return found;
+}
+
+type ReservedDrawRow = {
+  id: string;
+  line_id: string;
+  amount: string;
+  created_at: string;
+};
+
+/** Draws reserved now (REQUESTED or APPROVED), oldest first. */
+async function reservedDraws(world: World): Promise<ReservedDrawRow[]> {
+  return world.db.sql<ReservedDrawRow>(
+    `SELECT id::text, credit_line_id::text AS line_id, amount::text, to_char(created_at, 'YYYY-MM-DD"T"HH24:MI:SS.US') AS created_at
+       FROM draw WHERE status IN ('REQUESTED', 'APPROVED') ORDER BY created_at, id`,
+  );
+}
+
+const olderThan = (a: ReservedDrawRow, b: ReservedDrawRow) => a.created_at < b.created_at || (a.created_at === b.created_at && a.id < b.id);
+
+/**
+ * Reservations a line no longer covers are refused newest first, and as few as cover it again
+ * (prisma/draws/store.ts refuseUncoveredReservations): every draw of the line still reserved after
+ * the step is older than every draw the step refused, and — when the step is one act, which alone
+ * moved the figures — availability afterwards is zero or more and would be negative without the
+ * oldest refused draw's refusal. Disbursement-time refusals are not reservation refusals.
+ */
+async function checkReservationRefusals(world: World, step: string, reservedBefore: ReservedDrawRow[], concurrent: boolean): Promise<void> {
+  if (reservedBefore.length === 0) return;
+  const refusedIds = new Set(
+    (
+      await world.db.sql<{ id: string }>(
+        `SELECT id::text FROM draw WHERE id = ANY($1::uuid[]) AND status = 'REFUSED' AND refusal_reason LIKE '%reserved draws the line no longer covers are refused%'`,
+        [reservedBefore.map((d) => d.id)],
+      )
+    ).map((r) => r.id),
+  );
+  if (refusedIds.size === 0) return;
+  const stillReserved = await reservedDraws(world);
+  for (const lineId of new Set(reservedBefore.filter((d) => refusedIds.has(d.id)).map((d) => d.line_id))) {
+    const refused = reservedBefore.filter((d) => d.line_id === lineId && refusedIds.has(d.id));
+    const oldestRefused = refused[0];
+    const newerKept = stillReserved.filter((d) => d.line_id === lineId && !olderThan(d, oldestRefused));
+    if (newerKept.length > 0) {
+      world.ruleViolations.push(`uncoveredReservationsRefusedNewestFirstAndFewest: "${step}" refused ${refused.map((d) => d.id).join(', ')} but kept the newer ${newerKept.map((d) => d.id).join(', ')}`);
+    }
+    if (concurrent) continue;
+    const res = await world.call(world.lender, 'get', `/credit-lines/${lineId}/borrowing-base?view=totals`);
+    if (res.status !== 200) continue;
+    const availability = new Decimal(res.body.totals.availability);
+    if (availability.isNegative() && stillReserved.some((d) => d.line_id === lineId)) {
+      world.ruleViolations.push(`uncoveredReservationsRefusedNewestFirstAndFewest: "${step}" refused ${refused.length} draw(s) on line ${lineId} and left availability at ${availability.toFixed()} with draws still reserved`);
+    }
+    if (!availability.isNegative() && !availability.minus(oldestRefused.amount).isNegative()) {
+      world.ruleViolations.push(`uncoveredReservationsRefusedNewestFirstAndFewest: "${step}" refused draw ${oldestRefused.id} of ${oldestRefused.amount} on line ${lineId}, but availability is ${availability.toFixed()} after it: it was covered`);
+    }
+  }
 }
 
 export abstract class SimCommand implements fc.AsyncCommand<Model, World> {
@@ -85,14 +146,21 @@ export abstract class SimCommand implements fc.AsyncCommand<Model, World> {
     world.step = step;
     if (process.env.SIM_TRACE) console.log(`  [${world.clock.now().toISOString()}] ${step}`);
     const before = this.partyAction ? await availabilities(world) : null;
+    const reservedBefore = await reservedDraws(world);
     await this.act(model, world);
     await world.temporal.settled();
+    await checkReservationRefusals(world, step, reservedBefore, this instanceof Concurrently);
     if (before !== null) {
       const after = await availabilities(world);
       for (const [lineId, was] of before) {
         const now = after.get(lineId);
-        if (was && now && now.isNegative() && now.lt(was)) {
-          world.ruleViolations.push(`availabilityNeverNegativeByPartyAction: "${step}" took line ${lineId} availability from ${was.toFixed()} to ${now.toFixed()}`);
+        if (!was || !now || !now.availability.isNegative() || !now.availability.lt(was.availability)) continue;
+        world.ruleViolations.push(`availabilityNeverNegativeByPartyAction: "${step}" took line ${lineId} availability from ${was.availability.toFixed()} to ${now.availability.toFixed()}`);
+        if (now.reservedDraws.gt(0)) {
+          world.ruleViolations.push(
+            `reservationsNeverLeftUncoveredByPartyAction: "${step}" took line ${lineId} availability from ${was.availability.toFixed()} to ${now.availability.toFixed()} ` +
+              `and left ${now.reservedDraws.toFixed()} of draws reserved (${was.reservedDraws.toFixed()} before)`,
+          );
         }
       }
     }

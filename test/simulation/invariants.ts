@@ -32,6 +32,21 @@ export async function availabilityNeverNegativeByPartyAction(world: World): Prom
   return recorded(world, 'availabilityNeverNegativeByPartyAction');
 }
 
+/**
+ * A party's own act never leaves reserved draws uncovered: after it, a line whose availability it
+ * lowered below zero holds no reservation (the seller's own acts are refused instead; cash or goods
+ * that nobody could refuse refuse the reservations the line no longer covers). Recorded by the
+ * step (SimCommand.run), which alone sees the position before and after its requests.
+ */
+export async function reservationsNeverLeftUncoveredByPartyAction(world: World): Promise<string[]> {
+  return recorded(world, 'reservationsNeverLeftUncoveredByPartyAction');
+}
+
+/** Uncovered reservations are refused newest first, and as few as cover the line again (checked by the step: SimCommand.run). */
+export async function uncoveredReservationsRefusedNewestFirstAndFewest(world: World): Promise<string[]> {
+  return recorded(world, 'uncoveredReservationsRefusedNewestFirstAndFewest');
+}
+
 /** When availability is short (negative, stale or unpriced collateral), draws stop: no draw is reserved beyond availability (RequestDraw). */
 export async function drawsStopWhenNotAvailable(world: World): Promise<string[]> {
   return recorded(world, 'drawsStopWhenNotAvailable');
@@ -387,7 +402,8 @@ export async function everyChangeHasItsEvent(world: World): Promise<string[]> {
     `WITH events AS (SELECT type, count(*) AS n FROM domain_event GROUP BY type),
           changes(change, n, event_type) AS (VALUES
             ('draws', (SELECT count(*) FROM draw), 'draw.requested'),
-            ('draws approved', (SELECT count(*) FROM draw WHERE status IN ('APPROVED', 'DISBURSED', 'REFUSED')), 'draw.approved'),
+            -- A draw refused at disbursement was approved (decided_at set); one refused while it waited for approvers was not.
+            ('draws approved', (SELECT count(*) FROM draw WHERE status IN ('APPROVED', 'DISBURSED') OR (status = 'REFUSED' AND decided_at IS NOT NULL)), 'draw.approved'),
             ('draws rejected', (SELECT count(*) FROM draw WHERE status = 'REJECTED'), 'draw.rejected'),
             ('draws expired', (SELECT count(*) FROM draw WHERE status = 'EXPIRED'), 'draw.expired'),
             ('draws disbursed', (SELECT count(*) FROM draw WHERE status = 'DISBURSED'), 'draw.disbursed'),
@@ -417,6 +433,8 @@ export async function everyChangeHasItsEvent(world: World): Promise<string[]> {
 export const INVARIANTS: Record<string, Invariant> = {
   noServerErrors,
   availabilityNeverNegativeByPartyAction,
+  reservationsNeverLeftUncoveredByPartyAction,
+  uncoveredReservationsRefusedNewestFirstAndFewest,
   drawsStopWhenNotAvailable,
   marginCallCuredByWhatItDemands,
   idempotentWrites,

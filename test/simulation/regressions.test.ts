@@ -3,7 +3,7 @@
  * written out as its shrunk command sequence so that it keeps testing the same thing as the
  * command generators change. Every invariant is checked after every step; a broken one throws.
  */
-import { Adjust, ConfirmRelease, Concurrently, Count, FailNextStart, LenderAuthorisesRelease, PaySale, Repay, RequestDraw, Split } from './commands';
+import { Adjust, ConfirmRelease, Concurrently, Count, FailNextStart, LenderAuthorisesRelease, PaySale, Repay, ReportSale, RequestDraw, Split } from './commands';
 import { runSequence } from './run';
 
 describe('simulation counterexamples stay fixed', () => {
@@ -34,6 +34,20 @@ describe('simulation counterexamples stay fixed', () => {
       new Split(0, 0.1),
       new Count(0, '-2000', 0),
       new Concurrently(new Repay('10.00', 0), new Adjust(17, '-398', 'SHRINKAGE')),
+    ]);
+  }, 60_000);
+
+  // Seed 777001: with no principal outstanding and three draws reserved (11 137.51), a buyer paid half
+  // of a sale at 0.30/kg; nothing was owed, so the waterfall sent the fee to the lender and the rest to
+  // the seller, and the paid half of the goods left the borrowing base: availability went from
+  // 3 037.49 to −0.01, the reservations uncovered by the lender's own recording of the cash. The
+  // newest reservation is now refused in that same transaction.
+  test('seed 777001: a buyer\'s payment that takes the goods out of the borrowing base refuses the reservations it leaves uncovered', async () => {
+    await runSequence([
+      new RequestDraw('4821.21', false),
+      new ReportSale(0, 0.75, '0.30', 1),
+      new Concurrently(new RequestDraw('3001.69', false), new RequestDraw('3314.61', true)),
+      new PaySale(0, 0.5, 0),
     ]);
   }, 60_000);
 });

@@ -32,6 +32,8 @@ const RetryStateProto = temporal.api.enums.v1.RetryState;
 
 /** What Core records in the first WorkflowTaskCompleted of a fresh execution (all known core flags). */
 const coreFlagsRecordedOnFirstTask = [1, 2, 3];
+/** Core's UpsertSearchAttributeOnPatch (sdk-core internal_flags.rs). */
+const UPSERT_SEARCH_ATTRIBUTE_ON_PATCH_FLAG = 2;
 const sdkName = 'temporal-typescript';
 
 export interface HistoryStartAttributes {
@@ -83,6 +85,8 @@ interface OpenWorkflowTask {
 export class HistoryBuilder {
   private readonly events: HistoryEventDraft[] = [];
   private readonly unsupported: string[] = [];
+  /** Patch ids the run has recorded markers for (the TemporalChangeVersion search attribute). */
+  private readonly patchIds = new Set<string>();
   private readonly activities = new Map<number, ScheduledActivity>();
   private readonly timers = new Map<number, number>();
   private readonly children = new Map<number, InitiatedChild>();
@@ -480,6 +484,36 @@ export class HistoryBuilder {
           searchAttributes: { indexedFields: attrs.searchAttributes ?? {} },
         },
       });
+      return;
+    }
+    if (command.setPatchMarker) {
+      // As Core records patched()/deprecatePatch() (sdk-core patch_state_machine.rs): a `core_patch`
+      // marker whose `patch-data` detail is the JSON {id, deprecated}, then — core flag 2,
+      // UpsertSearchAttributeOnPatch, recorded on the first task — an upsert of the
+      // `TemporalChangeVersion` search attribute to every patch id of the run so far, sorted.
+      const patchId = command.setPatchMarker.patchId ?? '';
+      const patchData = { id: patchId, deprecated: command.setPatchMarker.deprecated ?? false };
+      this.append(timestampMs, EventType.EVENT_TYPE_MARKER_RECORDED, {
+        markerRecordedEventAttributes: {
+          markerName: 'core_patch',
+          details: { 'patch-data': { payloads: [{ metadata: { encoding: Buffer.from('json/plain') }, data: Buffer.from(JSON.stringify(patchData)) }] } },
+          workflowTaskCompletedEventId,
+        },
+      });
+      if (coreFlagsRecordedOnFirstTask.includes(UPSERT_SEARCH_ATTRIBUTE_ON_PATCH_FLAG)) {
+        this.patchIds.add(patchId);
+        const changeVersions = [...this.patchIds].sort();
+        this.append(timestampMs, EventType.EVENT_TYPE_UPSERT_WORKFLOW_SEARCH_ATTRIBUTES, {
+          upsertWorkflowSearchAttributesEventAttributes: {
+            searchAttributes: {
+              indexedFields: {
+                TemporalChangeVersion: { metadata: { encoding: Buffer.from('json/plain'), type: Buffer.from('KeywordList') }, data: Buffer.from(JSON.stringify(changeVersions)) },
+              },
+            },
+            workflowTaskCompletedEventId,
+          },
+        });
+      }
       return;
     }
     if (command.respondToQuery) return; // Queries are not part of history.

@@ -375,8 +375,10 @@ export class WorkflowRun {
       return this.continueAsNew(command.continueAsNewWorkflowExecution);
     }
     if (command.respondToQuery) return undefined;
+    // patched() is true on a first run: nothing to simulate; the history builder records the marker.
+    if (command.setPatchMarker) return undefined;
     const kind = Object.keys(command).filter((key) => key !== 'userMetadata' && key !== 'eventGroupMarkers');
-    if (command.setPatchMarker || command.upsertWorkflowSearchAttributes || command.modifyWorkflowProperties) {
+    if (command.upsertWorkflowSearchAttributes || command.modifyWorkflowProperties) {
       // Nothing to simulate, but the history builder does not write these events yet.
       this.builder.markUnsupported(`command ${kind.join(', ')}`);
       return undefined;

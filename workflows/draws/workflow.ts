@@ -9,9 +9,11 @@
  *     any REJECT ───────────────────────────────────► reject (seller told)
  *     enough distinct approvers ─────────────────────► approve → disburse
  *     deadline passed (tally read once more) ────────► expire (seller told)
+ *     draw no longer REQUESTED (refused: its reservation
+ *       was no longer covered) ───────────────────────► finish as it is
  *   disburse: line re-checked in the same transaction ─► DISBURSED | REFUSED
  */
-import { ActivityFailure, ApplicationFailure, condition, proxyActivities, setHandler } from '@temporalio/workflow';
+import { ActivityFailure, ApplicationFailure, condition, patched, proxyActivities, setHandler } from '@temporalio/workflow';
 import { approvalOutcome } from '../../domain/approval';
 import type { DrawActivities } from './activities';
 import {
@@ -41,6 +43,9 @@ const { decisionTally, approveDraw, rejectDraw, expireDraw, disburseDraw } = pro
   startToCloseTimeout: '30 seconds',
   retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '5 minutes', maximumAttempts: 20, nonRetryableErrorTypes: NON_RETRYABLE_DRAW_ERRORS },
 });
+
+/** patched() id of the exit from the wait for approvers once the draw is no longer REQUESTED. */
+const EXIT_WHEN_SETTLED_PATCH = 'draw-wait-exits-when-no-longer-requested';
 
 const PHASE_OF_STATUS: Record<DrawStatus, DrawPhase> = {
   REQUESTED: 'AWAITING_APPROVAL',
@@ -86,7 +91,7 @@ export async function drawWorkflow(input: DrawWorkflowInput): Promise<DrawWorkfl
   state.approvalDeadlineMs = draw.approvalDeadlineMs;
   if (draw.status !== 'REQUESTED' && draw.status !== 'APPROVED') return finish(PHASE_OF_STATUS[draw.status]);
 
-  const awaitDecision = async (): Promise<'APPROVED' | 'REJECTED' | 'EXPIRED'> => {
+  const awaitDecision = async (): Promise<'APPROVED' | 'REJECTED' | 'EXPIRED' | { settled: DrawStatus; refusalReason: string | null }> => {
     state.phase = 'AWAITING_APPROVAL';
     for (;;) {
       const remainingMs = draw.approvalDeadlineMs - Date.now();
@@ -96,6 +101,11 @@ export async function drawWorkflow(input: DrawWorkflowInput): Promise<DrawWorkfl
       const tally = await decisionTally({ drawId: input.drawId });
       state.approverUserIds = tally.approverUserIds;
       state.rejectedByUserId = tally.rejectedByUserId;
+      // A draw refused while it waited (its reservation no longer covered) has nothing left to wait
+      // for. Histories recorded before this check replay without it (their tallies carry no status).
+      if (patched(EXIT_WHEN_SETTLED_PATCH) && tally.drawStatus !== undefined && tally.drawStatus !== 'REQUESTED') {
+        return { settled: tally.drawStatus, refusalReason: tally.refusalReason ?? null };
+      }
       if (tally.rejectedByUserId !== null) return 'REJECTED';
       if (approvalOutcome(draw.requiredApprovals, tally.approverUserIds) === 'APPROVED') return 'APPROVED';
       if (!signalled) return 'EXPIRED';
@@ -103,6 +113,10 @@ export async function drawWorkflow(input: DrawWorkflowInput): Promise<DrawWorkfl
   };
 
   const decision = draw.status === 'APPROVED' || draw.requiredApprovals === 0 ? 'APPROVED' : await awaitDecision();
+  if (typeof decision === 'object') {
+    state.refusalReason = decision.refusalReason;
+    return finish(PHASE_OF_STATUS[decision.settled]);
+  }
   if (decision === 'REJECTED') return finish(PHASE_OF_STATUS[await rejectDraw({ drawId: input.drawId })]);
   if (decision === 'EXPIRED') return finish(PHASE_OF_STATUS[await expireDraw({ drawId: input.drawId })]);
 

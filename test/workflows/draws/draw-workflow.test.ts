@@ -3,12 +3,15 @@ import { WorkflowFailedError } from '@temporalio/client';
 import { InvariantViolation } from '../../../domain/errors';
 import { Money } from '../../../domain/money';
 import { inTransaction } from '../../../prisma/client';
-import { recordDecision } from '../../../prisma/draws/store';
+import { DRAW_DECISION_SIGNAL_NAME, recordDecision, refuseUncoveredReservations } from '../../../prisma/draws/store';
+import { lockLines } from '../../../prisma/locks';
+import { lineCoverage } from '../../../prisma/custody/coverage';
 import { borrowingBaseQuery } from '../../../prisma/custody/valuation';
 import { decisionRecordedSignal, drawStateQuery } from '../../../workflows/draws/definitions';
 import { createTestApi, type TestApi } from '../../support/api';
 import { drawLine, lineBalances, type DrawLine } from '../../draws/factories';
-import { actorOf, committedDraw, HOUR_MS, realActivities, scheduledActivities, startDrawWorkflow } from './support';
+import { replayHistories } from '../../support/wf-replay';
+import { actorOf, committedDraw, drawWorkflowsPath, HOUR_MS, realActivities, scheduledActivities, startDrawWorkflow } from './support';
 
 let api: TestApi;
 beforeAll(async () => {
@@ -232,5 +235,45 @@ test('a domain error in an activity is not retried: the workflow fails at once',
   });
   await expect(harness.result()).rejects.toBeInstanceOf(WorkflowFailedError);
   expect(calls).toBe(1);
+  await harness.dispose();
+});
+
+test('a reservation refused while it waits for approvers: the signal wakes the workflow, which finishes REFUSED at once', async () => {
+  const line = await drawLine(api, { perDrawFee: null });
+  const draw = await committedDraw(api, line, '4000.00');
+  const harness = await startDrawWorkflow(api, draw);
+  expect(await harness.query(drawStateQuery)).toMatchObject({ phase: 'AWAITING_APPROVAL', requiredApprovals: 1 });
+  await harness.advanceTime(HOUR_MS);
+  // 9 500 kg spoiled (a physical fact: recorded, reservations wait): 500 × 3.125 × 0.8 × 0.5 = 625.00 − 4 000.00 = −3 375.00.
+  // Then the line's reservations are re-checked as after a change nobody could refuse.
+  const before = await lineCoverage(api.db.prisma, line.lineId, new Date());
+  await api.post(line.world.warehouse.admin, `/lots/${line.lotId}/adjustments`, { quantityDelta: '-9500', kind: 'SPOILAGE', reason: 'cold room failure' }).expect(201);
+  const refused = await inTransaction(api.db.prisma, async (tx) => {
+    await lockLines(tx, [line.lineId]);
+    return refuseUncoveredReservations(tx, { before, now: new Date(), cause: 'a test', actor: null });
+  });
+  const reason =
+    'coverage_insufficient: a test: availability fell to -3 375.00 USD (outstanding principal 0.00 USD, reserved draws 4 000.00 USD); reserved draws the line no longer covers are refused, newest first';
+  expect(refused).toEqual([{ drawId: draw.id, workflowId: draw.workflowId, amount: Money.of('4000.00', 'USD'), reason }]);
+  // The outbox row written with the refusal is the signal the workflow gets.
+  const [signal] = await api.db.sql<{ signal_name: string }>(`SELECT signal_name FROM workflow_outbox WHERE workflow_id = $1 AND kind = 'SIGNAL'`, [draw.workflowId]);
+  expect(signal.signal_name).toBe(decisionRecordedSignal.name);
+  expect(DRAW_DECISION_SIGNAL_NAME).toBe(decisionRecordedSignal.name);
+  const signalledAt = harness.nowMs;
+  await harness.signal(decisionRecordedSignal);
+  expect(harness.outcome.status).toBe('completed');
+  expect(await harness.result()).toMatchObject({ phase: 'REFUSED', refusalReason: reason, approverUserIds: [] });
+  // Finished on the signal, not at the approval deadline 23 hours later, and nothing expired or disbursed.
+  expect(harness.nowMs).toBe(signalledAt);
+  expect(scheduledActivities(harness)).toEqual(['loadDraw', 'decisionTally']);
+  expect(await lineBalances(api, line.lineId)).toMatchObject({ LOAN_PRINCIPAL: '0.00', LENDER_FUNDING: '0.00' });
+  // The new path is behind patched(): its history carries the marker, and replays deterministically.
+  const history = harness.history();
+  const markers = (history.events ?? []).flatMap((event) => (event.markerRecordedEventAttributes ? [event.markerRecordedEventAttributes] : []));
+  expect(markers.map((marker) => [marker.markerName, Buffer.from(marker.details?.['patch-data']?.payloads?.[0]?.data ?? []).toString()])).toEqual([
+    ['core_patch', JSON.stringify({ id: 'draw-wait-exits-when-no-longer-requested', deprecated: false })],
+  ]);
+  const [replayed] = await replayHistories(drawWorkflowsPath, [{ name: 'refused-while-waiting', workflowId: draw.workflowId, history }]);
+  expect(replayed.error).toBeUndefined();
   await harness.dispose();
 });
