@@ -33,7 +33,6 @@ export interface LineDayFigures {
   /** YYYY-MM-DD (UTC); the figures hold at the end of this day. */
   date: string;
   outstandingPrincipal: Money;
-  collateralValue: Decimal;
   eligibleCollateralValue: Decimal;
   borrowingBase: Money;
   reservedDraws: Money;
@@ -44,7 +43,6 @@ export interface LineDayFigures {
 interface DayRow {
   day: string;
   outstanding_principal: string;
-  collateral_value: string;
   eligible_collateral_value: string;
   borrowing_base: string;
   reserved_draws: string;
@@ -140,7 +138,6 @@ export async function lineHistory(
     ),
     collateral AS (
       SELECT day,
-             coalesce(sum(secured_value * (1 - haircut)), 0) AS collateral_value,
              coalesce(sum(secured_value * (1 - haircut)) FILTER (WHERE eligible), 0) AS eligible_collateral_value,
              coalesce(sum(secured_value * (1 - haircut) * advance_rate) FILTER (WHERE eligible), 0) AS borrowing_base
         FROM valued GROUP BY day
@@ -152,7 +149,6 @@ export async function lineHistory(
                JOIN journal_line jl ON jl.account_id = a.id
                JOIN journal_entry je ON je.id = jl.entry_id
               WHERE a.account_set_id = ${line.id}::uuid AND a.code = 'LOAN_PRINCIPAL' AND je.effective_date <= days.day), 0)::text AS outstanding_principal,
-           coalesce(c.collateral_value, 0)::text AS collateral_value,
            coalesce(c.eligible_collateral_value, 0)::text AS eligible_collateral_value,
            coalesce(c.borrowing_base, 0)::text AS borrowing_base,
            coalesce((
@@ -171,7 +167,6 @@ export async function lineHistory(
     return {
       date: row.day,
       outstandingPrincipal,
-      collateralValue: new D(row.collateral_value),
       eligibleCollateralValue,
       borrowingBase,
       reservedDraws,
