@@ -3,6 +3,7 @@ import { OpenAPIRegistry, OpenApiGeneratorV31 } from '@asteasolutions/zod-to-ope
 import express, { type NextFunction, type Request, type Response } from 'express';
 import swaggerUi from 'swagger-ui-express';
 import type { AppDeps } from './http/deps';
+import { CSRF_HEADER, SESSION_COOKIE } from './http/auth';
 import { HttpProblem, problemFromError, problemType, sendProblem, type Problem } from './http/problem';
 import { mountRoute, type AnyRoute } from './http/route';
 import { auditRoutes } from './audit/routes';
@@ -10,6 +11,7 @@ import { creditLineRoutes } from './credit-lines/routes';
 import { ledgerRoutes } from './ledger/routes';
 import { identityRoutes } from './identity/routes';
 import { mountInvitationClaim } from './identity/invitations';
+import { mountAuthRoutes } from './auth/routes';
 import { custodyRoutes } from './custody/routes';
 import { valuationRoutes } from './valuation/routes';
 import { salesRoutes } from './sales/routes';
@@ -19,6 +21,7 @@ import { notificationRoutes } from './notifications/routes';
 import { marginRoutes } from './margin/routes';
 import { organisationListRoutes } from './identity/organisations';
 import { accrualRoutes } from './credit-lines/accruals';
+import { lineHistoryRoutes } from './credit-lines/history';
 import { custodyListRoutes } from './custody/lists';
 import { salesListRoutes } from './sales/lists';
 import { drawListRoutes } from './draws/lists';
@@ -37,6 +40,7 @@ export function allRoutes(): AnyRoute[] {
     ...auditRoutes,
     ...creditLineRoutes,
     ...accrualRoutes,
+    ...lineHistoryRoutes,
     ...ledgerRoutes,
     ...custodyListRoutes,
     ...custodyRoutes,
@@ -99,6 +103,11 @@ export interface AppOptions {
   inFlightMax?: number;
   /** What the database watch last saw (prisma/database.ts); /ready reports it. */
   databaseState?: () => DatabaseState;
+  /**
+   * Express's `trust proxy` (HTTP_TRUST_PROXY): which proxies' X-Forwarded-For/-Proto to believe, for the
+   * client address that sign-in limits count and for `req.secure` (the session cookie's Secure flag). Default: none.
+   */
+  trustProxy?: boolean | number | string;
 }
 
 export function createApp(givenDeps: AppDeps, routes: AnyRoute[] = allRoutes(), options: AppOptions = {}) {
@@ -107,6 +116,7 @@ export function createApp(givenDeps: AppDeps, routes: AnyRoute[] = allRoutes(), 
   const app = express();
   app.disable('x-powered-by');
   app.set('query parser', 'simple');
+  app.set('trust proxy', options.trustProxy ?? false);
 
   app.use((req: Request, res: Response, next: NextFunction) => {
     const incoming = req.header('x-request-id');
@@ -146,10 +156,17 @@ export function createApp(givenDeps: AppDeps, routes: AnyRoute[] = allRoutes(), 
   registry.registerComponent('securitySchemes', 'apiKey', {
     type: 'http',
     scheme: 'bearer',
-    description: 'An API key issued to a user: "Authorization: Bearer gdk_…"',
+    description: 'An API key issued to a user, for integrations: "Authorization: Bearer gdk_…"',
+  });
+  registry.registerComponent('securitySchemes', 'session', {
+    type: 'apiKey',
+    in: 'cookie',
+    name: SESSION_COOKIE,
+    description: `The console's session (POST /auth/login). Every write (non-GET) made with it must send header ${CSRF_HEADER} (the csrfToken of the session) and, if it sends Origin, this service's origin`,
   });
   const router = express.Router();
   mountInvitationClaim(router, registry, deps);
+  mountAuthRoutes(router, registry, deps);
   for (const route of routes) mountRoute(router, registry, deps, route);
   const openApiDocument = new OpenApiGeneratorV31(registry.definitions).generateDocument({
     openapi: '3.1.0',

@@ -16,6 +16,8 @@ export interface AppDeps {
   clock?: () => Date;
   /** Where webhooks may go and how long a delivery may take; default: public addresses only (workflows/webhooks/target.ts). */
   webhookTargets?: WebhookTargetPolicy;
+  /** The console's public URL (GODOWN_PUBLIC_URL), e.g. behind a proxy that rewrites Host; its origin counts as our own for CSRF. */
+  publicUrl?: string;
   /**
    * Seals the secrets the service must read back (webhook signing secrets). The service passes the
    * configured key (api/main.ts); without one, a random key for this process (tests, benchmarks,
