@@ -1,56 +1,18 @@
 import { randomUUID } from 'node:crypto';
-import { OpenAPIRegistry, OpenApiGeneratorV31 } from '@asteasolutions/zod-to-openapi';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import swaggerUi from 'swagger-ui-express';
 import type { AppDeps } from './http/deps';
 import { HttpProblem, problemFromError, problemType, sendProblem, type Problem } from './http/problem';
 import { mountRoute, type AnyRoute } from './http/route';
-import { auditRoutes } from './audit/routes';
-import { creditLineRoutes } from './credit-lines/routes';
-import { ledgerRoutes } from './ledger/routes';
-import { identityRoutes } from './identity/routes';
 import { mountInvitationClaim } from './identity/invitations';
-import { custodyRoutes } from './custody/routes';
-import { valuationRoutes } from './valuation/routes';
-import { salesRoutes } from './sales/routes';
 import { healthRouter } from './health/routes';
-import { drawRoutes } from './draws/routes';
-import { notificationRoutes } from './notifications/routes';
-import { marginRoutes } from './margin/routes';
-import { organisationListRoutes } from './identity/organisations';
-import { accrualRoutes } from './credit-lines/accruals';
-import { custodyListRoutes } from './custody/lists';
-import { salesListRoutes } from './sales/lists';
-import { drawListRoutes } from './draws/lists';
-import { eventRoutes } from './events/routes';
-import { webhookRoutes } from './webhooks/routes';
+import { allRoutes, openApiDocument, openApiRegistry } from './openapi';
 import { countingWorkflowStarts, createMetrics, UNMATCHED_ROUTE } from './metrics';
 import { HTTP_IN_FLIGHT_MAX_DEFAULT } from './config';
 import { shedLoad } from './server';
 import type { DatabaseState } from '../prisma/database';
 
-/** Every capability's routes, in the order they appear in the OpenAPI document. */
-export function allRoutes(): AnyRoute[] {
-  return [
-    ...identityRoutes,
-    ...organisationListRoutes,
-    ...auditRoutes,
-    ...creditLineRoutes,
-    ...accrualRoutes,
-    ...ledgerRoutes,
-    ...custodyListRoutes,
-    ...custodyRoutes,
-    ...valuationRoutes,
-    ...salesListRoutes,
-    ...salesRoutes,
-    ...drawListRoutes,
-    ...drawRoutes,
-    ...notificationRoutes,
-    ...marginRoutes,
-    ...eventRoutes,
-    ...webhookRoutes,
-  ];
-}
+export { allRoutes };
 
 const REQUEST_ID_PATTERN = /^[A-Za-z0-9._:-]{1,128}$/;
 
@@ -142,29 +104,14 @@ export function createApp(givenDeps: AppDeps, routes: AnyRoute[] = allRoutes(), 
     res.set('Content-Type', contentType).set('Cache-Control', 'no-store').send(body);
   });
 
-  const registry = new OpenAPIRegistry();
-  registry.registerComponent('securitySchemes', 'apiKey', {
-    type: 'http',
-    scheme: 'bearer',
-    description: 'An API key issued to a user: "Authorization: Bearer gdk_…"',
-  });
   const router = express.Router();
-  mountInvitationClaim(router, registry, deps);
-  for (const route of routes) mountRoute(router, registry, deps, route);
-  const openApiDocument = new OpenApiGeneratorV31(registry.definitions).generateDocument({
-    openapi: '3.1.0',
-    info: {
-      title: 'Godown API',
-      version: '1.0.0',
-      description:
-        'Supply-chain finance on goods in custody. Amounts and quantities are decimal strings. Every POST needs an Idempotency-Key header; errors are RFC 9457 problem+json.',
-    },
-    servers: [{ url: '/' }],
-  });
+  mountInvitationClaim(router, deps);
+  for (const route of routes) mountRoute(router, deps, route);
+  const openApiDocumentServed = openApiDocument(openApiRegistry(routes));
   app.get('/openapi.json', (_req, res) => {
-    res.json(openApiDocument);
+    res.json(openApiDocumentServed);
   });
-  app.use('/docs', swaggerUi.serve, swaggerUi.setup(openApiDocument, { customSiteTitle: 'Godown API' }));
+  app.use('/docs', swaggerUi.serve, swaggerUi.setup(openApiDocumentServed, { customSiteTitle: 'Godown API' }));
   app.use(router);
 
   app.use((req: Request, _res: Response, next: NextFunction) => {
