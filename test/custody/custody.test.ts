@@ -49,6 +49,24 @@ describe('receiving', () => {
     await expect(receiveLot(api, elsewhere, { receiptNumber: first.receiptNumber })).resolves.toBeDefined();
   });
 
+  test('a duplicate receipt number names its field, so that the receiving form shows the refusal on it', async () => {
+    const first = await receiveLot(api, world);
+    const again = await api.post(world.warehouse.admin, `/warehouses/${world.warehouseId}/lots`, {
+      sellerOrganisationId: world.seller.organisationId,
+      commodityCode: world.commodityCode,
+      grade: '80',
+      quantity: '5',
+      unit: 'kg',
+      locationId: world.roomId,
+      receivedAt: '2026-11-20T08:00:00Z',
+      receiptNumber: first.receiptNumber,
+    });
+    expect(again.status).toBe(409);
+    expect(again.body.errors).toEqual([
+      { path: 'body.receiptNumber', reason: `warehouse receipt number "${first.receiptNumber}" is already used in warehouse ${world.warehouseId}; each receipt number is issued once` },
+    ]);
+  });
+
   test('a unit other than the commodity unit is refused (no conversion defined); an unknown grade is a 400', async () => {
     const base = { sellerOrganisationId: world.seller.organisationId, commodityCode: world.commodityCode, quantity: '5', locationId: world.roomId, receivedAt: '2026-11-20T08:00:00Z' };
     const unit = await api.post(world.warehouse.admin, `/warehouses/${world.warehouseId}/lots`, { ...base, grade: '80', unit: 'lb', receiptNumber: 'U-1' });
