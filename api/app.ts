@@ -10,6 +10,7 @@ import { allRoutes, openApiDocument, openApiRegistry } from './openapi';
 import { countingWorkflowStarts, createMetrics, UNMATCHED_ROUTE } from './metrics';
 import { HTTP_IN_FLIGHT_MAX_DEFAULT } from './config';
 import { shedLoad } from './server';
+import { consoleRouter } from './console/serve';
 import type { DatabaseState } from '../prisma/database';
 
 export { allRoutes };
@@ -61,6 +62,8 @@ export interface AppOptions {
   inFlightMax?: number;
   /** What the database watch last saw (prisma/database.ts); /ready reports it. */
   databaseState?: () => DatabaseState;
+  /** The built console's folder; default dist/console under the working directory (api/console/serve.ts). */
+  consoleDir?: string;
 }
 
 export function createApp(givenDeps: AppDeps, routes: AnyRoute[] = allRoutes(), options: AppOptions = {}) {
@@ -113,6 +116,8 @@ export function createApp(givenDeps: AppDeps, routes: AnyRoute[] = allRoutes(), 
   });
   app.use('/docs', swaggerUi.serve, swaggerUi.setup(openApiDocumentServed, { customSiteTitle: 'Godown API' }));
   app.use(router);
+  // The console (its page and files) after every API route, so that it never shadows one.
+  app.use(consoleRouter(options.consoleDir));
 
   app.use((req: Request, _res: Response, next: NextFunction) => {
     next(new HttpProblem(404, 'route_not_found', 'Not found', `no route ${req.method} ${req.path}; see /openapi.json for the API`));
