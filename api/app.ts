@@ -2,9 +2,11 @@ import { randomUUID } from 'node:crypto';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import swaggerUi from 'swagger-ui-express';
 import type { AppDeps } from './http/deps';
+import { CSRF_HEADER, SESSION_COOKIE } from './http/auth';
 import { HttpProblem, problemFromError, problemType, sendProblem, type Problem } from './http/problem';
 import { mountRoute, type AnyRoute } from './http/route';
 import { mountInvitationClaim } from './identity/invitations';
+import { mountAuthRoutes } from './auth/routes';
 import { healthRouter } from './health/routes';
 import { allRoutes, openApiDocument, openApiRegistry } from './openapi';
 import { countingWorkflowStarts, createMetrics, UNMATCHED_ROUTE } from './metrics';
@@ -64,6 +66,11 @@ export interface AppOptions {
   databaseState?: () => DatabaseState;
   /** The built console's folder; default dist/console under the working directory (api/console/serve.ts). */
   consoleDir?: string;
+  /**
+   * Express's `trust proxy` (HTTP_TRUST_PROXY): which proxies' X-Forwarded-For/-Proto to believe, for the
+   * client address that sign-in limits count and for `req.secure` (the session cookie's Secure flag). Default: none.
+   */
+  trustProxy?: boolean | number | string;
 }
 
 export function createApp(givenDeps: AppDeps, routes: AnyRoute[] = allRoutes(), options: AppOptions = {}) {
@@ -72,6 +79,7 @@ export function createApp(givenDeps: AppDeps, routes: AnyRoute[] = allRoutes(), 
   const app = express();
   app.disable('x-powered-by');
   app.set('query parser', 'simple');
+  app.set('trust proxy', options.trustProxy ?? false);
 
   app.use((req: Request, res: Response, next: NextFunction) => {
     const incoming = req.header('x-request-id');
@@ -109,6 +117,7 @@ export function createApp(givenDeps: AppDeps, routes: AnyRoute[] = allRoutes(), 
 
   const router = express.Router();
   mountInvitationClaim(router, deps);
+  mountAuthRoutes(router, deps);
   for (const route of routes) mountRoute(router, deps, route);
   const openApiDocumentServed = openApiDocument(openApiRegistry(routes));
   app.get('/openapi.json', (_req, res) => {

@@ -48,6 +48,19 @@ const ConfigSchema = z.object({
   WEBHOOK_ALLOW_PRIVATE_TARGETS: z.enum(['true', 'false']).default('false').transform((value) => value === 'true'),
   /** Longest wait for a webhook receiver's answer; longer counts as a failed attempt. */
   WEBHOOK_DELIVERY_TIMEOUT_MS: positiveInt.min(100).max(60_000).default(10_000),
+  /**
+   * Where people reach the console, e.g. https://godown.example.com: the base of invitation links, and an
+   * origin the CSRF check accepts besides the request's own. Default: http://localhost:PORT.
+   */
+  GODOWN_PUBLIC_URL: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL, e.g. https://godown.example.com' }).optional(),
+  /**
+   * Express's `trust proxy`: "false" (default: the peer is the client), "true", a hop count, or addresses/subnets
+   * ("loopback, 10.0.0.0/8"). Decides the client address sign-in limits count and whether a request came over TLS.
+   */
+  HTTP_TRUST_PROXY: z
+    .string()
+    .default('false')
+    .transform((value): boolean | number | string => (value === 'true' ? true : value === 'false' ? false : /^\d+$/.test(value) ? Number(value) : value)),
 }).refine((config) => config.HTTP_HEADERS_TIMEOUT_MS <= config.HTTP_REQUEST_TIMEOUT_MS, {
   path: ['HTTP_HEADERS_TIMEOUT_MS'],
   message: 'must not exceed HTTP_REQUEST_TIMEOUT_MS',
@@ -56,6 +69,16 @@ const ConfigSchema = z.object({
 export type Config = z.infer<typeof ConfigSchema>;
 
 export class ConfigError extends Error {}
+
+/** The console's public base URL, without a trailing slash. */
+export function publicUrlOf(config: Pick<Config, 'GODOWN_PUBLIC_URL' | 'PORT'>): string {
+  return (config.GODOWN_PUBLIC_URL ?? `http://localhost:${config.PORT}`).replace(/\/+$/, '');
+}
+
+/** The link that opens the console's invitation page; the token travels in the fragment, which browsers never send to a server. */
+export function invitationLinkOf(config: Pick<Config, 'GODOWN_PUBLIC_URL' | 'PORT'>, token: string): string {
+  return `${publicUrlOf(config)}/accept-invitation#token=${token}`;
+}
 
 /** Reads configuration once, at start-up; a bad value stops start-up naming the variable. */
 export function loadConfig(env: NodeJS.ProcessEnv): Config {

@@ -2,7 +2,7 @@ import type { Server } from 'node:http';
 import { allRoutes, createApp } from './app';
 import { scheduleIdempotencyCleanup } from './http/idempotency';
 import { createHttpServer } from './server';
-import { ConfigError, loadConfig } from './config';
+import { ConfigError, loadConfig, publicUrlOf } from './config';
 import { createLogger } from './logger';
 import { createPrismaClient } from '../prisma/client';
 import { openDatabase } from '../prisma/database';
@@ -76,7 +76,11 @@ async function main(): Promise<void> {
   let webhookPoller: WebhookPoller | null = null;
   if (role !== 'worker') {
     const webhookTargets = { allowPrivateTargets: config.WEBHOOK_ALLOW_PRIVATE_TARGETS, deliveryTimeoutMs: config.WEBHOOK_DELIVERY_TIMEOUT_MS };
-    const app = createApp({ prisma, logger, temporal, webhookTargets }, allRoutes(), { inFlightMax: config.HTTP_IN_FLIGHT_MAX, databaseState: database.state });
+    const app = createApp({ prisma, logger, temporal, webhookTargets, publicUrl: publicUrlOf(config) }, allRoutes(), {
+      inFlightMax: config.HTTP_IN_FLIGHT_MAX,
+      databaseState: database.state,
+      trustProxy: config.HTTP_TRUST_PROXY,
+    });
     const created = createHttpServer(app, config);
     stopIdempotencyCleanup = scheduleIdempotencyCleanup(prisma, logger);
     // Every API process polls the workflow outbox (they claim disjoint rows): what a request could not

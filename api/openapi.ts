@@ -3,6 +3,8 @@
 import { OpenAPIRegistry, OpenApiGeneratorV31 } from '@asteasolutions/zod-to-openapi';
 import { registerOpenApi, type AnyRoute } from './http/route';
 import { registerInvitationClaim } from './identity/invitations';
+import { registerAuthOpenApi } from './auth/routes';
+import { CSRF_HEADER, SESSION_COOKIE } from './http/auth';
 import { auditRoutes } from './audit/routes';
 import { creditLineRoutes } from './credit-lines/routes';
 import { ledgerRoutes } from './ledger/routes';
@@ -50,9 +52,16 @@ export function openApiRegistry(routes: AnyRoute[] = allRoutes()): OpenAPIRegist
   registry.registerComponent('securitySchemes', 'apiKey', {
     type: 'http',
     scheme: 'bearer',
-    description: 'An API key issued to a user: "Authorization: Bearer gdk_…"',
+    description: 'An API key issued to a user, for integrations: "Authorization: Bearer gdk_…"',
+  });
+  registry.registerComponent('securitySchemes', 'session', {
+    type: 'apiKey',
+    in: 'cookie',
+    name: SESSION_COOKIE,
+    description: `The console's session (POST /auth/login). Every write (non-GET) made with it must send header ${CSRF_HEADER} (the csrfToken of the session) and, if it sends Origin, this service's origin`,
   });
   registerInvitationClaim(registry);
+  registerAuthOpenApi(registry);
   for (const route of routes) registerOpenApi(registry, route);
   return registry;
 }

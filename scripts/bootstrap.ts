@@ -1,13 +1,14 @@
 // `npm run bootstrap -- --name "Acme Bank" --email admin@acme.example --admin-name "Ada Admin"`
 // Creates the first organisation, a LENDER, with its ADMIN (the parent account), and prints the admin's
 // one-time invitation, not an API key: whoever runs this command (an operator) hands the token to the
-// admin, who claims their own key with POST /invitations/claim. The token works once and expires in
+// admin, who claims their own key with POST /invitations/claim, or opens the printed console link
+// (GODOWN_PUBLIC_URL/accept-invitation#token=…) to set a password and sign in. The token works once and expires in
 // INVITATION_VALIDITY_HOURS, so a copy left in a terminal or a ticket is worthless once claimed, and a
 // claim by anyone else shows (the admin's own claim is refused). Every other organisation is onboarded by
 // a lender through the API (POST /organisations); a LENDER is never created through the API.
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
-import { loadConfig } from '../api/config';
+import { invitationLinkOf, loadConfig } from '../api/config';
 import { createPrismaClient, inTransaction } from '../prisma/client';
 import { openDatabase } from '../prisma/database';
 import { createOrganisationWithAdmin } from '../prisma/identity/store';
@@ -44,6 +45,8 @@ async function main(): Promise<void> {
     console.log(`invitation   ${created.invitation.id}, expires ${created.invitation.expiresAt.toISOString()}`);
     console.log('Give this token to the admin only (shown once, never stored); they claim their API key with');
     console.log(`POST /invitations/claim {"token": "…"}:\n${created.invitation.token}`);
+    console.log('or open this link to set their password and sign in to the console:');
+    console.log(invitationLinkOf(config, created.invitation.token));
   } finally {
     await prisma.$disconnect();
     await database.close();

@@ -15,6 +15,8 @@ export interface AppDeps {
   clock?: () => Date;
   /** Where webhooks may go and how long a delivery may take; default: public addresses only (workflows/webhooks/target.ts). */
   webhookTargets?: WebhookTargetPolicy;
+  /** The console's public URL (GODOWN_PUBLIC_URL), e.g. behind a proxy that rewrites Host; its origin counts as our own for CSRF. */
+  publicUrl?: string;
 }
 
 /** The instant a request acts at: read once per request so that every rule in it sees the same time. */

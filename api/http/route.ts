@@ -307,8 +307,8 @@ export function mountRoute(router: Router, deps: AppDeps, spec: AnyRoute): void 
 
 const STANDARD_PROBLEMS: Record<number, string> = {
   400: 'Invalid request (problem+json lists each field and reason)',
-  401: 'Missing, unknown or revoked API key',
-  403: 'Authenticated, but not allowed to do this',
+  401: 'Missing, unknown or revoked API key, or no live session',
+  403: 'Authenticated, but not allowed to do this; or csrf_failed: a session-cookie write without its X-CSRF-Token, or from a foreign Origin',
   404: 'Not found, or not visible to your organisation',
   406: 'None of the representations asked for (Accept, or ?format=) is offered',
   409: 'Conflicts with the current state, or Idempotency-Key in use by another user',
@@ -321,7 +321,7 @@ const STANDARD_PROBLEMS: Record<number, string> = {
 
 export function registerOpenApi(registry: OpenAPIRegistry, spec: AnyRoute): void {
   const problemStatuses = new Set([400, 401, 500, ...(spec.problems ?? [])]);
-  if (spec.method === 'post') for (const status of [409, 413, 415, 422, 503]) problemStatuses.add(status);
+  if (spec.method === 'post') for (const status of [403, 409, 413, 415, 422, 503]) problemStatuses.add(status);
   if (spec.formats) problemStatuses.add(406);
   const successContent: Record<string, { schema: z.ZodType }> = { 'application/json': { schema: spec.success.schema } };
   for (const other of spec.formats ?? []) successContent[other.mediaType] = { schema: other.schema };
@@ -338,7 +338,7 @@ export function registerOpenApi(registry: OpenAPIRegistry, spec: AnyRoute): void
     operationId: spec.operationId,
     summary: spec.summary,
     tags: [spec.tag],
-    security: [{ apiKey: [] }],
+    security: [{ apiKey: [] }, { session: [] }],
     request: {
       params: spec.params as z.ZodObject | undefined,
       query: spec.query as z.ZodObject | undefined,

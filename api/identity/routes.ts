@@ -7,6 +7,7 @@ import {
   issueKeyForUser,
   listApiKeys,
   listUsers,
+  reissueInvitation,
   revokeApiKey,
 } from '../../prisma/identity/store';
 import { requireAdmin } from '../http/auth';
@@ -33,7 +34,7 @@ const Invitation = z
     token: z
       .string()
       .optional()
-      .meta({ description: 'The claim token (POST /invitations/claim). Shown once, in the first response only: a replay omits it, and Godown stores only its hash. Hand it to the invited admin only' }),
+      .meta({ description: 'The token: for the console (POST /invitations/accept, a password) or an integration (POST /invitations/claim, an API key). Shown once, in the first response only: a replay omits it, and Godown stores only its hash. Hand it to the invited admin only' }),
   })
   .meta({ id: 'Invitation' });
 
@@ -148,6 +149,26 @@ export const identityRoutes = [
       requireAdmin(actor, 'deactivate users');
       await deactivateUser(db, actor, params.userId);
       return { userId: params.userId, deactivated: true as const };
+    },
+  }),
+  defineRoute({
+    method: 'post',
+    path: '/users/{userId}/invitations',
+    operationId: 'issueInvitation',
+    summary:
+      "Issue a new one-time invitation for a user of your organisation (ADMIN): to set a first console password, or to reset a forgotten one. Older open invitations of the user end; when it is accepted, the user's sessions end",
+    tag: 'Identity',
+    problems: [403, 404, 409],
+    params: z.object({ userId: Uuid }),
+    success: {
+      status: 201,
+      description: 'The invitation; hand its token (or the console link GODOWN_PUBLIC_URL/accept-invitation#token=…) to the user only',
+      schema: Invitation,
+    },
+    handler: async ({ db, actor, params, now }) => {
+      requireAdmin(actor, 'issue invitations');
+      const invitation = await reissueInvitation(db, actor, params.userId, now);
+      return { id: invitation.id, expiresAt: invitation.expiresAt.toISOString(), token: invitation.token };
     },
   }),
   defineRoute({

@@ -4,6 +4,9 @@ import { decideRegistration, invitationState, INVITATION_VALIDITY_HOURS } from '
 import type { Db } from '../client';
 import type { OrganisationKind, UserRole } from '../generated/client';
 import { recordAudit, type AuditActor } from '../audit/store';
+import { passwordProblem } from '../../domain/sign-in';
+import { hashPassword } from './passwords';
+import { endSessionsOfUser } from './sessions';
 
 export type { OrganisationKind, UserRole };
 
@@ -208,16 +211,24 @@ interface InvitationRow {
 
 const UNKNOWN_INVITATION = 'is not a valid invitation token; ask the organisation that registered you for a new invitation';
 
+interface TakenInvitation {
+  invitationId: string;
+  userId: string;
+  organisationId: string;
+  email: string;
+}
+
 /**
- * Claims an invitation: its user's first API key, returned once. The row is
- * locked, so two concurrent claims of one token give one key. Unknown, forged,
- * used and expired tokens are refused; the secret is compared in constant time.
+ * Takes an invitation for its one use. The row is locked, so two concurrent
+ * uses of one token give one account. Unknown, forged, used and expired tokens
+ * are refused; the secret is compared in constant time. Whatever the caller
+ * does next commits or rolls back with the use.
  */
-export async function claimInvitation(db: Db, token: string, now: Date): Promise<ClaimedAccount> {
+async function takeInvitation(db: Db, token: string, now: Date): Promise<TakenInvitation> {
   const match = INVITATION_TOKEN_PATTERN.exec(token);
   if (!match) throw new ValidationError('body.token', UNKNOWN_INVITATION);
-  const [invitation] = await db.$queryRaw<InvitationRow[]>`
-    SELECT i.id::text, i.user_id::text, i.secret_hash, i.expires_at, i.claimed_at, u.organisation_id::text, u.deactivated_at
+  const [invitation] = await db.$queryRaw<(InvitationRow & { email: string })[]>`
+    SELECT i.id::text, i.user_id::text, i.secret_hash, i.expires_at, i.claimed_at, u.organisation_id::text, u.deactivated_at, u.email
       FROM invitation i JOIN app_user u ON u.id = i.user_id
      WHERE i.id = ${keyIdFromHex(match[1])}::uuid
        FOR UPDATE OF i`;
@@ -234,14 +245,57 @@ export async function claimInvitation(db: Db, token: string, now: Date): Promise
   }
   if (invitation.deactivated_at) throw new BusinessRuleError('user_deactivated', `the invited user ${invitation.user_id} has been deactivated`);
   await db.invitation.update({ where: { id: invitation.id }, data: { claimedAt: now } });
-  const key = await issueApiKey(db, invitation.user_id, 'claimed from invitation');
-  await recordAudit(db, { userId: invitation.user_id, organisationId: invitation.organisation_id, requestId: null }, {
+  return { invitationId: invitation.id, userId: invitation.user_id, organisationId: invitation.organisation_id, email: invitation.email };
+}
+
+/** Claims an invitation for an integration: its user's API key, returned once. */
+export async function claimInvitation(db: Db, token: string, now: Date): Promise<ClaimedAccount> {
+  const invitation = await takeInvitation(db, token, now);
+  const key = await issueApiKey(db, invitation.userId, 'claimed from invitation');
+  await recordAudit(db, { userId: invitation.userId, organisationId: invitation.organisationId, requestId: null }, {
     action: 'invitation.claim',
     targetType: 'invitation',
-    targetId: invitation.id,
+    targetId: invitation.invitationId,
     after: { claimedAt: now.toISOString(), apiKeyId: key.id },
   });
-  return { userId: invitation.user_id, organisationId: invitation.organisation_id, key };
+  return { userId: invitation.userId, organisationId: invitation.organisationId, key };
+}
+
+/**
+ * Accepts an invitation for the console: sets the invited user's password
+ * (first one, or a reset) and ends every session the user had, since whoever
+ * held the old password may hold one of them. The caller signs the user in.
+ */
+export async function acceptInvitation(db: Db, input: { token: string; password: string; requestId: string | null }, now: Date): Promise<{ userId: string; organisationId: string }> {
+  const invitation = await takeInvitation(db, input.token, now);
+  const problem = passwordProblem(input.password, invitation.email);
+  if (problem) throw new ValidationError('body.password', problem);
+  const passwordHash = await hashPassword(input.password);
+  await db.user.update({ where: { id: invitation.userId }, data: { passwordHash, passwordChangedAt: now } });
+  const sessionsEnded = await endSessionsOfUser(db, invitation.userId);
+  const actor = { userId: invitation.userId, organisationId: invitation.organisationId, requestId: input.requestId };
+  await recordAudit(db, actor, { action: 'invitation.accept', targetType: 'invitation', targetId: invitation.invitationId, after: { claimedAt: now.toISOString() } });
+  await recordAudit(db, actor, { action: 'user.password_set', targetType: 'user', targetId: invitation.userId, after: { passwordChangedAt: now.toISOString(), sessionsEnded } });
+  return { userId: invitation.userId, organisationId: invitation.organisationId };
+}
+
+/**
+ * An ADMIN issues a new invitation for an existing user of its organisation:
+ * to set a first password, or to reset a forgotten one. Older invitations of
+ * the user that are still open end now, so that only the newest token works.
+ */
+export async function reissueInvitation(db: Db, actor: AuditActor, userId: string, now: Date): Promise<IssuedInvitation> {
+  const user = await userOfOrganisation(db, actor.organisationId, userId);
+  if (user.deactivatedAt) throw new ConflictError(`user ${userId} is deactivated; reactivate is not supported, create a new user`);
+  const superseded = await db.invitation.updateMany({ where: { userId, claimedAt: null, expiresAt: { gt: now } }, data: { expiresAt: now } });
+  const invitation = await issueInvitation(db, userId, actor.userId, now);
+  await recordAudit(db, actor, {
+    action: 'invitation.issue',
+    targetType: 'invitation',
+    targetId: invitation.id,
+    after: { userId, expiresAt: invitation.expiresAt.toISOString(), supersededInvitations: superseded.count },
+  });
+  return invitation;
 }
 
 export async function createUser(db: Db, actor: AuditActor, input: NewUser): Promise<{ userId: string; key: IssuedApiKey }> {
