@@ -12,8 +12,9 @@ const ASSET_MAX_AGE = '365d';
 
 /**
  * The console's Content-Security-Policy: scripts only from this origin (no inline script at all);
- * styles from this origin and, for Ant Design's CSS-in-JS, only `<style>` elements carrying this
- * response's nonce (the page hands it to Ant Design's ConfigProvider `csp`); no framing.
+ * style sheets from this origin and, for Ant Design's CSS-in-JS, only `<style>` elements carrying this
+ * response's nonce (the page hands it to Ant Design's ConfigProvider `csp`, console/src/csp.ts to
+ * the rest); no framing.
  */
 export function consoleContentSecurityPolicy(nonce: string): string {
   return [

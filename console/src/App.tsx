@@ -35,7 +35,10 @@ export const HOME: Record<OrganisationKind, string> = {
 function Localised({ nonce, children }: { nonce: string; children: ReactNode }) {
   const { locale } = useI18n();
   return (
-    <ConfigProvider locale={locale === 'zh-CN' ? zhCN : enUS} csp={{ nonce }} theme={{ token: { colorPrimary: '#1f4e79' } }}>
+    <ConfigProvider locale={locale === 'zh-CN' ? zhCN : enUS} csp={{ nonce }}
+      // Dark enough for text on white (WCAG AA); no space forced between two Chinese characters of a button.
+      theme={{ token: { colorPrimary: '#1f4e79', colorLink: '#1f4e79' } }}
+      button={{ autoInsertSpace: false }}>
       <AntApp>{children}</AntApp>
     </ConfigProvider>
   );
@@ -86,6 +89,8 @@ export function App({ nonce }: { nonce: string }) {
               <Route path="/" element={<Navigate to="/app" replace />} />
               <Route path="/app/sign-in" element={<SignIn />} />
               <Route path="/app/invitation" element={<AcceptInvitation />} />
+              {/* The link the server hands out (api/config.ts invitationLink). */}
+              <Route path="/accept-invitation" element={<AcceptInvitation />} />
               <Route path="/app/*" element={<SignedIn />} />
               <Route path="*" element={<Navigate to="/app" replace />} />
             </Routes>

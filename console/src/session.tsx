@@ -1,5 +1,5 @@
 import { createContext, useCallback, useContext, useEffect, useMemo, useState, type ReactNode } from 'react';
-import { ApiProblem, onUnauthenticated, setCsrfToken, type Problem } from './api';
+import { api, onUnauthenticated, setCsrfToken, unwrap } from './api';
 
 export type OrganisationKind = 'LENDER' | 'WAREHOUSE' | 'SELLER' | 'BUYER';
 export type UserRole = 'ADMIN' | 'OPERATOR' | 'APPROVER' | 'VIEWER';
@@ -17,6 +17,11 @@ interface SessionBody {
   csrfToken: string;
 }
 
+async function readSession(): Promise<SessionBody | null> {
+  const { data, response } = await api.GET('/auth/session');
+  return response.ok && data ? data : null;
+}
+
 export interface Session {
   /** undefined while the session is being read, null when signed out. */
   user: SessionUser | null | undefined;
@@ -27,33 +32,17 @@ export interface Session {
 
 const SessionContext = createContext<Session | null>(null);
 
-async function authCall(path: string, method: 'GET' | 'POST', body?: unknown, csrfToken?: string | null): Promise<Response> {
-  const headers: Record<string, string> = { Accept: 'application/json' };
-  if (body !== undefined) headers['Content-Type'] = 'application/json';
-  if (method === 'POST') headers['Idempotency-Key'] = crypto.randomUUID();
-  if (csrfToken) headers['X-CSRF-Token'] = csrfToken;
-  return fetch(path, { method, headers, credentials: 'same-origin', body: body === undefined ? undefined : JSON.stringify(body) });
-}
-
-async function problemOf(response: Response): Promise<ApiProblem> {
-  const body = (await response.json().catch(() => ({}))) as Partial<Problem>;
-  return new ApiProblem({ ...body, status: response.status });
-}
-
 export function SessionProvider({ children }: { children: ReactNode }) {
   const [user, setUser] = useState<SessionUser | null | undefined>(undefined);
-  const [csrf, setCsrf] = useState<string | null>(null);
 
   const adopt = useCallback((body: SessionBody | null) => {
     setCsrfToken(body?.csrfToken ?? null);
-    setCsrf(body?.csrfToken ?? null);
     setUser(body?.user ?? null);
   }, []);
 
   useEffect(() => {
     let cancelled = false;
-    authCall('/auth/session', 'GET')
-      .then(async (response) => (response.ok ? ((await response.json()) as SessionBody) : null))
+    readSession()
       .catch(() => null)
       .then((body) => {
         if (!cancelled) adopt(body);
@@ -70,21 +59,18 @@ export function SessionProvider({ children }: { children: ReactNode }) {
     () => ({
       user,
       signIn: async (email, password) => {
-        const response = await authCall('/auth/login', 'POST', { email, password });
-        if (!response.ok) throw await problemOf(response);
-        adopt((await response.json()) as SessionBody);
+        adopt(await unwrap(api.POST('/auth/login', { body: { email, password } })));
       },
       acceptInvitation: async (token, password) => {
-        const response = await authCall('/invitations/accept', 'POST', { token, password });
-        if (!response.ok) throw await problemOf(response);
-        adopt((await response.json()) as SessionBody);
+        adopt(await unwrap(api.POST('/invitations/accept', { body: { token, password } })));
       },
       signOut: async () => {
-        await authCall('/auth/logout', 'POST', undefined, csrf).catch(() => undefined);
+        // The CSRF token goes with it (console/src/api.ts): a logout is a write like any other.
+        await api.POST('/auth/logout').catch(() => undefined);
         adopt(null);
       },
     }),
-    [user, csrf, adopt],
+    [user, adopt],
   );
   return <SessionContext.Provider value={value}>{children}</SessionContext.Provider>;
 }

@@ -1,4 +1,4 @@
-import { Tag, Tooltip } from 'antd';
+import { Badge, Tooltip } from 'antd';
 import { useI18n } from '../i18n';
 
 /**
@@ -10,7 +10,7 @@ export function LtvAgainstThresholds({ ltv, marginCallLtv, liquidationLtv, targe
   return (
     <Tooltip title={t('ltv.thresholds', { target: percent(targetLtv), marginCall: percent(marginCallLtv), liquidation: percent(liquidationLtv) })}>
       <span tabIndex={0} data-testid="ltv">
-        <Tag color={openCalls > 0 ? 'red' : 'green'}>{ltv === null ? t('ltv.infinite') : percent(ltv)}</Tag>
+        <Badge status={openCalls > 0 ? 'error' : 'success'} text={ltv === null ? t('ltv.infinite') : percent(ltv)} />{' '}
         <span>{t('ltv.marginCallAt', { marginCall: percent(marginCallLtv) })}</span>
       </span>
     </Tooltip>

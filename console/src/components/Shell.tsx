@@ -1,5 +1,5 @@
 import { BellOutlined, LogoutOutlined } from '@ant-design/icons';
-import { Badge, Button, Layout, List, Menu, Popover, Select, Space, Typography } from 'antd';
+import { Badge, Button, Layout, List, Popover, Select, Space, Typography } from 'antd';
 import { useState, type ReactNode } from 'react';
 import { Link, useLocation, useNavigate } from 'react-router-dom';
 import { api, unwrap } from '../api';
@@ -7,21 +7,21 @@ import { LOCALES, useI18n, type Locale, type MessageKey } from '../i18n';
 import { useSession, type OrganisationKind } from '../session';
 import { useLoad } from './useLoad';
 
-const NAV: Record<OrganisationKind, { path: string; label: MessageKey }[]> = {
+const NAV: Record<OrganisationKind, { path: string; labelKey: MessageKey }[]> = {
   LENDER: [
-    { path: '/app/portfolio', label: 'nav.portfolio' },
-    { path: '/app/approvals', label: 'nav.approvals' },
-    { path: '/app/price-marks', label: 'nav.priceMarks' },
+    { path: '/app/portfolio', labelKey: 'nav.portfolio' },
+    { path: '/app/approvals', labelKey: 'nav.approvals' },
+    { path: '/app/price-marks', labelKey: 'nav.priceMarks' },
   ],
   WAREHOUSE: [
-    { path: '/app/lots', label: 'nav.lots' },
-    { path: '/app/receive', label: 'nav.receive' },
-    { path: '/app/release-orders', label: 'nav.releaseOrders' },
+    { path: '/app/lots', labelKey: 'nav.lots' },
+    { path: '/app/receive', labelKey: 'nav.receive' },
+    { path: '/app/release-orders', labelKey: 'nav.releaseOrders' },
   ],
   SELLER: [
-    { path: '/app/lines', label: 'nav.myLines' },
-    { path: '/app/lots', label: 'nav.myLots' },
-    { path: '/app/draws', label: 'nav.myDraws' },
+    { path: '/app/lines', labelKey: 'nav.myLines' },
+    { path: '/app/lots', labelKey: 'nav.myLots' },
+    { path: '/app/draws', labelKey: 'nav.myDraws' },
   ],
   BUYER: [],
 };
@@ -82,13 +82,14 @@ export function Shell({ children }: { children: ReactNode }) {
           {t('app.name')}
         </Link>
         <nav aria-label={t('shell.navigation')} style={{ flex: 1, minWidth: 0 }}>
-          <Menu
-            theme="dark"
-            mode="horizontal"
-            selectedKeys={selected}
-            items={nav.map((item) => ({ key: item.path, label: <Link to={item.path}>{t(item.label)}</Link> }))}
-            style={{ minWidth: 0 }}
-          />
+          {/* Plain links, wrapping on a phone: a collapsing menu would hide focusable items from assistive technology. */}
+          <Space wrap size="middle">
+            {nav.map((item) => (
+              <Link key={item.path} to={item.path} className="shell-nav-link" aria-current={selected.includes(item.path) ? 'page' : undefined}>
+                {t(item.labelKey)}
+              </Link>
+            ))}
+          </Space>
         </nav>
         <Space wrap>
           <Notifications />

@@ -25,6 +25,8 @@ export interface I18n {
   locale: Locale;
   setLocale(locale: Locale): void;
   t(key: MessageKey, values?: Record<string, string | number>): string;
+  /** Whether the catalogue has `key` (for keys built from API values, such as statuses). */
+  has(key: string): key is MessageKey;
   money(money: { amount: string; currency: string } | null | undefined): string;
   amount(amount: string | null | undefined, currency: string): string;
   decimal(value: string | null | undefined): string;
@@ -50,6 +52,7 @@ export function I18nProvider({ children }: { children: ReactNode }) {
       locale,
       setLocale,
       t: (key, values) => translate(locale, key, values),
+      has: (key): key is MessageKey => key in CATALOGUES[locale],
       money: (money) => (money ? formatMoney(money.amount, money.currency, locale) : dash),
       amount: (amount, currency) => (amount === null || amount === undefined ? dash : formatMoney(amount, currency, locale)),
       decimal: (value) => (value === null || value === undefined ? dash : formatDecimal(value, locale)),

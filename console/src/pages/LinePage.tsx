@@ -1,4 +1,4 @@
-import { Button, Card, Descriptions, Form, Input, Select, Space, Statistic, Table, Tabs, Tag, Typography } from 'antd';
+import { Badge, Button, Card, Descriptions, Form, Input, Select, Space, Statistic, Table, Tabs, Typography } from 'antd';
 import { useCallback, useEffect, useState } from 'react';
 import { Link, useParams } from 'react-router-dom';
 import { api, unwrap } from '../api';
@@ -76,13 +76,11 @@ function Collateral({ data }: { data: Line }) {
           key: 'eligible',
           render: (_v, lot) =>
             lot.eligible ? (
-              <Tag color="green">{t('lot.eligible')}</Tag>
+              <Badge status="success" text={t('lot.eligible')} />
             ) : (
               <Space wrap>
                 {lot.reasons.map((reason) => (
-                  <Tag color="red" key={reason}>
-                    {t(`ineligible.${reason}`)}
-                  </Tag>
+                  <Badge status="error" key={reason} text={t(`ineligible.${reason}`)} />
                 ))}
               </Space>
             ),

@@ -1,4 +1,4 @@
-import { Input, Space, Tag, Typography } from 'antd';
+import { Badge, Input, Space, Typography } from 'antd';
 import { useCallback, useState } from 'react';
 import { Link } from 'react-router-dom';
 import { api, unwrap } from '../api';
@@ -47,8 +47,8 @@ export function Lots() {
             key: 'flags',
             render: (_v, lot) => (
               <Space wrap>
-                {lot.qualityHold && <Tag color="orange">{t('ineligible.QUALITY_HOLD')}</Tag>}
-                {lot.countDifferenceFlag && <Tag color="orange">{t('ineligible.COUNT_DIFFERENCE_FLAG')}</Tag>}
+                {lot.qualityHold && <Badge status="warning" text={t('ineligible.QUALITY_HOLD')} />}
+                {lot.countDifferenceFlag && <Badge status="warning" text={t('ineligible.COUNT_DIFFERENCE_FLAG')} />}
               </Space>
             ),
           },
