@@ -8,6 +8,7 @@ import { claimInvitation, createOrganisationWithAdmin, createUser, type Organisa
 import { inTransaction } from '../../prisma/client';
 import { UnavailableTemporal, type TemporalAccess } from '../../workflows/connection';
 import { createTestDatabase, type TestDatabase } from './db';
+import { checkResponsesAgainstDocument } from './openapi-contract';
 
 export interface TestUser {
   userId: string;
@@ -51,6 +52,7 @@ export async function createTestApi(options: { temporal?: TemporalAccess | ((dat
         : (options.temporal ?? new UnavailableTemporal('no Temporal server in tests', 'godown-test')),
   };
   const app = createApp(deps);
+  checkResponsesAgainstDocument(app);
   const withUsers = (organisationId: string, admin: TestUser): TestOrganisation => ({
     organisationId,
     admin,
