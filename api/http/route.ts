@@ -321,7 +321,8 @@ const STANDARD_PROBLEMS: Record<number, string> = {
 
 export function registerOpenApi(registry: OpenAPIRegistry, spec: AnyRoute): void {
   const problemStatuses = new Set([400, 401, 500, ...(spec.problems ?? [])]);
-  if (spec.method === 'post') for (const status of [409, 413, 415, 422, 503]) problemStatuses.add(status);
+  // Every POST: refused to a VIEWER (403, refuseViewerChange), idempotency conflicts, body limits, business rules, Temporal.
+  if (spec.method === 'post') for (const status of [403, 409, 413, 415, 422, 503]) problemStatuses.add(status);
   if (spec.formats) problemStatuses.add(406);
   const successContent: Record<string, { schema: z.ZodType }> = { 'application/json': { schema: spec.success.schema } };
   for (const other of spec.formats ?? []) successContent[other.mediaType] = { schema: other.schema };

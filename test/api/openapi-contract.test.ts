@@ -48,6 +48,18 @@ describe('routes and the document', () => {
 describe('responses and the document', () => {
   const contracts = operationContracts();
 
+  test('a VIEWER is refused every change with 403, and every POST documents 403', async () => {
+    const lender = await api.organisation('LENDER');
+    const viewer = await lender.addUser('VIEWER');
+    const document = openApiDocument();
+    for (const route of allRoutes().filter((candidate) => candidate.method === 'post')) {
+      const path = route.path.replace(/\{\w+\}/g, '00000000-0000-4000-8000-000000000000');
+      const res = await api.post(viewer, path, {});
+      const documented = Object.keys(document.paths?.[route.path]?.post?.responses ?? {});
+      expect({ operation: route.operationId, status: res.status, documents403: documented.includes('403') }).toEqual({ operation: route.operationId, status: 403, documents403: true });
+    }
+  });
+
   test('a documented status, content type and body pass', () => {
     const me = { userId: '7d3c0e4c-6a44-4c1d-9a5e-0b0f2f0f7a11', organisationId: '2b8f6c1e-3f0a-4b5e-8c7d-1a2b3c4d5e6f', organisationKind: 'LENDER', role: 'ADMIN' };
     expect(responseViolation(contracts, { method: 'GET', path: '/me', status: 200, contentType: 'application/json; charset=utf-8', body: JSON.stringify(me) })).toBeNull();
