@@ -26,7 +26,13 @@ export type GodownPaths = {
   [Path in keyof paths]: { [Method in keyof paths[Path]]: Method extends 'post' ? WithOptionalIdempotencyKey<paths[Path][Method]> : paths[Path][Method] };
 };
 
-export type GodownClient = Client<GodownPaths>;
+/**
+ * The media types the client's answers are typed by: JSON and problem+json. Another representation a GET
+ * offers (a statement's CSV or PDF) is asked for with `?format=` and read with `parseAs: 'text'` or `'blob'`.
+ */
+export type GodownMediaType = 'application/json' | 'application/problem+json';
+
+export type GodownClient = Client<GodownPaths, GodownMediaType>;
 
 export interface GodownClientOptions {
   /** Where the API is served, e.g. `https://godown.example` or `/api` behind a proxy. */
@@ -52,7 +58,7 @@ const addIdempotencyKey: Middleware = {
 };
 
 export function createGodownClient(options: GodownClientOptions): GodownClient {
-  const client = createClient<GodownPaths>({
+  const client = createClient<GodownPaths, GodownMediaType>({
     baseUrl: options.baseUrl.replace(/\/+$/, ''),
     fetch: options.fetch,
     headers: { ...options.headers, ...(options.apiKey ? { Authorization: `Bearer ${options.apiKey}` } : {}) },

@@ -321,6 +321,7 @@ const STANDARD_PROBLEMS: Record<number, string> = {
 
 export function registerOpenApi(registry: OpenAPIRegistry, spec: AnyRoute): void {
   const problemStatuses = new Set([400, 401, 500, ...(spec.problems ?? [])]);
+  // Every POST: refused to a VIEWER (403, refuseViewerChange), idempotency conflicts, body limits, business rules, Temporal.
   if (spec.method === 'post') for (const status of [403, 409, 413, 415, 422, 503]) problemStatuses.add(status);
   if (spec.formats) problemStatuses.add(406);
   const successContent: Record<string, { schema: z.ZodType }> = { 'application/json': { schema: spec.success.schema } };

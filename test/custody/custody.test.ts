@@ -1,3 +1,4 @@
+import { ok } from '../../client';
 import { createTestApi, type TestApi } from '../support/api';
 import { createCreditLine, custodyWorld, receiveLot, type CustodyWorld } from './factories';
 
@@ -10,9 +11,9 @@ beforeAll(async () => {
 });
 afterAll(() => api.close());
 
+/** A lot's history through the typed client, typed by the OpenAPI document. */
 async function events(lotId: string) {
-  const res = await api.get(world.seller.admin, `/lots/${lotId}/events`).expect(200);
-  return res.body.items as Array<{ type: string; quantityBefore: string; quantityAfter: string; reason: string | null; details: Record<string, unknown> }>;
+  return (await ok(api.client(world.seller.admin).GET('/lots/{lotId}/events', { params: { path: { lotId } } }))).items;
 }
 
 describe('warehouses and locations', () => {
@@ -36,8 +37,8 @@ describe('warehouses and locations', () => {
 describe('receiving', () => {
   test('receiving creates a lot with a RECEIVED event; quantities are exact decimal strings', async () => {
     const lot = await receiveLot(api, world, { quantity: '1234.567890123456789' });
-    const res = await api.get(world.warehouse.admin, `/lots/${lot.id}`).expect(200);
-    expect(res.body).toMatchObject({ quantity: '1234.567890123456789', unit: 'kg', grade: '80', sellerOrganisationId: world.seller.organisationId, pledgedToCreditLineId: null });
+    const read = await ok(api.client(world.warehouse.admin).GET('/lots/{lotId}', { params: { path: { lotId: lot.id } } }));
+    expect(read).toMatchObject({ quantity: '1234.567890123456789', unit: 'kg', grade: '80', sellerOrganisationId: world.seller.organisationId, pledgedToCreditLineId: null });
     const history = await events(lot.id);
     expect(history).toEqual([expect.objectContaining({ type: 'RECEIVED', quantityBefore: '0', quantityAfter: '1234.567890123456789' })]);
   });
