@@ -2,7 +2,6 @@ import { randomUUID } from 'node:crypto';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import swaggerUi from 'swagger-ui-express';
 import type { AppDeps } from './http/deps';
-import { CSRF_HEADER, SESSION_COOKIE } from './http/auth';
 import { HttpProblem, problemFromError, problemType, sendProblem, type Problem } from './http/problem';
 import { mountRoute, type AnyRoute } from './http/route';
 import { mountInvitationClaim } from './identity/invitations';

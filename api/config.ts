@@ -46,6 +46,15 @@ const ConfigSchema = z.object({
   HTTP_IN_FLIGHT_MAX: positiveInt.max(100_000).default(HTTP_IN_FLIGHT_MAX_DEFAULT),
   /** Lets webhooks go to private, loopback and link-local addresses (tests, local development); never in production. */
   WEBHOOK_ALLOW_PRIVATE_TARGETS: z.enum(['true', 'false']).default('false').transform((value) => value === 'true'),
+  /**
+   * The key (32 bytes, base64) that seals secrets the service must read back (webhook signing secrets)
+   * before they are stored. Without it, a key file `secret.key` in GODOWN_DATA_DIR is made on first
+   * start and used after; in production give it from your secret store and keep it out of backups of the database.
+   */
+  GODOWN_SECRET_KEY: z
+    .string()
+    .regex(/^[A-Za-z0-9+/]{43}=?$/, 'must be 32 bytes in base64 (openssl rand -base64 32)')
+    .optional(),
   /** Longest wait for a webhook receiver's answer; longer counts as a failed attempt. */
   WEBHOOK_DELIVERY_TIMEOUT_MS: positiveInt.min(100).max(60_000).default(10_000),
   /**

@@ -1,3 +1,4 @@
+import path from 'node:path';
 import type { Server } from 'node:http';
 import { allRoutes, createApp } from './app';
 import { scheduleIdempotencyCleanup } from './http/idempotency';
@@ -11,6 +12,8 @@ import { ConnectedTemporal, connectTemporal } from '../workflows/connection';
 import { startWorker, type RunningWorker } from '../workflows/worker';
 import { startOutboxPoller, type OutboxPoller } from '../workflows/outbox/poller';
 import { startWebhookPoller, type WebhookPoller } from '../workflows/webhooks/deliverer';
+import { SecretBox } from '../prisma/secret-box';
+import { sealLegacySigningSecrets } from '../prisma/webhooks/store';
 
 type Role = 'all' | 'api' | 'worker';
 
@@ -37,6 +40,9 @@ async function main(): Promise<void> {
   const { applied } = await applyMigrations(database.url, { log: (message) => logger.info(message) });
   logger.info({ applied: applied.length }, 'database migrations up to date');
   const prisma = createPrismaClient(database.url, { poolMax: config.DATABASE_POOL_MAX });
+  const secrets = config.GODOWN_SECRET_KEY !== undefined ? SecretBox.fromBase64(config.GODOWN_SECRET_KEY) : SecretBox.fromKeyFile(path.join(config.GODOWN_DATA_DIR, 'secret.key'));
+  const sealed = await sealLegacySigningSecrets(prisma, secrets);
+  if (sealed > 0) logger.info({ sealed }, 'sealed webhook signing secrets stored in clear by an earlier version');
   const temporal = await connectTemporal(
     {
       address: config.TEMPORAL_ADDRESS,
@@ -76,7 +82,7 @@ async function main(): Promise<void> {
   let webhookPoller: WebhookPoller | null = null;
   if (role !== 'worker') {
     const webhookTargets = { allowPrivateTargets: config.WEBHOOK_ALLOW_PRIVATE_TARGETS, deliveryTimeoutMs: config.WEBHOOK_DELIVERY_TIMEOUT_MS };
-    const app = createApp({ prisma, logger, temporal, webhookTargets, publicUrl: publicUrlOf(config) }, allRoutes(), {
+    const app = createApp({ prisma, logger, temporal, webhookTargets, secrets, publicUrl: publicUrlOf(config) }, allRoutes(), {
       inFlightMax: config.HTTP_IN_FLIGHT_MAX,
       databaseState: database.state,
       trustProxy: config.HTTP_TRUST_PROXY,
@@ -87,7 +93,7 @@ async function main(): Promise<void> {
     // start or signal after its commit, or left behind when its process stopped, is dispatched here.
     outboxPoller = startOutboxPoller({ prisma, temporal, logger });
     // Webhooks likewise: deliveries live in the database, any number of processes may deliver them.
-    webhookPoller = startWebhookPoller({ prisma, logger, policy: webhookTargets });
+    webhookPoller = startWebhookPoller({ prisma, logger, policy: webhookTargets, secrets });
     server = await new Promise<Server>((resolve, reject) => {
       created.once('error', reject);
       created.listen(config.PORT, config.HOST, () => resolve(created));

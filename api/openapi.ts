@@ -17,6 +17,7 @@ import { notificationRoutes } from './notifications/routes';
 import { marginRoutes } from './margin/routes';
 import { organisationListRoutes } from './identity/organisations';
 import { accrualRoutes } from './credit-lines/accruals';
+import { lineHistoryRoutes } from './credit-lines/history';
 import { custodyListRoutes } from './custody/lists';
 import { salesListRoutes } from './sales/lists';
 import { drawListRoutes } from './draws/lists';
@@ -31,6 +32,7 @@ export function allRoutes(): AnyRoute[] {
     ...auditRoutes,
     ...creditLineRoutes,
     ...accrualRoutes,
+    ...lineHistoryRoutes,
     ...ledgerRoutes,
     ...custodyListRoutes,
     ...custodyRoutes,

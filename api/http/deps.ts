@@ -2,6 +2,7 @@ import type { Logger } from 'pino';
 import type { PrismaClient } from '../../prisma/client';
 import type { TemporalAccess } from '../../workflows/connection';
 import type { Metrics } from '../metrics';
+import { processSecretBox, type SecretBox } from '../../prisma/secret-box';
 import type { WebhookTargetPolicy } from '../../workflows/webhooks/target';
 
 /** Everything a request handler may use; built once at start-up (or per test). */
@@ -17,6 +18,16 @@ export interface AppDeps {
   webhookTargets?: WebhookTargetPolicy;
   /** The console's public URL (GODOWN_PUBLIC_URL), e.g. behind a proxy that rewrites Host; its origin counts as our own for CSRF. */
   publicUrl?: string;
+  /**
+   * Seals the secrets the service must read back (webhook signing secrets). The service passes the
+   * configured key (api/main.ts); without one, a random key for this process (tests, benchmarks,
+   * where the API and the deliverer share the process).
+   */
+  secrets?: SecretBox;
+}
+
+export function secretsOf(deps: AppDeps): SecretBox {
+  return deps.secrets ?? processSecretBox();
 }
 
 /** The instant a request acts at: read once per request so that every rule in it sees the same time. */

@@ -21,6 +21,7 @@ import {
 } from '../../prisma/webhooks/store';
 import { DEFAULT_WEBHOOK_TARGET_POLICY, targetRefusal } from '../../workflows/webhooks/target';
 import type { Actor } from '../http/auth';
+import { secretsOf } from '../http/deps';
 import { defineRoute } from '../http/route';
 import { decodeCursor, encodeCursor, pageOf, PageQuery, Uuid } from '../http/schemas';
 
@@ -161,7 +162,7 @@ export const webhookRoutes = [
       requireAdmin(actor, 'registering a webhook endpoint');
       const refusal = await targetRefusal(body.url, deps.webhookTargets ?? DEFAULT_WEBHOOK_TARGET_POLICY);
       if (refusal) throw new ValidationError('body.url', refusal);
-      const { endpoint, signingSecret } = await createEndpoint(db, actor, { url: body.url, eventTypes: body.eventTypes, description: body.description ?? null });
+      const { endpoint, signingSecret } = await createEndpoint(db, actor, { url: body.url, eventTypes: body.eventTypes, description: body.description ?? null }, secretsOf(deps));
       return { ...endpointView(endpoint), signingSecret };
     },
   }),

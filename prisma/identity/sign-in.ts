@@ -24,7 +24,8 @@ export type SignInOutcome =
 async function failuresSince(db: Db, column: 'account' | 'address', value: string, since: Date): Promise<Date[]> {
   const rows =
     column === 'account'
-      ? await db.$queryRaw<{ attempted_at: Date }[]>`SELECT attempted_at FROM sign_in_failure WHERE account_key = ${value} AND attempted_at > ${since}`
+      ? await db.$queryRaw<{ attempted_at: Date }[]>`
+          SELECT attempted_at FROM sign_in_failure WHERE account_key = ${value} AND NOT account_cleared AND attempted_at > ${since}`
       : await db.$queryRaw<{ attempted_at: Date }[]>`SELECT attempted_at FROM sign_in_failure WHERE client_address = ${value} AND attempted_at > ${since}`;
   return rows.map((row) => row.attempted_at);
 }
@@ -37,7 +38,6 @@ interface UserRow {
   id: string;
   organisation_id: string;
   password_hash: string | null;
-  last_sign_in_at: Date | null;
 }
 
 /**
@@ -51,13 +51,10 @@ export async function signIn(db: Db, input: { email: string; password: string; c
   await db.$executeRaw`SELECT pg_advisory_xact_lock(hashtextextended(${`sign-in account ${accountKey}`}, 0))`;
   await db.$executeRaw`SELECT pg_advisory_xact_lock(hashtextextended(${`sign-in address ${input.clientAddress}`}, 0))`;
   const [user] = await db.$queryRaw<UserRow[]>`
-    SELECT id::text AS id, organisation_id::text AS organisation_id, password_hash, last_sign_in_at
+    SELECT id::text AS id, organisation_id::text AS organisation_id, password_hash
       FROM app_user WHERE email = ${input.email.trim().toLowerCase()} AND deactivated_at IS NULL`;
-  // A successful sign-in starts the account's count afresh; the address's count goes on (an attacker signing in
-  // to an account of its own must not reset the count of its guesses at others).
-  const accountSince = new Date(Math.max(minutesBefore(now, lockoutHorizonMinutes(ACCOUNT_LOCKOUT)).getTime(), user?.last_sign_in_at?.getTime() ?? 0));
   const lockEnds = [
-    lockedUntil(await failuresSince(db, 'account', accountKey, accountSince), now, ACCOUNT_LOCKOUT),
+    lockedUntil(await failuresSince(db, 'account', accountKey, minutesBefore(now, lockoutHorizonMinutes(ACCOUNT_LOCKOUT))), now, ACCOUNT_LOCKOUT),
     lockedUntil(await failuresSince(db, 'address', input.clientAddress, minutesBefore(now, lockoutHorizonMinutes(ADDRESS_LOCKOUT))), now, ADDRESS_LOCKOUT),
   ].filter((until): until is Date => until !== null);
   if (lockEnds.length > 0) return { kind: 'locked', until: new Date(Math.max(...lockEnds.map((until) => until.getTime()))) };
@@ -81,6 +78,9 @@ export async function signIn(db: Db, input: { email: string; password: string; c
     }
     return { kind: 'refused' };
   }
+  // A successful sign-in starts the account's count afresh; the address's count goes on (an attacker signing in
+  // to an account of its own must not reset the count of its guesses at others).
+  await db.$executeRaw`UPDATE sign_in_failure SET account_cleared = true WHERE account_key = ${accountKey} AND NOT account_cleared`;
   const passwordHash = check.needsRehash ? await hashPassword(input.password) : user.password_hash;
   await db.user.update({ where: { id: user.id }, data: { lastSignInAt: now, passwordHash } });
   const session = await createSession(db, user.id, now, input.clientAddress);

@@ -7,7 +7,7 @@
  * FOR UPDATE SKIP LOCKED and a lease (as the workflow outbox does), so that
  * several deliverers never send one attempt twice at once.
  */
-import { randomBytes } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { ConflictError, NotFoundError } from '../../domain/errors';
 import { afterFailedAttempt } from '../../domain/webhooks';
 import { recordAudit, type AuditActor } from '../audit/store';
@@ -15,6 +15,7 @@ import { inTransaction, Prisma, type Db, type PrismaClient } from '../client';
 import { eventsOf, feedHorizon } from '../events/store';
 import type { WebhookAttempt, WebhookDelivery, WebhookEndpoint } from '../generated/client';
 import { notify } from '../notifications/store';
+import type { SecretBox } from '../secret-box';
 
 export const WEBHOOK_PAGE_MAX = 200;
 /** Endpoints an organisation may register. */
@@ -25,10 +26,10 @@ const FAN_OUT_EVENTS_MAX = 200;
 const FAN_OUT_ENDPOINTS_MAX = 100;
 const ERROR_TEXT_MAX = 1_000;
 
-export type EndpointView = Omit<WebhookEndpoint, 'signingSecret' | 'cursorTxId' | 'cursorSeq'>;
+export type EndpointView = Omit<WebhookEndpoint, 'signingSecretSealed' | 'cursorTxId' | 'cursorSeq'>;
 
 function withoutSecret(endpoint: WebhookEndpoint): EndpointView {
-  const { signingSecret: _secret, cursorTxId: _tx, cursorSeq: _seq, ...view } = endpoint;
+  const { signingSecretSealed: _secret, cursorTxId: _tx, cursorSeq: _seq, ...view } = endpoint;
   return view;
 }
 
@@ -39,12 +40,14 @@ function newSigningSecret(): string {
 
 /**
  * Registers an endpoint; answers it with its signing secret, which is never
- * shown again. It receives events committed from now on.
+ * shown again (it is stored sealed, bound to the endpoint's id). It receives
+ * events committed from now on.
  */
 export async function createEndpoint(
   db: Db,
   actor: AuditActor,
   input: { url: string; eventTypes: readonly string[]; description: string | null },
+  secrets: SecretBox,
 ): Promise<{ endpoint: EndpointView; signingSecret: string }> {
   await db.$queryRaw`SELECT id FROM organisation WHERE id = ${actor.organisationId}::uuid FOR UPDATE`;
   const count = await db.webhookEndpoint.count({ where: { organisationId: actor.organisationId } });
@@ -53,13 +56,15 @@ export async function createEndpoint(
   }
   const horizon = await feedHorizon(db);
   const signingSecret = newSigningSecret();
+  const id = randomUUID();
   const endpoint = await db.webhookEndpoint.create({
     data: {
+      id,
       organisationId: actor.organisationId,
       url: input.url,
       eventTypes: [...new Set(input.eventTypes)].sort(),
       description: input.description,
-      signingSecret,
+      signingSecretSealed: secrets.seal(signingSecret, id),
       cursorTxId: horizon.txId,
       cursorSeq: horizon.seq,
       createdByUserId: actor.userId,
@@ -201,20 +206,29 @@ export interface ClaimedDelivery {
   id: string;
   endpointId: string;
   url: string;
-  signingSecret: string;
+  /** The opened secret, or why it does not open (a service started with another key): then nothing is sent. */
+  signingSecret: { ok: true; secret: string } | { ok: false; error: string };
   attemptNumber: number;
   manual: boolean;
   event: { id: string; type: string; version: number; subjectType: string; subjectId: string; data: unknown; recordedAt: Date };
 }
 
+function openSecret(secrets: SecretBox, sealed: string, endpointId: string): ClaimedDelivery['signingSecret'] {
+  try {
+    return { ok: true, secret: secrets.open(sealed, endpointId) };
+  } catch (error) {
+    return { ok: false, error: error instanceof Error ? error.message : String(error) };
+  }
+}
+
 /** Claims up to `limit` due deliveries of enabled endpoints until `leaseUntil`. */
-export async function claimDueDeliveries(db: Db, input: { now: Date; leaseUntil: Date; limit: number }): Promise<ClaimedDelivery[]> {
+export async function claimDueDeliveries(db: Db, input: { now: Date; leaseUntil: Date; limit: number }, secrets: SecretBox): Promise<ClaimedDelivery[]> {
   const rows = await db.$queryRaw<
     {
       id: string;
       endpoint_id: string;
       url: string;
-      signing_secret: string;
+      signing_secret_sealed: string;
       attempts: number;
       manual_pending: boolean;
       event_id: string;
@@ -238,14 +252,14 @@ export async function claimDueDeliveries(db: Db, input: { now: Date; leaseUntil:
       FROM due WHERE d.id = due.id
       RETURNING d.id, d.endpoint_id, d.attempts, d.manual_pending, d.event_seq
     )
-    SELECT c.id::text, c.endpoint_id::text, w.url, w.signing_secret, c.attempts, c.manual_pending,
+    SELECT c.id::text, c.endpoint_id::text, w.url, w.signing_secret_sealed, c.attempts, c.manual_pending,
            e.id::text AS event_id, e.type, e.version, e.subject_type, e.subject_id::text, e.data, e.recorded_at
     FROM claimed c JOIN webhook_endpoint w ON w.id = c.endpoint_id JOIN domain_event e ON e.seq = c.event_seq`;
   return rows.map((row) => ({
     id: row.id,
     endpointId: row.endpoint_id,
     url: row.url,
-    signingSecret: row.signing_secret,
+    signingSecret: openSecret(secrets, row.signing_secret_sealed, row.endpoint_id),
     attemptNumber: row.attempts,
     manual: row.manual_pending,
     event: { id: row.event_id, type: row.type, version: row.version, subjectType: row.subject_type, subjectId: row.subject_id, data: row.data, recordedAt: row.recorded_at },
@@ -313,4 +327,20 @@ export async function recordAttempt(prisma: PrismaClient, claimed: ClaimedDelive
       });
     }
   });
+}
+
+/**
+ * Seals signing secrets stored in clear by a version before sealing existed
+ * (the migration cannot: the key is not in the database). Run at start-up,
+ * after migrations; a no-op once every row is sealed. Answers how many it sealed.
+ */
+export async function sealLegacySigningSecrets(prisma: PrismaClient, secrets: SecretBox): Promise<number> {
+  const legacy = await prisma.$queryRaw<{ id: string; secret: string }[]>`
+    SELECT id::text, signing_secret_sealed AS secret FROM webhook_endpoint WHERE signing_secret_sealed NOT LIKE 'gdsealed.v1.%'`;
+  for (const row of legacy) {
+    await prisma.$executeRaw`
+      UPDATE webhook_endpoint SET signing_secret_sealed = ${secrets.seal(row.secret, row.id)}
+      WHERE id = ${row.id}::uuid AND signing_secret_sealed = ${row.secret}`;
+  }
+  return legacy.length;
 }

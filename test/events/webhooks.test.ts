@@ -4,6 +4,8 @@ import pino from 'pino';
 import request from 'supertest';
 import { Webhook } from 'standardwebhooks';
 import { createApp } from '../../api/app';
+import { processSecretBox, SecretBox } from '../../prisma/secret-box';
+import { sealLegacySigningSecrets } from '../../prisma/webhooks/store';
 import { WEBHOOK_RETRY_WINDOW_MS } from '../../domain/webhooks';
 import { deliverWebhooks, type WebhookDelivererDeps } from '../../workflows/webhooks/deliverer';
 import { internalAddressReason, type WebhookTargetPolicy } from '../../workflows/webhooks/target';
@@ -85,8 +87,8 @@ const post = (user: TestUser, path: string, body: object = {}, key = `k-${Math.r
   request(app).post(path).set('Authorization', `Bearer ${user.apiKey}`).set('Idempotency-Key', key).send(body);
 const get = (user: TestUser, path: string) => request(app).get(path).set('Authorization', `Bearer ${user.apiKey}`);
 
-function deliverer(clock: () => Date, policy: WebhookTargetPolicy = ALLOW_PRIVATE): WebhookDelivererDeps {
-  return { prisma: api.db.prisma, logger: pino({ level: 'silent' }), policy, clock };
+function deliverer(clock: () => Date, policy: WebhookTargetPolicy = ALLOW_PRIVATE, secrets: SecretBox = processSecretBox()): WebhookDelivererDeps {
+  return { prisma: api.db.prisma, logger: pino({ level: 'silent' }), policy, clock, secrets };
 }
 
 async function register(lender: TestOrganisation, eventTypes: string[], url = receiverUrl) {
@@ -289,4 +291,75 @@ describe('SSRF', () => {
     const delivery = await onlyDelivery(endpoint.id, lender.admin);
     expect(delivery.attemptLog).toEqual([expect.objectContaining({ statusCode: null, succeeded: false, error: expect.stringMatching(/TargetRefused: localhost resolves to (127\.0\.0\.1|::1)/) })]);
   });
+});
+
+/** Rows of every table of the database whose text contains `needle`, as `table: count`. */
+async function tablesContaining(needle: string): Promise<string[]> {
+  const tables = await api.db.sql<{ name: string }>(`SELECT quote_ident(tablename) AS name FROM pg_tables WHERE schemaname = 'public'`);
+  const found: string[] = [];
+  for (const { name } of tables) {
+    const [row] = await api.db.sql<{ n: string }>(`SELECT count(*)::text AS n FROM ${name} t WHERE t::text LIKE '%' || $1 || '%'`, [needle]);
+    if (row.n !== '0') found.push(`${name}: ${row.n}`);
+  }
+  return found;
+}
+
+test('a signing secret is stored only sealed: in no table in any form, bound to its endpoint, and a service with another key sends nothing until it has its own key again', async () => {
+  const lender = await api.organisation('LENDER');
+  const endpoint = await register(lender, ['price_mark.posted']);
+  const secretBody = endpoint.signingSecret.slice('whsec_'.length);
+  // Not in the endpoint's row, not in the stored idempotent response, not in the audit: nowhere.
+  expect(await tablesContaining(secretBody)).toEqual([]);
+  const [stored] = await api.db.sql<{ sealed: string }>(`SELECT signing_secret_sealed AS sealed FROM webhook_endpoint WHERE id = $1`, [endpoint.id]);
+  expect(stored.sealed).toMatch(/^gdsealed\.v1\.[0-9a-f]{16}\.[A-Za-z0-9_-]{16}\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]{22}$/);
+  expect(processSecretBox().open(stored.sealed, endpoint.id)).toBe(endpoint.signingSecret);
+  // The database refuses a secret in clear.
+  await expect(api.db.sql(`UPDATE webhook_endpoint SET signing_secret_sealed = $2 WHERE id = $1`, [endpoint.id, endpoint.signingSecret])).rejects.toThrow(/webhook_endpoint_signing_secret_is_sealed/);
+
+  await postMark(lender);
+  const markEvents = async () => (await get(lender.admin, '/events?type=price_mark.posted').expect(200)).body.items.map((e: { id: string }) => e.id) as string[];
+  const [firstEvent] = await markEvents();
+  const receivedOf = (eventId: string) => receiver.received.filter((r) => r.id === eventId);
+  const t0 = Date.now();
+  let nowMs = t0;
+  // A deliverer started with another key: the attempt fails saying why, and nothing unsigned or wrongly signed leaves.
+  await deliverWebhooks(deliverer(() => new Date(nowMs), ALLOW_PRIVATE, SecretBox.ephemeral()));
+  expect(receivedOf(firstEvent)).toEqual([]);
+  const failed = await onlyDelivery(endpoint.id, lender.admin);
+  expect(failed).toMatchObject({ status: 'PENDING', attempts: 1 });
+  expect(failed.attemptLog).toHaveLength(1);
+  expect(failed.attemptLog[0].error).toMatch(/^not sent: sealed with key [0-9a-f]{16}, but the configured key is [0-9a-f]{16}/);
+  // Restarted with its own key, the retry is delivered and verifies.
+  nowMs = t0 + 30_000;
+  await deliverWebhooks(deliverer(() => new Date(nowMs)));
+  expect((await onlyDelivery(endpoint.id, lender.admin)).status).toBe('DELIVERED');
+  expect(receivedOf(firstEvent).map((r) => r.verified)).toEqual([true]);
+
+  // A sealed secret copied onto another endpoint does not open there: bound to the endpoint it was made for.
+  const other = await register(lender, ['price_mark.posted']);
+  await api.db.sql(`UPDATE webhook_endpoint SET signing_secret_sealed = $2 WHERE id = $1`, [other.id, stored.sealed]);
+  await api.db.sql(`UPDATE webhook_endpoint SET status = 'DISABLED', disabled_at = now(), disabled_reason = 'replaced' WHERE id = $1`, [endpoint.id]);
+  await postMark(lender);
+  const secondEvent = (await markEvents()).find((id) => id !== firstEvent)!;
+  await deliverWebhooks(deliverer(() => new Date(nowMs)));
+  expect(receivedOf(secondEvent)).toEqual([]);
+  expect((await onlyDelivery(other.id, lender.admin)).attemptLog[0].error).toBe('not sent: the sealed secret does not open: it was altered, or belongs to another record');
+});
+
+test('secrets stored in clear by a version before sealing are sealed at start-up, and open to what they were', async () => {
+  const lender = await api.organisation('LENDER');
+  const endpoint = await register(lender, ['price_mark.posted']);
+  const legacy = `whsec_${Buffer.alloc(32, 7).toString('base64')}`;
+  // As the rename left them: the constraint is NOT VALID, so rows from before it may hold a secret in clear.
+  await api.db.sql(`ALTER TABLE webhook_endpoint DROP CONSTRAINT webhook_endpoint_signing_secret_is_sealed`);
+  try {
+    await api.db.sql(`UPDATE webhook_endpoint SET signing_secret_sealed = $2 WHERE id = $1`, [endpoint.id, legacy]);
+  } finally {
+    await api.db.sql(`ALTER TABLE webhook_endpoint ADD CONSTRAINT webhook_endpoint_signing_secret_is_sealed CHECK (signing_secret_sealed LIKE 'gdsealed.v1.%') NOT VALID`);
+  }
+  expect(await sealLegacySigningSecrets(api.db.prisma, processSecretBox())).toBe(1);
+  expect(await sealLegacySigningSecrets(api.db.prisma, processSecretBox())).toBe(0);
+  expect(await tablesContaining(legacy.slice('whsec_'.length))).toEqual([]);
+  const [stored] = await api.db.sql<{ sealed: string }>(`SELECT signing_secret_sealed AS sealed FROM webhook_endpoint WHERE id = $1`, [endpoint.id]);
+  expect(processSecretBox().open(stored.sealed, endpoint.id)).toBe(legacy);
 });

@@ -13,6 +13,7 @@ import type { Logger } from 'pino';
 import { Webhook } from 'standardwebhooks';
 import { isDelivered } from '../../domain/webhooks';
 import type { PrismaClient } from '../../prisma/client';
+import type { SecretBox } from '../../prisma/secret-box';
 import { claimDueDeliveries, fanOut, recordAttempt, type ClaimedDelivery } from '../../prisma/webhooks/store';
 import { sendWebhook, type WebhookTargetPolicy } from './target';
 
@@ -25,6 +26,8 @@ export interface WebhookDelivererDeps {
   prisma: PrismaClient;
   logger: Logger;
   policy: WebhookTargetPolicy;
+  /** Opens the endpoints' sealed signing secrets: the same key the API sealed them with. */
+  secrets: SecretBox;
   /** The clock deliveries are scheduled by; default the real one. Signatures always carry the real time, which receivers check. */
   clock?: () => Date;
 }
@@ -56,18 +59,26 @@ export async function deliverWebhooks(deps: WebhookDelivererDeps, options: { bat
     now,
     leaseUntil: new Date(now.getTime() + deps.policy.deliveryTimeoutMs + LEASE_MARGIN_MS),
     limit: Math.min(WEBHOOK_BATCH_MAX, Math.max(1, options.batchSize ?? WEBHOOK_BATCH_MAX)),
-  });
+  }, deps.secrets);
   const outcomes = await Promise.all(
     claimed.map(async (delivery) => {
       const payload = webhookPayload(delivery.event);
       const signedAt = new Date();
-      const headers = {
-        'webhook-id': delivery.event.id,
-        'webhook-timestamp': Math.floor(signedAt.getTime() / 1000).toString(),
-        'webhook-signature': new Webhook(delivery.signingSecret).sign(delivery.event.id, signedAt, payload),
-      };
       const attemptedAt = clock();
-      const sent = await sendWebhook(delivery.url, payload, headers, deps.policy);
+      const secret = delivery.signingSecret;
+      // Unsigned, nothing is sent: the attempt fails with the reason (retried, so a restart with the right key recovers).
+      const sent = !secret.ok
+        ? { statusCode: null, latencyMs: 0, error: `not sent: ${secret.error}` }
+        : await sendWebhook(
+            delivery.url,
+            payload,
+            {
+              'webhook-id': delivery.event.id,
+              'webhook-timestamp': Math.floor(signedAt.getTime() / 1000).toString(),
+              'webhook-signature': new Webhook(secret.secret).sign(delivery.event.id, signedAt, payload),
+            },
+            deps.policy,
+          );
       const succeeded = sent.statusCode !== null && isDelivered(sent.statusCode);
       const error = succeeded ? null : (sent.error ?? `answered ${sent.statusCode}`);
       try {

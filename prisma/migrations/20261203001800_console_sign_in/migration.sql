@@ -22,6 +22,7 @@ CREATE TABLE "sign_in_failure" (
     "account_key" TEXT NOT NULL,
     "client_address" TEXT NOT NULL,
     "attempted_at" TIMESTAMPTZ(6) NOT NULL,
+    "account_cleared" BOOLEAN NOT NULL DEFAULT false,
 
     CONSTRAINT "sign_in_failure_pkey" PRIMARY KEY ("id")
 );
