@@ -11,7 +11,8 @@ import { personPage, text } from './support';
 const BUILD = path.resolve(__dirname, '../../dist/console');
 /** Limits the figures must stay under (a regression fails the run); the README gives the measured figures. */
 const INITIAL_JS_GZIP_KB_MAX = 450;
-const FIRST_USABLE_MS_MAX = 5_000;
+/** Measured at 1–4 s on this shared 2-core machine, depending on what else runs; above 10 s something regressed. */
+const FIRST_USABLE_MS_MAX = 10_000;
 
 /** The scripts index.html loads before anything else: its module entry and what it preloads. */
 function initialScripts(): string[] {

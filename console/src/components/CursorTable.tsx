@@ -1,6 +1,7 @@
 import { Button, Space, Table, type TableProps } from 'antd';
 import { useEffect, useState } from 'react';
 import { useI18n } from '../i18n';
+import { Scroll } from './Scroll';
 import { ProblemAlert } from './Results';
 import { useLoad } from './useLoad';
 
@@ -30,7 +31,9 @@ export function CursorTable<T extends object>({
   return (
     <Space orientation="vertical" style={{ width: '100%' }}>
       <ProblemAlert error={page.error} />
-      <Table<T> {...table} dataSource={page.data?.items ?? []} loading={page.loading} pagination={false} scroll={{ x: true }} size="middle" />
+      <Scroll>
+        <Table<T> {...table} dataSource={page.data?.items ?? []} loading={page.loading} pagination={false} size="middle" />
+      </Scroll>
       <Space>
         <Button disabled={cursors.length === 1} onClick={() => setCursors((list) => list.slice(0, -1))}>
           {t('list.previous')}

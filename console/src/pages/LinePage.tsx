@@ -9,9 +9,11 @@ import { useOrganisations } from '../components/organisations';
 import { LoadState, ProblemAlert } from '../components/Results';
 import { StatusTag } from '../components/StatusTag';
 import { useInterval, useLoad } from '../components/useLoad';
+import { Scroll } from '../components/Scroll';
 import { useI18n, type MessageKey } from '../i18n';
 import { useSession } from '../session';
 import { Countdown } from '../components/Countdown';
+import { LtvHistoryChart } from '../components/charts/LtvHistoryChart';
 
 type Line = Awaited<ReturnType<typeof loadLine>>;
 
@@ -57,11 +59,11 @@ function Collateral({ data }: { data: Line }) {
   const { t, amount, decimal, dateTime } = useI18n();
   const currency = data.line.terms.currency;
   return (
-    <Table
+    <Scroll><Table
       rowKey="lotId"
       dataSource={data.base.lots ?? []}
       pagination={false}
-      scroll={{ x: true }}
+     
       data-testid="collateral"
       columns={[
         { title: t('lot.receiptNumber'), key: 'receipt', render: (_v, lot) => <Link to={`/app/lots/${lot.lotId}`}>{lot.receiptNumber}</Link> },
@@ -86,7 +88,7 @@ function Collateral({ data }: { data: Line }) {
             ),
         },
       ]}
-    />
+    /></Scroll>
   );
 }
 
@@ -163,11 +165,11 @@ function Draws({ data, reloadKey }: { data: Line; reloadKey: number }) {
 function MarginCalls({ data }: { data: Line }) {
   const { t, amount, dateTime } = useI18n();
   return (
-    <Table
+    <Scroll><Table
       rowKey="id"
       dataSource={data.calls}
       pagination={false}
-      scroll={{ x: true }}
+     
       data-testid="margin-calls"
       columns={[
         { title: t('call.openedAt'), key: 'opened', render: (_v, call) => dateTime(call.openedAt) },
@@ -176,7 +178,7 @@ function MarginCalls({ data }: { data: Line }) {
         { title: t('call.requiredRepayment'), key: 'required', align: 'right', render: (_v, call) => amount(call.requiredRepayment, call.currency) },
         { title: t('call.cureDeadline'), key: 'deadline', render: (_v, call) => (call.cureDeadline ? <span>{dateTime(call.cureDeadline)} {call.status === 'OPEN' && <Countdown until={call.cureDeadline} />}</span> : t('common.none')) },
       ]}
-    />
+    /></Scroll>
   );
 }
 
@@ -389,6 +391,7 @@ export function LinePage() {
     { key: 'draws', label: t('line.tab.draws'), children: <Draws data={data} reloadKey={reloadKey} /> },
     { key: 'sales', label: t('line.tab.sales'), children: <Sales data={data} reloadKey={reloadKey} /> },
     { key: 'calls', label: t('line.tab.marginCalls'), children: <MarginCalls data={data} /> },
+    { key: 'history', label: t('line.tab.history'), children: <LtvHistoryChart line={data.line} /> },
     { key: 'statement', label: t('line.tab.statement'), children: <Statement data={data} /> },
     { key: 'terms', label: t('line.tab.terms'), children: <Terms data={data} /> },
   ];

@@ -6,6 +6,7 @@ import { DECIMAL_PATTERN, useWrite } from '../components/forms';
 import { LoadState, ProblemAlert } from '../components/Results';
 import { StatusTag } from '../components/StatusTag';
 import { useInterval, useLoad } from '../components/useLoad';
+import { Scroll } from '../components/Scroll';
 import { useI18n } from '../i18n';
 import { useSession } from '../session';
 import { Waterfall } from './LinePage';
@@ -47,17 +48,17 @@ export function SalePage() {
           </Descriptions.Item>
         )}
       </Descriptions>
-      <Table
+      <Scroll><Table
         rowKey="lotId"
         dataSource={data.items}
         pagination={false}
-        scroll={{ x: true }}
+       
         columns={[
           { title: t('sale.lot'), key: 'lot', render: (_v, item) => <Link to={`/app/lots/${item.lotId}`}>{t('sale.openLot')}</Link> },
           { title: t('sale.quantity'), key: 'quantity', align: 'right', render: (_v, item) => `${decimal(item.quantity)} ${item.unit}` },
           { title: t('sale.pricePerUnit', { currency: data.currency }), key: 'price', align: 'right', render: (_v, item) => amount(item.pricePerUnit, data.currency) },
         ]}
-      />
+      /></Scroll>
       {isLender && data.status === 'OPEN' && (
         <Card title={t('sale.recordPayment')} data-testid="record-payment">
           <ProblemAlert error={write.error} />
