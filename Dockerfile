@@ -18,7 +18,9 @@ COPY domain ./domain
 COPY api ./api
 COPY workflows ./workflows
 COPY scripts ./scripts
-# `npm run build` = prisma generate (into prisma/generated) + tsc; the generated
+COPY client ./client
+# `npm run build` = prisma generate (into prisma/generated) + the typed client's
+# OpenAPI document and types (into client/) + tsc; the generated
 # client is compiled into dist/prisma/generated, so the runtime needs no Prisma CLI.
 RUN npm run build \
  && test -f dist/api/main.js \

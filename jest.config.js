@@ -9,6 +9,8 @@ module.exports = {
     '^.+\\.ts$': ['ts-jest', { diagnostics: false, tsconfig: { module: 'commonjs', moduleResolution: 'node', isolatedModules: true } }],
   },
   reporters: ['default', '<rootDir>/test/support/summary-reporter.js'],
+  // Every response a test receives from the test app is checked against the OpenAPI document.
+  setupFilesAfterEnv: ['<rootDir>/test/support/contract-hooks.ts'],
   globalSetup: '<rootDir>/test/support/global-setup.ts',
   globalTeardown: '<rootDir>/test/support/global-teardown.ts',
   testTimeout: 30000,

@@ -1,60 +1,20 @@
 import { randomUUID } from 'node:crypto';
-import { OpenAPIRegistry, OpenApiGeneratorV31 } from '@asteasolutions/zod-to-openapi';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import swaggerUi from 'swagger-ui-express';
 import type { AppDeps } from './http/deps';
-import { CSRF_HEADER, SESSION_COOKIE } from './http/auth';
 import { HttpProblem, problemFromError, problemType, sendProblem, type Problem } from './http/problem';
 import { mountRoute, type AnyRoute } from './http/route';
-import { auditRoutes } from './audit/routes';
-import { creditLineRoutes } from './credit-lines/routes';
-import { ledgerRoutes } from './ledger/routes';
-import { identityRoutes } from './identity/routes';
 import { mountInvitationClaim } from './identity/invitations';
 import { mountAuthRoutes } from './auth/routes';
-import { custodyRoutes } from './custody/routes';
-import { valuationRoutes } from './valuation/routes';
-import { salesRoutes } from './sales/routes';
 import { healthRouter } from './health/routes';
-import { drawRoutes } from './draws/routes';
-import { notificationRoutes } from './notifications/routes';
-import { marginRoutes } from './margin/routes';
-import { organisationListRoutes } from './identity/organisations';
-import { accrualRoutes } from './credit-lines/accruals';
-import { lineHistoryRoutes } from './credit-lines/history';
-import { custodyListRoutes } from './custody/lists';
-import { salesListRoutes } from './sales/lists';
-import { drawListRoutes } from './draws/lists';
-import { eventRoutes } from './events/routes';
-import { webhookRoutes } from './webhooks/routes';
+import { allRoutes, openApiDocument, openApiRegistry } from './openapi';
 import { countingWorkflowStarts, createMetrics, UNMATCHED_ROUTE } from './metrics';
 import { HTTP_IN_FLIGHT_MAX_DEFAULT } from './config';
 import { shedLoad } from './server';
+import { consoleRouter } from './console/serve';
 import type { DatabaseState } from '../prisma/database';
 
-/** Every capability's routes, in the order they appear in the OpenAPI document. */
-export function allRoutes(): AnyRoute[] {
-  return [
-    ...identityRoutes,
-    ...organisationListRoutes,
-    ...auditRoutes,
-    ...creditLineRoutes,
-    ...accrualRoutes,
-    ...lineHistoryRoutes,
-    ...ledgerRoutes,
-    ...custodyListRoutes,
-    ...custodyRoutes,
-    ...valuationRoutes,
-    ...salesListRoutes,
-    ...salesRoutes,
-    ...drawListRoutes,
-    ...drawRoutes,
-    ...notificationRoutes,
-    ...marginRoutes,
-    ...eventRoutes,
-    ...webhookRoutes,
-  ];
-}
+export { allRoutes };
 
 const REQUEST_ID_PATTERN = /^[A-Za-z0-9._:-]{1,128}$/;
 
@@ -103,6 +63,8 @@ export interface AppOptions {
   inFlightMax?: number;
   /** What the database watch last saw (prisma/database.ts); /ready reports it. */
   databaseState?: () => DatabaseState;
+  /** The built console's folder; default dist/console under the working directory (api/console/serve.ts). */
+  consoleDir?: string;
   /**
    * Express's `trust proxy` (HTTP_TRUST_PROXY): which proxies' X-Forwarded-For/-Proto to believe, for the
    * client address that sign-in limits count and for `req.secure` (the session cookie's Secure flag). Default: none.
@@ -152,37 +114,18 @@ export function createApp(givenDeps: AppDeps, routes: AnyRoute[] = allRoutes(), 
     res.set('Content-Type', contentType).set('Cache-Control', 'no-store').send(body);
   });
 
-  const registry = new OpenAPIRegistry();
-  registry.registerComponent('securitySchemes', 'apiKey', {
-    type: 'http',
-    scheme: 'bearer',
-    description: 'An API key issued to a user, for integrations: "Authorization: Bearer gdk_…"',
-  });
-  registry.registerComponent('securitySchemes', 'session', {
-    type: 'apiKey',
-    in: 'cookie',
-    name: SESSION_COOKIE,
-    description: `The console's session (POST /auth/login). Every write (non-GET) made with it must send header ${CSRF_HEADER} (the csrfToken of the session) and, if it sends Origin, this service's origin`,
-  });
   const router = express.Router();
-  mountInvitationClaim(router, registry, deps);
-  mountAuthRoutes(router, registry, deps);
-  for (const route of routes) mountRoute(router, registry, deps, route);
-  const openApiDocument = new OpenApiGeneratorV31(registry.definitions).generateDocument({
-    openapi: '3.1.0',
-    info: {
-      title: 'Godown API',
-      version: '1.0.0',
-      description:
-        'Supply-chain finance on goods in custody. Amounts and quantities are decimal strings. Every POST needs an Idempotency-Key header; errors are RFC 9457 problem+json.',
-    },
-    servers: [{ url: '/' }],
-  });
+  mountInvitationClaim(router, deps);
+  mountAuthRoutes(router, deps);
+  for (const route of routes) mountRoute(router, deps, route);
+  const openApiDocumentServed = openApiDocument(openApiRegistry(routes));
   app.get('/openapi.json', (_req, res) => {
-    res.json(openApiDocument);
+    res.json(openApiDocumentServed);
   });
-  app.use('/docs', swaggerUi.serve, swaggerUi.setup(openApiDocument, { customSiteTitle: 'Godown API' }));
+  app.use('/docs', swaggerUi.serve, swaggerUi.setup(openApiDocumentServed, { customSiteTitle: 'Godown API' }));
   app.use(router);
+  // The console (its page and files) after every API route, so that it never shadows one.
+  app.use(consoleRouter(options.consoleDir));
 
   app.use((req: Request, _res: Response, next: NextFunction) => {
     next(new HttpProblem(404, 'route_not_found', 'Not found', `no route ${req.method} ${req.path}; see /openapi.json for the API`));

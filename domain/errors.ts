@@ -66,7 +66,11 @@ export class NotFoundError extends DomainError {
 export class ConflictError extends DomainError {
   readonly code = 'conflict';
 
-  constructor(message: string) {
+  /** `field`, when given, is the path of the value that clashes (e.g. `body.receiptNumber` for a duplicate), so that a form can show it there. */
+  constructor(
+    message: string,
+    readonly field?: string,
+  ) {
     super(message);
   }
 }

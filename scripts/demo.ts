@@ -7,6 +7,7 @@ import { loadConfig } from '../api/config';
 import { Money } from '../domain/money';
 import { createPrismaClient, inTransaction } from '../prisma/client';
 import { createOrganisationWithAdmin } from '../prisma/identity/store';
+import { createGodownClient, GodownProblemError, ok } from '../client';
 
 export interface DemoOptions {
   baseUrl: string;
@@ -21,13 +22,10 @@ export interface DemoOptions {
 
 export class DemoStopped extends Error {}
 
-interface Problem {
-  status: number;
-  code?: string;
-  detail?: string;
+/** What the demo reads of GET /ready (api/health/routes.ts). */
+interface Readiness {
+  temporal?: { available?: boolean; reason?: string };
 }
-
-type Json = Record<string, any>;
 
 const APPLES_KG = '20000';
 const MARK_USD_PER_KG = '1.20';
@@ -40,27 +38,19 @@ function money(amount: string, currency = 'USD'): string {
 
 export async function runDemo(options: DemoOptions): Promise<void> {
   const { print } = options;
-  const call = async (apiKey: string, method: 'GET' | 'POST', path: string, body?: unknown): Promise<Json> => {
-    const response = await fetch(`${options.baseUrl}${path}`, {
-      method,
-      headers: {
-        Authorization: `Bearer ${apiKey}`,
-        'Content-Type': 'application/json',
-        ...(method === 'POST' ? { 'Idempotency-Key': randomUUID() } : {}),
-      },
-      body: method === 'POST' ? JSON.stringify(body ?? {}) : undefined,
-    });
-    const payload = (await response.json()) as Json;
-    if (!response.ok) {
-      const problem = payload as Problem;
-      if (response.status === 503 && problem.code === 'temporal_unavailable') {
-        throw new DemoStopped(`Stopped: ${problem.detail}\nStart Temporal (see README) and run the demo again to see the rest.`);
+  const clientOf = (apiKey?: string) => createGodownClient({ baseUrl: options.baseUrl, apiKey });
+  /** The answer's data; a 503 because Temporal is unavailable stops the story plainly. */
+  const call = async <Data>(pending: Promise<{ data?: Data; error?: unknown; response: Response }>): Promise<Data> => {
+    try {
+      return await ok(pending);
+    } catch (error) {
+      if (error instanceof GodownProblemError && error.status === 503 && error.problem.code === 'temporal_unavailable') {
+        throw new DemoStopped(`Stopped: ${error.problem.detail}\nStart Temporal (see README) and run the demo again to see the rest.`);
       }
-      throw new Error(`${method} ${path} answered ${response.status}: ${problem.detail ?? JSON.stringify(payload)}`);
+      throw error;
     }
-    return payload;
   };
-  const waitFor = async (what: string, read: () => Promise<Json>, done: (value: Json) => boolean): Promise<Json> => {
+  const waitFor = async <Value>(what: string, read: () => Promise<Value>, done: (value: Value) => boolean): Promise<Value> => {
     for (let poll = 0; poll < (options.pollsMax ?? 120); poll++) {
       const value = await read();
       if (done(value)) return value;
@@ -69,102 +59,144 @@ export async function runDemo(options: DemoOptions): Promise<void> {
     throw new DemoStopped(`Stopped: ${what} did not happen in time; is a worker running (npm start runs one when Temporal is reachable)?`);
   };
 
-  const readiness = (await (await fetch(`${options.baseUrl}/ready`)).json()) as Json;
+  // /ready is the platform's probe, outside the API and its document, so it is read without the client.
+  const readiness = (await (await fetch(`${options.baseUrl}/ready`)).json()) as Readiness;
   print(`Godown at ${options.baseUrl}: Temporal ${readiness.temporal?.available ? 'available' : `unavailable (${readiness.temporal?.reason ?? 'unknown'})`}.`);
 
   // Each admin claims their own account with the one-time invitation: nobody else ever holds their key.
-  const claim = async (token: string) => (await call('', 'POST', '/invitations/claim', { token })).apiKey.apiKey as string;
-  const lenderKey = await claim(await options.bootstrapLender('Harbour Bank (demo)', `lender-${randomUUID().slice(0, 8)}@demo.example`));
-  const register = async (kind: string, name: string) => {
-    const created = await call(lenderKey, 'POST', '/organisations', { kind, name, admin: { email: `${kind.toLowerCase()}-${randomUUID().slice(0, 8)}@demo.example`, name: `${name} admin` } });
-    return { organisationId: created.organisationId as string, apiKey: await claim(created.invitation.token as string) };
+  const claim = async (token: string) => (await call(clientOf().POST('/invitations/claim', { body: { token } }))).apiKey.apiKey;
+  const lender = clientOf(await claim(await options.bootstrapLender('Harbour Bank (demo)', `lender-${randomUUID().slice(0, 8)}@demo.example`)));
+  const register = async (kind: 'WAREHOUSE' | 'SELLER' | 'BUYER', name: string) => {
+    const created = await call(
+      lender.POST('/organisations', { body: { kind, name, admin: { email: `${kind.toLowerCase()}-${randomUUID().slice(0, 8)}@demo.example`, name: `${name} admin` } } }),
+    );
+    if (!created.invitation.token) throw new Error(`registering ${name} answered no invitation token`);
+    return { organisationId: created.organisationId, client: clientOf(await claim(created.invitation.token)) };
   };
   const warehouse = await register('WAREHOUSE', 'Polar Cold Store');
   const seller = await register('SELLER', 'Orchard Growers');
   const buyer = await register('BUYER', 'FreshMart');
   print('1. Harbour Bank (lender) onboarded Polar Cold Store (warehouse), Orchard Growers (seller) and FreshMart (buyer); each admin claimed their invitation.');
 
-  const store = await call(warehouse.apiKey, 'POST', '/warehouses', { name: 'Polar Cold Store, Wenatchee' });
-  const offer = await call(lenderKey, 'POST', '/credit-lines', {
-    sellerOrganisationId: seller.organisationId,
-    terms: {
-      currency: 'USD',
-      limit: '100000.00',
-      defaultAdvanceRate: '0.5',
-      haircut: '0',
-      annualInterestRate: '0.12',
-      dayCount: 'ACT_360',
-      feeSchedule: { onSale: { kind: 'STORAGE_DAYS', days: 30, dailyStorageRatePerUnit: '0.002' }, perDraw: null },
-      maxMarkAgeHours: 48,
-      marginCallLtv: '0.6',
-      liquidationLtv: '0.75',
-      targetLtv: '0.45',
-      curePeriodHours: 72,
-      stockCountIntervalDays: 30,
-      maturityDate: `${new Date().getUTCFullYear() + 1}-12-31`,
-      approvalThresholds: { autoApproveUpTo: '15000.00', singleApproverUpTo: '50000.00' },
-      approvalWindowHours: 24,
-      waterfallOrder: ['FEES', 'INTEREST', 'PRINCIPAL'],
-      approvedWarehouseIds: [store.id],
-    },
-  });
-  const line = await call(seller.apiKey, 'POST', `/credit-lines/${offer.id}/accept`);
+  const store = await call(warehouse.client.POST('/warehouses', { body: { name: 'Polar Cold Store, Wenatchee' } }));
+  const offer = await call(
+    lender.POST('/credit-lines', {
+      body: {
+        sellerOrganisationId: seller.organisationId,
+        terms: {
+          currency: 'USD',
+          limit: '100000.00',
+          defaultAdvanceRate: '0.5',
+          haircut: '0',
+          annualInterestRate: '0.12',
+          dayCount: 'ACT_360',
+          feeSchedule: { onSale: { kind: 'STORAGE_DAYS', days: 30, dailyStorageRatePerUnit: '0.002' }, perDraw: null },
+          maxMarkAgeHours: 48,
+          marginCallLtv: '0.6',
+          liquidationLtv: '0.75',
+          targetLtv: '0.45',
+          curePeriodHours: 72,
+          stockCountIntervalDays: 30,
+          maturityDate: `${new Date().getUTCFullYear() + 1}-12-31`,
+          approvalThresholds: { autoApproveUpTo: '15000.00', singleApproverUpTo: '50000.00' },
+          approvalWindowHours: 24,
+          waterfallOrder: ['FEES', 'INTEREST', 'PRINCIPAL'],
+          approvedWarehouseIds: [store.id],
+        },
+      },
+    }),
+  );
+  const line = await call(seller.client.POST('/credit-lines/{lineId}/accept', { params: { path: { lineId: offer.id } } }));
   print(`2. Credit line offered and accepted by the seller: limit ${money('100000.00')}, 50% advance, fee on sale = 30 days of storage at 0.002 USD/kg/day, goods at Polar Cold Store.`);
 
-  const room = await call(warehouse.apiKey, 'POST', `/warehouses/${store.id}/locations`, { name: 'Cold room 3', kind: 'COLD_ROOM' });
+  const room = await call(
+    warehouse.client.POST('/warehouses/{warehouseId}/locations', { params: { path: { warehouseId: store.id } }, body: { name: 'Cold room 3', kind: 'COLD_ROOM' } }),
+  );
   const commodityCode = `APPLES_${randomUUID().slice(0, 6).toUpperCase().replace(/-/g, '')}`;
-  await call(warehouse.apiKey, 'POST', '/commodities', { code: commodityCode, name: 'Apples, Fuji', unit: 'kg', grades: ['80'] });
-  const { lot } = await call(warehouse.apiKey, 'POST', `/warehouses/${store.id}/lots`, {
-    sellerOrganisationId: seller.organisationId,
-    commodityCode,
-    grade: '80',
-    quantity: APPLES_KG,
-    unit: 'kg',
-    locationId: room.id,
-    receivedAt: new Date().toISOString(),
-    receiptNumber: `WR-${randomUUID().slice(0, 8)}`,
-  });
+  await call(warehouse.client.POST('/commodities', { body: { code: commodityCode, name: 'Apples, Fuji', unit: 'kg', grades: ['80'] } }));
+  const { lot } = await call(
+    warehouse.client.POST('/warehouses/{warehouseId}/lots', {
+      params: { path: { warehouseId: store.id } },
+      body: {
+        sellerOrganisationId: seller.organisationId,
+        commodityCode,
+        grade: '80',
+        quantity: APPLES_KG,
+        unit: 'kg',
+        locationId: room.id,
+        receivedAt: new Date().toISOString(),
+        receiptNumber: `WR-${randomUUID().slice(0, 8)}`,
+      },
+    }),
+  );
   print(`3. Polar Cold Store received ${APPLES_KG} kg of Fuji apples (grade 80), receipt ${lot.receiptNumber}.`);
 
-  await call(seller.apiKey, 'POST', `/lots/${lot.id}/pledge`, { creditLineId: line.id });
-  await call(lenderKey, 'POST', '/price-marks', { commodityCode, grade: '80', currency: 'USD', pricePerUnit: MARK_USD_PER_KG, source: 'demo market close', asOf: new Date().toISOString() });
-  const base = await call(lenderKey, 'GET', `/credit-lines/${line.id}/borrowing-base?view=totals`);
+  await call(seller.client.POST('/lots/{lotId}/pledge', { params: { path: { lotId: lot.id } }, body: { creditLineId: line.id } }));
+  await call(
+    lender.POST('/price-marks', {
+      body: { commodityCode, grade: '80', currency: 'USD', pricePerUnit: MARK_USD_PER_KG, source: 'demo market close', asOf: new Date().toISOString() },
+    }),
+  );
+  const base = await call(lender.GET('/credit-lines/{lineId}/borrowing-base', { params: { path: { lineId: line.id }, query: { view: 'totals' } } }));
   print(`4. Orchard Growers pledged the lot; the lender marked apples at ${MARK_USD_PER_KG} USD/kg.`);
   print(`   Market value ${money(base.totals.marketValue)}; borrowing base ${money(base.totals.borrowingBase)}; availability ${money(base.totals.availability)}.`);
 
-  const drawAmount = base.totals.borrowingBase as string;
-  const draw = await call(seller.apiKey, 'POST', `/credit-lines/${line.id}/draws`, { amount: { amount: drawAmount, currency: 'USD' }, purpose: 'harvest working capital' });
+  const drawAmount = base.totals.borrowingBase;
+  const draw = await call(
+    seller.client.POST('/credit-lines/{lineId}/draws', { params: { path: { lineId: line.id } }, body: { amount: { amount: drawAmount, currency: 'USD' }, purpose: 'harvest working capital' } }),
+  );
   print(`5. Orchard Growers asked to draw ${money(draw.amount.amount)} (50% of the apples' value); it is reserved at once.`);
-  const disbursed = await waitFor('the disbursement', () => call(seller.apiKey, 'GET', `/draws/${draw.id}`), (d) => d.status !== 'REQUESTED' && d.status !== 'APPROVED');
+  const disbursed = await waitFor(
+    'the disbursement',
+    () => call(seller.client.GET('/draws/{drawId}', { params: { path: { drawId: draw.id } } })),
+    (d) => d.status !== 'REQUESTED' && d.status !== 'APPROVED',
+  );
   if (disbursed.status !== 'DISBURSED') throw new DemoStopped(`Stopped: the draw ended ${disbursed.status} (${disbursed.refusalReason ?? ''}).`);
   print(`   Auto-approved (up to ${money('15000.00')} needs no approver) and disbursed: loan principal ${money(drawAmount)}.`);
 
   const dueDate = new Date(Date.now() + 14 * 86_400_000).toISOString().slice(0, 10);
-  const sale = await call(seller.apiKey, 'POST', `/credit-lines/${line.id}/sales`, {
-    buyerOrganisationId: buyer.organisationId,
-    items: [{ lotId: lot.id, quantity: APPLES_KG }],
-    currency: 'USD',
-    pricePerUnit: SALE_USD_PER_KG,
-    paymentDueDate: dueDate,
-  });
-  print(`6. Orchard Growers sold all ${APPLES_KG} kg to FreshMart at ${SALE_USD_PER_KG} USD/kg = ${money(sale.totalPrice ?? '26000.00')}, due ${dueDate}.`);
+  const sale = await call(
+    seller.client.POST('/credit-lines/{lineId}/sales', {
+      params: { path: { lineId: line.id } },
+      body: {
+        buyerOrganisationId: buyer.organisationId,
+        items: [{ lotId: lot.id, quantity: APPLES_KG }],
+        currency: 'USD',
+        pricePerUnit: SALE_USD_PER_KG,
+        paymentDueDate: dueDate,
+      },
+    }),
+  );
+  print(`6. Orchard Growers sold all ${APPLES_KG} kg to FreshMart at ${SALE_USD_PER_KG} USD/kg = ${money(sale.totalPrice)}, due ${dueDate}.`);
 
-  const paid = await call(lenderKey, 'POST', `/sales/${sale.id}/payments`, { amount: '26000.00', receivedOn: new Date().toISOString().slice(0, 10), reference: 'FreshMart wire' });
-  const split = paid.allocation as Record<string, string>;
+  const paid = await call(
+    lender.POST('/sales/{saleId}/payments', {
+      params: { path: { saleId: sale.id } },
+      body: { amount: '26000.00', receivedOn: new Date().toISOString().slice(0, 10), reference: 'FreshMart wire' },
+    }),
+  );
+  const split = paid.allocation;
   print(`7. FreshMart paid ${money('26000.00')} into the collection account. The waterfall applied it:`);
   print(`   fees ${money(split.fees)} → interest ${money(split.interest)} → principal ${money(split.principal)} → payable to the seller ${money(split.toSeller)}.`);
 
-  const released = await waitFor('the release authorisation', () => call(lenderKey, 'GET', `/sales/${sale.id}`), (s) => s.status === 'RELEASE_AUTHORISED' || s.status === 'CLOSED');
-  const releaseOrderId = released.items[0].releaseOrderId as string;
+  const readSale = () => call(lender.GET('/sales/{saleId}', { params: { path: { saleId: sale.id } } }));
+  const released = await waitFor('the release authorisation', readSale, (s) => s.status === 'RELEASE_AUTHORISED' || s.status === 'CLOSED');
+  const releaseOrderId = released.items[0].releaseOrderId;
+  if (!releaseOrderId) throw new Error(`sale ${sale.id} is ${released.status} but names no release order`);
   print(`8. Paid in full, so the release of ${APPLES_KG} kg was authorised automatically (release order ${releaseOrderId}).`);
-  await call(warehouse.apiKey, 'POST', `/release-orders/${releaseOrderId}/confirmations`, { quantity: APPLES_KG, releasedAt: new Date().toISOString() });
-  const closed = await waitFor('the sale closing', () => call(lenderKey, 'GET', `/sales/${sale.id}`), (s) => s.status === 'CLOSED');
+  await call(
+    warehouse.client.POST('/release-orders/{orderId}/confirmations', {
+      params: { path: { orderId: releaseOrderId } },
+      body: { quantity: APPLES_KG, releasedAt: new Date().toISOString() },
+    }),
+  );
+  const closed = await waitFor('the sale closing', readSale, (s) => s.status === 'CLOSED');
   print(`   Polar Cold Store confirmed the apples left; the sale is ${closed.status}.`);
 
   const today = new Date().toISOString().slice(0, 10);
-  const statement = await call(lenderKey, 'GET', `/credit-lines/${line.id}/statement?from=${today}&to=${today}`);
+  const statement = await call(lender.GET('/credit-lines/{lineId}/statement', { params: { path: { lineId: line.id }, query: { from: today, to: today } } }));
   print('9. Statement for today (opening → closing, per account):');
-  for (const account of statement.accounts as Json[]) {
+  for (const account of statement.accounts) {
     if (account.lines.length === 0) continue;
     print(`   ${String(account.code).padEnd(20)} ${money(account.openingBalance.amount).padStart(14)} → ${money(account.closingBalance.amount).padStart(14)}  (${account.lines.length} posting${account.lines.length === 1 ? '' : 's'})`);
   }

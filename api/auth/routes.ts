@@ -170,7 +170,8 @@ const SET_COOKIE = {
   },
 };
 
-function registerOpenApi(registry: OpenAPIRegistry): void {
+/** The sign-in operations in the OpenAPI document (api/openapi.ts), so that the typed client has them. */
+export function registerAuthOpenApi(registry: OpenAPIRegistry): void {
   registry.registerPath({
     method: 'post',
     path: '/auth/login',
@@ -240,8 +241,7 @@ function registerOpenApi(registry: OpenAPIRegistry): void {
   });
 }
 
-export function mountAuthRoutes(router: Router, registry: OpenAPIRegistry, deps: AppDeps): void {
-  registerOpenApi(registry);
+export function mountAuthRoutes(router: Router, deps: AppDeps): void {
   const handle = (action: (deps: AppDeps, req: Request, res: Response) => Promise<void>) => async (req: Request, res: Response, next: NextFunction) => {
     try {
       await action(deps, req, res);

@@ -261,8 +261,8 @@ function toExpressPath(openApiPath: string): string {
   return openApiPath.replace(/\{(\w+)\}/g, ':$1');
 }
 
-export function mountRoute(router: Router, registry: OpenAPIRegistry, deps: AppDeps, spec: AnyRoute): void {
-  registerOpenApi(registry, spec);
+/** Mounts `spec` on `router`; its OpenAPI description is registered apart (registerOpenApi, api/openapi.ts). */
+export function mountRoute(router: Router, deps: AppDeps, spec: AnyRoute): void {
   router[spec.method](toExpressPath(spec.path), async (req: Request, res: Response, next: NextFunction) => {
     try {
       if (spec.method === 'post') checkMediaType(req);
@@ -319,8 +319,9 @@ const STANDARD_PROBLEMS: Record<number, string> = {
   503: 'Temporal unavailable, or the request kept conflicting with concurrent ones (Retry-After)',
 };
 
-function registerOpenApi(registry: OpenAPIRegistry, spec: AnyRoute): void {
+export function registerOpenApi(registry: OpenAPIRegistry, spec: AnyRoute): void {
   const problemStatuses = new Set([400, 401, 500, ...(spec.problems ?? [])]);
+  // Every POST: refused to a VIEWER (403, refuseViewerChange), idempotency conflicts, body limits, business rules, Temporal.
   if (spec.method === 'post') for (const status of [403, 409, 413, 415, 422, 503]) problemStatuses.add(status);
   if (spec.formats) problemStatuses.add(406);
   const successContent: Record<string, { schema: z.ZodType }> = { 'application/json': { schema: spec.success.schema } };

@@ -26,7 +26,8 @@ function stringOnly(what: string) {
 export const DecimalString = z
   .string({ error: stringOnly('decimal') })
   .regex(DECIMAL_PATTERN, `must be a plain decimal such as "12.50" (no exponent, no spaces, at most ${DECIMAL_INTEGER_DIGITS_MAX} integer digits and ${DECIMAL_PLACES_MAX} decimal places)`)
-  .meta({ type: 'string', pattern: DECIMAL_PATTERN.source, example: '12500.00' });
+  // No `type` in the metadata: zod-to-openapi would copy it over `.nullable()`'s ['string', 'null'].
+  .meta({ example: '12500.00' });
 
 /**
  * A computed decimal in a response. Exact values may carry more places than any
@@ -35,7 +36,7 @@ export const DecimalString = z
 export const ComputedDecimalString = z
   .string()
   .regex(/^-?\d+(\.\d+)?$/, 'must be a plain decimal')
-  .meta({ type: 'string', example: '10800.0000' });
+  .meta({ example: '10800.0000' });
 
 /** A non-negative decimal string (amounts, quantities, rates). */
 export const NonNegativeDecimalString = DecimalString.refine((value) => !value.startsWith('-'), 'must not be negative');

@@ -29,7 +29,7 @@ export const ClaimedAccount = z
   })
   .meta({ id: 'ClaimedAccount' });
 
-export function mountInvitationClaim(router: Router, registry: OpenAPIRegistry, deps: AppDeps): void {
+export function registerInvitationClaim(registry: OpenAPIRegistry): void {
   registry.registerPath({
     method: 'post',
     path: '/invitations/claim',
@@ -49,6 +49,9 @@ export function mountInvitationClaim(router: Router, registry: OpenAPIRegistry, 
       ),
     },
   });
+}
+
+export function mountInvitationClaim(router: Router, deps: AppDeps): void {
   router.post('/invitations/claim', async (req: Request, res: Response, next: NextFunction) => {
     try {
       const parsed = ClaimInvitationBody.safeParse(req.body ?? {});

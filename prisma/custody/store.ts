@@ -203,7 +203,7 @@ export async function receiveLot(db: Db, actor: CustodyActor, warehouseId: strin
     ON CONFLICT (warehouse_id, receipt_number) DO NOTHING
     RETURNING id::text`;
   if (inserted.length === 0) {
-    throw new ConflictError(`warehouse receipt number "${input.receiptNumber}" is already used in warehouse ${warehouseId}; each receipt number is issued once`);
+    throw new ConflictError(`warehouse receipt number "${input.receiptNumber}" is already used in warehouse ${warehouseId}; each receipt number is issued once`, 'body.receiptNumber');
   }
   const lot = await db.lot.findUniqueOrThrow({ where: { id: inserted[0].id } });
   await appendEvent(db, actor, lot.id, { type: 'RECEIVED', quantityBefore: new D(0), quantityAfter: input.quantity, occurredAt: input.receivedAt, details: { receiptNumber: input.receiptNumber, locationId: input.locationId } });
@@ -290,7 +290,7 @@ export async function splitLot(
     ON CONFLICT (warehouse_id, receipt_number) DO NOTHING
     RETURNING id::text`;
   if (inserted.length === 0) {
-    throw new ConflictError(`warehouse receipt number "${input.receiptNumber}" is already used in warehouse ${lot.warehouseId}`);
+    throw new ConflictError(`warehouse receipt number "${input.receiptNumber}" is already used in warehouse ${lot.warehouseId}`, 'body.receiptNumber');
   }
   const childId = inserted[0].id;
   const parent = await db.lot.update({ where: { id: lotId }, data: { quantity: remaining.toFixed() } });

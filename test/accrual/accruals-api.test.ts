@@ -6,6 +6,7 @@
  * 36 000.00 USD drawn on 2026-10-01 at 12 % ACT/360: 36 000 × 0.12 / 360 = 12.00 a day; 3 600.00 more
  * drawn on 2026-10-04: 39 600 × 0.12 / 360 = 13.20 a day. Five days: 3 × 12.00 + 2 × 13.20 = 62.40.
  */
+import { ok } from '../../client';
 import { accrueLineDay, datesFromTo } from '../../prisma/accrual/store';
 import { createTestApi, type TestApi, type TestOrganisation } from '../support/api';
 import { CLOCK, draw, openLine, type AccruingLine } from './factories';
@@ -35,12 +36,16 @@ interface AccrualItem {
 }
 
 test('pages through every accrued day oldest first, with the principal and interest of each', async () => {
+  // Through the typed client: the accrual history and the balances as the OpenAPI document types them.
+  const sellerClient = api.client(seller.admin);
+  const readPage = (after: string | null) =>
+    ok(sellerClient.GET('/credit-lines/{lineId}/accruals', { params: { path: { lineId: line.id }, query: { limit: 2, ...(after ? { cursor: after } : {}) } } }));
   const pages: AccrualItem[][] = [];
   let cursor: string | null = null;
   do {
-    const res = await api.get(seller.admin, `/credit-lines/${line.id}/accruals?limit=2${cursor ? `&cursor=${cursor}` : ''}`).expect(200);
-    pages.push(res.body.items as AccrualItem[]);
-    cursor = res.body.nextCursor as string | null;
+    const page = await readPage(cursor);
+    pages.push(page.items);
+    cursor = page.nextCursor;
   } while (cursor !== null && pages.length < 10);
   expect(pages.map((page) => page.length)).toEqual([2, 2, 1]);
   const days = pages.flat();
@@ -54,8 +59,8 @@ test('pages through every accrued day oldest first, with the principal and inter
   expect(days.every((day) => day.ledgerEntryId !== null && day.postedInterest.currency === 'USD')).toBe(true);
 
   // What the days posted is what the ledger holds: 3 × 12.00 + 2 × 13.20 = 62.40.
-  const balances = await api.get(lender.admin, `/credit-lines/${line.id}/ledger/balances`).expect(200);
-  const receivable = (balances.body.accounts as { code: string; normalBalance: string; balance: { amount: string } }[]).find((a) => a.code === 'INTEREST_RECEIVABLE');
+  const balances = await ok(api.client(lender.admin).GET('/credit-lines/{lineId}/ledger/balances', { params: { path: { lineId: line.id } } }));
+  const receivable = balances.accounts.find((a) => a.code === 'INTEREST_RECEIVABLE');
   expect(receivable).toMatchObject({ normalBalance: 'DEBIT', balance: { amount: '62.40', currency: 'USD' } });
 });
 

@@ -1,4 +1,7 @@
+import { ok, type operations } from '../../client';
 import { createTestApi, type TestApi, type TestOrganisation } from '../support/api';
+
+type OfferTerms = operations['openCreditLine']['requestBody']['content']['application/json']['terms'];
 
 let api: TestApi;
 let lender: TestOrganisation;
@@ -33,7 +36,7 @@ function appleTerms() {
     approvalWindowHours: 24,
     waterfallOrder: ['FEES', 'INTEREST', 'PRINCIPAL'],
     approvedWarehouseIds: [] as string[],
-  };
+  } satisfies OfferTerms;
 }
 
 function errorPaths(body: { errors: { path: string }[] }): string[] {
@@ -47,9 +50,11 @@ async function linesWithSeller(sellerOrganisationId: string): Promise<number> {
 describe('opening a credit line', () => {
   test('a lender admin offers a line: terms echoed exactly, OFFERED, nothing outstanding', async () => {
     const terms = appleTerms();
-    const res = await api.post(lender.admin, '/credit-lines', { sellerOrganisationId: seller.organisationId, terms });
-    expect(res.status).toBe(201);
-    expect(res.body).toMatchObject({
+    const lenderClient = api.client(lender.admin);
+    const offered = await lenderClient.POST('/credit-lines', { body: { sellerOrganisationId: seller.organisationId, terms } });
+    expect(offered.response.status).toBe(201);
+    const line = await ok(Promise.resolve(offered));
+    expect(line).toMatchObject({
       lenderOrganisationId: lender.organisationId,
       sellerOrganisationId: seller.organisationId,
       status: 'OFFERED',
@@ -60,9 +65,9 @@ describe('opening a credit line', () => {
         feesReceivable: { amount: '0.00', currency: 'USD' },
       },
     });
-    expect(res.body.terms).toEqual(terms);
-    const read = await api.get(lender.admin, `/credit-lines/${res.body.id}`);
-    expect(read.body.terms).toEqual(terms);
+    expect(line.terms).toEqual(terms);
+    const read = await ok(lenderClient.GET('/credit-lines/{lineId}', { params: { path: { lineId: line.id } } }));
+    expect(read.terms).toEqual(terms);
   });
 
   test('the line gets its 8 ledger accounts, in its currency, at zero, with the agreed types and guards', async () => {

@@ -1,3 +1,4 @@
+import { ok } from '../../client';
 import { createTestApi, type TestApi } from '../support/api';
 import { createCreditLine, custodyWorld, receiveLot, type CustodyWorld } from './factories';
 
@@ -10,9 +11,9 @@ beforeAll(async () => {
 });
 afterAll(() => api.close());
 
+/** A lot's history through the typed client, typed by the OpenAPI document. */
 async function events(lotId: string) {
-  const res = await api.get(world.seller.admin, `/lots/${lotId}/events`).expect(200);
-  return res.body.items as Array<{ type: string; quantityBefore: string; quantityAfter: string; reason: string | null; details: Record<string, unknown> }>;
+  return (await ok(api.client(world.seller.admin).GET('/lots/{lotId}/events', { params: { path: { lotId } } }))).items;
 }
 
 describe('warehouses and locations', () => {
@@ -36,8 +37,8 @@ describe('warehouses and locations', () => {
 describe('receiving', () => {
   test('receiving creates a lot with a RECEIVED event; quantities are exact decimal strings', async () => {
     const lot = await receiveLot(api, world, { quantity: '1234.567890123456789' });
-    const res = await api.get(world.warehouse.admin, `/lots/${lot.id}`).expect(200);
-    expect(res.body).toMatchObject({ quantity: '1234.567890123456789', unit: 'kg', grade: '80', sellerOrganisationId: world.seller.organisationId, pledgedToCreditLineId: null });
+    const read = await ok(api.client(world.warehouse.admin).GET('/lots/{lotId}', { params: { path: { lotId: lot.id } } }));
+    expect(read).toMatchObject({ quantity: '1234.567890123456789', unit: 'kg', grade: '80', sellerOrganisationId: world.seller.organisationId, pledgedToCreditLineId: null });
     const history = await events(lot.id);
     expect(history).toEqual([expect.objectContaining({ type: 'RECEIVED', quantityBefore: '0', quantityAfter: '1234.567890123456789' })]);
   });
@@ -47,6 +48,24 @@ describe('receiving', () => {
     await expect(receiveLot(api, world, { receiptNumber: first.receiptNumber })).rejects.toThrow(/receive: 409/);
     const elsewhere = await custodyWorld(api, { commodityCode: world.commodityCode });
     await expect(receiveLot(api, elsewhere, { receiptNumber: first.receiptNumber })).resolves.toBeDefined();
+  });
+
+  test('a duplicate receipt number names its field, so that the receiving form shows the refusal on it', async () => {
+    const first = await receiveLot(api, world);
+    const again = await api.post(world.warehouse.admin, `/warehouses/${world.warehouseId}/lots`, {
+      sellerOrganisationId: world.seller.organisationId,
+      commodityCode: world.commodityCode,
+      grade: '80',
+      quantity: '5',
+      unit: 'kg',
+      locationId: world.roomId,
+      receivedAt: '2026-11-20T08:00:00Z',
+      receiptNumber: first.receiptNumber,
+    });
+    expect(again.status).toBe(409);
+    expect(again.body.errors).toEqual([
+      { path: 'body.receiptNumber', reason: `warehouse receipt number "${first.receiptNumber}" is already used in warehouse ${world.warehouseId}; each receipt number is issued once` },
+    ]);
   });
 
   test('a unit other than the commodity unit is refused (no conversion defined); an unknown grade is a 400', async () => {

@@ -3,6 +3,7 @@ import fc from 'fast-check';
 import { inTransaction, type PrismaClient } from '../../prisma/client';
 import { eventsOf, recordEvent } from '../../prisma/events/store';
 import type { FeedPosition } from '../../domain/events';
+import { ok, type operations } from '../../client';
 import { createTestApi, type TestApi, type TestUser } from '../support/api';
 import { drawLine, usd, type DrawLine } from '../draws/factories';
 import { custodyWorld } from '../custody/factories';
@@ -16,10 +17,11 @@ beforeAll(async () => {
 });
 afterAll(() => api.close());
 
-async function feed(user: TestUser, query = ''): Promise<{ items: Array<{ id: string; type: string; cursor: string; subject: { type: string; id: string }; data: Record<string, unknown> }>; nextCursor: string | null }> {
-  const res = await api.get(user, `/events${query}`);
-  if (res.status !== 200) throw new Error(`GET /events${query}: ${res.status} ${JSON.stringify(res.body)}`);
-  return res.body;
+type FeedQuery = NonNullable<operations['listEvents']['parameters']['query']>;
+
+/** The feed through the typed client: its query and its page as the OpenAPI document types them. */
+async function feed(user: TestUser, query: FeedQuery = {}) {
+  return ok(api.client(user).GET('/events', { params: { query } }));
 }
 
 const typesOf = (page: { items: Array<{ type: string }> }) => page.items.map((item) => item.type);
@@ -81,7 +83,7 @@ describe('GET /events', () => {
     const paged: string[] = [];
     let after: string | null = null;
     for (let page = 0; page < 10; page += 1) {
-      const got = await feed(seller, `?limit=1${after ? `&after=${after}` : ''}`);
+      const got = await feed(seller, { limit: 1, ...(after ? { after } : {}) });
       if (got.items.length === 0) {
         expect(got.nextCursor).toBe(after);
         break;
@@ -92,13 +94,13 @@ describe('GET /events', () => {
     }
     expect(paged).toEqual(all.items.map((item) => item.id));
     // `cursor`, as every list names it, and `after` are the same position.
-    expect(await feed(seller, `?cursor=${all.items[0].cursor}`)).toEqual(await feed(seller, `?after=${all.items[0].cursor}`));
-    expect((await feed(seller, `?cursor=${all.items[0].cursor}`)).items.map((item) => item.id)).toEqual(all.items.slice(1).map((item) => item.id));
-    const custodyOnly = await feed(seller, '?type=custody.received,custody.adjusted');
+    expect(await feed(seller, { cursor: all.items[0].cursor })).toEqual(await feed(seller, { after: all.items[0].cursor }));
+    expect((await feed(seller, { cursor: all.items[0].cursor })).items.map((item) => item.id)).toEqual(all.items.slice(1).map((item) => item.id));
+    const custodyOnly = await feed(seller, { type: 'custody.received,custody.adjusted' });
     expect(typesOf(custodyOnly)).toEqual(['custody.received', 'custody.adjusted']);
     // Nothing new: the cursor stays where it was, so a poller never moves past an event it has not seen.
     const last = all.items.at(-1)!.cursor;
-    expect(await feed(seller, `?after=${last}`)).toEqual({ items: [], nextCursor: last });
+    expect(await feed(seller, { after: last })).toEqual({ items: [], nextCursor: last });
   });
 
   test('an unknown type or a malformed cursor is refused naming the field', async () => {

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import request from 'supertest';
+import { ok } from '../../client';
 import { createTestApi, type TestApi, type TestOrganisation } from '../support/api';
 
 let api: TestApi;
@@ -60,18 +60,21 @@ describe('users and API keys', () => {
   });
 
   test('registering an organisation creates its admin, who claims a key that works; audited on both sides', async () => {
-    const res = await api.post(lender.admin, '/organisations', { kind: 'SELLER', name: 'Orchard Co', admin: { email: 'ceo@orchard.example', name: 'Ceo' } });
-    expect(res.status).toBe(201);
-    expect(res.body).not.toHaveProperty('adminApiKey');
-    const claimed = await request(api.app).post('/invitations/claim').send({ token: res.body.invitation.token }).expect(201);
-    expect(claimed.body).toMatchObject({ userId: res.body.adminUserId, organisationId: res.body.organisationId });
-    const seller = { userId: res.body.adminUserId, organisationId: res.body.organisationId, apiKey: claimed.body.apiKey.apiKey };
-    expect((await api.get(seller, '/me')).body).toMatchObject({ organisationKind: 'SELLER', role: 'ADMIN' });
-    const sellerFeed = (await api.get(seller, '/audit')).body.items;
-    expect(sellerFeed.map((r: { action: string }) => [r.action, (r as unknown as { actorUserId: string }).actorUserId])).toEqual([
-      ['invitation.claim', res.body.adminUserId],
+    // Through the typed client: the operations, their fields and their answers as the OpenAPI document types them.
+    const registered = await ok(api.client(lender.admin).POST('/organisations', { body: { kind: 'SELLER', name: 'Orchard Co', admin: { email: 'ceo@orchard.example', name: 'Ceo' } } }));
+    expect(registered).not.toHaveProperty('adminApiKey');
+    expect(registered.invitation.token).toMatch(/^gdi_/);
+    const claimed = await ok(api.client().POST('/invitations/claim', { body: { token: registered.invitation.token! } }));
+    expect(claimed).toMatchObject({ userId: registered.adminUserId, organisationId: registered.organisationId });
+    const seller = api.client({ userId: registered.adminUserId, organisationId: registered.organisationId, apiKey: claimed.apiKey.apiKey });
+    expect(await ok(seller.GET('/me'))).toMatchObject({ organisationKind: 'SELLER', role: 'ADMIN' });
+    const sellerFeed = (await ok(seller.GET('/audit'))).items;
+    expect(sellerFeed.map((record) => [record.action, record.actorUserId])).toEqual([
+      ['invitation.claim', registered.adminUserId],
       ['organisation.create', lender.admin.userId],
     ]);
+    const again = await api.client().POST('/invitations/claim', { body: { token: registered.invitation.token! } });
+    expect({ status: again.response.status, code: again.error?.code }).toEqual({ status: 422, code: 'invitation_already_claimed' });
   });
 });
 

@@ -1,3 +1,4 @@
+import { ok } from '../../client';
 import { Money } from '../../domain/money';
 import { postEntry } from '../../prisma/ledger/store';
 import { createTestApi, type TestApi, type TestOrganisation } from '../support/api';
@@ -80,10 +81,9 @@ function balancesByCode(body: { accounts: { code: string; balance: { amount: str
 
 describe('line balances', () => {
   test('now: every account of the line, in normal-balance terms', async () => {
-    const res = await api.get(seller.admin, `/credit-lines/${lineId}/ledger/balances`);
-    expect(res.status).toBe(200);
-    expect(res.body.asOf).toBeNull();
-    expect(balancesByCode(res.body)).toEqual({
+    const balances = await ok(api.client(seller.admin).GET('/credit-lines/{lineId}/ledger/balances', { params: { path: { lineId } } }));
+    expect(balances.asOf).toBeNull();
+    expect(balancesByCode(balances)).toEqual({
       LOAN_PRINCIPAL: '7026.67',
       INTEREST_RECEIVABLE: '25.76',
       FEES_RECEIVABLE: '0.00',
@@ -114,9 +114,9 @@ describe('line balances', () => {
   });
 
   test('an impossible asOf date is refused naming query.asOf', async () => {
-    const res = await api.get(lender.admin, `/credit-lines/${lineId}/ledger/balances?asOf=2026-02-30`);
-    expect(res.status).toBe(400);
-    expect(res.body.errors.map((e: { path: string }) => e.path)).toEqual(['query.asOf']);
+    const refused = await api.client(lender.admin).GET('/credit-lines/{lineId}/ledger/balances', { params: { path: { lineId }, query: { asOf: '2026-02-30' } } });
+    expect(refused.response.status).toBe(400);
+    expect(refused.error?.errors?.map((e) => e.path)).toEqual(['query.asOf']);
   });
 });
 

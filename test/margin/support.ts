@@ -4,6 +4,7 @@
  * target 0.45, haircut 0.25, cure period 48 h), principal drawn through the
  * ledger, and lots received and pledged through the API.
  */
+import { ok } from '../../client';
 import { randomUUID } from 'node:crypto';
 import { utcDay } from '../../domain/value-dates';
 import { Money } from '../../domain/money';
@@ -80,15 +81,18 @@ export async function pledgedLot(api: TestApi, world: MarginWorld, quantity: str
 }
 
 /** Posts a mark for the world's commodity, grade 80, as of `asOf` (default now). */
+/** The lender posts a price mark, through the typed client (a renamed route or field fails `tsc`). */
 export async function mark(api: TestApi, world: MarginWorld, pricePerUnit: string, asOf = new Date()): Promise<void> {
-  await api
-    .post(world.lender.admin, '/price-marks', { commodityCode: world.commodityCode, grade: '80', currency: 'USD', pricePerUnit, source: 'test feed', asOf: asOf.toISOString() })
-    .expect(201);
+  await ok(
+    api.client(world.lender.admin).POST('/price-marks', {
+      body: { commodityCode: world.commodityCode, grade: '80', currency: 'USD', pricePerUnit, source: 'test feed', asOf: asOf.toISOString() },
+    }),
+  );
 }
 
 /** The lender records the seller's direct repayment (the sales capability's endpoint). */
 export async function repay(api: TestApi, world: MarginWorld, amount: string): Promise<void> {
-  await api.post(world.lender.admin, `/credit-lines/${world.lineId}/repayments`, { amount, receivedOn: utcDay(new Date()) }).expect(201);
+  await ok(api.client(world.lender.admin).POST('/credit-lines/{lineId}/repayments', { params: { path: { lineId: world.lineId } }, body: { amount, receivedOn: utcDay(new Date()) } }));
 }
 
 export function evaluate(api: TestApi, lineId: string, now: Date, reason: RevaluationReason = 'PRICE_MARK') {

@@ -27,15 +27,19 @@ async function drawnLine(options: SalesWorldOptions = {}): Promise<SalesWorld> {
 describe('direct repayment', () => {
   test('runs the same waterfall without a sale: 5 000.00 → interest 120.00, principal 4 880.00', async () => {
     const world = await drawnLine();
-    const res = await api.post(world.custody.lender.admin, `/credit-lines/${world.line.id}/repayments`, { amount: '5000.00', receivedOn: today }).expect(201);
-    expect(res.body.repayment).toMatchObject({ kind: 'DIRECT_REPAYMENT', saleId: null, amount: '5000.00' });
-    expect(res.body.allocation).toEqual({ fees: '0.00', interest: '120.00', principal: '4880.00', toSeller: '0.00' });
+    // Through the typed client: the repayment's route, body and answer as the OpenAPI document types them.
+    const lender = api.client(world.custody.lender.admin);
+    const lineId = world.line.id;
+    const repaid = await lender.POST('/credit-lines/{lineId}/repayments', { params: { path: { lineId } }, body: { amount: '5000.00', receivedOn: today } });
+    expect(repaid.response.status).toBe(201);
+    expect(repaid.data?.repayment).toMatchObject({ kind: 'DIRECT_REPAYMENT', saleId: null, amount: '5000.00' });
+    expect(repaid.data?.allocation).toEqual({ fees: '0.00', interest: '120.00', principal: '4880.00', toSeller: '0.00' });
     // 12 000.00 − 4 880.00 = 7 120.00
     const balances = await lineBalances(api, world);
     expect([balances.LOAN_PRINCIPAL, balances.INTEREST_RECEIVABLE, balances.COLLECTION]).toEqual(['7120.00', '0.00', '5000.00']);
     // More than the 7 120.00 still owed has nothing to repay.
-    const over = await api.post(world.custody.lender.admin, `/credit-lines/${world.line.id}/repayments`, { amount: '7120.01', receivedOn: today }).expect(422);
-    expect(over.body.code).toBe('repayment_exceeds_owed');
+    const over = await lender.POST('/credit-lines/{lineId}/repayments', { params: { path: { lineId } }, body: { amount: '7120.01', receivedOn: today } });
+    expect({ status: over.response.status, code: over.error?.code }).toEqual({ status: 422, code: 'repayment_exceeds_owed' });
   });
 
   test("follows the line's own order: principal first takes the whole 5 000.00", async () => {

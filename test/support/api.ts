@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import type { Server } from 'node:http';
 import type { Express } from 'express';
 import pino from 'pino';
 import request from 'supertest';
@@ -8,6 +9,8 @@ import { claimInvitation, createOrganisationWithAdmin, createUser, type Organisa
 import { inTransaction } from '../../prisma/client';
 import { UnavailableTemporal, type TemporalAccess } from '../../workflows/connection';
 import { createTestDatabase, type TestDatabase } from './db';
+import { checkResponsesAgainstDocument } from './openapi-contract';
+import { createGodownClient, type GodownClient } from '../../client';
 
 export interface TestUser {
   userId: string;
@@ -36,6 +39,11 @@ export interface TestApi {
   get(user: TestUser, path: string): request.Test;
   /** POST with a fresh Idempotency-Key unless one is given. */
   post(user: TestUser, path: string, body?: unknown, idempotencyKey?: string): request.Test;
+  /**
+   * The typed client (client/index.ts) acting as `user` (no user: unauthenticated), over HTTP to this app:
+   * a route or field renamed in the document fails `tsc` in the tests that call it.
+   */
+  client(user?: TestUser): GodownClient;
   close(): Promise<void>;
 }
 
@@ -54,6 +62,8 @@ export async function createTestApi(
     ...(options.clock ? { clock: options.clock } : {}),
   };
   const app = createApp(deps);
+  checkResponsesAgainstDocument(app);
+  const server = await listenOnFreePort(app);
   const withUsers = (organisationId: string, admin: TestUser): TestOrganisation => ({
     organisationId,
     admin,
@@ -92,9 +102,28 @@ export async function createTestApi(
     get: (user, path) => request(app).get(path).set('Authorization', `Bearer ${user.apiKey}`),
     post: (user, path, body = {}, idempotencyKey = randomUUID()) =>
       request(app).post(path).set('Authorization', `Bearer ${user.apiKey}`).set('Idempotency-Key', idempotencyKey).send(body as object),
+    client: (user) => createGodownClient({ baseUrl: server.baseUrl, apiKey: user?.apiKey }),
     close: async () => {
+      await server.close();
       await deps.temporal.close();
       await db.close();
     },
+  };
+}
+
+/** `app` on 127.0.0.1 at a port the system picks, for clients that speak real HTTP. */
+async function listenOnFreePort(app: Express): Promise<{ baseUrl: string; close(): Promise<void> }> {
+  const server = await new Promise<Server>((resolve, reject) => {
+    const listening = app.listen(0, '127.0.0.1', (error?: Error) => (error ? reject(error) : resolve(listening)));
+  });
+  const address = server.address();
+  if (address === null || typeof address === 'string') throw new Error(`the test app listens at ${String(address)}, not on a TCP port`);
+  return {
+    baseUrl: `http://127.0.0.1:${address.port}`,
+    close: () =>
+      new Promise<void>((resolve, reject) => {
+        server.closeAllConnections();
+        server.close((error) => (error ? reject(error) : resolve()));
+      }),
   };
 }

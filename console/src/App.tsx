@@ -1,0 +1,102 @@
+import { App as AntApp, ConfigProvider } from 'antd';
+import enUS from 'antd/locale/en_US';
+import zhCN from 'antd/locale/zh_CN';
+import { BrowserRouter, Navigate, Route, Routes, useLocation } from 'react-router-dom';
+import { I18nProvider, useI18n } from './i18n';
+import { SessionProvider, useSession, type OrganisationKind } from './session';
+import { Shell } from './components/Shell';
+import { Forbidden, NotFound } from './components/Results';
+import { SignIn } from './pages/SignIn';
+import { AcceptInvitation } from './pages/AcceptInvitation';
+import { lazy, Suspense, type ReactNode } from 'react';
+import { Spin } from 'antd';
+
+// Pages after sign-in load on demand: the sign-in page (the first usable page) carries none of them, nor ECharts.
+const Portfolio = lazy(() => import('./pages/lender/Portfolio').then((module) => ({ default: module.Portfolio })));
+const LinePage = lazy(() => import('./pages/LinePage').then((module) => ({ default: module.LinePage })));
+const Approvals = lazy(() => import('./pages/lender/Approvals').then((module) => ({ default: module.Approvals })));
+const PriceMarks = lazy(() => import('./pages/lender/PriceMarks').then((module) => ({ default: module.PriceMarks })));
+const Receive = lazy(() => import('./pages/warehouse/Receive').then((module) => ({ default: module.Receive })));
+const Lots = lazy(() => import('./pages/Lots').then((module) => ({ default: module.Lots })));
+const LotPage = lazy(() => import('./pages/LotPage').then((module) => ({ default: module.LotPage })));
+const ReleaseOrders = lazy(() => import('./pages/warehouse/ReleaseOrders').then((module) => ({ default: module.ReleaseOrders })));
+const MyLines = lazy(() => import('./pages/seller/MyLines').then((module) => ({ default: module.MyLines })));
+const MyDraws = lazy(() => import('./pages/seller/MyDraws').then((module) => ({ default: module.MyDraws })));
+const SalePage = lazy(() => import('./pages/SalePage').then((module) => ({ default: module.SalePage })));
+
+/** Where each kind of organisation lands after signing in. */
+export const HOME: Record<OrganisationKind, string> = {
+  LENDER: '/app/portfolio',
+  WAREHOUSE: '/app/lots',
+  SELLER: '/app/lines',
+  BUYER: '/app/lines',
+};
+
+function Localised({ nonce, children }: { nonce: string; children: ReactNode }) {
+  const { locale } = useI18n();
+  return (
+    <ConfigProvider locale={locale === 'zh-CN' ? zhCN : enUS} csp={{ nonce }}
+      // Dark enough for text on white (WCAG AA); no space forced between two Chinese characters of a button.
+      theme={{ token: { colorPrimary: '#1f4e79', colorLink: '#1f4e79', colorTextDescription: '#595959', colorTextTertiary: '#595959' } }}
+      button={{ autoInsertSpace: false }}>
+      <AntApp>{children}</AntApp>
+    </ConfigProvider>
+  );
+}
+
+/** Pages only some kinds of organisation may open: anyone else gets a refusal, not the page. */
+function Only({ kinds, children }: { kinds: OrganisationKind[]; children: ReactNode }) {
+  const { user } = useSession();
+  if (!user) return null;
+  return kinds.includes(user.organisation.kind) ? <>{children}</> : <Forbidden />;
+}
+
+function SignedIn() {
+  const { user } = useSession();
+  const location = useLocation();
+  if (user === undefined) return null;
+  if (user === null) return <Navigate to="/app/sign-in" replace state={{ from: location.pathname }} />;
+  return (
+    <Shell>
+      <Suspense fallback={<Spin />}>
+      <Routes>
+        <Route path="/" element={<Navigate to={HOME[user.organisation.kind]} replace />} />
+        <Route path="/portfolio" element={<Only kinds={['LENDER']}><Portfolio /></Only>} />
+        <Route path="/approvals" element={<Only kinds={['LENDER']}><Approvals /></Only>} />
+        <Route path="/price-marks" element={<Only kinds={['LENDER']}><PriceMarks /></Only>} />
+        <Route path="/lines" element={<Only kinds={['SELLER']}><MyLines /></Only>} />
+        <Route path="/lines/:lineId" element={<Only kinds={['LENDER', 'SELLER']}><LinePage /></Only>} />
+        <Route path="/sales/:saleId" element={<Only kinds={['LENDER', 'SELLER', 'WAREHOUSE']}><SalePage /></Only>} />
+        <Route path="/draws" element={<Only kinds={['SELLER']}><MyDraws /></Only>} />
+        <Route path="/receive" element={<Only kinds={['WAREHOUSE']}><Receive /></Only>} />
+        <Route path="/lots" element={<Only kinds={['WAREHOUSE', 'SELLER']}><Lots /></Only>} />
+        <Route path="/lots/:lotId" element={<Only kinds={['WAREHOUSE', 'SELLER', 'LENDER']}><LotPage /></Only>} />
+        <Route path="/release-orders" element={<Only kinds={['WAREHOUSE']}><ReleaseOrders /></Only>} />
+        <Route path="*" element={<NotFound />} />
+      </Routes>
+      </Suspense>
+    </Shell>
+  );
+}
+
+export function App({ nonce }: { nonce: string }) {
+  return (
+    <I18nProvider>
+      <Localised nonce={nonce}>
+        <SessionProvider>
+          <BrowserRouter>
+            <Routes>
+              <Route path="/" element={<Navigate to="/app" replace />} />
+              <Route path="/app/sign-in" element={<SignIn />} />
+              <Route path="/app/invitation" element={<AcceptInvitation />} />
+              {/* The link the server hands out (api/config.ts invitationLink). */}
+              <Route path="/accept-invitation" element={<AcceptInvitation />} />
+              <Route path="/app/*" element={<SignedIn />} />
+              <Route path="*" element={<Navigate to="/app" replace />} />
+            </Routes>
+          </BrowserRouter>
+        </SessionProvider>
+      </Localised>
+    </I18nProvider>
+  );
+}

@@ -1,0 +1,44 @@
+import { Select, Space, Typography } from 'antd';
+import { useCallback, useState } from 'react';
+import { Link } from 'react-router-dom';
+import { api, unwrap } from '../../api';
+import { CursorTable } from '../../components/CursorTable';
+import { StatusTag } from '../../components/StatusTag';
+import { useI18n } from '../../i18n';
+
+const STATUSES = ['REQUESTED', 'APPROVED', 'DISBURSED', 'REJECTED', 'EXPIRED', 'REFUSED'] as const;
+type DrawStatus = (typeof STATUSES)[number];
+
+export function MyDraws() {
+  const { t, money, dateTime } = useI18n();
+  const [status, setStatus] = useState<DrawStatus | undefined>();
+  const fetchPage = useCallback((cursor: string | undefined) => unwrap(api.GET('/draws', { params: { query: { cursor, limit: 20, ...(status ? { status } : {}) } } })), [status]);
+  return (
+    <Space orientation="vertical" style={{ width: '100%' }}>
+      <Typography.Title level={1} style={{ fontSize: 24 }}>
+        {t('myDraws.title')}
+      </Typography.Title>
+      <Select<DrawStatus>
+        allowClear
+        aria-label={t('myDraws.filterStatus')}
+        placeholder={t('myDraws.filterStatus')}
+        style={{ width: 220 }}
+        value={status}
+        onChange={setStatus}
+        options={STATUSES.map((value) => ({ value, label: t(`status.${value}`) }))}
+      />
+      <CursorTable
+        rowKey="id"
+        fetchPage={fetchPage}
+        deps={[status]}
+        data-testid="my-draws"
+        columns={[
+          { title: t('draw.createdAt'), key: 'created', render: (_v, draw) => dateTime(draw.createdAt) },
+          { title: t('draw.line'), key: 'line', render: (_v, draw) => <Link to={`/app/lines/${draw.creditLineId}`}>{t('draw.openLine')}</Link> },
+          { title: t('draw.amountColumn'), key: 'amount', align: 'right', render: (_v, draw) => money(draw.amount) },
+          { title: t('draw.status'), key: 'status', render: (_v, draw) => <StatusTag status={draw.status} /> },
+        ]}
+      />
+    </Space>
+  );
+}

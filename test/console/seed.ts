@@ -1,0 +1,146 @@
+/**
+ * The people and goods the browser journeys start from, made through the public API as in
+ * production: the first lender from the bootstrap command's store call, everyone else onboarded by
+ * it (POST /organisations, POST /users), every person setting a password through their one-time
+ * invitation (POST /users/{id}/invitations → POST /invitations/accept). Each journey and language has
+ * a world of its own (its own commodity, so that one journey's price marks never move another's line).
+ */
+import { createGodownClient, ok, type GodownClient } from '../../client';
+import { inTransaction, type PrismaClient } from '../../prisma/client';
+import { createOrganisationWithAdmin } from '../../prisma/identity/store';
+
+export const PASSWORD = 'correct horse battery staple';
+
+export interface Person {
+  email: string;
+  userId: string;
+}
+
+export interface World {
+  label: string;
+  commodityCode: string;
+  lender: Person;
+  approverA: Person;
+  approverB: Person;
+  seller: Person;
+  /** A seller user whose account the lockout journey locks. */
+  sellerLockable: Person;
+  warehouse: Person;
+  sellerName: string;
+  otherSellerLineId: string;
+  lineId: string;
+  warehouseId: string;
+  buyerId: string;
+}
+
+export type Worlds = Record<string, World>;
+
+interface Session {
+  client: GodownClient;
+  person: Person;
+}
+
+function sessionClient(baseUrl: string, cookie: string, csrfToken: string): GodownClient {
+  return createGodownClient({ baseUrl, headers: { Cookie: cookie, 'X-CSRF-Token': csrfToken } });
+}
+
+async function accept(baseUrl: string, token: string): Promise<Session> {
+  const { data, response } = await createGodownClient({ baseUrl }).POST('/invitations/accept', { body: { token, password: PASSWORD } });
+  if (!response.ok || !data) throw new Error(`accept invitation: ${response.status}`);
+  const cookie = response.headers.getSetCookie().find((value) => value.startsWith('godown_session='))?.split(';')[0];
+  if (!cookie) throw new Error('accepting an invitation set no session cookie');
+  return { client: sessionClient(baseUrl, cookie, data.csrfToken), person: { email: data.user.email, userId: data.user.id } };
+}
+
+async function onboard(baseUrl: string, lender: Session, kind: 'SELLER' | 'WAREHOUSE' | 'BUYER', name: string, email: string) {
+  const registered = await ok(lender.client.POST('/organisations', { body: { kind, name, admin: { email, name: `${name} admin` } } }));
+  if (!registered.invitation.token) throw new Error('no invitation token');
+  return { organisationId: registered.organisationId, admin: kind === 'BUYER' ? null : await accept(baseUrl, registered.invitation.token) };
+}
+
+async function addPerson(baseUrl: string, admin: Session, role: 'APPROVER' | 'OPERATOR', email: string): Promise<Session> {
+  const created = await ok(admin.client.POST('/users', { body: { email, name: email.split('@')[0], role } }));
+  const invitation = await ok(admin.client.POST('/users/{userId}/invitations', { params: { path: { userId: created.userId } } }));
+  if (!invitation.token) throw new Error('no invitation token');
+  return accept(baseUrl, invitation.token);
+}
+
+const DAY_MS = 86_400_000;
+
+/**
+ * With the defaults: 10 000 kg at 3.125 USD/kg, haircut 20 %, advance rate 50 %:
+ * collateral value 25 000.00, borrowing base 12 500.00, limit 250 000.00, so availability 12 500.00.
+ */
+async function seedWorld(baseUrl: string, prisma: PrismaClient, label: string): Promise<World> {
+  const slug = label.toLowerCase().replace(/[^a-z0-9]+/g, '-');
+  const email = (who: string) => `${who}.${slug}@example.test`;
+  const created = await inTransaction(prisma, (tx) =>
+    createOrganisationWithAdmin(tx, { kind: 'LENDER', name: `Lender ${label}`, admin: { email: email('lender'), name: `Lender admin ${label}` } }, null, new Date()),
+  );
+  const lender = await accept(baseUrl, created.invitation.token);
+  const approverA = await addPerson(baseUrl, lender, 'APPROVER', email('approver-a'));
+  const approverB = await addPerson(baseUrl, lender, 'APPROVER', email('approver-b'));
+  const sellerName = `Orchard ${label}`;
+  const seller = await onboard(baseUrl, lender, 'SELLER', sellerName, email('seller'));
+  const otherSeller = await onboard(baseUrl, lender, 'SELLER', `Other seller ${label}`, email('other-seller'));
+  const warehouse = await onboard(baseUrl, lender, 'WAREHOUSE', `Cold store ${label}`, email('warehouse'));
+  const buyer = await onboard(baseUrl, lender, 'BUYER', `Buyer ${label}`, email('buyer'));
+  const sellerAdmin = seller.admin!;
+  const warehouseAdmin = warehouse.admin!;
+  const sellerLockable = await addPerson(baseUrl, sellerAdmin, 'OPERATOR', email('seller-clerk'));
+
+  const commodityCode = `APPLE_${slug.replace(/-/g, '_').toUpperCase()}`;
+  await ok(warehouseAdmin.client.POST('/commodities', { body: { code: commodityCode, name: `Apples ${label}`, unit: 'kg', grades: ['A', 'B'] } }));
+  const site = await ok(warehouseAdmin.client.POST('/warehouses', { body: { name: `Cold store ${label} north` } }));
+  await ok(warehouseAdmin.client.POST('/warehouses/{warehouseId}/locations', { params: { path: { warehouseId: site.id } }, body: { name: 'Cold room 1', kind: 'COLD_ROOM' } }));
+
+  const terms = {
+    currency: 'USD',
+    limit: '250000.00',
+    defaultAdvanceRate: '0.5',
+    haircut: '0.2',
+    annualInterestRate: '0.12',
+    dayCount: 'ACT_360' as const,
+    feeSchedule: { onSale: null },
+    maxMarkAgeHours: 24 * 30,
+    marginCallLtv: '0.6',
+    liquidationLtv: '0.75',
+    targetLtv: '0.4',
+    curePeriodHours: 72,
+    stockCountIntervalDays: 90,
+    maturityDate: new Date(Date.now() + 365 * DAY_MS).toISOString().slice(0, 10),
+    approvalThresholds: { autoApproveUpTo: '1000.00', singleApproverUpTo: '5000.00' },
+    approvalWindowHours: 72,
+    approvedWarehouseIds: [site.id],
+  };
+  const line = await ok(lender.client.POST('/credit-lines', { body: { sellerOrganisationId: seller.organisationId, terms } }));
+  await ok(sellerAdmin.client.POST('/credit-lines/{lineId}/accept', { params: { path: { lineId: line.id } } }));
+  const otherLine = await ok(lender.client.POST('/credit-lines', { body: { sellerOrganisationId: otherSeller.organisationId, terms: { ...terms, approvedWarehouseIds: [] } } }));
+  await ok(otherSeller.admin!.client.POST('/credit-lines/{lineId}/accept', { params: { path: { lineId: otherLine.id } } }));
+  await ok(lender.client.POST('/price-marks', { body: { commodityCode, grade: 'A', currency: 'USD', pricePerUnit: '3.125', source: 'seed', asOf: new Date().toISOString() } }));
+
+  return {
+    label,
+    commodityCode,
+    lender: lender.person,
+    approverA: approverA.person,
+    approverB: approverB.person,
+    seller: sellerAdmin.person,
+    sellerLockable: sellerLockable.person,
+    warehouse: warehouseAdmin.person,
+    sellerName,
+    otherSellerLineId: otherLine.id,
+    lineId: line.id,
+    warehouseId: site.id,
+    buyerId: buyer.organisationId,
+  };
+}
+
+export async function seedWorlds(baseUrl: string, prisma: PrismaClient): Promise<Worlds> {
+  const worlds: Worlds = {};
+  for (const language of ['en', 'zh']) {
+    worlds[`signIn-${language}`] = await seedWorld(baseUrl, prisma, `signin ${language}`);
+    worlds[`receiveToDisbursed-${language}`] = await seedWorld(baseUrl, prisma, `j1 ${language}`);
+  }
+  return worlds;
+}
