@@ -45,6 +45,22 @@ describe('routes and the document', () => {
   });
 });
 
+describe('schemas in the document', () => {
+  test('a decimal that may be null is documented as nullable (metadata must not pin its type to string)', () => {
+    const schemas = (openApiDocument().components?.schemas ?? {}) as Record<string, { properties?: Record<string, { type?: unknown; properties?: Record<string, { type?: unknown }> }> }>;
+    const typeOf = (component: string, ...path: string[]) => {
+      let node: { type?: unknown; properties?: Record<string, unknown> } | undefined = schemas[component];
+      for (const key of path) node = node?.properties?.[key] as typeof node;
+      return node?.type;
+    };
+    expect({
+      perDraw: typeOf('CreditLine', 'terms', 'feeSchedule', 'perDraw'),
+      lotPricePerUnit: typeOf('LotValuation', 'pricePerUnit'),
+      ltv: typeOf('BorrowingBase', 'totals', 'ltv'),
+    }).toEqual({ perDraw: ['string', 'null'], lotPricePerUnit: ['string', 'null'], ltv: ['string', 'null'] });
+  });
+});
+
 describe('responses and the document', () => {
   const contracts = operationContracts();
 
