@@ -19,6 +19,8 @@ import { notificationRoutes } from './notifications/routes';
 import { marginRoutes } from './margin/routes';
 import { organisationListRoutes } from './identity/organisations';
 import { accrualRoutes } from './credit-lines/accruals';
+import { termsRoutes } from './credit-lines/terms';
+import { referenceRateRoutes } from './reference-rates/routes';
 import { custodyListRoutes } from './custody/lists';
 import { salesListRoutes } from './sales/lists';
 import { drawListRoutes } from './draws/lists';
@@ -37,6 +39,8 @@ export function allRoutes(): AnyRoute[] {
     ...auditRoutes,
     ...creditLineRoutes,
     ...accrualRoutes,
+    ...termsRoutes,
+    ...referenceRateRoutes,
     ...ledgerRoutes,
     ...custodyListRoutes,
     ...custodyRoutes,
