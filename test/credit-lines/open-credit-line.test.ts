@@ -60,9 +60,10 @@ describe('opening a credit line', () => {
         feesReceivable: { amount: '0.00', currency: 'USD' },
       },
     });
-    expect(res.body.terms).toEqual(terms);
+    // A fixed-rate line reads back with floatingRate null (no reference rate).
+    expect(res.body.terms).toEqual({ ...terms, floatingRate: null });
     const read = await api.get(lender.admin, `/credit-lines/${res.body.id}`);
-    expect(read.body.terms).toEqual(terms);
+    expect(read.body.terms).toEqual({ ...terms, floatingRate: null });
   });
 
   test('the line gets its 8 ledger accounts, in its currency, at zero, with the agreed types and guards', async () => {
@@ -96,7 +97,7 @@ describe('opening a credit line', () => {
         lenderOrganisationId: lender.organisationId,
         sellerOrganisationId: seller.organisationId,
         status: 'OFFERED',
-        terms,
+        terms: { ...terms, floatingRate: null },
         approvedWarehouseIds: [],
       });
     }

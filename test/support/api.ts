@@ -40,7 +40,9 @@ export interface TestApi {
 }
 
 /** `temporal` may be a factory: the harness (and a real worker) needs the test database's URL, which exists only here. */
-export async function createTestApi(options: { temporal?: TemporalAccess | ((databaseUrl: string) => TemporalAccess | Promise<TemporalAccess>); poolMax?: number } = {}): Promise<TestApi> {
+export async function createTestApi(
+  options: { temporal?: TemporalAccess | ((databaseUrl: string) => TemporalAccess | Promise<TemporalAccess>); poolMax?: number; clock?: () => Date } = {},
+): Promise<TestApi> {
   const db = await createTestDatabase({ poolMax: options.poolMax });
   const deps: AppDeps = {
     prisma: db.prisma,
@@ -49,6 +51,7 @@ export async function createTestApi(options: { temporal?: TemporalAccess | ((dat
       typeof options.temporal === 'function'
         ? await options.temporal(db.url)
         : (options.temporal ?? new UnavailableTemporal('no Temporal server in tests', 'godown-test')),
+    ...(options.clock ? { clock: options.clock } : {}),
   };
   const app = createApp(deps);
   const withUsers = (organisationId: string, admin: TestUser): TestOrganisation => ({
