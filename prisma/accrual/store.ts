@@ -601,6 +601,9 @@ export async function accrueLines(prisma: PrismaClient, date: string, lineIds: r
   const counts = emptyCounts(date);
   const posted = new Map<string, Money>();
   let pending = [...new Set(lineIds.map((lineId) => lineId.toLowerCase()))];
+  // The daily run is also when amendments agreed ahead of their date come into force on the lines (valuation, draws, fees, margin);
+  // accrual itself reads each day's version whatever the line holds.
+  if (pending.length > 0) await inTransaction(prisma, (tx) => applyDueTermsVersions(tx, clock.now, pending));
   // A line listed twice is accrued once; the second mention finds it accrued, as a second call would.
   counts.linesAlreadyAccrued += lineIds.length - pending.length;
   const byLineDay: string[] = [];
@@ -684,8 +687,6 @@ export async function accrueDate(
   const batchSize = options.batchSize ?? ACCRUAL_BATCH_SIZE_DEFAULT;
   requireBatchSize(batchSize);
   const concurrency = Math.max(1, Math.min(options.concurrency ?? ACCRUAL_CONCURRENCY_DEFAULT, ACCRUAL_CONCURRENCY_MAX));
-  // The daily run is also when amendments agreed ahead of their date come into force on the lines (valuation, draws, fees).
-  await inTransaction(prisma, (tx) => applyDueTermsVersions(tx, options.now));
   let total = emptyCounts(date);
   // Pages are listed one after another (each starts after the last id of the one before).
   let afterLineId: string | null = null;

@@ -8,7 +8,7 @@
  * row holds the version in force today, which valuation, availability, draws,
  * fees and margin read: a version is copied onto it ("applied") when it is
  * agreed on or after its effective date, and otherwise by applyDueTermsVersions,
- * which the daily accrual run calls first (accrueDate).
+ * which the daily accrual calls first for each batch of lines (accrueLines).
  */
 import { decideAmendmentAction, decideProposal, statusAfterApproval, worsenings, type AmendableTerms, type AmendmentAction, type AmendmentStatus } from '../../domain/terms-amendment';
 import { isLineInForce } from '../../domain/credit-line-status';
@@ -328,7 +328,7 @@ export async function actOnAmendment(
     subjectId: line.id,
     dedupeKey: `terms-${action}:${line.id}:${versionNo}`,
   });
-  if (status === 'AGREED' && version.effectiveFrom <= today) await applyDueTermsVersions(db, now, line.id);
+  if (status === 'AGREED' && version.effectiveFrom <= today) await applyDueTermsVersions(db, now, [line.id]);
   const [result] = await versionsWhere(db, 'credit_line_id = $1::uuid AND version_no = $2', line.id, versionNo);
   return result;
 }
@@ -347,21 +347,21 @@ function eventData(version: TermsVersionRecord) {
 // ─── Applying ────────────────────────────────────────────────────────────────
 
 /**
- * Copies onto each line (or `onlyLineId`) the agreed version in force today when it has not been applied
+ * Copies onto each line (or each of `onlyLineIds`) the agreed version in force today when it has not been applied
  * yet, and marks every agreed version due by today applied: valuation, draws, fees and margin read the
  * line's row. Answers how many lines changed.
  */
-export async function applyDueTermsVersions(db: Db, now: Date, onlyLineId?: string): Promise<number> {
+export async function applyDueTermsVersions(db: Db, now: Date, onlyLineIds?: readonly string[]): Promise<number> {
   const today = utcDay(now);
   const due = await db.$queryRawUnsafe<VersionRow[]>(
     `SELECT DISTINCT ON (credit_line_id) ${VERSION_COLUMNS} FROM credit_terms_version v
       WHERE status = 'AGREED' AND effective_from <= $1::date
-        AND ($2::uuid IS NULL OR credit_line_id = $2::uuid)
+        AND ($2::uuid[] IS NULL OR credit_line_id = ANY($2::uuid[]))
         AND EXISTS (SELECT 1 FROM credit_terms_version u WHERE u.credit_line_id = v.credit_line_id AND u.status = 'AGREED'
                        AND u.effective_from <= $1::date AND u.applied_at IS NULL)
       ORDER BY credit_line_id, effective_from DESC, version_no DESC`,
     today,
-    onlyLineId ?? null,
+    onlyLineIds ? [...onlyLineIds] : null,
   );
   let changed = 0;
   for (const version of due.map(versionFromRow)) {
