@@ -108,9 +108,9 @@ export const termsRoutes = [
     query: z.object({ cursor: z.string().max(500).optional(), limit: z.coerce.number().int().min(1).max(TERMS_VERSIONS_PAGE_MAX).default(50) }),
     success: { status: 200, description: 'One page of versions; nextCursor is null on the last', schema: pageOf(TermsVersionView) },
     handler: async ({ db, actor, params, query }) => {
-      const line = await creditLineVisibleTo(db, actor.organisationId, params.lineId);
       const position = decodeCursor(query.cursor, ['versionNo']);
       if (position && !/^[1-9]\d{0,9}$/.test(position.versionNo)) throw new ValidationError('query.cursor', 'is not a cursor issued by this endpoint');
+      const line = await creditLineVisibleTo(db, actor.organisationId, params.lineId);
       const versions = await termsVersionsPage(db, line.id, { afterVersionNo: position ? Number(position.versionNo) : null, limit: query.limit });
       const last = versions.at(-1);
       return { items: versions.map(versionView), nextCursor: versions.length === query.limit && last ? encodeCursor({ versionNo: String(last.versionNo) }) : null };

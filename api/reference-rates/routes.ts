@@ -87,9 +87,9 @@ export const referenceRateRoutes = [
     query: listQuery({}, FIXINGS_PAGE_MAX),
     success: { status: 200, description: 'One page of fixings; nextCursor is null on the last', schema: pageOf(FixingView) },
     handler: async ({ db, actor, params, query }) => {
-      const rate = await referenceRateOf(db, actor.organisationId, params.referenceRateId);
       const position = decodeCursor(query.cursor, ['effectiveDate']);
       if (position && !IsoDate.safeParse(position.effectiveDate).success) throw new ValidationError('query.cursor', 'is not a cursor issued by this endpoint');
+      const rate = await referenceRateOf(db, actor.organisationId, params.referenceRateId);
       const rows = await fixingsPage(db, rate.id, { from: query.from, to: query.to, afterDate: position?.effectiveDate ?? null, limit: query.limit });
       const page = rows.slice(0, query.limit);
       return { items: page.map(fixingView), nextCursor: rows.length > query.limit ? encodeCursor({ effectiveDate: page[page.length - 1].effectiveDate }) : null };
