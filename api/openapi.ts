@@ -17,6 +17,8 @@ import { notificationRoutes } from './notifications/routes';
 import { marginRoutes } from './margin/routes';
 import { organisationListRoutes } from './identity/organisations';
 import { accrualRoutes } from './credit-lines/accruals';
+import { termsRoutes } from './credit-lines/terms';
+import { referenceRateRoutes } from './reference-rates/routes';
 import { lineHistoryRoutes } from './credit-lines/history';
 import { custodyListRoutes } from './custody/lists';
 import { salesListRoutes } from './sales/lists';
@@ -32,6 +34,8 @@ export function allRoutes(): AnyRoute[] {
     ...auditRoutes,
     ...creditLineRoutes,
     ...accrualRoutes,
+    ...termsRoutes,
+    ...referenceRateRoutes,
     ...lineHistoryRoutes,
     ...ledgerRoutes,
     ...custodyListRoutes,

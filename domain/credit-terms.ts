@@ -36,13 +36,29 @@ export interface ApprovalThresholds {
   singleApproverUpTo: Money;
 }
 
+/**
+ * Floating interest (domain/interest-rate.ts): each day accrues at
+ * max(fixing, floor) + spread, never below zero, where the fixing is the
+ * lender's reference rate in force that day. Fractions per year.
+ */
+export interface FloatingRate {
+  /** A reference rate the line's lender registered (SOFR, EURIBOR 3M, LPR 1Y…). */
+  referenceRateId: string;
+  spread: Decimal;
+  /** A floor on the reference rate (0 for the usual "SOFR floor of 0 %"); null for none. */
+  floor: Decimal | null;
+}
+
 export interface CreditTerms {
   currency: string;
   limit: Money;
   defaultAdvanceRate: Decimal;
   advanceRatesByCommodity: Readonly<Record<CommodityCode, Decimal>>;
   haircut: Decimal;
+  /** The fixed rate; not used while `floatingRate` is set. */
   annualInterestRate: Decimal;
+  /** Set: the line's rate floats over a reference rate (its rate basis is itself a term, amendable); null or absent: fixed. */
+  floatingRate?: FloatingRate | null;
   dayCount: DayCount;
   feeSchedule: FeeSchedule;
   maxMarkAgeHours: number;
@@ -89,6 +105,7 @@ export function validateCreditTerms(terms: CreditTerms): TermsProblem[] {
   checkAdvanceRates(problems, terms);
   checkHaircutAndInterest(problems, terms);
   checkDayCount(problems, terms);
+  checkFloatingRate(problems, terms);
   checkFeeSchedule(problems, terms);
   checkLtvThresholds(problems, terms);
   checkDurations(problems, terms);
@@ -151,6 +168,18 @@ function checkHaircutAndInterest(problems: Problems, terms: CreditTerms): void {
       'annualInterestRate',
       `${show(annualInterestRate)} must be between 0 and 1 inclusive (a fraction per year: 0.12 means 12 %)`,
     );
+  }
+}
+
+/** Spread and floor are fractions per year between −1 and 1 (a spread may be negative, as a floor may be). */
+function checkFloatingRate(problems: Problems, terms: CreditTerms): void {
+  const floating = terms.floatingRate;
+  if (!floating) return;
+  for (const [field, value] of [['floatingRate.spread', floating.spread], ['floatingRate.floor', floating.floor]] as const) {
+    if (value === null) continue;
+    if (!isFiniteDecimal(value) || value.lt(ONE.negated()) || value.gt(ONE)) {
+      problem(problems, field, `${show(value)} must be between -1 and 1 (a fraction per year: 0.0175 means 1.75 %)`);
+    }
   }
 }
 

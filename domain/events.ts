@@ -39,6 +39,15 @@ const MarginCallFacts = {
   requiredRepayment: EventMoney,
   cureDeadline: Timestamp.nullable(),
 };
+/** An amendment of a line's terms (domain/terms-amendment.ts): which version, its status, from when, and what it worsens for the seller. */
+const AmendmentFacts = {
+  creditLineId: Id,
+  versionNo: z.number().int().min(2),
+  status: z.enum(['PENDING_APPROVAL', 'PENDING_ACCEPTANCE', 'AGREED', 'WITHDRAWN', 'DECLINED']),
+  effectiveFrom: Day,
+  worsensForSeller: z.boolean(),
+  worsenings: z.array(z.string()),
+};
 const CreditLineStatus = z.enum(['OFFERED', 'ACTIVE', 'DECLINED', 'WITHDRAWN', 'FROZEN', 'IN_DEFAULT', 'CLOSED']);
 
 /** Each type: what its subject is, the payload version written today, and that version's shape. */
@@ -111,6 +120,16 @@ export const EVENT_CATALOGUE = {
     subject: 'credit_line',
     version: 1,
     data: z.object({ creditLineId: Id, from: CreditLineStatus, to: CreditLineStatus, change: z.string() }),
+  },
+  'terms.amendment_proposed': { subject: 'credit_line', version: 1, data: z.object(AmendmentFacts) },
+  'terms.amendment_approved': { subject: 'credit_line', version: 1, data: z.object(AmendmentFacts) },
+  'terms.amendment_accepted': { subject: 'credit_line', version: 1, data: z.object(AmendmentFacts) },
+  'terms.amendment_closed': { subject: 'credit_line', version: 1, data: z.object(AmendmentFacts) },
+  'terms.amendment_effective': { subject: 'credit_line', version: 1, data: z.object(AmendmentFacts) },
+  'rate.fixing_posted': {
+    subject: 'reference_rate',
+    version: 1,
+    data: z.object({ referenceRateId: Id, code: z.string(), effectiveDate: Day, rate: Decimal }),
   },
 } as const satisfies Record<string, { subject: string; version: number; data: z.ZodType }>;
 

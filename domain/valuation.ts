@@ -189,6 +189,21 @@ export function availability(input: {
   return Money.min(limit, base).minus(outstandingPrincipal).minus(reservedDraws);
 }
 
+/**
+ * Why nothing can be drawn (availability ≤ 0), or null when something can. A
+ * limit cut below what is outstanding and reserved (an amendment) says so
+ * first: it stops draws and breaks nothing else, and the seller sees why.
+ */
+export type NoAvailabilityReason = 'LIMIT_BELOW_OUTSTANDING' | 'BORROWING_BASE_BELOW_OUTSTANDING' | 'FULLY_DRAWN';
+
+export function noAvailabilityReason(input: { limit: Money; borrowingBase: Money; outstandingPrincipal: Money; reservedDraws: Money }): NoAvailabilityReason | null {
+  const used = input.outstandingPrincipal.plus(input.reservedDraws);
+  if (input.limit.lt(used)) return 'LIMIT_BELOW_OUTSTANDING';
+  if (input.borrowingBase.lt(used)) return 'BORROWING_BASE_BELOW_OUTSTANDING';
+  if (Money.min(input.limit, input.borrowingBase).equals(used)) return 'FULLY_DRAWN';
+  return null;
+}
+
 /** Outstanding with no collateral at all has no finite LTV; nothing owed on nothing is 0. */
 export type LoanToValue = { kind: 'finite'; value: Decimal } | { kind: 'infinite' };
 

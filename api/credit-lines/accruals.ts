@@ -21,6 +21,15 @@ const AccrualView = z
     restatedInterest: ComputedDecimalString.meta({ description: 'Σ interest differences of earlier days this accrual restated (principal changed after they were accrued)' }),
     restatementPosted: MoneySchema.meta({ description: 'What the restatement entry posted; negative when interest was over-charged' }),
     restatementEntryId: Uuid.nullable(),
+    termsVersionNo: z.number().int().nullable().meta({ description: 'The terms version the day accrued under (GET /credit-lines/{lineId}/terms); null for a line without versions' }),
+    fixing: z
+      .object({ effectiveDate: IsoDate, rate: ComputedDecimalString })
+      .nullable()
+      .meta({ description: 'Floating rate: the reference-rate fixing in force that day; annualInterestRate = max(0, max(fixing, floor) + spread). Null on a fixed rate' }),
+    rateFlag: z
+      .enum(['STALE_FIXING'])
+      .nullable()
+      .meta({ description: "STALE_FIXING: no fixing fresher than the reference rate's maxFixingAgeDays existed, so the last one was used" }),
     recordedAt: z.string(),
   })
   .meta({ id: 'InterestAccrual', description: "One day of a line's interest accrual and the ledger entries it posted" });
@@ -39,6 +48,9 @@ function accrualView(accrual: InterestAccrualRecord): z.infer<typeof AccrualView
     restatedInterest: accrual.restatedInterest.toFixed(),
     restatementPosted: accrual.restatementPosted.toJSON(),
     restatementEntryId: accrual.restatementEntryId,
+    termsVersionNo: accrual.termsVersionNo,
+    fixing: accrual.fixing && { effectiveDate: accrual.fixing.effectiveDate, rate: accrual.fixing.rate.toFixed() },
+    rateFlag: accrual.rateFlag,
     recordedAt: accrual.createdAt.toISOString(),
   };
 }

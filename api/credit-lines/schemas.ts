@@ -78,7 +78,16 @@ export const CreditTermsWire = z
       .refine((rates) => Object.keys(rates).length <= COMMODITY_RATES_MAX, `must name at most ${COMMODITY_RATES_MAX} commodities`)
       .default({}),
     haircut: RateString,
-    annualInterestRate: RateString,
+    annualInterestRate: RateString.meta({ description: 'The fixed rate; not used while floatingRate is set' }),
+    floatingRate: z
+      .object({
+        referenceRateId: Uuid.meta({ description: 'A reference rate your organisation registered (POST /reference-rates), with a fixing on or before the day the rate takes effect' }),
+        spread: RateString.meta({ description: 'Added to the reference rate, a fraction per year ("0.0175" = 1.75 %); may be negative' }),
+        floor: RateString.nullable().default(null).meta({ description: 'A floor on the reference rate ("0" = a 0 % floor); null for none' }),
+      })
+      .nullable()
+      .default(null)
+      .meta({ description: 'Set: each day accrues at max(0, max(fixing in force that day, floor) + spread); null: the fixed annualInterestRate' }),
     dayCount: z.enum(DAY_COUNTS),
     feeSchedule: z.object({ onSale: OnSaleFeeWire.default(null), perDraw: AmountString.nullable().default(null) }),
     maxMarkAgeHours: WholeNumber,
@@ -170,6 +179,9 @@ export function creditTermsFromWire(wire: CreditTermsWire): CreditTerms {
     advanceRatesByCommodity: Object.fromEntries(Object.entries(wire.advanceRatesByCommodity).map(([code, rate]) => [code, new D(rate)])),
     haircut: new D(wire.haircut),
     annualInterestRate: new D(wire.annualInterestRate),
+    floatingRate: wire.floatingRate
+      ? { referenceRateId: wire.floatingRate.referenceRateId, spread: new D(wire.floatingRate.spread), floor: wire.floatingRate.floor === null ? null : new D(wire.floatingRate.floor) }
+      : null,
     dayCount: wire.dayCount,
     feeSchedule: {
       onSale: onSaleFeeFromWire(wire.feeSchedule.onSale, wire.currency),

@@ -11,6 +11,7 @@ import {
   type StatementPosition,
 } from '../../prisma/ledger/store';
 import { statementPartyNames } from '../../prisma/ledger/statement-parties';
+import { termsChangesInPeriod, type TermsChange } from '../../prisma/credit-lines/terms-versions';
 import { ValidationError } from '../../domain/errors';
 import { LineIdParams } from '../credit-lines/schemas';
 import { RenderedBody, type OtherFormat } from '../http/negotiation';
@@ -64,6 +65,17 @@ const LineStatement = z
         closingBalance: MoneySchema.meta({ description: "After this page's last line: the period's closing balance on the last page" }),
       }),
     ),
+    termsChanges: z
+      .array(
+        z.object({
+          versionNo: z.int(),
+          effectiveFrom: IsoDate,
+          changedFields: z.array(z.string()),
+          worsenings: z.array(z.string()),
+          description: z.string(),
+        }),
+      )
+      .meta({ description: "Terms versions that came into force within the period (GET /credit-lines/{lineId}/terms): each day's interest and fees follow the version in force on it" }),
     nextCursor: z.string().nullable().meta({ description: "Pass as cursor (with the same from and to) for the next page; null on the period's last page" }),
   })
   .meta({ id: 'CreditLineStatement' });
@@ -98,11 +110,12 @@ function cursorOf(position: StatementPosition | null): string | null {
   return position ? encodeCursor({ d: position.effectiveDate, s: position.entrySeq, l: String(position.lineNo) }) : null;
 }
 
-function statementView(lineId: string, found: Statement): z.infer<typeof LineStatement> {
+function statementView(lineId: string, found: Statement, termsChanges: TermsChange[]): z.infer<typeof LineStatement> {
   return {
     lineId,
     from: found.from,
     to: found.to,
+    termsChanges,
     accounts: found.accounts.map((account) => ({
       code: account.code,
       name: account.name,
@@ -183,12 +196,14 @@ export const ledgerRoutes = [
         if (query.cursor !== undefined) throw new ValidationError('query.cursor', `pages the JSON statement only; a ${format.toUpperCase()} statement is the whole period: leave cursor out`);
         const whole = await periodStatement(db, { accountSetId: line.id, from: query.from, to: query.to });
         const fileName = `statement-${line.id}-${query.from}-${query.to}.${format}`;
-        if (format === 'csv') return new RenderedBody(STATEMENT_CSV_MEDIA_TYPE, statementCsv(line.id, whole), fileName);
+        const changes = await termsChangesInPeriod(db, line.id, query);
+        if (format === 'csv') return new RenderedBody(STATEMENT_CSV_MEDIA_TYPE, statementCsv(line.id, whole, changes), fileName);
         const parties = { lineId: line.id, currency: line.terms.currency, ...(await statementPartyNames(db, line)) };
-        return new RenderedBody(STATEMENT_PDF_MEDIA_TYPE, await statementPdf(parties, whole, now), fileName);
+        return new RenderedBody(STATEMENT_PDF_MEDIA_TYPE, await statementPdf(parties, whole, now, changes), fileName);
       }
       const after = positionOf(query.cursor, query);
-      return statementView(line.id, await statement(db, { accountSetId: line.id, from: query.from, to: query.to, after, limit: query.limit }));
+      const found = await statement(db, { accountSetId: line.id, from: query.from, to: query.to, after, limit: query.limit });
+      return statementView(line.id, found, await termsChangesInPeriod(db, line.id, query));
     },
   }),
 ];

@@ -4,8 +4,11 @@
  * running balance, and a CLOSING row. Records end in CRLF; a field holding a
  * comma, a double quote, CR or LF is quoted, its quotes doubled. Amounts are
  * the JSON statement's decimal strings at the currency's scale, unformatted.
+ * After the accounts, one TERMS_CHANGE row per terms version that came into
+ * force in the period (the JSON's termsChanges), its description saying what changed.
  */
 import type { Statement } from '../../prisma/ledger/store';
+import type { TermsChange } from '../../prisma/credit-lines/terms-versions';
 
 export const STATEMENT_CSV_MEDIA_TYPE = 'text/csv; charset=utf-8; header=present';
 
@@ -42,7 +45,7 @@ function text(value: string): string {
   return FORMULA_START.test(value) ? `'${value}` : value;
 }
 
-export function statementCsv(lineId: string, found: Statement): string {
+export function statementCsv(lineId: string, found: Statement, termsChanges: readonly TermsChange[] = []): string {
   const rows: Row[] = [];
   for (const account of found.accounts) {
     const base = { line_id: lineId, account_code: account.code, account_name: text(account.name), normal_balance: account.normalBalance, currency: account.currency };
@@ -64,6 +67,13 @@ export function statementCsv(lineId: string, found: Statement): string {
       });
     }
     rows.push({ ...base, ...none, row_type: 'CLOSING', effective_date: found.to, balance: account.closingBalance.toJSON().amount });
+  }
+  for (const change of termsChanges) {
+    rows.push({
+      line_id: lineId, account_code: '', account_name: '', normal_balance: '', currency: '', row_type: 'TERMS_CHANGE',
+      effective_date: change.effectiveFrom, recorded_at: '', entry_id: '', line_no: String(change.versionNo),
+      description: text(change.description), reverses_entry_id: '', debit: '', credit: '', balance: '',
+    });
   }
   const records = [STATEMENT_CSV_COLUMNS.join(','), ...rows.map((row) => STATEMENT_CSV_COLUMNS.map((column) => field(row[column])).join(','))];
   return records.map((record) => `${record}\r\n`).join('');

@@ -11,6 +11,7 @@
  * text exactly).
  */
 import PDFDocument from 'pdfkit';
+import type { TermsChange } from '../../prisma/credit-lines/terms-versions';
 import type { Statement } from '../../prisma/ledger/store';
 
 export const STATEMENT_PDF_MEDIA_TYPE = 'application/pdf';
@@ -49,7 +50,7 @@ export function pdfText(value: string): string {
   }).join('');
 }
 
-export async function statementPdf(parties: StatementParties, found: Statement, generatedAt: Date): Promise<Buffer> {
+export async function statementPdf(parties: StatementParties, found: Statement, generatedAt: Date, termsChanges: readonly TermsChange[] = []): Promise<Buffer> {
   const doc = new PDFDocument({
     size: 'A4',
     layout: 'landscape',
@@ -115,6 +116,11 @@ export async function statementPdf(parties: StatementParties, found: Statement, 
       });
     }
     row({ date: found.to, description: 'Closing balance', balance: account.closingBalance.toJSON().amount }, true);
+  }
+  if (termsChanges.length > 0) {
+    y += 8;
+    line('Terms changes in the period', 10, true);
+    for (const change of termsChanges) line(change.description);
   }
   doc.end();
   return finished;

@@ -92,6 +92,10 @@ const BorrowingBaseView = z
       outstandingPrincipal: ComputedDecimalString,
       reservedDraws: ComputedDecimalString,
       availability: ComputedDecimalString.meta({ description: 'min(limit, borrowing base) − outstanding principal − reserved draws; negative when over-advanced' }),
+      noAvailabilityReason: z
+        .enum(['LIMIT_BELOW_OUTSTANDING', 'BORROWING_BASE_BELOW_OUTSTANDING', 'FULLY_DRAWN'])
+        .nullable()
+        .meta({ description: 'Why nothing can be drawn (availability ≤ 0): the limit is below outstanding + reserved (e.g. cut by an amendment), the borrowing base is, or the line is fully drawn; null while something can' }),
       ltv: ComputedDecimalString.nullable().meta({ description: `outstanding principal ÷ eligible collateral value, rounded half-even to ${LTV_DISPLAY_PLACES} places; null when infinite (debt with no eligible collateral)` }),
     }),
     lots: z.array(LotValuationView).nullable().meta({ description: 'One page of the per-lot breakdown by lot id; null with view=totals' }),
@@ -186,6 +190,7 @@ export const valuationRoutes = [
           outstandingPrincipal: position.outstandingPrincipal.amount.toFixed(),
           reservedDraws: position.reservedDraws.amount.toFixed(),
           availability: position.availability.amount.toFixed(),
+          noAvailabilityReason: position.noAvailabilityReason,
           ltv: position.loanToValue.kind === 'finite' ? position.loanToValue.value.toDecimalPlaces(LTV_DISPLAY_PLACES, D.ROUND_HALF_EVEN).toFixed() : null,
         },
         lots,

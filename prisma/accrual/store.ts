@@ -21,6 +21,7 @@
  */
 import type { Decimal } from 'decimal.js';
 import { describeFraction, dayFraction } from '../../domain/day-count';
+import { rateOfDay, type Fixing, type RateFlag } from '../../domain/interest-rate';
 import { accrueDay, quantizeInterest, restateDays, type DayAccrual, type DayCount, type Restatement } from '../../domain/interest';
 import { BusinessRuleError, ConflictError, DomainError, InvariantViolation, NotFoundError, ValidationError } from '../../domain/errors';
 import { requireIsoDate, requireUuid, type ProposedLine } from '../../domain/ledger';
@@ -29,6 +30,7 @@ import { requireAccrualDate, utcDay } from '../../domain/value-dates';
 import { Prisma, inTransaction, type Db, type PrismaClient } from '../client';
 import { balances, postEntry, postingPayloadOf, type PostEntryInput } from '../ledger/store';
 import { notify } from '../notifications/store';
+import { applyDueTermsVersions } from '../credit-lines/terms-versions';
 
 /** Days a single call may accrue to catch up a line whose accrual fell behind; beyond it, back-fill with `npm run accrue`. */
 export const CATCH_UP_DAYS_MAX = 366;
@@ -74,6 +76,12 @@ export interface InterestAccrualRecord {
   /** What the restatement entry posted (0.00 when nothing was), negative for over-charged days. */
   restatementPosted: Money;
   restatementEntryId: string | null;
+  /** The terms version the day accrued under (null: a line without versions, on the terms it holds). */
+  termsVersionNo: number | null;
+  /** Floating rate: the fixing the day used; null on a fixed rate. */
+  fixing: Fixing | null;
+  /** STALE_FIXING: the fixing was older than its reference rate's maxFixingAgeDays on the day (domain/interest-rate.ts). */
+  rateFlag: RateFlag | null;
   createdAt: Date;
 }
 
@@ -225,6 +233,7 @@ async function accrueNextDayUpTo(prisma: PrismaClient, lineId: string, date: str
         throw new BusinessRuleError('accrual_runs_forward', `credit line ${lineId} opened on ${line.openedOn}; it accrues no interest for ${date}`);
       }
       const nextDate = latest ? addDays(latest.accrualDate, 1) : line.openedOn;
+      const lineOnDay = { ...line, ...(await termsOfDay(tx, lineId, nextDate)) };
       if (daysBetween(nextDate, date) > CATCH_UP_DAYS_MAX) {
         throw new BusinessRuleError(
           'accrual_too_far_behind',
@@ -232,7 +241,7 @@ async function accrueNextDayUpTo(prisma: PrismaClient, lineId: string, date: str
             `accruing ${date} would catch up more than ${CATCH_UP_DAYS_MAX} days — back-fill from ${nextDate} with npm run accrue`,
         );
       }
-      const accrual = await accrueOneDay(tx, line, nextDate, carriedInFrom(latest?.carriedOut ?? null));
+      const accrual = await accrueOneDay(tx, lineOnDay, nextDate, carriedInFrom(latest?.carriedOut ?? null));
       return { accrual, alreadyAccrued: false };
     });
   } catch (error) {
@@ -244,11 +253,10 @@ async function accrueNextDayUpTo(prisma: PrismaClient, lineId: string, date: str
   }
 }
 
-interface LineForAccrual {
+/** The line as it accrues one day: the rate and day count are that day's (termsOfDay). */
+interface LineForAccrual extends TermsOfDay {
   id: string;
   currency: string;
-  annualInterestRate: Decimal;
-  dayCount: DayCount;
   openedOn: string;
   principalAccountId: string;
   interestReceivableAccountId: string;
@@ -265,6 +273,77 @@ function carriedInFrom(carriedOut: Decimal | null): Decimal {
   return carriedOut === null ? new D(0) : quantizeInterest(carriedOut);
 }
 
+/** The rate, day count and their source on one day: the agreed terms version in force on it (and, floating, its fixing). */
+interface TermsOfDay {
+  annualInterestRate: Decimal;
+  dayCount: DayCount;
+  termsVersionNo: number | null;
+  fixing: Fixing | null;
+  rateFlag: RateFlag | null;
+}
+
+/**
+ * SQL joins (aliases tv, fx) of the line aliased `line` on the day `date`: the AGREED terms version with the
+ * latest effective date on or before it (none for a line written before versions: its own columns then),
+ * and, for a floating rate, its reference rate's fixing in force that day. Index lookups per line, so a batch
+ * stays a handful of statements.
+ */
+function termsOfDayJoins(line: Prisma.Sql, date: Prisma.Sql): Prisma.Sql {
+  return Prisma.sql`
+    LEFT JOIN LATERAL (SELECT v.version_no, v.annual_interest_rate, v.day_count, v.reference_rate_id, v.rate_spread, v.rate_floor
+                         FROM credit_terms_version v
+                        WHERE v.credit_line_id = ${line}.id AND v.status = 'AGREED' AND v.effective_from <= ${date}
+                        ORDER BY v.effective_from DESC, v.version_no DESC LIMIT 1) AS tv ON true
+    LEFT JOIN LATERAL (SELECT f.effective_date, f.rate, rr.max_fixing_age_days
+                         FROM rate_fixing f JOIN reference_rate rr ON rr.id = f.reference_rate_id
+                        WHERE f.reference_rate_id = (CASE WHEN tv.version_no IS NULL THEN ${line}.reference_rate_id ELSE tv.reference_rate_id END)
+                          AND f.effective_date <= ${date}
+                        ORDER BY f.effective_date DESC LIMIT 1) AS fx ON true`;
+}
+
+function termsOfDayColumns(line: Prisma.Sql): Prisma.Sql {
+  const pick = (column: string) => Prisma.sql`(CASE WHEN tv.version_no IS NULL THEN ${line}.${Prisma.raw(column)} ELSE tv.${Prisma.raw(column)} END)`;
+  return Prisma.sql`tv.version_no AS terms_version_no, ${pick('annual_interest_rate')}::text AS fixed_rate, ${pick('day_count')}::text AS day_count,
+    ${pick('reference_rate_id')}::text AS reference_rate_id, ${pick('rate_spread')}::text AS rate_spread, ${pick('rate_floor')}::text AS rate_floor,
+    fx.effective_date::text AS fixing_date, fx.rate::text AS fixing_rate, fx.max_fixing_age_days`;
+}
+
+interface TermsOfDayRow {
+  terms_version_no: number | null;
+  fixed_rate: string;
+  day_count: DayCount;
+  reference_rate_id: string | null;
+  rate_spread: string | null;
+  rate_floor: string | null;
+  fixing_date: string | null;
+  fixing_rate: string | null;
+  max_fixing_age_days: number | null;
+}
+
+/** The day's rate from its terms and fixing (domain/interest-rate.ts). */
+function termsOfDayFrom(row: TermsOfDayRow, date: string): TermsOfDay {
+  const floating = row.reference_rate_id === null || row.rate_spread === null
+    ? null
+    : { referenceRateId: row.reference_rate_id, spread: new D(row.rate_spread), floor: row.rate_floor === null ? null : new D(row.rate_floor) };
+  const rate = rateOfDay({
+    date,
+    fixedRate: new D(row.fixed_rate),
+    floating,
+    fixingInForce: row.fixing_date === null || row.fixing_rate === null ? null : { effectiveDate: row.fixing_date, rate: new D(row.fixing_rate) },
+    maxFixingAgeDays: row.max_fixing_age_days,
+  });
+  return { annualInterestRate: rate.annualRate, dayCount: row.day_count, termsVersionNo: row.terms_version_no, fixing: rate.fixing, rateFlag: rate.flag };
+}
+
+async function termsOfDay(db: Db, lineId: string, date: string): Promise<TermsOfDay> {
+  const line = Prisma.raw('l');
+  const [row] = await db.$queryRaw<TermsOfDayRow[]>(Prisma.sql`
+    SELECT ${termsOfDayColumns(line)} FROM credit_line l ${termsOfDayJoins(line, Prisma.sql`${date}::date`)} WHERE l.id = ${lineId}::uuid`);
+  if (!row) throw new NotFoundError('credit line', lineId);
+  return termsOfDayFrom(row, date);
+}
+
+/** The line's accounts and opening; its terms are the ones of the day it opened until termsOfDay gives the day's. */
 async function lineForAccrual(db: Db, lineId: string): Promise<LineForAccrual> {
   const rows = await db.$queryRaw<
     {
@@ -295,6 +374,9 @@ async function lineForAccrual(db: Db, lineId: string): Promise<LineForAccrual> {
     currency: row.currency.trim(),
     annualInterestRate: new D(row.rate),
     dayCount: row.day_count,
+    termsVersionNo: null,
+    fixing: null,
+    rateFlag: null,
     openedOn: row.opened_on,
     principalAccountId: row.principal,
     interestReceivableAccountId: row.receivable,
@@ -333,13 +415,14 @@ async function accrueOneDay(db: Db, line: LineForAccrual, date: string, carriedI
   const rows = await db.$queryRaw<AccrualRow[]>(Prisma.sql`
     INSERT INTO interest_accrual (credit_line_id, accrual_date, currency, annual_interest_rate, day_count,
                                   outstanding_principal, exact_interest, carried_in, posted_interest, carried_out, ledger_entry_id,
-                                  restated_interest, restatement_posted, restatement_entry_id)
+                                  restated_interest, restatement_posted, restatement_entry_id, terms_version_no, fixing_date, fixing_rate, rate_flag)
     VALUES (${line.id}::uuid, ${date}::date, ${line.currency}, ${line.annualInterestRate.toFixed()}::numeric,
             ${line.dayCount}::"DayCountConvention", ${principal.balance.toFixedString()}::numeric,
             ${day.exactInterest.toFixed()}::numeric, ${carriedIn.toFixed()}::numeric, ${day.posted.toFixedString()}::numeric,
             ${day.carriedRemainder.toFixed()}::numeric, ${ledgerEntryId}::uuid,
             ${(restatement?.restatedInterest ?? new D(0)).toFixed()}::numeric,
-            ${(restatement?.posted ?? Money.zero(line.currency)).toFixedString()}::numeric, ${restatementEntryId}::uuid)
+            ${(restatement?.posted ?? Money.zero(line.currency)).toFixedString()}::numeric, ${restatementEntryId}::uuid,
+            ${line.termsVersionNo}::int, ${line.fixing?.effectiveDate ?? null}::date, ${line.fixing?.rate.toFixed() ?? null}::numeric, ${line.rateFlag})
     RETURNING ${ACCRUAL_COLUMNS}`);
   if (restatement) {
     const restated = restatement.days.map((restatedDay) => ({
@@ -471,7 +554,9 @@ function accrualOfDay(line: LineForAccrual, date: string, outstandingPrincipal: 
 function accrualEntry(line: LineForAccrual, date: string, outstandingPrincipal: Money, day: DayAccrual): PostEntryInput {
   return {
     idempotencyKey: `accrual:${line.id}:${date}`,
-    description: `Interest for ${date}: ${outstandingPrincipal.format()} × ${line.annualInterestRate.toFixed()} × ${describeFraction(dayFraction(line.dayCount, date))} (${line.dayCount})`,
+    description:
+      `Interest for ${date}: ${outstandingPrincipal.format()} × ${line.annualInterestRate.toFixed()} × ${describeFraction(dayFraction(line.dayCount, date))} (${line.dayCount})` +
+      (line.fixing ? ` — floating: fixing of ${line.fixing.effectiveDate} ${line.fixing.rate.toFixed()}${line.rateFlag ? `, ${line.rateFlag}` : ''}` : ''),
     effectiveDate: date,
     accountSetId: line.id,
     metadata: { kind: 'interest_accrual', creditLineId: line.id, accrualDate: date },
@@ -516,6 +601,9 @@ export async function accrueLines(prisma: PrismaClient, date: string, lineIds: r
   const counts = emptyCounts(date);
   const posted = new Map<string, Money>();
   let pending = [...new Set(lineIds.map((lineId) => lineId.toLowerCase()))];
+  // The daily run is also when amendments agreed ahead of their date come into force on the lines (valuation, draws, fees, margin);
+  // accrual itself reads each day's version whatever the line holds.
+  if (pending.length > 0) await inTransaction(prisma, (tx) => applyDueTermsVersions(tx, clock.now, pending));
   // A line listed twice is accrued once; the second mention finds it accrued, as a second call would.
   counts.linesAlreadyAccrued += lineIds.length - pending.length;
   const byLineDay: string[] = [];
@@ -717,12 +805,11 @@ function planNextDay(state: LineState, date: string): PlannedDay | null {
  */
 async function lineStates(db: Db, date: string, lineIds: readonly string[]): Promise<Map<string, LineState>> {
   const rows = await db.$queryRaw<
-    {
+    (TermsOfDayRow & {
       id: string;
       currency: string;
-      rate: string;
-      day_count: DayCount;
       opened_on: string;
+      next_date: string;
       principal_account: string | null;
       receivable_account: string | null;
       income_account: string | null;
@@ -732,9 +819,10 @@ async function lineStates(db: Db, date: string, lineIds: readonly string[]): Pro
       latest_carried_out: string | null;
       date_accrued: boolean;
       principal: string | null;
-    }[]
+    })[]
   >(Prisma.sql`
-    SELECT l.id::text, l.currency, l.annual_interest_rate::text AS rate, l.day_count::text AS day_count,
+    SELECT l.id::text, l.currency, ${termsOfDayColumns(Prisma.raw('l'))},
+           coalesce(latest.accrual_date + 1, (l.created_at AT TIME ZONE 'UTC')::date)::text AS next_date,
            to_char(l.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD') AS opened_on,
            p.id::text AS principal_account, r.id::text AS receivable_account, i.id::text AS income_account,
            sp.id::text AS seller_payable_account,
@@ -753,6 +841,7 @@ async function lineStates(db: Db, date: string, lineIds: readonly string[]): Pro
       LEFT JOIN ledger_account sp ON sp.account_set_id = l.id AND sp.code = 'SELLER_PAYABLE'
       LEFT JOIN LATERAL (SELECT a.accrual_date, a.carried_out FROM interest_accrual a
                           WHERE a.credit_line_id = l.id ORDER BY a.accrual_date DESC LIMIT 1) AS latest ON true
+      ${termsOfDayJoins(Prisma.raw('l'), Prisma.sql`coalesce(latest.accrual_date + 1, (l.created_at AT TIME ZONE 'UTC')::date)`)}
      WHERE l.id = ANY(${lineIds}::uuid[])`);
   const states = new Map<string, LineState>();
   for (const row of rows) {
@@ -761,12 +850,19 @@ async function lineStates(db: Db, date: string, lineIds: readonly string[]): Pro
     const currency = row.currency.trim();
     const principal = Money.of(row.principal, currency);
     if (!principal.isAtScale()) throw new InvariantViolation(`LOAN_PRINCIPAL of line ${row.id} is at ${currency} scale; got ${row.principal}`);
+    let terms: TermsOfDay;
+    try {
+      terms = termsOfDayFrom(row, row.next_date);
+    } catch (error) {
+      // A day that cannot be priced (no fixing) is left to accrueLineDay, which records why.
+      if (error instanceof DomainError) continue;
+      throw error;
+    }
     states.set(row.id, {
       line: {
         id: row.id,
         currency,
-        annualInterestRate: new D(row.rate),
-        dayCount: row.day_count,
+        ...terms,
         openedOn: row.opened_on,
         principalAccountId: row.principal_account,
         interestReceivableAccountId: row.receivable_account,
@@ -832,16 +928,22 @@ async function recordAccruals(db: Db, days: readonly PlannedDay[], entryIds: Rea
     posted_interest: day.accrual.posted.toFixedString(),
     carried_out: day.accrual.carriedRemainder.toFixed(),
     ledger_entry_id: entryIds.get(day.line.id) ?? null,
+    terms_version_no: day.line.termsVersionNo,
+    fixing_date: day.line.fixing?.effectiveDate ?? null,
+    fixing_rate: day.line.fixing?.rate.toFixed() ?? null,
+    rate_flag: day.line.rateFlag,
   }));
   const inserted = await db.$queryRaw<{ id: string }[]>(Prisma.sql`
     INSERT INTO interest_accrual (credit_line_id, accrual_date, currency, annual_interest_rate, day_count,
-                                  outstanding_principal, exact_interest, carried_in, posted_interest, carried_out, ledger_entry_id)
+                                  outstanding_principal, exact_interest, carried_in, posted_interest, carried_out, ledger_entry_id,
+                                  terms_version_no, fixing_date, fixing_rate, rate_flag)
     SELECT d.credit_line_id, d.accrual_date, d.currency, d.annual_interest_rate, d.day_count,
-           d.outstanding_principal, d.exact_interest, d.carried_in, d.posted_interest, d.carried_out, d.ledger_entry_id
+           d.outstanding_principal, d.exact_interest, d.carried_in, d.posted_interest, d.carried_out, d.ledger_entry_id,
+           d.terms_version_no, d.fixing_date, d.fixing_rate, d.rate_flag
       FROM jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) AS d(
              credit_line_id UUID, accrual_date DATE, currency TEXT, annual_interest_rate NUMERIC, day_count "DayCountConvention",
              outstanding_principal NUMERIC, exact_interest NUMERIC, carried_in NUMERIC, posted_interest NUMERIC, carried_out NUMERIC,
-             ledger_entry_id UUID)
+             ledger_entry_id UUID, terms_version_no INT, fixing_date DATE, fixing_rate NUMERIC, rate_flag TEXT)
     ON CONFLICT (credit_line_id, accrual_date) DO NOTHING
     RETURNING credit_line_id::text AS id`);
   return new Set(inserted.map((row) => row.id));
@@ -1025,7 +1127,8 @@ export function datesFromTo(from: string, to: string): string[] {
 const ACCRUAL_COLUMNS = Prisma.sql`
   credit_line_id::text, accrual_date::text, currency, annual_interest_rate::text, day_count::text,
   outstanding_principal::text, exact_interest::text, carried_in::text, posted_interest::text, carried_out::text,
-  ledger_entry_id::text, restated_interest::text, restatement_posted::text, restatement_entry_id::text, created_at`;
+  ledger_entry_id::text, restated_interest::text, restatement_posted::text, restatement_entry_id::text,
+  terms_version_no, fixing_date::text, fixing_rate::text, rate_flag, created_at`;
 
 interface AccrualRow {
   credit_line_id: string;
@@ -1042,6 +1145,10 @@ interface AccrualRow {
   restated_interest: string;
   restatement_posted: string;
   restatement_entry_id: string | null;
+  terms_version_no: number | null;
+  fixing_date: string | null;
+  fixing_rate: string | null;
+  rate_flag: RateFlag | null;
   created_at: Date;
 }
 
@@ -1062,6 +1169,9 @@ function accrualFromRow(row: AccrualRow): InterestAccrualRecord {
     restatedInterest: new D(row.restated_interest),
     restatementPosted: Money.of(row.restatement_posted, currency),
     restatementEntryId: row.restatement_entry_id,
+    termsVersionNo: row.terms_version_no,
+    fixing: row.fixing_date === null || row.fixing_rate === null ? null : { effectiveDate: row.fixing_date, rate: new D(row.fixing_rate) },
+    rateFlag: row.rate_flag,
     createdAt: row.created_at,
   };
 }

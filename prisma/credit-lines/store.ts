@@ -15,6 +15,7 @@ import { recordAudit, type AuditActor } from '../audit/store';
 import type { Db, Prisma } from '../client';
 import type { OrganisationKind, UserRole } from '../generated/client';
 import { balances, createAccountSet, type AccountDefinition } from '../ledger/store';
+import { recordFirstVersion, requireUsableFloatingRate } from './terms-versions';
 
 export type { CreditLineStatus, StatusChange };
 
@@ -114,6 +115,8 @@ export async function offerCreditLine(
   });
   await createAccountSet(db, { accountSetId: row.id, currency: row.currency, accounts: [...LINE_ACCOUNTS] });
   const line = creditLineFromRow(row);
+  await requireUsableFloatingRate(db, actor.organisationId, line.terms.floatingRate, line.createdAt.toISOString().slice(0, 10));
+  await recordFirstVersion(db, line, actor.userId);
   await recordAudit(db, actor, { action: 'credit_line.offer', targetType: 'credit_line', targetId: line.id, after: lineSnapshot(line) });
   // The seller's own feed shows the offer it is asked to accept.
   await recordAudit(db, { ...actor, organisationId: line.sellerOrganisationId }, { action: 'credit_line.offer', targetType: 'credit_line', targetId: line.id, after: lineSnapshot(line) });
@@ -135,7 +138,7 @@ async function requireSellerCounterpart(db: Db, lenderOrganisationId: string, or
 }
 
 /** Each approved warehouse exists and is operated by one of the lender's WAREHOUSE counterparts. */
-async function requireWarehouseCounterparts(db: Db, lenderOrganisationId: string, warehouseIds: string[]): Promise<void> {
+export async function requireWarehouseCounterparts(db: Db, lenderOrganisationId: string, warehouseIds: string[]): Promise<void> {
   if (warehouseIds.length === 0) return;
   const warehouses = await db.warehouse.findMany({ where: { id: { in: warehouseIds } }, select: { id: true, organisationId: true } });
   const operators = await db.counterpart.findMany({
@@ -284,13 +287,17 @@ async function requireNothingOutstanding(db: Db, line: CreditLineRecord): Promis
 
 // ─── Rows ⇄ domain ───────────────────────────────────────────────────────────
 
-const LINE_INCLUDE = { advanceRates: true, approvedWarehouses: true } as const;
+export const LINE_INCLUDE = { advanceRates: true, approvedWarehouses: true } as const;
 
-type CreditLineRow = Prisma.CreditLineGetPayload<{ include: typeof LINE_INCLUDE }>;
+export type CreditLineRow = Prisma.CreditLineGetPayload<{ include: typeof LINE_INCLUDE }>;
 
-function termsColumns(terms: CreditTerms) {
+export function termsColumns(terms: CreditTerms) {
   const { onSale, perDraw } = terms.feeSchedule;
+  const floating = terms.floatingRate ?? null;
   return {
+    referenceRateId: floating?.referenceRateId ?? null,
+    rateSpread: floating?.spread.toFixed() ?? null,
+    rateFloor: floating?.floor?.toFixed() ?? null,
     currency: terms.currency,
     limitAmount: terms.limit.amount.toFixed(),
     defaultAdvanceRate: terms.defaultAdvanceRate.toFixed(),
@@ -323,7 +330,7 @@ function advanceRateRows(terms: CreditTerms) {
 /** NUMERIC read back through its plain text, so no binary float ever holds it. */
 const decimalOf = (value: Prisma.Decimal): Decimal => new D(value.toFixed());
 
-function creditLineFromRow(row: CreditLineRow): CreditLineRecord {
+export function creditLineFromRow(row: CreditLineRow): CreditLineRecord {
   const money = (value: Prisma.Decimal) => Money.of(value.toFixed(), row.currency);
   return {
     id: row.id,
@@ -339,6 +346,10 @@ function creditLineFromRow(row: CreditLineRow): CreditLineRecord {
       ),
       haircut: decimalOf(row.haircut),
       annualInterestRate: decimalOf(row.annualInterestRate),
+      floatingRate:
+        row.referenceRateId === null || row.rateSpread === null
+          ? null
+          : { referenceRateId: row.referenceRateId, spread: decimalOf(row.rateSpread), floor: row.rateFloor === null ? null : decimalOf(row.rateFloor) },
       dayCount: row.dayCount,
       feeSchedule: { onSale: onSaleFeeFromRow(row), perDraw: row.perDrawFee === null ? null : money(row.perDrawFee) },
       maxMarkAgeHours: row.maxMarkAgeHours,
@@ -379,6 +390,7 @@ export type CreditTermsJson = {
   advanceRatesByCommodity: Record<string, string>;
   haircut: string;
   annualInterestRate: string;
+  floatingRate: { referenceRateId: string; spread: string; floor: string | null } | null;
   dayCount: DayCount;
   feeSchedule: {
     onSale: { kind: 'STORAGE_DAYS'; days: number; dailyStorageRatePerUnit: string } | { kind: 'PERCENT_OF_PROCEEDS'; percent: string } | null;
@@ -406,6 +418,9 @@ export function creditTermsAsJson(terms: CreditTerms): CreditTermsJson {
     advanceRatesByCommodity: Object.fromEntries(Object.entries(terms.advanceRatesByCommodity).map(([code, value]) => [code, rate(value)])),
     haircut: rate(terms.haircut),
     annualInterestRate: rate(terms.annualInterestRate),
+    floatingRate: terms.floatingRate
+      ? { referenceRateId: terms.floatingRate.referenceRateId, spread: rate(terms.floatingRate.spread), floor: terms.floatingRate.floor?.toFixed() ?? null }
+      : null,
     dayCount: terms.dayCount,
     feeSchedule: {
       onSale:
@@ -429,6 +444,43 @@ export function creditTermsAsJson(terms: CreditTerms): CreditTermsJson {
     },
     approvalWindowHours: terms.approvalWindowHours,
     waterfallOrder: [...terms.waterfallOrder],
+  };
+}
+
+/** The inverse of creditTermsAsJson: what a terms version stores, read back. */
+export function creditTermsFromJson(json: CreditTermsJson): CreditTerms {
+  const money = (amount: string) => Money.of(amount, json.currency);
+  const onSale = json.feeSchedule.onSale;
+  return {
+    currency: json.currency,
+    limit: money(json.limit),
+    defaultAdvanceRate: new D(json.defaultAdvanceRate),
+    advanceRatesByCommodity: Object.fromEntries(Object.entries(json.advanceRatesByCommodity).map(([code, value]) => [code, new D(value)])),
+    haircut: new D(json.haircut),
+    annualInterestRate: new D(json.annualInterestRate),
+    floatingRate: json.floatingRate
+      ? { referenceRateId: json.floatingRate.referenceRateId, spread: new D(json.floatingRate.spread), floor: json.floatingRate.floor === null ? null : new D(json.floatingRate.floor) }
+      : null,
+    dayCount: json.dayCount,
+    feeSchedule: {
+      onSale:
+        onSale === null
+          ? null
+          : onSale.kind === 'STORAGE_DAYS'
+            ? { kind: 'STORAGE_DAYS', days: onSale.days, dailyStorageRatePerUnit: money(onSale.dailyStorageRatePerUnit) }
+            : { kind: 'PERCENT_OF_PROCEEDS', percent: new D(onSale.percent) },
+      perDraw: json.feeSchedule.perDraw === null ? null : money(json.feeSchedule.perDraw),
+    },
+    maxMarkAgeHours: json.maxMarkAgeHours,
+    marginCallLtv: new D(json.marginCallLtv),
+    liquidationLtv: new D(json.liquidationLtv),
+    targetLtv: new D(json.targetLtv),
+    curePeriodHours: json.curePeriodHours,
+    stockCountIntervalDays: json.stockCountIntervalDays,
+    maturityDate: json.maturityDate,
+    approvalThresholds: { autoApproveUpTo: money(json.approvalThresholds.autoApproveUpTo), singleApproverUpTo: money(json.approvalThresholds.singleApproverUpTo) },
+    approvalWindowHours: json.approvalWindowHours,
+    waterfallOrder: json.waterfallOrder,
   };
 }
 

@@ -12,7 +12,7 @@
  */
 import type { Decimal } from 'decimal.js';
 import type { IneligibilityReason } from '../../domain/valuation';
-import { availability, ltv, type LoanToValue } from '../../domain/valuation';
+import { availability, ltv, noAvailabilityReason, type LoanToValue, type NoAvailabilityReason } from '../../domain/valuation';
 import { ForbiddenError, NotFoundError, ValidationError } from '../../domain/errors';
 import { D, Money, isCurrency } from '../../domain/money';
 import { requireObservedByNow } from '../../domain/observation-time';
@@ -285,6 +285,8 @@ export interface LineFigures {
   outstandingPrincipal: Money;
   reservedDraws: Money;
   availability: Money;
+  /** Why nothing can be drawn; null while something can. */
+  noAvailabilityReason: NoAvailabilityReason | null;
   loanToValue: LoanToValue;
 }
 
@@ -303,6 +305,7 @@ function lineFigures(currency: string, limitAmount: string, figures: BorrowingBa
     outstandingPrincipal,
     reservedDraws,
     availability: availability({ limit, borrowingBase: Money.of(figures.totals.borrowingBase, currency), outstandingPrincipal, reservedDraws }),
+    noAvailabilityReason: noAvailabilityReason({ limit, borrowingBase: Money.of(figures.totals.borrowingBase, currency), outstandingPrincipal, reservedDraws }),
     loanToValue: ltv({ outstandingPrincipal, collateralValue: Money.of(figures.totals.eligibleCollateralValue, currency) }),
   };
 }

@@ -78,7 +78,7 @@ export async function requestDraw(db: Db, actor: LineActor, lineId: string, requ
   if (request.amount.gt(position.availability)) {
     throw new BusinessRuleError(
       'insufficient_availability',
-      `availability is ${position.availability.roundToScale().format()}; requested ${request.amount.format()}`,
+      `availability is ${position.availability.roundToScale().format()}${position.noAvailabilityReason ? ` (${position.noAvailabilityReason})` : ''}; requested ${request.amount.format()}`,
     );
   }
   const id = randomUUID();

@@ -65,9 +65,10 @@ describe('opening a credit line', () => {
         feesReceivable: { amount: '0.00', currency: 'USD' },
       },
     });
-    expect(line.terms).toEqual(terms);
+    // A fixed-rate line reads back with floatingRate null (no reference rate).
+    expect(line.terms).toEqual({ ...terms, floatingRate: null });
     const read = await ok(lenderClient.GET('/credit-lines/{lineId}', { params: { path: { lineId: line.id } } }));
-    expect(read.terms).toEqual(terms);
+    expect(read.terms).toEqual({ ...terms, floatingRate: null });
   });
 
   test('the line gets its 8 ledger accounts, in its currency, at zero, with the agreed types and guards', async () => {
@@ -101,7 +102,7 @@ describe('opening a credit line', () => {
         lenderOrganisationId: lender.organisationId,
         sellerOrganisationId: seller.organisationId,
         status: 'OFFERED',
-        terms,
+        terms: { ...terms, floatingRate: null },
         approvedWarehouseIds: [],
       });
     }

@@ -3,6 +3,7 @@ import { InvariantViolation } from '../../domain/errors';
 import { D, Money } from '../../domain/money';
 import {
   availability,
+  noAvailabilityReason,
   borrowingBase,
   effectivePrice,
   eligibleCollateralValue,
@@ -335,5 +336,19 @@ describe('ltv', () => {
 
   test('mixing currencies is a bug', () => {
     expect(() => ltv({ outstandingPrincipal: usd('1.00'), collateralValue: Money.of('2.00', 'EUR') })).toThrow(InvariantViolation);
+  });
+});
+
+describe('noAvailabilityReason', () => {
+  const usd = (amount: string) => Money.of(amount, 'USD');
+  const figures = (limit: string, borrowingBase: string, outstanding: string, reserved = '0.00') =>
+    noAvailabilityReason({ limit: usd(limit), borrowingBase: usd(borrowingBase), outstandingPrincipal: usd(outstanding), reservedDraws: usd(reserved) });
+
+  test('a limit cut below outstanding + reserved says so first, then the borrowing base, then fully drawn; null while something can be drawn', () => {
+    expect(figures('30000.00', '10000.00', '36000.00')).toBe('LIMIT_BELOW_OUTSTANDING');
+    expect(figures('40000.00', '39000.00', '36000.00', '5000.00')).toBe('LIMIT_BELOW_OUTSTANDING');
+    expect(figures('100000.00', '30000.00', '36000.00')).toBe('BORROWING_BASE_BELOW_OUTSTANDING');
+    expect(figures('100000.00', '36000.00', '30000.00', '6000.00')).toBe('FULLY_DRAWN');
+    expect(figures('100000.00', '36000.01', '36000.00')).toBeNull();
   });
 });

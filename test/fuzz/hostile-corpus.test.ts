@@ -151,8 +151,8 @@ describe('crafted cursors', () => {
     const doc = (await request(api.app).get('/openapi.json')).body as OpenApiDocument;
     const lists = operationsOf(doc).filter((op) => op.method === 'get' && op.parameters.some((p) => p.name === 'cursor'));
     expect(lists.length).toBeGreaterThanOrEqual(10);
-    // The cursor is judged before the sale or the webhook endpoint is looked up: any well-formed id will do.
-    const ids: Record<string, string> = { lineId, lotId: lot.id, warehouseId: world.warehouseId, saleId: randomUUID(), endpointId: randomUUID() };
+    // The cursor is judged before the sale, the webhook endpoint or the reference rate is looked up: any well-formed id will do.
+    const ids: Record<string, string> = { lineId, lotId: lot.id, warehouseId: world.warehouseId, saleId: randomUUID(), endpointId: randomUUID(), referenceRateId: randomUUID() };
     const answers: string[] = [];
     for (const op of lists) {
       const path = op.path.replace(/\{(\w+)\}/g, (_m, name: string) => ids[name]);

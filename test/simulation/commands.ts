@@ -557,6 +557,76 @@ export class ChangeLineStatus extends SimCommand {
   }
 }
 
+// ─── Terms and rates ──────────────────────────────────────────────────────────
+
+export type TermsChange =
+  | { kind: 'rate'; annualInterestRate: string }
+  | { kind: 'limit'; limit: string }
+  | { kind: 'float'; spread: string; floor: string | null }
+  | { kind: 'fixed'; annualInterestRate: string }
+  | { kind: 'dayCount'; dayCount: 'ACT_360' | 'ACT_365' | 'ACT_ACT_ISDA' | 'THIRTY_E_360' };
+
+/**
+ * The lender's ADMIN proposes an amendment from today or a few days on, an APPROVER approves it, and
+ * the seller's ADMIN accepts it where it waits for that — or declines it, or leaves it pending (the
+ * next amendment is then refused with a 409 until it is decided). A limit cut below what is
+ * outstanding is the lender's to make: it may take availability below zero (draws stop), so it is
+ * not counted as a party act that must keep availability up.
+ */
+export class AmendTerms extends SimCommand {
+  override readonly partyAction = false;
+  constructor(
+    readonly change: TermsChange,
+    readonly effectiveInDays: number,
+    readonly approver: number,
+    readonly seller: 'accept' | 'decline' | 'leave',
+  ) {
+    super();
+  }
+  async act(_m: Model, w: World) {
+    const lineId = w.lineIds[0];
+    const c = this.change;
+    const terms =
+      c.kind === 'rate' || c.kind === 'fixed'
+        ? { annualInterestRate: c.annualInterestRate, floatingRate: null }
+        : c.kind === 'limit'
+          ? { limit: c.limit, approvalThresholds: { autoApproveUpTo: '2000.00', singleApproverUpTo: Decimal.min(c.limit, '10000.00').toFixed(2) } }
+          : c.kind === 'float'
+            ? { floatingRate: { referenceRateId: w.referenceRateId, spread: c.spread, floor: c.floor } }
+            : { dayCount: c.dayCount };
+    const proposed = await w.call(w.lender, 'post', `/credit-lines/${lineId}/terms`, { effectiveFrom: w.clock.day(this.effectiveInDays), terms });
+    if (proposed.status !== 201) return;
+    const versionNo = proposed.body.versionNo as number;
+    const approved = await w.call(w.approvers[this.approver % w.approvers.length], 'post', `/credit-lines/${lineId}/terms/${versionNo}/approve`);
+    if (approved.status !== 200 || approved.body.status !== 'PENDING_ACCEPTANCE' || this.seller === 'leave') return;
+    await w.call(w.seller, 'post', `/credit-lines/${lineId}/terms/${versionNo}/${this.seller}`);
+  }
+  toString() {
+    const c = this.change;
+    const what = c.kind === 'rate' || c.kind === 'fixed' ? `rate ${c.annualInterestRate}` : c.kind === 'limit' ? `limit ${c.limit}` : c.kind === 'float' ? `SOFR + ${c.spread}${c.floor === null ? '' : ` floor ${c.floor}`}` : c.dayCount;
+    return `AmendTerms(${what} from day +${this.effectiveInDays}, approver ${this.approver}, seller ${this.seller})`;
+  }
+}
+
+/**
+ * The lender's price feed posts a SOFR fixing for today or a few days back (a day already fixed: 409,
+ * a normal refusal); one dated ahead must be refused with a 4xx. Accrued days keep the fixing they used.
+ */
+export class PostFixing extends SimCommand {
+  override readonly partyAction = false;
+  constructor(readonly rate: string, readonly dayOffset: number) {
+    super();
+  }
+  async act(_m: Model, w: World) {
+    const effectiveDate = w.clock.day(this.dayOffset);
+    const answer = await w.call(w.lender, 'post', `/reference-rates/${w.referenceRateId}/fixings`, { effectiveDate, rate: this.rate });
+    if (this.dayOffset > 0) expectRefused(w, `a SOFR fixing dated ${effectiveDate}`, `after today (${w.clock.day()})`, answer);
+  }
+  toString() {
+    return `PostFixing(SOFR ${this.rate} for day ${this.dayOffset >= 0 ? '+' : ''}${this.dayOffset})`;
+  }
+}
+
 // ─── Time, schedules, failures, concurrency ───────────────────────────────────
 
 /** Time passes: draws expire, sales lapse, cure periods end, marks go stale, counts fall due, nightly accrual runs. */
@@ -671,6 +741,25 @@ export function commandArbitraries(without: readonly string[] = []): fc.Arbitrar
     ['ChangeLineStatus', fc.constantFrom<'freeze' | 'unfreeze' | 'close'>('freeze', 'unfreeze', 'unfreeze', 'close').map((c) => new ChangeLineStatus(c)), 1],
     ['AdvanceTime', fc.constantFrom(1, 6, 25, 49, 24 * 4).map((h) => new AdvanceTime(h)), 4],
     ['Accrue', fc.constant(new Accrue()), 1],
+    [
+      'AmendTerms',
+      fc
+        .tuple(
+          fc.oneof(
+            fc.constantFrom('0.08', '0.12', '0.15').map((r): TermsChange => ({ kind: 'rate', annualInterestRate: r })),
+            fc.constantFrom('20000.00', '100000.00', '150000.00').map((l): TermsChange => ({ kind: 'limit', limit: l })),
+            fc.tuple(fc.constantFrom('0.01', '0.02', '-0.01'), fc.constantFrom<string | null>('0', null)).map(([sp, fl]): TermsChange => ({ kind: 'float', spread: sp, floor: fl })),
+            fc.constantFrom('0.1', '0.12').map((r): TermsChange => ({ kind: 'fixed', annualInterestRate: r })),
+            fc.constantFrom<'ACT_360' | 'ACT_365' | 'ACT_ACT_ISDA' | 'THIRTY_E_360'>('ACT_360', 'ACT_365', 'ACT_ACT_ISDA', 'THIRTY_E_360').map((d): TermsChange => ({ kind: 'dayCount', dayCount: d })),
+          ),
+          fc.constantFrom(0, 0, 1, 3),
+          fc.nat({ max: 1 }),
+          fc.constantFrom<'accept' | 'decline' | 'leave'>('accept', 'accept', 'accept', 'decline', 'leave'),
+        )
+        .map(([c, e, a, s]) => new AmendTerms(c, e, a, s)),
+      2,
+    ],
+    ['PostFixing', fc.tuple(fc.constantFrom('0.0430', '0.0455', '0.0390', '-0.0050'), fc.constantFrom(0, 0, -1, -4, 1)).map(([r, d]) => new PostFixing(r, d)), 2],
     ['CureMarginCall', fc.constant(new CureMarginCall()), 2],
     ['PayOutSeller', fc.constantFrom('1.00', '100.00', '2500.00', '50000.00').map((a) => new PayOutSeller(a)), 1],
     ['RepayRetried', fc.constantFrom('10.00', '500.00', '3000.00').map((a) => new RepayRetried(a)), 1],

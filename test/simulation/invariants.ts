@@ -242,15 +242,46 @@ export async function everyPastDayAccruedOnce(world: World): Promise<string[]> {
  * (World.restatedThroughSeq): every posting recorded before that run must be restated by then.
  */
 export async function interestEqualsExactInterestOnPrincipalHistory(world: World): Promise<string[]> {
-  const rows = await world.db.sql<{ line_id: string; rate: string; day_count: DayCount; days: string; principal_days: { date: string; principal: string }[] | null; posted: string }>(
-    `SELECT l.id::text AS line_id, l.annual_interest_rate::text AS rate, l.day_count::text,
+  type Day = {
+    date: string;
+    principal: string;
+    rate: string;
+    day_count: DayCount;
+    floating: boolean;
+    spread: string | null;
+    floor: string | null;
+    fixing_date: string | null;
+    fixing: string | null;
+    max_age: number | null;
+    flag: string | null;
+  };
+  const rows = await world.db.sql<{ line_id: string; days: string; principal_days: Day[] | null; posted: string }>(
+    `SELECT l.id::text AS line_id,
             (SELECT count(*) FROM interest_accrual ia WHERE ia.credit_line_id = l.id)::text AS days,
             (SELECT json_agg(json_build_object('date', ia.accrual_date::text, 'principal',
                (SELECT coalesce(sum(CASE jl.side WHEN 'DEBIT' THEN jl.amount ELSE -jl.amount END), 0)
                   FROM journal_line jl JOIN journal_entry je ON je.id = jl.entry_id JOIN ledger_account pa ON pa.id = jl.account_id
                  WHERE pa.account_set_id = l.id AND pa.code = 'LOAN_PRINCIPAL' AND je.effective_date <= ia.accrual_date
-                   AND je.seq <= coalesce(($1::jsonb ->> l.id::text)::bigint, 0))::text))
-               FROM interest_accrual ia WHERE ia.credit_line_id = l.id) AS principal_days,
+                   AND je.seq <= coalesce(($1::jsonb ->> l.id::text)::bigint, 0))::text,
+               'rate', coalesce(tv.annual_interest_rate, l.annual_interest_rate)::text,
+               'day_count', coalesce(tv.day_count, l.day_count)::text,
+               'floating', CASE WHEN tv.version_no IS NULL THEN l.reference_rate_id IS NOT NULL ELSE tv.reference_rate_id IS NOT NULL END,
+               'spread', CASE WHEN tv.version_no IS NULL THEN l.rate_spread ELSE tv.rate_spread END::text,
+               'floor', CASE WHEN tv.version_no IS NULL THEN l.rate_floor ELSE tv.rate_floor END::text,
+               'fixing_date', fx.effective_date::text, 'fixing', fx.rate::text, 'max_age', fx.max_fixing_age_days,
+               'flag', ia.rate_flag) ORDER BY ia.accrual_date)
+               FROM interest_accrual ia
+               LEFT JOIN LATERAL (SELECT v.version_no, v.annual_interest_rate, v.day_count, v.reference_rate_id, v.rate_spread, v.rate_floor
+                                    FROM credit_terms_version v
+                                   WHERE v.credit_line_id = l.id AND v.status = 'AGREED' AND v.effective_from <= ia.accrual_date
+                                   ORDER BY v.effective_from DESC, v.version_no DESC LIMIT 1) AS tv ON true
+               -- The fixing in force as the day's accrual saw it: posted before that accrual was written.
+               LEFT JOIN LATERAL (SELECT f.effective_date, f.rate, rr.max_fixing_age_days
+                                    FROM rate_fixing f JOIN reference_rate rr ON rr.id = f.reference_rate_id
+                                   WHERE f.reference_rate_id = CASE WHEN tv.version_no IS NULL THEN l.reference_rate_id ELSE tv.reference_rate_id END
+                                     AND f.effective_date <= ia.accrual_date AND f.posted_at <= ia.created_at
+                                   ORDER BY f.effective_date DESC LIMIT 1) AS fx ON true
+              WHERE ia.credit_line_id = l.id) AS principal_days,
             (SELECT coalesce(sum(CASE jl.side WHEN 'CREDIT' THEN jl.amount ELSE -jl.amount END), 0)
                FROM journal_line jl JOIN ledger_account ia_acc ON ia_acc.id = jl.account_id
               WHERE ia_acc.account_set_id = l.id AND ia_acc.code = 'INTEREST_INCOME')::text AS posted
@@ -258,16 +289,30 @@ export async function interestEqualsExactInterestOnPrincipalHistory(world: World
     [JSON.stringify(Object.fromEntries(world.restatedThroughSeq))],
   );
   const broken: string[] = [];
+  const daysBetween = (from: string, to: string) => Math.round((Date.parse(`${to}T00:00:00Z`) - Date.parse(`${from}T00:00:00Z`)) / 86_400_000);
   for (const r of rows) {
     if (r.principal_days === null) continue;
-    // Exact: Σ principal × rate × the day's fraction of a year under the line's convention, unrounded.
-    const exact = r.principal_days.reduce((sum, day) => {
-      const { days, basis } = dayFraction(r.day_count, day.date);
-      return sum.plus(new D(day.principal).times(r.rate).times(days).div(basis));
-    }, new D(0));
+    // Exact: Σ principal × the rate in force that day × the day's fraction of a year under the convention in force, unrounded.
+    let exact = new D(0);
+    for (const day of r.principal_days) {
+      let rate = new D(day.rate);
+      let expectedFlag: string | null = null;
+      if (day.floating) {
+        if (day.fixing === null || day.fixing_date === null || day.spread === null) {
+          broken.push(`line ${r.line_id}: ${day.date} accrued on a floating rate with no fixing in force`);
+          continue;
+        }
+        const reference = day.floor === null ? new D(day.fixing) : D.max(day.fixing, day.floor);
+        rate = D.max(0, reference.plus(day.spread));
+        if (day.max_age !== null && daysBetween(day.fixing_date, day.date) > day.max_age) expectedFlag = 'STALE_FIXING';
+      }
+      if (day.flag !== expectedFlag) broken.push(`line ${r.line_id}: ${day.date} is flagged ${day.flag ?? 'nothing'}; the fixing of ${day.fixing_date ?? '—'} makes it ${expectedFlag ?? 'nothing'}`);
+      const { days, basis } = dayFraction(day.day_count, day.date);
+      exact = exact.plus(new D(day.principal).times(rate).times(days).div(basis));
+    }
     const diff = new D(r.posted).minus(exact).abs();
     if (diff.gt(MINOR_UNIT)) {
-      broken.push(`line ${r.line_id}: interest posted ${r.posted} over ${r.days} days, exact interest on the principal history ${exact.toFixed(6)} (off by ${diff.toFixed(6)})`);
+      broken.push(`line ${r.line_id}: interest posted ${r.posted} over ${r.days} days, exact interest on the principal history under each day's terms ${exact.toFixed(6)} (off by ${diff.toFixed(6)})`);
     }
   }
   return broken;
@@ -422,7 +467,12 @@ export async function everyChangeHasItsEvent(world: World): Promise<string[]> {
             ('margin calls cured', (SELECT count(*) FROM margin_call WHERE status = 'CURED'), 'margin_call.cured'),
             ('liquidations', (SELECT count(*) FROM margin_call WHERE status IN ('LIQUIDATING', 'SETTLED')), 'margin_call.liquidating'),
             ('liquidations settled', (SELECT count(*) FROM margin_call WHERE status = 'SETTLED'), 'margin_call.settled'),
-            ('price marks', (SELECT count(*) FROM price_mark), 'price_mark.posted'))
+            ('price marks', (SELECT count(*) FROM price_mark), 'price_mark.posted'),
+            ('amendments proposed', (SELECT count(*) FROM credit_terms_version WHERE version_no > 1), 'terms.amendment_proposed'),
+            ('amendments approved', (SELECT count(*) FROM credit_terms_version WHERE approved_by IS NOT NULL), 'terms.amendment_approved'),
+            ('amendments accepted', (SELECT count(*) FROM credit_terms_version WHERE accepted_by IS NOT NULL), 'terms.amendment_accepted'),
+            ('amendments withdrawn or declined', (SELECT count(*) FROM credit_terms_version WHERE closed_by IS NOT NULL), 'terms.amendment_closed'),
+            ('fixings', (SELECT count(*) FROM rate_fixing), 'rate.fixing_posted'))
      SELECT c.change, c.n::text AS changes, c.event_type, coalesce(e.n, 0)::text AS events
        FROM changes c LEFT JOIN events e ON e.type = c.event_type WHERE c.n <> coalesce(e.n, 0)`,
   );

@@ -69,6 +69,9 @@ export function lineTerms(clock: VirtualClock, approvedWarehouseIds: string[], d
   };
 }
 
+/** Days a SOFR fixing stays fresh in the simulation: older, the day accrues on it flagged STALE_FIXING. */
+export const REFERENCE_RATE_MAX_AGE_DAYS = 3;
+
 export class World {
   readonly serverErrors: ServerError[] = [];
   /** Rules a step broke that only the step itself can see (availability before and after it, a draw reserved beyond availability). */
@@ -104,6 +107,8 @@ export class World {
   warehouseId!: string;
   locationIds!: string[];
   lineIds: string[] = [];
+  /** The lender's reference rate (SOFR, maxFixingAgeDays REFERENCE_RATE_MAX_AGE_DAYS) for AmendTerms to float over and PostFixing to fix. */
+  referenceRateId!: string;
   /** The day (UTC) each line opened: its created_at, the database's clock. */
   readonly lineOpenedOn = new Map<string, string>();
   private receiptSeq = 0;
@@ -272,6 +277,9 @@ export class World {
     ];
     await this.must(this.warehouse, '/commodities', { code: COMMODITY, name: 'Apples', unit: 'kg', grades: ['80', '70'] });
     this.lineIds.push(await openLine(this));
+    // Registered once the clock is at the line's opening, and fixed on that day, so that the line may float from it.
+    this.referenceRateId = (await this.must(this.lender, '/reference-rates', { code: 'SOFR', name: 'Secured Overnight Financing Rate', maxFixingAgeDays: REFERENCE_RATE_MAX_AGE_DAYS })).id;
+    await this.must(this.lender, `/reference-rates/${this.referenceRateId}/fixings`, { effectiveDate: this.clock.day(), rate: '0.0430' });
     await this.openingPosition();
   }
 

@@ -94,6 +94,7 @@ describe('borrowing base through the API', () => {
       outstandingPrincipal: '600',
       reservedDraws: '0',
       availability: '400', // min(1500, 1000) − 600 − 0
+      noAvailabilityReason: null, // 400 can still be drawn
       ltv: '0.3', // 600 ÷ 2000
     });
     const totalsOnly = await api.get(world.seller.admin, `/credit-lines/${line.id}/borrowing-base?view=totals`).expect(200);
