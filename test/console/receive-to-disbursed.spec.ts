@@ -15,6 +15,8 @@ const PHONE = { width: 390, height: 844 };
 
 for (const language of LANGUAGES) {
   test(`receive to disbursed (${language}): goods received on a phone, pledged, drawn, approved, disbursed`, async ({ browser }, testInfo) => {
+    // Four people, a dozen pages and an axe scan on each: minutes on a shared 2-core machine.
+    test.setTimeout(300_000);
     const seeded = world(`receiveToDisbursed-${language}`);
     const receipt = `WR-J1-${language}-001`;
 
