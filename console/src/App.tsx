@@ -37,7 +37,7 @@ function Localised({ nonce, children }: { nonce: string; children: ReactNode }) 
   return (
     <ConfigProvider locale={locale === 'zh-CN' ? zhCN : enUS} csp={{ nonce }}
       // Dark enough for text on white (WCAG AA); no space forced between two Chinese characters of a button.
-      theme={{ token: { colorPrimary: '#1f4e79', colorLink: '#1f4e79', colorTextDescription: '#595959', colorTextTertiary: '#595959' } }}
+      theme={{ token: { colorPrimary: '#1f4e79', colorLink: '#1f4e79', colorTextDescription: '#595959', colorTextTertiary: '#595959', colorError: '#cf1322', colorTextPlaceholder: '#595959' } }}
       button={{ autoInsertSpace: false }}>
       <AntApp>{children}</AntApp>
     </ConfigProvider>

@@ -19,6 +19,8 @@ export const UNDOCUMENTED_BY_DESIGN: Record<string, string> = {
   'GET /metrics': 'Prometheus exposition for the platform, not an API operation',
   'GET /openapi.json': 'the OpenAPI document itself',
   'USE /docs': 'the HTML rendering of the OpenAPI document (swagger-ui)',
+  'USE /assets': "the console's built scripts and styles (api/console/serve.ts)",
+  'GET /favicon.svg': "the console's icon (api/console/serve.ts)",
 };
 
 /** `METHOD /path/{}/…`: path parameters normalised, whatever their names or syntax (`:id`, `{id}`). */
