@@ -132,6 +132,12 @@ export function createApp(givenDeps: AppDeps, routes: AnyRoute[] = allRoutes(), 
   });
   app.use((error: unknown, req: Request, res: Response, _next: NextFunction) => {
     const requestId = String(res.locals.requestId);
+    // The router could not percent-decode a path parameter (it marks the URIError with status 400).
+    if (error instanceof URIError && (error as URIError & { status?: unknown }).status === 400) {
+      const reason = 'holds a percent-encoding that is not valid UTF-8';
+      sendProblem(res, { type: problemType('validation_failed'), title: 'Invalid request', status: 400, detail: `path ${reason}`, code: 'validation_failed', errors: [{ path: 'path', reason }], instance: req.originalUrl, requestId });
+      return;
+    }
     const bodyProblem = bodyParserProblem(error, req);
     if (bodyProblem) {
       sendProblem(res, { ...bodyProblem, instance: req.originalUrl, requestId });

@@ -12,7 +12,7 @@ import { ValidationError } from '../../domain/errors';
  */
 export const DECIMAL_INTEGER_DIGITS_MAX = 20;
 export const DECIMAL_PLACES_MAX = 18;
-const DECIMAL_PATTERN = new RegExp(`^-?\\d{1,${DECIMAL_INTEGER_DIGITS_MAX}}(\\.\\d{1,${DECIMAL_PLACES_MAX}})?$`);
+export const DECIMAL_PATTERN = new RegExp(`^-?\\d{1,${DECIMAL_INTEGER_DIGITS_MAX}}(\\.\\d{1,${DECIMAL_PLACES_MAX}})?$`);
 
 function stringOnly(what: string) {
   return (issue: { input?: unknown }) =>

@@ -5,7 +5,7 @@ import { D } from '../../domain/money';
 import { utcDay } from '../../domain/value-dates';
 import { FIXINGS_PAGE_MAX, fixingsPage, postFixing, referenceRateOf, referenceRatesOf, registerReferenceRate, type FixingRecord, type ReferenceRateRecord } from '../../prisma/reference-rates/store';
 import { defineRoute } from '../http/route';
-import { ComputedDecimalString, DecimalString, IsoDate, PageQuery, Uuid, afterIdOf, decodeCursor, encodeCursor, listQuery, pageOf } from '../http/schemas';
+import { ComputedDecimalString, DECIMAL_PATTERN, DecimalString, IsoDate, PageQuery, Uuid, afterIdOf, decodeCursor, encodeCursor, listQuery, pageOf } from '../http/schemas';
 
 const MAX_FIXING_AGE_DAYS_MAX = 3650;
 
@@ -28,7 +28,8 @@ const fixingView = (fixing: FixingRecord) => ({ referenceRateId: fixing.referenc
 
 /** A rate as a fraction per year, possibly negative, at most 10 places (NUMERIC(20, 10)) and between −1 and 1. */
 const FixingRate = DecimalString.refine((value) => (value.split('.')[1]?.length ?? 0) <= 10, 'must have at most 10 decimal places').refine(
-  (value) => new D(value).abs().lte(1),
+  // zod runs every check even after the pattern failed: judge the range only on a decimal the pattern accepted.
+  (value) => !DECIMAL_PATTERN.test(value) || new D(value).abs().lte(1),
   'must be between -1 and 1 (a fraction per year: "0.0431" means 4.31 %)',
 );
 

@@ -54,6 +54,29 @@ describe('problem+json errors', () => {
     expect(res.body.errors[0].path).toBe('body');
   });
 
+  test('a path parameter whose percent-encoding is not UTF-8 is a 400 naming the path, on every kind of parameter', async () => {
+    const lineId = '0b5f4f68-3dca-474b-aa7c-8562377dbbb7';
+    for (const [method, path] of [
+      ['post', `/credit-lines/${lineId}/terms/%ED%BF%BF/approve`],
+      ['get', '/credit-lines/%ED%BF%BF'],
+      ['get', '/reference-rates/%C0/fixings'],
+    ] as const) {
+      const res = await request(api.app)[method](path).set('Authorization', `Bearer ${lender.admin.apiKey}`).set('Idempotency-Key', `k-${path}`).send({});
+      expect([path, res.status, res.headers['content-type']]).toEqual([path, 400, expect.stringMatching(/^application\/problem\+json/)]);
+      expect(res.body).toMatchObject({ code: 'validation_failed', errors: [{ path: 'path', reason: 'holds a percent-encoding that is not valid UTF-8' }] });
+    }
+  });
+
+  test('a decimal field with a range rule refuses a value that is not a decimal with 400 naming it, not 500', async () => {
+    const rate = await api.post(lender.admin, '/reference-rates', { code: `SOFR_${Date.now()}`, name: 'SOFR', maxFixingAgeDays: 5 });
+    expect(rate.status).toBe(201);
+    for (const value of ["'; DROP TABLE lot; --", '1e-3', '\u{10ffff}', '']) {
+      const res = await api.post(lender.admin, `/reference-rates/${rate.body.id}/fixings`, { effectiveDate: '2025-01-01', rate: value });
+      expect([value, res.status]).toEqual([value, 400]);
+      expect(res.body.errors.map((e: { path: string }) => e.path)).toContain('body.rate');
+    }
+  });
+
   test('every response carries a request id, echoed when the client sends a valid one', async () => {
     const res = await request(api.app).get('/me').set('X-Request-Id', 'client-req-42');
     expect(res.headers['x-request-id']).toBe('client-req-42');
