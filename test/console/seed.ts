@@ -140,7 +140,6 @@ export async function seedWorlds(baseUrl: string, prisma: PrismaClient): Promise
   const worlds: Worlds = {};
   for (const language of ['en', 'zh']) {
     worlds[`signIn-${language}`] = await seedWorld(baseUrl, prisma, `signin ${language}`);
-    worlds[`receiveToDisbursed-${language}`] = await seedWorld(baseUrl, prisma, `j1 ${language}`);
   }
   return worlds;
 }
