@@ -12,7 +12,7 @@ import { WATERFALL_BUCKETS, validateCreditTerms, type CreditTerms, type OnSaleFe
 import { DAY_COUNTS } from '../../domain/day-count';
 import { D, Money, isCurrency } from '../../domain/money';
 import { HttpProblem } from '../http/problem';
-import { DecimalString, IsoDate, MoneySchema, Uuid } from '../http/schemas';
+import { CalendarDate, DecimalString, MoneySchema, orNull, Timestamp, Uuid } from '../http/schemas';
 
 /** NUMERIC(20, 10) for rates: more than 10 places would be rounded by PostgreSQL, so they are refused. */
 const RATE_DECIMAL_PLACES_MAX = 10;
@@ -87,7 +87,7 @@ export const CreditTermsWire = z
     targetLtv: RateString,
     curePeriodHours: WholeNumber,
     stockCountIntervalDays: WholeNumber,
-    maturityDate: IsoDate,
+    maturityDate: CalendarDate,
     approvalThresholds: z.object({ autoApproveUpTo: AmountString, singleApproverUpTo: AmountString }),
     approvalWindowHours: WholeNumber,
     waterfallOrder: z.array(WaterfallBucket).max(WATERFALL_BUCKETS.length * 2).default(['FEES', 'INTEREST', 'PRINCIPAL']),
@@ -127,9 +127,9 @@ export const CreditLineSummary = z
     sellerOrganisationId: Uuid,
     status: CreditLineStatus,
     terms: CreditTermsWire.extend({ approvedWarehouseIds: z.array(Uuid) }),
-    acceptedAt: z.string().nullable(),
-    createdAt: z.string(),
-    updatedAt: z.string(),
+    acceptedAt: orNull(Timestamp),
+    createdAt: Timestamp,
+    updatedAt: Timestamp,
   })
   .meta({ id: 'CreditLineSummary' });
 
@@ -139,13 +139,13 @@ export const CreditLineOutstanding = z
 
 export const CreditLineAccrual = z
   .object({
-    lastAccruedDate: z.string().nullable().meta({ description: 'Latest day whose interest has accrued (YYYY-MM-DD); null before the first' }),
+    lastAccruedDate: orNull(CalendarDate).meta({ description: 'Latest day whose interest has accrued (YYYY-MM-DD); null before the first' }),
     failure: z
       .object({
-        accrualDate: z.string().meta({ description: 'The day the failing run tried to accrue up to (YYYY-MM-DD)' }),
+        accrualDate: CalendarDate,
         reason: z.string(),
-        since: z.string().meta({ description: 'When accrual first failed (RFC 3339)' }),
-        lastAttemptAt: z.string(),
+        since: Timestamp,
+        lastAttemptAt: Timestamp,
         attempts: z.number().int(),
       })
       .nullable()

@@ -1,6 +1,6 @@
 import type { Response } from 'express';
 import { z } from 'zod';
-import { DomainError, ValidationError } from '../../domain/errors';
+import { CurrencyMismatchError, DomainError, ValidationError } from '../../domain/errors';
 import { isRetryableConflict, sqlStateOf, UNIQUE_VIOLATION } from './database-errors';
 import { databaseUnavailableReason } from '../../prisma/availability';
 
@@ -82,7 +82,12 @@ export function problemFromError(error: unknown): { problem: Problem; headers: R
   }
   if (error instanceof DomainError && error.code !== 'invariant_violation') {
     const mapped = STATUS_BY_CODE[error.code] ?? { status: 422, title: titleFromCode(error.code) };
-    const errors = error instanceof ValidationError ? [{ path: error.field, reason: error.reason }] : undefined;
+    const errors =
+      error instanceof ValidationError
+        ? [{ path: error.field, reason: error.reason }]
+        : error instanceof CurrencyMismatchError && error.field !== undefined
+          ? [{ path: error.field, reason: error.reason }]
+          : undefined;
     return {
       problem: { type: problemType(error.code), title: mapped.title, status: mapped.status, detail: error.message, code: error.code, errors },
       headers: {},

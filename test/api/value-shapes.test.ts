@@ -9,18 +9,21 @@
  * request body and JSON responses (through properties, items,
  * additionalProperties, anyOf/oneOf/allOf and $refs to other components):
  *
- * 1. A `$ref` to one of the value components is a leaf: it is the shape.
+ * 1. A `$ref` to one of the value components is a leaf: it is the shape
+ *    (ExactMoney, money finer than the currency's scale, counts as Money).
  * 2. Otherwise a field is refused when its NAME says what it holds and it
  *    is not that component: a ratio name (rate, ltv, haircut, percent,
  *    ratio) must be `Ratio`; a price name (price, unitPrice, …PerUnit) `UnitPrice`; a
- *    quantity name (quantity…) `Quantity`; an instant name (…At, asOf,
- *    since, …Deadline) `Timestamp`; a date name (…Date, …On, from, to,
+ *    quantity name (quantity…) `Quantity`; an instant name (…At, since,
+ *    …Deadline) `Timestamp`; `asOf` (an instant, or a day for balances)
+ *    either; a date name (…Date, …On, from, to,
  *    date) `CalendarDate`; a money name (amount, limit, principal,
  *    interest, outstanding, availability, fee(s), balance, value, total,
  *    paid, due, debit, credit, proceeds, repayment, borrowingBase, toSeller,
  *    …UpTo, opening, closing) `Money`. Integers, booleans, enums, uuids and
- *    arrays are not values of these kinds (page `limit`, `lotCount`,
- *    `curePeriodHours`), and names ending in Id are identifiers.
+ *    constants and arrays are not values of these kinds (page `limit`,
+ *    `lotCount`, `curePeriodHours`, an event's `version`), and names ending
+ *    in Id are identifiers.
  * 3. Whatever its name, a string that looks like a decimal (a pattern that
  *    accepts "12.5", or a decimal example) or an instant/date (format
  *    date-time/date, a date pattern) is refused outside the components; so
@@ -47,15 +50,16 @@ interface Operation {
   responses: Record<string, { content?: Record<string, { schema: Schema }> }>;
 }
 
-const VALUE_COMPONENTS = ['Money', 'UnitPrice', 'Quantity', 'Ratio', 'Timestamp', 'CalendarDate'] as const;
+const VALUE_COMPONENTS = ['Money', 'ExactMoney', 'UnitPrice', 'Quantity', 'Ratio', 'Timestamp', 'CalendarDate'] as const;
 type ValueComponent = (typeof VALUE_COMPONENTS)[number];
 
 /** What a field's name says it holds; first match wins (a rate is not money, a price is not money). */
-const NAME_RULES: [RegExp, ValueComponent][] = [
+const NAME_RULES: [RegExp, ValueComponent | 'Timestamp or CalendarDate'][] = [
   [/(rate|ltv|haircut|percent|ratio)s?$/i, 'Ratio'],
   [/^(price|unitPrice)$|PerUnit$/, 'UnitPrice'],
   [/^quantity|quantity$|^quantity[A-Z]/, 'Quantity'],
-  [/(At|^asOf|^since|Deadline|^deadline)$/, 'Timestamp'],
+  [/^asOf$/, 'Timestamp or CalendarDate'],
+  [/(At|^since|Deadline|^deadline)$/, 'Timestamp'],
   [/(Date|On|^date|^from|^to)$/, 'CalendarDate'],
   [
     /^(amount|limit|principal|interest|outstanding|availability|fees?|balance|value|total|paid|due|debit|credit|proceeds|repayment|borrowingBase|toSeller|opening|closing|perDraw)$|(Amount|Limit|Principal|Interest|Outstanding|Availability|Fees?|Balance|Value|Total|Paid|Due|Debit|Credit|Proceeds|Repayment|Receivable|Payable|UpTo|BorrowingBase|Price)$|^(total|amount|fee|interest|principal|outstanding)[A-Z]/,
@@ -86,7 +90,9 @@ function deviations(doc: Document, schema: Schema, where: string, name: string |
   if (ref !== null) {
     if ((VALUE_COMPONENTS as readonly string[]).includes(ref)) {
       const expected = name === null ? null : NAME_RULES.find(([pattern]) => pattern.test(name))?.[1];
-      return expected && expected !== ref ? [`${where}: ${name} is ${ref}, its name says ${expected}`] : [];
+      // ExactMoney (18 places: a day's exact interest, carried remainders) is money too, finer than the currency's scale.
+      const fits = expected === ref || (expected === 'Money' && ref === 'ExactMoney') || (expected === 'Timestamp or CalendarDate' && (ref === 'Timestamp' || ref === 'CalendarDate'));
+      return expected && !fits ? [`${where}: ${name} is ${ref}, its name says ${expected}`] : [];
     }
     if (seen.has(ref)) return [];
     return deviations(doc, doc.components.schemas[ref], `${where}→${ref}`, name, new Set([...seen, ref]));
@@ -98,10 +104,14 @@ function deviations(doc: Document, schema: Schema, where: string, name: string |
   if (schema.anyOf || schema.oneOf || schema.allOf) return found;
 
   const kinds = types(schema);
-  if (kinds.includes('number')) found.push(`${where}: a JSON number (use a decimal string component)`);
+  const properties = schema.properties as Record<string, Schema> | undefined;
+  // An object spelling a value inline ({amount: "…", …}) instead of naming its component.
+  const isInlineValue = kinds.includes('object') && properties !== undefined && 'amount' in properties && refName(properties.amount) === null;
+  const isConstant = 'const' in schema || Array.isArray(schema.enum);
+  if (kinds.includes('number') && !isConstant) found.push(`${where}: a JSON number (use a decimal string component)`);
   const isIdentifier = name !== null && /(Id|Ids|^id)$/.test(name);
-  const isValueCarrier = !isIdentifier && schema.format !== 'uuid' && !schema.enum && (kinds.includes('string') || kinds.includes('object') || kinds.includes('number') || kinds.length === 0);
-  if (name !== null && isValueCarrier && !(kinds.includes('object') && schema.properties && !('amount' in (schema.properties as Schema)))) {
+  const isScalarCarrier = kinds.includes('string') || kinds.includes('number') || kinds.length === 0;
+  if (name !== null && !isIdentifier && !isConstant && schema.format !== 'uuid' && (isInlineValue || (isScalarCarrier && !properties))) {
     const expected = NAME_RULES.find(([pattern]) => pattern.test(name))?.[1];
     if (expected) found.push(`${where}: ${name} must be $ref ${expected}`);
   }
@@ -109,7 +119,7 @@ function deviations(doc: Document, schema: Schema, where: string, name: string |
     if (isDecimalLike(schema)) found.push(`${where}: a decimal string outside the components`);
     else if (isInstantOrDateLike(schema)) found.push(`${where}: a date or instant outside the components`);
   }
-  if (kinds.includes('object') && schema.properties && 'amount' in (schema.properties as Schema)) {
+  if (isInlineValue) {
     found.push(`${where}: an {amount, …} object that is not a component`);
     return found;
   }
