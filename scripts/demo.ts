@@ -114,12 +114,11 @@ export async function runDemo(options: DemoOptions): Promise<void> {
   const room = await call(warehouse.apiKey, 'POST', `/warehouses/${store.id}/locations`, { name: 'Cold room 3', kind: 'COLD_ROOM' });
   const commodityCode = `APPLES_${randomUUID().slice(0, 6).toUpperCase().replace(/-/g, '')}`;
   await call(warehouse.apiKey, 'POST', '/commodities', { code: commodityCode, name: 'Apples, Fuji', unit: 'kg', grades: ['80'] });
-  const { lot } = await call(warehouse.apiKey, 'POST', `/warehouses/${store.id}/lots`, {
+  const lot = await call(warehouse.apiKey, 'POST', `/warehouses/${store.id}/lots`, {
     sellerOrganisationId: seller.organisationId,
     commodityCode,
     grade: '80',
-    quantity: APPLES_KG,
-    unit: 'kg',
+    quantity: { amount: APPLES_KG, unit: 'kg' },
     locationId: room.id,
     receivedAt: new Date().toISOString(),
     receiptNumber: `WR-${randomUUID().slice(0, 8)}`,
@@ -127,12 +126,12 @@ export async function runDemo(options: DemoOptions): Promise<void> {
   print(`3. Polar Cold Store received ${APPLES_KG} kg of Fuji apples (grade 80), receipt ${lot.receiptNumber}.`);
 
   await call(seller.apiKey, 'POST', `/lots/${lot.id}/pledge`, { creditLineId: line.id });
-  await call(lenderKey, 'POST', '/price-marks', { commodityCode, grade: '80', currency: 'USD', pricePerUnit: MARK_USD_PER_KG, source: 'demo market close', asOf: new Date().toISOString() });
+  await call(lenderKey, 'POST', '/price-marks', { commodityCode, grade: '80', pricePerUnit: { amount: MARK_USD_PER_KG, currency: 'USD', unit: 'kg' }, source: 'demo market close', asOf: new Date().toISOString() });
   const base = await call(lenderKey, 'GET', `/credit-lines/${line.id}/borrowing-base?view=totals`);
   print(`4. Orchard Growers pledged the lot; the lender marked apples at ${MARK_USD_PER_KG} USD/kg.`);
-  print(`   Market value ${money(base.totals.marketValue)}; borrowing base ${money(base.totals.borrowingBase)}; availability ${money(base.totals.availability)}.`);
+  print(`   Market value ${money(base.totals.marketValue.amount)}; borrowing base ${money(base.totals.borrowingBase.amount)}; availability ${money(base.totals.availability.amount)}.`);
 
-  const drawAmount = base.totals.borrowingBase as string;
+  const drawAmount = base.totals.borrowingBase.amount as string;
   const draw = await call(seller.apiKey, 'POST', `/credit-lines/${line.id}/draws`, { amount: { amount: drawAmount, currency: 'USD' }, purpose: 'harvest working capital' });
   print(`5. Orchard Growers asked to draw ${money(draw.amount.amount)} (50% of the apples' value); it is reserved at once.`);
   const disbursed = await waitFor('the disbursement', () => call(seller.apiKey, 'GET', `/draws/${draw.id}`), (d) => d.status !== 'REQUESTED' && d.status !== 'APPROVED');
@@ -142,22 +141,21 @@ export async function runDemo(options: DemoOptions): Promise<void> {
   const dueDate = new Date(Date.now() + 14 * 86_400_000).toISOString().slice(0, 10);
   const sale = await call(seller.apiKey, 'POST', `/credit-lines/${line.id}/sales`, {
     buyerOrganisationId: buyer.organisationId,
-    items: [{ lotId: lot.id, quantity: APPLES_KG }],
-    currency: 'USD',
-    pricePerUnit: SALE_USD_PER_KG,
+    items: [{ lotId: lot.id, quantity: { amount: APPLES_KG, unit: 'kg' } }],
+    pricePerUnit: { amount: SALE_USD_PER_KG, currency: 'USD', unit: 'kg' },
     paymentDueDate: dueDate,
   });
-  print(`6. Orchard Growers sold all ${APPLES_KG} kg to FreshMart at ${SALE_USD_PER_KG} USD/kg = ${money(sale.totalPrice ?? '26000.00')}, due ${dueDate}.`);
+  print(`6. Orchard Growers sold all ${APPLES_KG} kg to FreshMart at ${SALE_USD_PER_KG} USD/kg = ${money(sale.totalPrice.amount)}, due ${dueDate}.`);
 
-  const paid = await call(lenderKey, 'POST', `/sales/${sale.id}/payments`, { amount: '26000.00', receivedOn: new Date().toISOString().slice(0, 10), reference: 'FreshMart wire' });
-  const split = paid.allocation as Record<string, string>;
+  const paid = await call(lenderKey, 'POST', `/sales/${sale.id}/payments`, { amount: { amount: '26000.00', currency: 'USD' }, receivedOn: new Date().toISOString().slice(0, 10), reference: 'FreshMart wire' });
+  const split = paid.allocation as Record<string, { amount: string }>;
   print(`7. FreshMart paid ${money('26000.00')} into the collection account. The waterfall applied it:`);
-  print(`   fees ${money(split.fees)} → interest ${money(split.interest)} → principal ${money(split.principal)} → payable to the seller ${money(split.toSeller)}.`);
+  print(`   fees ${money(split.fees.amount)} → interest ${money(split.interest.amount)} → principal ${money(split.principal.amount)} → payable to the seller ${money(split.toSeller.amount)}.`);
 
   const released = await waitFor('the release authorisation', () => call(lenderKey, 'GET', `/sales/${sale.id}`), (s) => s.status === 'RELEASE_AUTHORISED' || s.status === 'CLOSED');
   const releaseOrderId = released.items[0].releaseOrderId as string;
   print(`8. Paid in full, so the release of ${APPLES_KG} kg was authorised automatically (release order ${releaseOrderId}).`);
-  await call(warehouse.apiKey, 'POST', `/release-orders/${releaseOrderId}/confirmations`, { quantity: APPLES_KG, releasedAt: new Date().toISOString() });
+  await call(warehouse.apiKey, 'POST', `/release-orders/${releaseOrderId}/confirmations`, { quantity: { amount: APPLES_KG, unit: 'kg' }, releasedAt: new Date().toISOString() });
   const closed = await waitFor('the sale closing', () => call(lenderKey, 'GET', `/sales/${sale.id}`), (s) => s.status === 'CLOSED');
   print(`   Polar Cold Store confirmed the apples left; the sale is ${closed.status}.`);
 

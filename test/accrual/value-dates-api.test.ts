@@ -62,17 +62,16 @@ test("a buyer's payment cannot be dated before its sale was reported, and a payo
   const sale = await api
     .post(world.custody.seller.admin, `/credit-lines/${world.line.id}/sales`, {
       buyerOrganisationId: world.buyer.organisationId,
-      items: [{ lotId: world.lotId, quantity: '10000' }],
-      currency: 'USD',
-      totalPrice: '13000.00',
+      items: [{ lotId: world.lotId, quantity: { amount: '10000', unit: 'kg' } }],
+      totalPrice: { amount: '13000.00', currency: 'USD' },
       paymentDueDate: isoDay(Date.now() + 10 * DAY_MS),
     })
     .expect(201);
   await temporal.settled();
 
-  const early = await api.post(lender, `/sales/${sale.body.id}/payments`, { amount: '13000.00', receivedOn: daysAgo(1) }).expect(400);
+  const early = await api.post(lender, `/sales/${sale.body.id}/payments`, { amount: { amount: '13000.00', currency: 'USD' }, receivedOn: daysAgo(1) }).expect(400);
   expectRefusal(early.body, 'body.receivedOn', new RegExp(`^is ${daysAgo(1)}, before sale ${sale.body.id} was reported \\(${today}\\)`));
-  const paid = await api.post(lender, `/sales/${sale.body.id}/payments`, { amount: '13000.00', receivedOn: today }).expect(201);
+  const paid = await api.post(lender, `/sales/${sale.body.id}/payments`, { amount: { amount: '13000.00', currency: 'USD' }, receivedOn: today }).expect(201);
   await temporal.settled();
   expect(paid.body.allocation).toEqual({ fees: '0.00', interest: '120.00', principal: '12000.00', toSeller: '880.00' });
 

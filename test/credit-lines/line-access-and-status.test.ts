@@ -237,9 +237,9 @@ describe('freeze, unfreeze, close', () => {
     expect(refused.body.detail).toBe(`credit line ${lineId} cannot be closed while 2 000.00 USD of sale proceeds is owed to the seller; pay them out first`);
     expect((await api.get(lender.admin, `/credit-lines/${lineId}`)).body.status).toBe('ACTIVE');
 
-    await api.post(lender.admin, `/credit-lines/${lineId}/seller-payouts`, { amount: '1999.99', paidOn: utcDay(new Date()) }).expect(201);
+    await api.post(lender.admin, `/credit-lines/${lineId}/seller-payouts`, { amount: { amount: '1999.99', currency: 'USD' }, paidOn: utcDay(new Date()) }).expect(201);
     expect((await api.post(lender.admin, `/credit-lines/${lineId}/close`)).body.code).toBe('line_has_seller_proceeds_unpaid');
-    await api.post(lender.admin, `/credit-lines/${lineId}/seller-payouts`, { amount: '0.01', paidOn: utcDay(new Date()) }).expect(201);
+    await api.post(lender.admin, `/credit-lines/${lineId}/seller-payouts`, { amount: { amount: '0.01', currency: 'USD' }, paidOn: utcDay(new Date()) }).expect(201);
     const closed = await api.post(lender.admin, `/credit-lines/${lineId}/close`).expect(200);
     expect(closed.body.status).toBe('CLOSED');
   });

@@ -70,14 +70,13 @@ describe('approved warehouses', () => {
       sellerOrganisationId: line.world.seller.organisationId,
       commodityCode: line.world.commodityCode,
       grade: '80',
-      quantity: '1000000',
-      unit: 'kg',
+      quantity: { amount: '1000000', unit: 'kg' },
       locationId: room,
       receivedAt: '2026-11-20T08:00:00Z',
       receiptNumber: 'GHOST-1',
     });
     expect(received.status).toBe(201);
-    const ghostLot = received.body.lot.id as string;
+    const ghostLot = received.body.id as string;
     await api.post(line.world.seller.admin, `/lots/${ghostLot}/pledge`, { creditLineId: line.lineId }).expect(201);
 
     const after = await totals(line.lineId, line.world.seller.admin);

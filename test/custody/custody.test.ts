@@ -37,7 +37,7 @@ describe('receiving', () => {
   test('receiving creates a lot with a RECEIVED event; quantities are exact decimal strings', async () => {
     const lot = await receiveLot(api, world, { quantity: '1234.567890123456789' });
     const res = await api.get(world.warehouse.admin, `/lots/${lot.id}`).expect(200);
-    expect(res.body).toMatchObject({ quantity: '1234.567890123456789', unit: 'kg', grade: '80', sellerOrganisationId: world.seller.organisationId, pledgedToCreditLineId: null });
+    expect(res.body).toMatchObject({ quantity: { amount: '1234.567890123456789', unit: 'kg' }, grade: '80', sellerOrganisationId: world.seller.organisationId, pledgedToCreditLineId: null });
     const history = await events(lot.id);
     expect(history).toEqual([expect.objectContaining({ type: 'RECEIVED', quantityBefore: '0', quantityAfter: '1234.567890123456789' })]);
   });
@@ -67,11 +67,11 @@ describe('custody operations', () => {
     const wh = world.warehouse.admin;
     await api.post(wh, `/lots/${lot.id}/inspections`, { grade: '70', qualityHold: true, reason: 'bruising' }).expect(201);
     await api.post(wh, `/lots/${lot.id}/moves`, { toLocationId: world.coldRoomId, reason: 'cooling' }).expect(201);
-    const split = await api.post(wh, `/lots/${lot.id}/splits`, { quantity: '250.5', receiptNumber: `${lot.receiptNumber}-B` }).expect(201);
+    const split = await api.post(wh, `/lots/${lot.id}/splits`, { quantity: { amount: '250.5', unit: 'kg' }, receiptNumber: `${lot.receiptNumber}-B` }).expect(201);
     expect(split.body.parent.quantity).toBe('749.5');
     expect(split.body.child).toMatchObject({ quantity: '250.5', grade: '70', qualityHold: true, locationId: world.coldRoomId, splitFromLotId: lot.id });
-    const adjusted = await api.post(wh, `/lots/${lot.id}/adjustments`, { quantityDelta: '-12.25', kind: 'SPOILAGE', reason: 'rot found' }).expect(201);
-    expect(adjusted.body.lot.quantity).toBe('737.25');
+    const adjusted = await api.post(wh, `/lots/${lot.id}/adjustments`, { quantityDelta: { amount: '-12.25', unit: 'kg' }, kind: 'SPOILAGE', reason: 'rot found' }).expect(201);
+    expect(adjusted.body.quantity).toBe('737.25');
     const history = await events(lot.id);
     expect(history.map((e) => [e.type, e.quantityBefore, e.quantityAfter])).toEqual([
       ['RECEIVED', '0', '1000'],
@@ -88,12 +88,12 @@ describe('custody operations', () => {
   test('an adjustment needs a reason and may not take the quantity below zero; a split takes less than the whole', async () => {
     const lot = await receiveLot(api, world, { quantity: '10' });
     const wh = world.warehouse.admin;
-    expect((await api.post(wh, `/lots/${lot.id}/adjustments`, { quantityDelta: '-1', kind: 'DAMAGE', reason: '' })).status).toBe(400);
-    expect((await api.post(wh, `/lots/${lot.id}/adjustments`, { quantityDelta: '-1', kind: 'DAMAGE' })).status).toBe(400);
-    const below = await api.post(wh, `/lots/${lot.id}/adjustments`, { quantityDelta: '-10.000001', kind: 'DAMAGE', reason: 'crushed' });
+    expect((await api.post(wh, `/lots/${lot.id}/adjustments`, { quantityDelta: { amount: '-1', unit: 'kg' }, kind: 'DAMAGE', reason: '' })).status).toBe(400);
+    expect((await api.post(wh, `/lots/${lot.id}/adjustments`, { quantityDelta: { amount: '-1', unit: 'kg' }, kind: 'DAMAGE' })).status).toBe(400);
+    const below = await api.post(wh, `/lots/${lot.id}/adjustments`, { quantityDelta: { amount: '-10.000001', unit: 'kg' }, kind: 'DAMAGE', reason: 'crushed' });
     expect(below.status).toBe(422);
     expect(below.body.code).toBe('adjustment_below_zero');
-    const whole = await api.post(wh, `/lots/${lot.id}/splits`, { quantity: '10', receiptNumber: 'S-whole' });
+    const whole = await api.post(wh, `/lots/${lot.id}/splits`, { quantity: { amount: '10', unit: 'kg' }, receiptNumber: 'S-whole' });
     expect(whole.body.code).toBe('split_not_smaller_than_lot');
     expect((await api.get(wh, `/lots/${lot.id}`)).body.quantity).toBe('10');
   });
@@ -101,21 +101,21 @@ describe('custody operations', () => {
   test('a stock count difference becomes an adjustment and flags the lot; a matching count clears the flag', async () => {
     const lot = await receiveLot(api, world, { quantity: '500' });
     const wh = world.warehouse.admin;
-    const counted = await api.post(wh, `/lots/${lot.id}/stock-counts`, { countedQuantity: '497.5', countedAt: '2026-11-21T10:00:00Z' }).expect(201);
-    expect(counted.body.lot).toMatchObject({ quantity: '497.5', countDifferenceFlag: true, lastCountedAt: '2026-11-21T10:00:00.000Z' });
+    const counted = await api.post(wh, `/lots/${lot.id}/stock-counts`, { countedQuantity: { amount: '497.5', unit: 'kg' }, countedAt: '2026-11-21T10:00:00Z' }).expect(201);
+    expect(counted.body).toMatchObject({ quantity: '497.5', countDifferenceFlag: true, lastCountedAt: '2026-11-21T10:00:00.000Z' });
     const history = await events(lot.id);
     expect(history.slice(-2).map((e) => [e.type, e.quantityBefore, e.quantityAfter])).toEqual([
       ['COUNTED', '500', '500'],
       ['ADJUSTED', '500', '497.5'],
     ]);
     expect(history[history.length - 1].details).toMatchObject({ kind: 'COUNT_DIFFERENCE' });
-    const again = await api.post(wh, `/lots/${lot.id}/stock-counts`, { countedQuantity: '497.5', countedAt: '2026-11-22T10:00:00Z' }).expect(201);
-    expect(again.body.lot.countDifferenceFlag).toBe(false);
+    const again = await api.post(wh, `/lots/${lot.id}/stock-counts`, { countedQuantity: { amount: '497.5', unit: 'kg' }, countedAt: '2026-11-22T10:00:00Z' }).expect(201);
+    expect(again.body.countDifferenceFlag).toBe(false);
   });
 
   test('every mutation is audited in the same transaction', async () => {
     const lot = await receiveLot(api, world, { quantity: '3' });
-    await api.post(world.warehouse.admin, `/lots/${lot.id}/adjustments`, { quantityDelta: '-1', kind: 'SHRINKAGE', reason: 'drying' }).expect(201);
+    await api.post(world.warehouse.admin, `/lots/${lot.id}/adjustments`, { quantityDelta: { amount: '-1', unit: 'kg' }, kind: 'SHRINKAGE', reason: 'drying' }).expect(201);
     const rows = await api.db.sql<{ action: string }>(`SELECT action FROM audit_record WHERE target_id = $1 ORDER BY seq`, [lot.id]);
     expect(rows.map((r) => r.action)).toEqual(['custody.lot.received', 'custody.lot.adjusted']);
   });
@@ -171,7 +171,7 @@ describe('visibility', () => {
   test('the seller sees its own lots but cannot operate the warehouse; the lender sees only lots pledged to its lines', async () => {
     const lot = await receiveLot(api, world);
     expect((await api.get(world.seller.admin, `/lots/${lot.id}`)).status).toBe(200);
-    expect((await api.post(world.seller.admin, `/lots/${lot.id}/adjustments`, { quantityDelta: '-1', kind: 'DAMAGE', reason: 'x' })).status).toBe(403);
+    expect((await api.post(world.seller.admin, `/lots/${lot.id}/adjustments`, { quantityDelta: { amount: '-1', unit: 'kg' }, kind: 'DAMAGE', reason: 'x' })).status).toBe(403);
     const lender = await api.organisation('LENDER');
     expect((await api.get(lender.admin, `/lots/${lot.id}`)).status).toBe(404);
     const line = await createCreditLine(api.db.prisma, lender.organisationId, world.seller.organisationId);

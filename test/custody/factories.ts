@@ -135,5 +135,5 @@ export async function receiveLot(
     receiptNumber,
   });
   if (res.status !== 201) throw new Error(`receive: ${res.status} ${JSON.stringify(res.body)}`);
-  return { id: res.body.lot.id, receiptNumber };
+  return { id: res.body.id, receiptNumber };
 }

@@ -53,7 +53,7 @@ test('with no principal and a draw reserved, the only lot stays pledged, and a d
   expect(consented.body.detail).toContain('availability would be -3 000.00 USD');
 
   // Physical reality: 9 000 kg lost. 1 000 × 3.125 × 0.8 × 0.5 = 1 250.00; 1 250.00 − 3 000.00 = −1 750.00.
-  await api.post(line.world.warehouse.admin, `/lots/${line.lotId}/adjustments`, { quantityDelta: '-9000', kind: 'SPOILAGE', reason: 'cold room failure' }).expect(201);
+  await api.post(line.world.warehouse.admin, `/lots/${line.lotId}/adjustments`, { quantityDelta: { amount: '-9000', unit: 'kg' }, kind: 'SPOILAGE', reason: 'cold room failure' }).expect(201);
   expect(await availability(line)).toBe('-1750');
 
   await api.post(line.approverA, `/draws/${draw.id}/approve`, { reason: 'approved before the loss was known' }).expect(200);

@@ -78,8 +78,7 @@ export async function drawLine(api: TestApi, options: DrawLineOptions = {}): Pro
   const mark = await api.post(world.lender.admin, '/price-marks', {
     commodityCode: world.commodityCode,
     grade: '80',
-    currency: 'USD',
-    pricePerUnit: options.pricePerUnit ?? '3.125',
+    pricePerUnit: { amount: options.pricePerUnit ?? '3.125', currency: 'USD', unit: 'kg' },
     source: 'test',
     asOf: new Date().toISOString(),
   });

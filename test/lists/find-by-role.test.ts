@@ -64,7 +64,7 @@ describe('the warehouse', () => {
     // The lender still sees the payments on the same sale.
     expect((await api.get(home.lender.admin, `/sales/${home.saleId}`).expect(200)).body.payments.map((p: Item) => p.id)).toEqual([home.salePaymentId]);
 
-    await api.post(operator, `/release-orders/${order.id}/confirmations`, { quantity: '1000', releasedAt: new Date().toISOString() }).expect(201);
+    await api.post(operator, `/release-orders/${order.id}/confirmations`, { quantity: { amount: '1000', unit: 'kg' }, releasedAt: new Date().toISOString() }).expect(201);
     expect(await everything(operator, '/release-orders?status=OPEN')).toEqual([]);
     expect(ids(await everything(operator, '/release-orders?status=COMPLETED'))).toEqual([order.id]);
     // A warehouse holding none of a sale's goods does not learn that the sale exists.

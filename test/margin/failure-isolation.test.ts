@@ -76,7 +76,7 @@ test('POST /price-marks: a line whose goods are valued below zero is recorded an
   );
   await api.db.sql(`INSERT INTO sale_item (id, sale_id, lot_id, quantity, unit, price_per_unit) VALUES (gen_random_uuid(), $1, $2, 1500, 'kg', 1)`, [sale.id, brokenLot]);
 
-  const res = await api.post(world.lender.admin, '/price-marks', { commodityCode: world.commodityCode, grade: '80', currency: 'USD', pricePerUnit: '20.00', source: 'test feed', asOf: new Date().toISOString() });
+  const res = await api.post(world.lender.admin, '/price-marks', { commodityCode: world.commodityCode, grade: '80', pricePerUnit: { amount: '20.00', currency: 'USD', unit: 'kg' }, source: 'test feed', asOf: new Date().toISOString() });
   expect(res.status).toBe(201);
   expect(await api.db.prisma.priceMark.count({ where: { lenderOrganisationId: world.lender.organisationId, pricePerUnit: '20' } })).toBe(1);
 
@@ -145,7 +145,7 @@ test('POST /price-marks: when the one valuation statement fails because of one l
   await api.db.sql('UPDATE credit_line SET stock_count_interval_days = 2000000000 WHERE id = $1', [brokenLineId]);
 
   await api
-    .post(world.lender.admin, '/price-marks', { commodityCode: world.commodityCode, grade: '80', currency: 'USD', pricePerUnit: '20.00', source: 'test feed', asOf: new Date().toISOString() })
+    .post(world.lender.admin, '/price-marks', { commodityCode: world.commodityCode, grade: '80', pricePerUnit: { amount: '20.00', currency: 'USD', unit: 'kg' }, source: 'test feed', asOf: new Date().toISOString() })
     .expect(201);
   expect(await failureOf(brokenLineId)).toMatchObject({ stage: 'REVALUATION', attempts: 1 });
   expect((await failureOf(brokenLineId))!.reason).toMatch(/out of range/);

@@ -116,14 +116,14 @@ describe('liquidation', () => {
 
     // The seller cannot sell; the lender sells 400 kg for 5,000.00: fees 50.00, interest 100.00, principal 4,850.00.
     const first = await api
-      .post(world.lender.admin, `/credit-lines/${world.lineId}/liquidation-sales`, { lotId: world.lotId, quantity: '400', proceeds: '5000.00', receivedOn: utcDay(new Date()) })
+      .post(world.lender.admin, `/credit-lines/${world.lineId}/liquidation-sales`, { lotId: world.lotId, quantity: { amount: '400', unit: 'kg' }, proceeds: { amount: '5000.00', currency: 'USD' }, receivedOn: utcDay(new Date()) })
       .expect(201);
     expect(first.body.allocation).toEqual({ fees: '50.00', interest: '100.00', principal: '4850.00', toSeller: '0.00' });
     expect(first.body.marginCall).toEqual({ id: call!.id, status: 'LIQUIDATING' });
     expect(await lineStatus(api, world.lineId)).toBe('IN_DEFAULT');
     // 600 kg for 7,000.00: principal 10,800 − 4,850 = 5,950.00, the remaining 1,050.00 is owed to the seller.
     const second = await api
-      .post(world.lender.admin, `/credit-lines/${world.lineId}/liquidation-sales`, { lotId: world.lotId, quantity: '600', proceeds: '7000.00', receivedOn: utcDay(new Date()) })
+      .post(world.lender.admin, `/credit-lines/${world.lineId}/liquidation-sales`, { lotId: world.lotId, quantity: { amount: '600', unit: 'kg' }, proceeds: { amount: '7000.00', currency: 'USD' }, receivedOn: utcDay(new Date()) })
       .expect(201);
     expect(second.body.allocation).toEqual({ fees: '0.00', interest: '0.00', principal: '5950.00', toSeller: '1050.00' });
     expect(second.body.marginCall).toEqual({ id: call!.id, status: 'SETTLED' });
@@ -211,7 +211,7 @@ describe('custody monitoring', () => {
     const lotA = await pledgedLot(api, world, '1000');
     const lotB = await pledgedLot(api, world, '400');
     await mark(api, world, '20.00');
-    await api.post(world.warehouse.admin, `/lots/${lotB}/stock-counts`, { countedQuantity: '380', countedAt: new Date().toISOString() }).expect(201);
+    await api.post(world.warehouse.admin, `/lots/${lotB}/stock-counts`, { countedQuantity: { amount: '380', unit: 'kg' }, countedAt: new Date().toISOString() }).expect(201);
     const lot = await api.db.prisma.lot.findUniqueOrThrow({ where: { id: lotB } });
     expect([lot.quantity.toFixed(), lot.countDifferenceFlag]).toEqual(['380', true]);
     expect(await evaluate(api, world.lineId, new Date(), 'STOCK_COUNT')).toMatchObject({ step: 'OPEN' });
@@ -222,7 +222,7 @@ describe('custody monitoring', () => {
     const world = await marginWorld(api, { stockCountIntervalDays: 30 });
     const lotId = await pledgedLot(api, world, '100');
     await api.db.sql(`UPDATE lien SET pledged_at = now() - interval '40 days' WHERE lot_id = $1`, [lotId]);
-    await api.post(world.warehouse.admin, `/lots/${lotId}/stock-counts`, { countedQuantity: '100', countedAt: new Date(Date.now() - 29 * DAY_MS).toISOString() }).expect(201);
+    await api.post(world.warehouse.admin, `/lots/${lotId}/stock-counts`, { countedQuantity: { amount: '100', unit: 'kg' }, countedAt: new Date(Date.now() - 29 * DAY_MS).toISOString() }).expect(201);
     const overdue = await overdueStockCounts(api.db.prisma, { now: new Date(), afterLienId: null, limit: 500 });
     expect(overdue.map((row) => row.lotId)).not.toContain(lotId);
   });

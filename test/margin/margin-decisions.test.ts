@@ -93,7 +93,7 @@ describe('liquidation sales', () => {
     await mark(api, world, '16.00');
     await evaluate(api, world.lineId, new Date());
     const tomorrow = new Date(Date.now() + DAY_MS).toISOString().slice(0, 10);
-    const res = await api.post(world.lender.admin, `/credit-lines/${world.lineId}/liquidation-sales`, { lotId: world.lotId, quantity: '100', proceeds: '1000.00', receivedOn: tomorrow });
+    const res = await api.post(world.lender.admin, `/credit-lines/${world.lineId}/liquidation-sales`, { lotId: world.lotId, quantity: { amount: '100', unit: 'kg' }, proceeds: { amount: '1000.00', currency: 'USD' }, receivedOn: tomorrow });
     expect(res.status).toBe(400);
     expect(res.body.errors.map((error: { path: string }) => error.path)).toEqual(['body.receivedOn']);
     expect(await api.db.prisma.releaseOrder.count({ where: { lotId: world.lotId } })).toBe(0);

@@ -88,7 +88,7 @@ export async function mark(api: TestApi, world: MarginWorld, pricePerUnit: strin
 
 /** The lender records the seller's direct repayment (the sales capability's endpoint). */
 export async function repay(api: TestApi, world: MarginWorld, amount: string): Promise<void> {
-  await api.post(world.lender.admin, `/credit-lines/${world.lineId}/repayments`, { amount, receivedOn: utcDay(new Date()) }).expect(201);
+  await api.post(world.lender.admin, `/credit-lines/${world.lineId}/repayments`, { amount: { amount, currency: 'USD' }, receivedOn: utcDay(new Date()) }).expect(201);
 }
 
 export function evaluate(api: TestApi, lineId: string, now: Date, reason: RevaluationReason = 'PRICE_MARK') {

@@ -139,9 +139,8 @@ describeWithTemporalServer('every workflow on a real Temporal server', (server) 
     async function reportedSale(world: SalesWorld) {
       const res = await api.post(world.custody.seller.admin, `/credit-lines/${world.line.id}/sales`, {
         buyerOrganisationId: world.buyer.organisationId,
-        items: [{ lotId: world.lotId, quantity: '20000' }],
-        currency: 'USD',
-        pricePerUnit: '1.30',
+        items: [{ lotId: world.lotId, quantity: { amount: '20000', unit: 'kg' } }],
+        pricePerUnit: { amount: '1.30', currency: 'USD', unit: 'kg' },
         paymentDueDate: isoDay(now + 30 * DAY_MS),
       });
       expect(res.status).toBe(201);
@@ -149,14 +148,14 @@ describeWithTemporalServer('every workflow on a real Temporal server', (server) 
       return res.body as { id: string; workflowId: string };
     }
     const pay = (world: SalesWorld, saleId: string, amount: string) =>
-      api.post(world.custody.lender.admin, `/sales/${saleId}/payments`, { amount, receivedOn: today, reference: `wire ${amount}` });
+      api.post(world.custody.lender.admin, `/sales/${saleId}/payments`, { amount: { amount, currency: 'USD' }, receivedOn: today, reference: `wire ${amount}` });
     const salePhase = (workflowId: string) => handle(workflowId).query(saleSettlementPhaseQuery);
 
     async function confirmRelease(world: SalesWorld, saleId: string): Promise<string> {
       const detail = await api.get(world.custody.seller.admin, `/sales/${saleId}`).expect(200);
       expect(detail.body.status).toBe('RELEASE_AUTHORISED');
       const releaseOrderId = detail.body.items[0].releaseOrderId as string;
-      await api.post(world.custody.warehouse.admin, `/release-orders/${releaseOrderId}/confirmations`, { quantity: '20000', releasedAt: new Date().toISOString() }).expect(201);
+      await api.post(world.custody.warehouse.admin, `/release-orders/${releaseOrderId}/confirmations`, { quantity: { amount: '20000', unit: 'kg' }, releasedAt: new Date().toISOString() }).expect(201);
       return releaseOrderId;
     }
 

@@ -27,20 +27,20 @@ async function drawnLine(options: SalesWorldOptions = {}): Promise<SalesWorld> {
 describe('direct repayment', () => {
   test('runs the same waterfall without a sale: 5 000.00 → interest 120.00, principal 4 880.00', async () => {
     const world = await drawnLine();
-    const res = await api.post(world.custody.lender.admin, `/credit-lines/${world.line.id}/repayments`, { amount: '5000.00', receivedOn: today }).expect(201);
+    const res = await api.post(world.custody.lender.admin, `/credit-lines/${world.line.id}/repayments`, { amount: { amount: '5000.00', currency: 'USD' }, receivedOn: today }).expect(201);
     expect(res.body.repayment).toMatchObject({ kind: 'DIRECT_REPAYMENT', saleId: null, amount: '5000.00' });
     expect(res.body.allocation).toEqual({ fees: '0.00', interest: '120.00', principal: '4880.00', toSeller: '0.00' });
     // 12 000.00 − 4 880.00 = 7 120.00
     const balances = await lineBalances(api, world);
     expect([balances.LOAN_PRINCIPAL, balances.INTEREST_RECEIVABLE, balances.COLLECTION]).toEqual(['7120.00', '0.00', '5000.00']);
     // More than the 7 120.00 still owed has nothing to repay.
-    const over = await api.post(world.custody.lender.admin, `/credit-lines/${world.line.id}/repayments`, { amount: '7120.01', receivedOn: today }).expect(422);
+    const over = await api.post(world.custody.lender.admin, `/credit-lines/${world.line.id}/repayments`, { amount: { amount: '7120.01', currency: 'USD' }, receivedOn: today }).expect(422);
     expect(over.body.code).toBe('repayment_exceeds_owed');
   });
 
   test("follows the line's own order: principal first takes the whole 5 000.00", async () => {
     const world = await drawnLine({ waterfallOrder: ['PRINCIPAL', 'INTEREST', 'FEES'] });
-    const res = await api.post(world.custody.lender.admin, `/credit-lines/${world.line.id}/repayments`, { amount: '5000.00', receivedOn: today }).expect(201);
+    const res = await api.post(world.custody.lender.admin, `/credit-lines/${world.line.id}/repayments`, { amount: { amount: '5000.00', currency: 'USD' }, receivedOn: today }).expect(201);
     expect(res.body.allocation).toEqual({ fees: '0.00', interest: '0.00', principal: '5000.00', toSeller: '0.00' });
   });
 
@@ -62,21 +62,20 @@ describe('seller payouts', () => {
     const sale = await api
       .post(world.custody.seller.admin, `/credit-lines/${world.line.id}/sales`, {
         buyerOrganisationId: world.buyer.organisationId,
-        items: [{ lotId: world.lotId, quantity: '10000' }],
-        currency: 'USD',
-        totalPrice: '13000.00',
+        items: [{ lotId: world.lotId, quantity: { amount: '10000', unit: 'kg' } }],
+        totalPrice: { amount: '13000.00', currency: 'USD' },
         paymentDueDate: isoDay(Date.now() + 10 * DAY_MS),
       })
       .expect(201);
     await temporal.settled();
     expect(sale.body).toMatchObject({ totalPrice: '13000.00', feeOnSale: '0.00', items: [{ quantity: '10000', pricePerUnit: '1.3' }] });
     // 13 000.00 → interest 120.00, principal 12 000.00, seller 880.00
-    const paid = await api.post(world.custody.lender.admin, `/sales/${sale.body.id}/payments`, { amount: '13000.00', receivedOn: today }).expect(201);
+    const paid = await api.post(world.custody.lender.admin, `/sales/${sale.body.id}/payments`, { amount: { amount: '13000.00', currency: 'USD' }, receivedOn: today }).expect(201);
     await temporal.settled();
     expect(paid.body.allocation).toEqual({ fees: '0.00', interest: '120.00', principal: '12000.00', toSeller: '880.00' });
-    const tooMuch = await api.post(world.custody.lender.admin, `/credit-lines/${world.line.id}/seller-payouts`, { amount: '880.01', paidOn: today }).expect(422);
+    const tooMuch = await api.post(world.custody.lender.admin, `/credit-lines/${world.line.id}/seller-payouts`, { amount: { amount: '880.01', currency: 'USD' }, paidOn: today }).expect(422);
     expect(tooMuch.body.code).toBe('payout_exceeds_seller_payable');
-    await api.post(world.custody.lender.admin, `/credit-lines/${world.line.id}/seller-payouts`, { amount: '880.00', paidOn: today }).expect(201);
+    await api.post(world.custody.lender.admin, `/credit-lines/${world.line.id}/seller-payouts`, { amount: { amount: '880.00', currency: 'USD' }, paidOn: today }).expect(201);
     const balances = await lineBalances(api, world);
     // 13 000.00 − 880.00 = 12 120.00 stays in the collection account
     expect([balances.SELLER_PAYABLE, balances.COLLECTION]).toEqual(['0.00', '12120.00']);
@@ -87,12 +86,12 @@ describe('reporting a sale', () => {
   test('only goods pledged to the line, and not more than is unsold', async () => {
     const world = await drawnLine();
     const path = `/credit-lines/${world.line.id}/sales`;
-    const body = { buyerOrganisationId: world.buyer.organisationId, items: [{ lotId: world.lotId, quantity: '15000' }], currency: 'USD', pricePerUnit: '1.30', paymentDueDate: isoDay(Date.now() + DAY_MS) };
+    const body = { buyerOrganisationId: world.buyer.organisationId, items: [{ lotId: world.lotId, quantity: { amount: '15000', unit: 'kg' } }], pricePerUnit: { amount: '1.30', currency: 'USD', unit: 'kg' }, paymentDueDate: isoDay(Date.now() + DAY_MS) };
     expect((await api.post(world.custody.lender.admin, path, body)).status).toBe(403);
     await api.post(world.custody.seller.admin, path, body).expect(201);
     await temporal.settled();
     // 20 000 kg held, 15 000 kg already sold: 5 000 kg left
-    const again = await api.post(world.custody.seller.admin, path, { ...body, items: [{ lotId: world.lotId, quantity: '5000.001' }] }).expect(422);
+    const again = await api.post(world.custody.seller.admin, path, { ...body, items: [{ lotId: world.lotId, quantity: { amount: '5000.001', unit: 'kg' } }] }).expect(422);
     expect(again.body.code).toBe('quantity_not_available');
     expect((await api.post(world.custody.seller.admin, path, { ...body, buyerOrganisationId: world.custody.lender.organisationId })).body.code).toBe('buyer_organisation_required');
     expect((await api.post(world.custody.seller.admin, path, { ...body, currency: 'EUR' })).status).toBe(400);

@@ -21,8 +21,7 @@ async function reportSale(quantity: string): Promise<string> {
     .post(world.custody.seller.admin, `/credit-lines/${world.line.id}/sales`, {
       buyerOrganisationId: world.buyer.organisationId,
       items: [{ lotId: world.lotId, quantity }],
-      currency: 'USD',
-      totalPrice: '13000.00',
+      totalPrice: { amount: '13000.00', currency: 'USD' },
       paymentDueDate: isoDay(Date.now() + 10 * DAY_MS),
     })
     .expect(201);
@@ -34,7 +33,7 @@ beforeAll(async () => {
   api = await createTestApi({ temporal: (databaseUrl) => (temporal = new HarnessTemporal({ databaseUrl })) });
   world = await salesWorld(api, { onSale: null });
   saleId = await reportSale('10000');
-  for (const amount of amounts) await api.post(world.custody.lender.admin, `/sales/${saleId}/payments`, { amount, receivedOn: today }).expect(201);
+  for (const amount of amounts) await api.post(world.custody.lender.admin, `/sales/${saleId}/payments`, { amount: { amount, currency: 'USD' }, receivedOn: today }).expect(201);
   await temporal.settled();
 }, 120_000);
 afterAll(() => api.close());
@@ -83,7 +82,7 @@ describe('GET /sales/{id}/payments', () => {
     expect([foreign.status, foreign.body.code]).toEqual([404, 'not_found']);
 
     const other = await reportSale('200');
-    await api.post(world.custody.lender.admin, `/sales/${other}/payments`, { amount: '5.00', receivedOn: today }).expect(201);
+    await api.post(world.custody.lender.admin, `/sales/${other}/payments`, { amount: { amount: '5.00', currency: 'USD' }, receivedOn: today }).expect(201);
     await temporal.settled();
     const otherPage = await api.get(world.custody.lender.admin, `/sales/${other}/payments?limit=1`).expect(200);
     const otherPayment = otherPage.body.items[0].id as string;

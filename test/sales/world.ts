@@ -80,8 +80,7 @@ export async function salesWorld(api: TestApi, options: SalesWorldOptions = {}):
     .post(custody.lender.admin, '/price-marks', {
       commodityCode: custody.commodityCode,
       grade: '80',
-      currency: 'USD',
-      pricePerUnit: options.markPrice ?? '1.20',
+      pricePerUnit: { amount: options.markPrice ?? '1.20', currency: 'USD', unit: 'kg' },
       source: 'wholesale market',
       asOf: new Date(Date.now() - 3_600_000).toISOString(),
     })

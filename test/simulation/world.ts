@@ -288,13 +288,12 @@ export class World {
           sellerOrganisationId: this.seller.organisationId,
           commodityCode: COMMODITY,
           grade,
-          quantity,
-          unit: 'kg',
+          quantity: { amount: quantity, unit: 'kg' },
           locationId: this.locationIds[0],
           receivedAt: this.clock.now().toISOString(),
           receiptNumber: this.nextReceiptNumber(),
         })
-      ).lot.id as string;
+      ).id as string;
     const pledged = await receive('60000', '80');
     await receive('8000', '70');
     await this.must(this.seller, `/lots/${pledged}/pledge`, { creditLineId: this.lineIds[0] });

@@ -22,7 +22,7 @@ async function mark(grade: string, pricePerUnit: string, asOf: string, currency 
 
 describe('price marks', () => {
   test('only a lender posts marks; a VIEWER of the lender cannot', async () => {
-    const body = { commodityCode: world.commodityCode, grade: '80', currency: 'USD', pricePerUnit: '1', source: 's', asOf: hoursAgo(1) };
+    const body = { commodityCode: world.commodityCode, grade: '80', pricePerUnit: { amount: '1', currency: 'USD', unit: 'kg' }, source: 's', asOf: hoursAgo(1) };
     expect((await api.post(world.seller.admin, '/price-marks', body)).status).toBe(403);
     expect((await api.post(world.warehouse.admin, '/price-marks', body)).status).toBe(403);
     const viewer = await world.lender.addUser('VIEWER');
@@ -70,7 +70,7 @@ describe('borrowing base through the API', () => {
     await mark('70', '4.00', hoursAgo(25), 'USD', lender);
     await mark('60', '4.00', hoursAgo(1), 'EUR', lender);
     await api.post(world.warehouse.admin, `/lots/${held.id}/inspections`, { qualityHold: true, reason: 'mould' }).expect(201);
-    await api.post(world.warehouse.admin, `/lots/${counted.id}/stock-counts`, { countedQuantity: '290', countedAt: new Date().toISOString() }).expect(201);
+    await api.post(world.warehouse.admin, `/lots/${counted.id}/stock-counts`, { countedQuantity: { amount: '290', unit: 'kg' }, countedAt: new Date().toISOString() }).expect(201);
     await api.db.sql(`UPDATE lien SET pledged_at = now() - interval '31 days' WHERE lot_id = $1`, [overdue.id]);
     await drawPrincipal(api.db.prisma, line, '600');
 

@@ -20,7 +20,7 @@ const MINUTE_MS = 60_000;
 describe('price marks cannot be dated ahead of now', () => {
   test('a mark dated tomorrow or in 2036 is refused naming body.asOf; one 4 minutes ahead (clock skew) is accepted', async () => {
     const world = await marginWorld(api);
-    const body = (asOf: string) => ({ commodityCode: world.commodityCode, grade: '80', currency: 'USD', pricePerUnit: '28.80', source: 'test feed', asOf });
+    const body = (asOf: string) => ({ commodityCode: world.commodityCode, grade: '80', pricePerUnit: { amount: '28.80', currency: 'USD', unit: 'kg' }, source: 'test feed', asOf });
     for (const asOf of [new Date(Date.now() + DAY_MS).toISOString(), '2036-11-23T00:00:00Z']) {
       const res = await api.post(world.lender.admin, '/price-marks', body(asOf));
       expect(res.status).toBe(400);
@@ -52,7 +52,7 @@ describe('stock counts cannot be dated ahead of now', () => {
   test('a count dated next year is refused naming body.countedAt, and the lot is unchanged', async () => {
     const world = await marginWorld(api);
     const lotId = await pledgedLot(api, world, '1000');
-    const res = await api.post(world.warehouse.admin, `/lots/${lotId}/stock-counts`, { countedQuantity: '1000', countedAt: new Date(Date.now() + 365 * DAY_MS).toISOString() });
+    const res = await api.post(world.warehouse.admin, `/lots/${lotId}/stock-counts`, { countedQuantity: { amount: '1000', unit: 'kg' }, countedAt: new Date(Date.now() + 365 * DAY_MS).toISOString() });
     expect(res.status).toBe(400);
     expect(res.body.errors.map((error: { path: string }) => error.path)).toEqual(['body.countedAt']);
     expect((await api.db.prisma.lot.findUniqueOrThrow({ where: { id: lotId } })).lastCountedAt).toBeNull();

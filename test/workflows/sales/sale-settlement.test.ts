@@ -41,9 +41,8 @@ async function drawnLine(): Promise<SalesWorld> {
 async function reportSale(world: SalesWorld, body: Record<string, unknown> = {}) {
   const res = await api.post(world.custody.seller.admin, `/credit-lines/${world.line.id}/sales`, {
     buyerOrganisationId: world.buyer.organisationId,
-    items: [{ lotId: world.lotId, quantity: '20000' }],
-    currency: 'USD',
-    pricePerUnit: '1.30',
+    items: [{ lotId: world.lotId, quantity: { amount: '20000', unit: 'kg' } }],
+    pricePerUnit: { amount: '1.30', currency: 'USD', unit: 'kg' },
     paymentDueDate: dueDate,
     ...body,
   });
@@ -55,7 +54,7 @@ async function reportSale(world: SalesWorld, body: Record<string, unknown> = {})
 }
 
 async function pay(world: SalesWorld, saleId: string, amount: string) {
-  const res = await api.post(world.custody.lender.admin, `/sales/${saleId}/payments`, { amount, receivedOn: today, reference: `wire ${amount}` });
+  const res = await api.post(world.custody.lender.admin, `/sales/${saleId}/payments`, { amount: { amount, currency: 'USD' }, receivedOn: today, reference: `wire ${amount}` });
   await temporal.settled();
   return res;
 }
@@ -111,7 +110,7 @@ describe('canonical sale: cold-store apples, 50 % advance, fee on sale = 30 days
     expect(await borrowingBase(world)).toBe('0');
 
     await api
-      .post(world.custody.warehouse.admin, `/release-orders/${releaseOrderId}/confirmations`, { quantity: '20000', releasedAt: new Date().toISOString() })
+      .post(world.custody.warehouse.admin, `/release-orders/${releaseOrderId}/confirmations`, { quantity: { amount: '20000', unit: 'kg' }, releasedAt: new Date().toISOString() })
       .expect(201);
     // The confirmation wakes the sale's workflow through the outbox (found on the real server: without it the sale waited for its hourly poll).
     await temporal.settled();
@@ -153,7 +152,7 @@ describe('canonical sale: cold-store apples, 50 % advance, fee on sale = 30 days
     expect(told.filter((n) => n.kind === 'sale.closed').map((n) => n.organisation_id)).toEqual(sorted([lender.organisationId, seller.organisationId, world.buyer.organisationId]));
 
     // The lender pays the seller what it is owed: 12 680.00 out of the collection account (26 000.00 − 12 680.00 = 13 320.00 left).
-    await api.post(lender.admin, `/credit-lines/${world.line.id}/seller-payouts`, { amount: '12680.00', paidOn: today }).expect(201);
+    await api.post(lender.admin, `/credit-lines/${world.line.id}/seller-payouts`, { amount: { amount: '12680.00', currency: 'USD' }, paidOn: today }).expect(201);
     const after = await lineBalances(api, world);
     expect([after.SELLER_PAYABLE, after.COLLECTION]).toEqual(['0.00', '13320.00']);
   });
