@@ -39,7 +39,7 @@ describe('receiving', () => {
     const res = await api.get(world.warehouse.admin, `/lots/${lot.id}`).expect(200);
     expect(res.body).toMatchObject({ quantity: { amount: '1234.567890123456789', unit: 'kg' }, grade: '80', sellerOrganisationId: world.seller.organisationId, pledgedToCreditLineId: null });
     const history = await events(lot.id);
-    expect(history).toEqual([expect.objectContaining({ type: 'RECEIVED', quantityBefore: '0', quantityAfter: '1234.567890123456789' })]);
+    expect(history).toEqual([expect.objectContaining({ type: 'RECEIVED', quantityBefore: { amount: '0', unit: 'kg' }, quantityAfter: { amount: '1234.567890123456789', unit: 'kg' } })]);
   });
 
   test('a duplicate receipt number within the warehouse is refused with 409; another warehouse may use it', async () => {
@@ -50,13 +50,13 @@ describe('receiving', () => {
   });
 
   test('a unit other than the commodity unit is refused (no conversion defined); an unknown grade is a 400', async () => {
-    const base = { sellerOrganisationId: world.seller.organisationId, commodityCode: world.commodityCode, quantity: '5', locationId: world.roomId, receivedAt: '2026-11-20T08:00:00Z' };
-    const unit = await api.post(world.warehouse.admin, `/warehouses/${world.warehouseId}/lots`, { ...base, grade: '80', unit: 'lb', receiptNumber: 'U-1' });
+    const base = { sellerOrganisationId: world.seller.organisationId, commodityCode: world.commodityCode, quantity: { amount: '5', unit: 'kg' }, locationId: world.roomId, receivedAt: '2026-11-20T08:00:00Z' };
+    const unit = await api.post(world.warehouse.admin, `/warehouses/${world.warehouseId}/lots`, { ...base, grade: '80', quantity: { amount: '5', unit: 'lb' }, receiptNumber: 'U-1' });
     expect(unit.status).toBe(422);
     expect(unit.body.code).toBe('unit_not_convertible');
-    const grade = await api.post(world.warehouse.admin, `/warehouses/${world.warehouseId}/lots`, { ...base, grade: '99', unit: 'kg', receiptNumber: 'U-2' });
+    const grade = await api.post(world.warehouse.admin, `/warehouses/${world.warehouseId}/lots`, { ...base, grade: '99', receiptNumber: 'U-2' });
     expect(grade.status).toBe(400);
-    const number = await api.post(world.warehouse.admin, `/warehouses/${world.warehouseId}/lots`, { ...base, quantity: 5, grade: '80', unit: 'kg', receiptNumber: 'U-3' });
+    const number = await api.post(world.warehouse.admin, `/warehouses/${world.warehouseId}/lots`, { ...base, quantity: { amount: 5, unit: 'kg' }, grade: '80', receiptNumber: 'U-3' });
     expect(number.status).toBe(400);
   });
 });

@@ -28,9 +28,9 @@ describe('releases', () => {
   test("an unpledged lot is released on the seller's instruction and the warehouse confirms what left", async () => {
     const lot = await receiveLot(api, world, { quantity: '100' });
     const order = await api.post(world.seller.admin, `/lots/${lot.id}/release-orders`, { quantity: { amount: '40', unit: 'kg' } }).expect(201);
-    expect(order.body).toMatchObject({ kind: 'SELLER_INSTRUCTION', quantityAuthorised: '40', quantityReleased: '0', status: 'OPEN', creditLineId: null });
+    expect(order.body).toMatchObject({ kind: 'SELLER_INSTRUCTION', quantityAuthorised: { amount: '40', unit: 'kg' }, quantityReleased: { amount: '0', unit: 'kg' }, status: 'OPEN', creditLineId: null });
     const first = await api.post(world.warehouse.admin, `/release-orders/${order.body.id}/confirmations`, released('39.5')).expect(201);
-    expect(first.body).toMatchObject({ lotQuantityAfter: '60.5', order: { quantityReleased: '39.5', status: 'OPEN' } });
+    expect(first.body).toMatchObject({ lotQuantityAfter: { amount: '60.5', unit: 'kg' }, order: { quantityReleased: { amount: '39.5', unit: 'kg' }, status: 'OPEN' } });
     const over = await api.post(world.warehouse.admin, `/release-orders/${order.body.id}/confirmations`, released('0.6'));
     expect(over.status).toBe(422);
     expect(over.body.code).toBe('release_exceeds_authorisation');

@@ -117,11 +117,11 @@ describe('free quantity: sold and authorised goods are reserved', () => {
     expect(adjusted.status).toBe(201);
     expect(adjusted.body.quantity).toBe('12000');
     const sale = await api.get(world.buyer.admin, `/sales/${saleId}`).expect(200);
-    expect(sale.body.items[0]).toMatchObject({ quantity: '12000', quantityShort: '3000' });
+    expect(sale.body.items[0]).toMatchObject({ quantity: '12000', quantityShort: { amount: '3000', unit: 'kg' } });
     expect(sale.body.shortAt).not.toBeNull();
     expect(await notified(saleId, 'sale.short')).toEqual(parties(world));
     const order = await api.get(world.custody.warehouse.admin, `/release-orders/${orderId}`).expect(200);
-    expect(order.body).toMatchObject({ quantityAuthorised: '15000', quantityReleased: '0', quantityShort: '3000', status: 'OPEN' });
+    expect(order.body).toMatchObject({ quantityAuthorised: { amount: '15000', unit: 'kg' }, quantityReleased: { amount: '0', unit: 'kg' }, quantityShort: { amount: '3000', unit: 'kg' }, status: 'OPEN' });
 
     // The paid goods no longer secure the line and nothing is negative: 0 kg free, value 0; the 2 000.00 draw is uncovered.
     expect(await figures(world)).toEqual({ marketValue: '0', borrowingBase: '0', availability: '-2000' });
@@ -137,7 +137,7 @@ describe('free quantity: sold and authorised goods are reserved', () => {
     // The warehouse releases what is there; the order completes with its short part and the sale closes.
     const confirmed = await api.post(world.custody.warehouse.admin, `/release-orders/${orderId}/confirmations`, { quantity: { amount: '12000', unit: 'kg' }, releasedAt: new Date().toISOString() });
     expect(confirmed.status).toBe(201);
-    expect(confirmed.body).toMatchObject({ lotQuantityAfter: '0', order: { quantityReleased: '12000', quantityShort: '3000', status: 'COMPLETED' } });
+    expect(confirmed.body).toMatchObject({ lotQuantityAfter: { amount: '0', unit: 'kg' }, order: { quantityReleased: { amount: '12000', unit: 'kg' }, quantityShort: { amount: '3000', unit: 'kg' }, status: 'COMPLETED' } });
     // The confirmation woke the sale's workflow through the outbox.
     const run = temporal.handle(saleWorkflowId);
     await temporal.settled();
@@ -153,7 +153,7 @@ describe('free quantity: sold and authorised goods are reserved', () => {
     const counted = await api.post(world.custody.warehouse.admin, `/lots/${world.lotId}/stock-counts`, { countedQuantity: { amount: '2000', unit: 'kg' }, countedAt: new Date().toISOString() });
     expect(counted.status).toBe(201);
     const sale = await api.get(world.custody.lender.admin, `/sales/${saleId}`).expect(200);
-    expect(sale.body).toMatchObject({ status: 'OPEN', items: [{ quantity: '2000', quantityShort: '13000' }] });
+    expect(sale.body).toMatchObject({ status: 'OPEN', items: [{ quantity: '2000', quantityShort: { amount: '13000', unit: 'kg' } }] });
     expect(await notified(saleId, 'sale.short')).toEqual(parties(world));
     // Unpaid share of the 2 000 kg still deliverable: 2 000 × (3 900 / 19 500) × min(1.20, 1.30) = 480; the count flags the lot: lends 0.
     expect(await figures(world)).toEqual({ marketValue: '480', borrowingBase: '0', availability: '-2000' });
@@ -162,7 +162,7 @@ describe('free quantity: sold and authorised goods are reserved', () => {
     const authorised = await api.get(world.custody.seller.admin, `/sales/${saleId}`).expect(200);
     const orderId = authorised.body.items[0].releaseOrderId as string;
     const order = await api.get(world.custody.warehouse.admin, `/release-orders/${orderId}`).expect(200);
-    expect(order.body).toMatchObject({ quantityAuthorised: '2000', quantityShort: '0', status: 'OPEN' });
+    expect(order.body).toMatchObject({ quantityAuthorised: { amount: '2000', unit: 'kg' }, quantityShort: { amount: '0', unit: 'kg' }, status: 'OPEN' });
     await api.post(world.custody.warehouse.admin, `/release-orders/${orderId}/confirmations`, { quantity: { amount: '2000', unit: 'kg' }, releasedAt: new Date().toISOString() }).expect(201);
     const run = temporal.handle(authorised.body.workflowId);
     await temporal.settled();
@@ -174,7 +174,7 @@ describe('free quantity: sold and authorised goods are reserved', () => {
     const { world, saleId, saleWorkflowId } = await lotInLiveSale();
     await api.post(world.custody.warehouse.admin, `/lots/${world.lotId}/adjustments`, { quantityDelta: { amount: '-20000', unit: 'kg' }, kind: 'SPOILAGE', reason: 'cold room failure' }).expect(201);
     const sale = await api.get(world.custody.seller.admin, `/sales/${saleId}`).expect(200);
-    expect(sale.body.items[0]).toMatchObject({ quantity: '0', quantityShort: '15000' });
+    expect(sale.body.items[0]).toMatchObject({ quantity: '0', quantityShort: { amount: '15000', unit: 'kg' } });
     expect(await figures(world)).toEqual({ marketValue: '0', borrowingBase: '0', availability: '-2000' });
     await pay(world, saleId, '19500.00');
     const run = temporal.handle(saleWorkflowId);

@@ -72,7 +72,7 @@ describe('GET /events', () => {
       quantityAfter: { amount: '9987.5', unit: 'kg' },
     });
     const mark = lenderFeed.items.find((event) => event.type === 'price_mark.posted')!;
-    expect(mark.data).toMatchObject({ pricePerUnit: { amount: '3.125', currency: 'USD' }, grade: '80', source: 'test' });
+    expect(mark.data).toMatchObject({ pricePerUnit: { amount: '3.125', currency: 'USD', unit: 'kg' }, grade: '80', source: 'test' });
   });
 
   test('the cursor reads on from where the reader stopped, page by page, and filters by type', async () => {

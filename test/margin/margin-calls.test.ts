@@ -64,7 +64,7 @@ describe('opening a margin call', () => {
     await evaluate(api, world.lineId, new Date());
     const forSeller = await api.get(world.seller.admin, `/credit-lines/${world.lineId}/margin-calls`).expect(200);
     expect(forSeller.body.items).toHaveLength(1);
-    expect(forSeller.body.items[0]).toMatchObject({ status: 'OPEN', cause: 'LTV_ABOVE_MARGIN_CALL', requiredRepayment: '4050', requiredAdditionalCollateralValue: '9000', collateralValue: '15000' });
+    expect(forSeller.body.items[0]).toMatchObject({ status: 'OPEN', cause: 'LTV_ABOVE_MARGIN_CALL', requiredRepayment: { amount: '4050.00', currency: 'USD' }, requiredAdditionalCollateralValue: { amount: '9000.00', currency: 'USD' }, collateralValue: { amount: '15000.00', currency: 'USD' } });
     await api.get(world.lender.admin, `/credit-lines/${world.lineId}/margin-calls`).expect(200);
     await api.get(world.warehouse.admin, `/credit-lines/${world.lineId}/margin-calls`).expect(404);
   });
@@ -118,14 +118,14 @@ describe('liquidation', () => {
     const first = await api
       .post(world.lender.admin, `/credit-lines/${world.lineId}/liquidation-sales`, { lotId: world.lotId, quantity: { amount: '400', unit: 'kg' }, proceeds: { amount: '5000.00', currency: 'USD' }, receivedOn: utcDay(new Date()) })
       .expect(201);
-    expect(first.body.allocation).toEqual({ fees: '50.00', interest: '100.00', principal: '4850.00', toSeller: '0.00' });
+    expect(first.body.allocation).toEqual({ fees: { amount: '50.00', currency: 'USD' }, interest: { amount: '100.00', currency: 'USD' }, principal: { amount: '4850.00', currency: 'USD' }, toSeller: { amount: '0.00', currency: 'USD' } });
     expect(first.body.marginCall).toEqual({ id: call!.id, status: 'LIQUIDATING' });
     expect(await lineStatus(api, world.lineId)).toBe('IN_DEFAULT');
     // 600 kg for 7,000.00: principal 10,800 − 4,850 = 5,950.00, the remaining 1,050.00 is owed to the seller.
     const second = await api
       .post(world.lender.admin, `/credit-lines/${world.lineId}/liquidation-sales`, { lotId: world.lotId, quantity: { amount: '600', unit: 'kg' }, proceeds: { amount: '7000.00', currency: 'USD' }, receivedOn: utcDay(new Date()) })
       .expect(201);
-    expect(second.body.allocation).toEqual({ fees: '0.00', interest: '0.00', principal: '5950.00', toSeller: '1050.00' });
+    expect(second.body.allocation).toEqual({ fees: { amount: '0.00', currency: 'USD' }, interest: { amount: '0.00', currency: 'USD' }, principal: { amount: '5950.00', currency: 'USD' }, toSeller: { amount: '1050.00', currency: 'USD' } });
     expect(second.body.marginCall).toEqual({ id: call!.id, status: 'SETTLED' });
     expect(await balancesOf(api, world.lineId)).toMatchObject({
       LOAN_PRINCIPAL: '0.00',

@@ -82,7 +82,7 @@ export async function pledgedLot(api: TestApi, world: MarginWorld, quantity: str
 /** Posts a mark for the world's commodity, grade 80, as of `asOf` (default now). */
 export async function mark(api: TestApi, world: MarginWorld, pricePerUnit: string, asOf = new Date()): Promise<void> {
   await api
-    .post(world.lender.admin, '/price-marks', { commodityCode: world.commodityCode, grade: '80', currency: 'USD', pricePerUnit, source: 'test feed', asOf: asOf.toISOString() })
+    .post(world.lender.admin, '/price-marks', { commodityCode: world.commodityCode, grade: '80', pricePerUnit: { amount: pricePerUnit, currency: 'USD', unit: 'kg' }, source: 'test feed', asOf: asOf.toISOString() })
     .expect(201);
 }
 

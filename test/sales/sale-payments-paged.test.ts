@@ -20,7 +20,7 @@ async function reportSale(quantity: string): Promise<string> {
   const sale = await api
     .post(world.custody.seller.admin, `/credit-lines/${world.line.id}/sales`, {
       buyerOrganisationId: world.buyer.organisationId,
-      items: [{ lotId: world.lotId, quantity }],
+      items: [{ lotId: world.lotId, quantity: { amount: quantity, unit: 'kg' } }],
       totalPrice: { amount: '13000.00', currency: 'USD' },
       paymentDueDate: isoDay(Date.now() + 10 * DAY_MS),
     })
@@ -42,11 +42,11 @@ describe('GET /sales/{id}', () => {
   test(`embeds the first ${SALE_PAYMENTS_EMBEDDED_MAX} payments and says, with a link, that the 21st is elsewhere`, async () => {
     expect(SALE_PAYMENTS_EMBEDDED_MAX).toBe(20);
     const res = await api.get(world.custody.seller.admin, `/sales/${saleId}`).expect(200);
-    expect(res.body.payments.map((payment: { amount: string }) => payment.amount)).toEqual(amounts.slice(0, 20));
+    expect(res.body.payments.map((payment: { amount: { amount: string } }) => payment.amount.amount)).toEqual(amounts.slice(0, 20));
     expect(res.body.paymentsTruncated).toBe(true);
     expect(res.body.paymentsNext).toMatch(new RegExp(`^/sales/${saleId}/payments\\?cursor=[A-Za-z0-9_-]+$`));
     const rest = await api.get(world.custody.seller.admin, res.body.paymentsNext).expect(200);
-    expect(rest.body.items.map((payment: { amount: string }) => payment.amount)).toEqual(['21.00']);
+    expect(rest.body.items.map((payment: { amount: { amount: string } }) => payment.amount.amount)).toEqual(['21.00']);
     expect(rest.body.nextCursor).toBeNull();
   });
 
@@ -63,9 +63,9 @@ describe('GET /sales/{id}/payments', () => {
     const sizes: number[] = [];
     let cursor: string | null = null;
     do {
-      const res: { body: { items: { amount: string }[]; nextCursor: string | null } } = await api.get(world.buyer.admin, `/sales/${saleId}/payments?limit=8${cursor ? `&cursor=${cursor}` : ''}`).expect(200);
+      const res: { body: { items: { amount: { amount: string } }[]; nextCursor: string | null } } = await api.get(world.buyer.admin, `/sales/${saleId}/payments?limit=8${cursor ? `&cursor=${cursor}` : ''}`).expect(200);
       sizes.push(res.body.items.length);
-      seen.push(...res.body.items.map((payment) => payment.amount));
+      seen.push(...res.body.items.map((payment) => payment.amount.amount));
       cursor = res.body.nextCursor;
     } while (cursor !== null && sizes.length < 10);
     expect(sizes).toEqual([8, 8, 5]);
