@@ -68,10 +68,10 @@ describe('custody operations', () => {
     await api.post(wh, `/lots/${lot.id}/inspections`, { grade: '70', qualityHold: true, reason: 'bruising' }).expect(201);
     await api.post(wh, `/lots/${lot.id}/moves`, { toLocationId: world.coldRoomId, reason: 'cooling' }).expect(201);
     const split = await api.post(wh, `/lots/${lot.id}/splits`, { quantity: { amount: '250.5', unit: 'kg' }, receiptNumber: `${lot.receiptNumber}-B` }).expect(201);
-    expect(split.body.parent.quantity).toBe('749.5');
-    expect(split.body.child).toMatchObject({ quantity: '250.5', grade: '70', qualityHold: true, locationId: world.coldRoomId, splitFromLotId: lot.id });
+    expect(split.body.parent.quantity).toEqual({ amount: '749.5', unit: 'kg' });
+    expect(split.body.child).toMatchObject({ quantity: { amount: '250.5', unit: 'kg' }, grade: '70', qualityHold: true, locationId: world.coldRoomId, splitFromLotId: lot.id });
     const adjusted = await api.post(wh, `/lots/${lot.id}/adjustments`, { quantityDelta: { amount: '-12.25', unit: 'kg' }, kind: 'SPOILAGE', reason: 'rot found' }).expect(201);
-    expect(adjusted.body.quantity).toBe('737.25');
+    expect(adjusted.body.quantity).toEqual({ amount: '737.25', unit: 'kg' });
     const history = await events(lot.id);
     expect(history.map((e) => [e.type, e.quantityBefore, e.quantityAfter])).toEqual([
       ['RECEIVED', '0', '1000'],
@@ -95,14 +95,14 @@ describe('custody operations', () => {
     expect(below.body.code).toBe('adjustment_below_zero');
     const whole = await api.post(wh, `/lots/${lot.id}/splits`, { quantity: { amount: '10', unit: 'kg' }, receiptNumber: 'S-whole' });
     expect(whole.body.code).toBe('split_not_smaller_than_lot');
-    expect((await api.get(wh, `/lots/${lot.id}`)).body.quantity).toBe('10');
+    expect((await api.get(wh, `/lots/${lot.id}`)).body.quantity).toEqual({ amount: '10', unit: 'kg' });
   });
 
   test('a stock count difference becomes an adjustment and flags the lot; a matching count clears the flag', async () => {
     const lot = await receiveLot(api, world, { quantity: '500' });
     const wh = world.warehouse.admin;
     const counted = await api.post(wh, `/lots/${lot.id}/stock-counts`, { countedQuantity: { amount: '497.5', unit: 'kg' }, countedAt: '2026-11-21T10:00:00Z' }).expect(201);
-    expect(counted.body).toMatchObject({ quantity: '497.5', countDifferenceFlag: true, lastCountedAt: '2026-11-21T10:00:00.000Z' });
+    expect(counted.body).toMatchObject({ quantity: { amount: '497.5', unit: 'kg' }, countDifferenceFlag: true, lastCountedAt: '2026-11-21T10:00:00.000Z' });
     const history = await events(lot.id);
     expect(history.slice(-2).map((e) => [e.type, e.quantityBefore, e.quantityAfter])).toEqual([
       ['COUNTED', '500', '500'],
@@ -152,10 +152,10 @@ describe('visibility', () => {
       for (const [path, body] of [
         ['inspections', { qualityHold: false, reason: 'x' }],
         ['moves', { toLocationId: world.coldRoomId }],
-        ['splits', { quantity: '1', receiptNumber: 'X' }],
-        ['adjustments', { quantityDelta: '-1', kind: 'DAMAGE', reason: 'x' }],
-        ['stock-counts', { countedQuantity: '1', countedAt: '2026-11-21T10:00:00Z' }],
-        ['release-orders', { quantity: '1' }],
+        ['splits', { quantity: { amount: '1', unit: 'kg' }, receiptNumber: 'X' }],
+        ['adjustments', { quantityDelta: { amount: '-1', unit: 'kg' }, kind: 'DAMAGE', reason: 'x' }],
+        ['stock-counts', { countedQuantity: { amount: '1', unit: 'kg' }, countedAt: '2026-11-21T10:00:00Z' }],
+        ['release-orders', { quantity: { amount: '1', unit: 'kg' } }],
         ['pledge', { creditLineId: lot.id }],
         ['unpledge', {}],
         ['unpledge-consent', {}],

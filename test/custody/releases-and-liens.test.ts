@@ -11,10 +11,10 @@ beforeAll(async () => {
 });
 afterAll(() => api.close());
 
-const released = (quantity: string) => ({ quantity, releasedAt: '2026-11-23T09:00:00Z' });
+const released = (quantity: string) => ({ quantity: { amount: quantity, unit: 'kg' }, releasedAt: '2026-11-23T09:00:00Z' });
 
 async function lotQuantity(lotId: string): Promise<string> {
-  return (await api.get(world.warehouse.admin, `/lots/${lotId}`).expect(200)).body.quantity;
+  return (await api.get(world.warehouse.admin, `/lots/${lotId}`).expect(200)).body.quantity.amount;
 }
 
 async function pledgedLot(quantity = '1000') {

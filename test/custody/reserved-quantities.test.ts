@@ -62,7 +62,7 @@ async function figures(world: SalesWorld) {
   const res = await api.get(world.custody.lender.admin, `/credit-lines/${world.line.id}/borrowing-base?view=totals`);
   expect(res.status).toBe(200);
   const { totals } = await borrowingBaseQuery(api.db.prisma, { lineId: world.line.id, now: new Date(), lotsPage: null });
-  return { marketValue: totals.marketValue.toFixed(), borrowingBase: totals.borrowingBase.toFixed(), availability: res.body.totals.availability as string };
+  return { marketValue: totals.marketValue.toFixed(), borrowingBase: totals.borrowingBase.toFixed(), availability: res.body.totals.availability.amount as string };
 }
 
 async function notified(subjectId: string, kind: string): Promise<string[]> {
@@ -99,7 +99,10 @@ describe('free quantity: sold and authorised goods are reserved', () => {
     const before = await figures(world);
     const ok = await api.post(world.custody.warehouse.admin, `/lots/${world.lotId}/splits`, { quantity: { amount: '4000', unit: 'kg' }, receiptNumber: `WR-split-ok-${world.lotId}` });
     expect(ok.status).toBe(201);
-    expect([ok.body.parent.quantity, ok.body.child.quantity]).toEqual(['16000', '4000']);
+    expect([ok.body.parent.quantity, ok.body.child.quantity]).toEqual([
+      { amount: '16000', unit: 'kg' },
+      { amount: '4000', unit: 'kg' },
+    ]);
     expect(await figures(world)).toEqual(before);
   });
 
@@ -107,7 +110,7 @@ describe('free quantity: sold and authorised goods are reserved', () => {
     const { world, saleId, saleWorkflowId } = await lotInLiveSale();
     // No principal, no interest: 19 500.00 → fee 900.00, the rest 18 600.00 to the seller. Paid in full: release authorised.
     const paid = await pay(world, saleId, '19500.00');
-    expect(paid.allocation).toEqual({ fees: '900.00', interest: '0.00', principal: '0.00', toSeller: '18600.00' });
+    expect(paid.allocation).toEqual({ fees: { amount: '900.00', currency: 'USD' }, interest: { amount: '0.00', currency: 'USD' }, principal: { amount: '0.00', currency: 'USD' }, toSeller: { amount: '18600.00', currency: 'USD' } });
     const authorised = await api.get(world.custody.seller.admin, `/sales/${saleId}`).expect(200);
     expect(authorised.body.status).toBe('RELEASE_AUTHORISED');
     const orderId = authorised.body.items[0].releaseOrderId as string;
@@ -115,16 +118,16 @@ describe('free quantity: sold and authorised goods are reserved', () => {
     // 20 000 − 8 000 = 12 000 kg held; 15 000 kg were sold: 3 000 kg short.
     const adjusted = await api.post(world.custody.warehouse.admin, `/lots/${world.lotId}/adjustments`, { quantityDelta: { amount: '-8000', unit: 'kg' }, kind: 'SHRINKAGE', reason: 'dehydration' });
     expect(adjusted.status).toBe(201);
-    expect(adjusted.body.quantity).toBe('12000');
+    expect(adjusted.body.quantity).toEqual({ amount: '12000', unit: 'kg' });
     const sale = await api.get(world.buyer.admin, `/sales/${saleId}`).expect(200);
-    expect(sale.body.items[0]).toMatchObject({ quantity: '12000', quantityShort: { amount: '3000', unit: 'kg' } });
+    expect(sale.body.items[0]).toMatchObject({ quantity: { amount: '12000', unit: 'kg' }, quantityShort: { amount: '3000', unit: 'kg' } });
     expect(sale.body.shortAt).not.toBeNull();
     expect(await notified(saleId, 'sale.short')).toEqual(parties(world));
     const order = await api.get(world.custody.warehouse.admin, `/release-orders/${orderId}`).expect(200);
     expect(order.body).toMatchObject({ quantityAuthorised: { amount: '15000', unit: 'kg' }, quantityReleased: { amount: '0', unit: 'kg' }, quantityShort: { amount: '3000', unit: 'kg' }, status: 'OPEN' });
 
     // The paid goods no longer secure the line and nothing is negative: 0 kg free, value 0; the 2 000.00 draw is uncovered.
-    expect(await figures(world)).toEqual({ marketValue: '0', borrowingBase: '0', availability: '-2000' });
+    expect(await figures(world)).toEqual({ marketValue: '0', borrowingBase: '0', availability: '-2000.00' });
     const mark = await api.post(world.custody.lender.admin, '/price-marks', {
       commodityCode: world.custody.commodityCode,
       grade: '80',
@@ -153,10 +156,10 @@ describe('free quantity: sold and authorised goods are reserved', () => {
     const counted = await api.post(world.custody.warehouse.admin, `/lots/${world.lotId}/stock-counts`, { countedQuantity: { amount: '2000', unit: 'kg' }, countedAt: new Date().toISOString() });
     expect(counted.status).toBe(201);
     const sale = await api.get(world.custody.lender.admin, `/sales/${saleId}`).expect(200);
-    expect(sale.body).toMatchObject({ status: 'OPEN', items: [{ quantity: '2000', quantityShort: { amount: '13000', unit: 'kg' } }] });
+    expect(sale.body).toMatchObject({ status: 'OPEN', items: [{ quantity: { amount: '2000', unit: 'kg' }, quantityShort: { amount: '13000', unit: 'kg' } }] });
     expect(await notified(saleId, 'sale.short')).toEqual(parties(world));
     // Unpaid share of the 2 000 kg still deliverable: 2 000 × (3 900 / 19 500) × min(1.20, 1.30) = 480; the count flags the lot: lends 0.
-    expect(await figures(world)).toEqual({ marketValue: '480', borrowingBase: '0', availability: '-2000' });
+    expect(await figures(world)).toEqual({ marketValue: '480', borrowingBase: '0', availability: '-2000.00' });
     // The buyer pays the rest; the release is authorised for the 2 000 kg there, confirmed, and the sale closes.
     await pay(world, saleId, '3900.00');
     const authorised = await api.get(world.custody.seller.admin, `/sales/${saleId}`).expect(200);
@@ -174,8 +177,8 @@ describe('free quantity: sold and authorised goods are reserved', () => {
     const { world, saleId, saleWorkflowId } = await lotInLiveSale();
     await api.post(world.custody.warehouse.admin, `/lots/${world.lotId}/adjustments`, { quantityDelta: { amount: '-20000', unit: 'kg' }, kind: 'SPOILAGE', reason: 'cold room failure' }).expect(201);
     const sale = await api.get(world.custody.seller.admin, `/sales/${saleId}`).expect(200);
-    expect(sale.body.items[0]).toMatchObject({ quantity: '0', quantityShort: { amount: '15000', unit: 'kg' } });
-    expect(await figures(world)).toEqual({ marketValue: '0', borrowingBase: '0', availability: '-2000' });
+    expect(sale.body.items[0]).toMatchObject({ quantity: { amount: '0', unit: 'kg' }, quantityShort: { amount: '15000', unit: 'kg' } });
+    expect(await figures(world)).toEqual({ marketValue: '0', borrowingBase: '0', availability: '-2000.00' });
     await pay(world, saleId, '19500.00');
     const run = temporal.handle(saleWorkflowId);
     expect(await run.result()).toMatchObject({ outcome: 'CLOSED', releaseOrderIds: [] });
@@ -193,7 +196,7 @@ describe('coverage: every writer that can reduce it sees principal and reserved 
     const byLender = await api.post(world.custody.lender.admin, `/lots/${world.lotId}/unpledge`);
     expect([byLender.status, byLender.body.code]).toEqual([422, 'coverage_insufficient']);
     expect(byLender.body.detail).toContain('availability would be -2 000.00 USD');
-    expect(await figures(world)).toMatchObject({ borrowingBase: '12000', availability: '10000' });
+    expect(await figures(world)).toMatchObject({ borrowingBase: '12000', availability: '10000.00' });
   });
 
   test('a physical loss is recorded whatever the figures, and the lender and seller are told of the shortfall', async () => {
@@ -204,7 +207,7 @@ describe('coverage: every writer that can reduce it sees principal and reserved 
     // 20 000 − 5 000 = 15 000 kg × 1.20 × 0.5 = 9 000.00; 9 000.00 − 9 000.00 − 2 000.00 = −2 000.00
     const adjusted = await api.post(world.custody.warehouse.admin, `/lots/${world.lotId}/adjustments`, { quantityDelta: { amount: '-5000', unit: 'kg' }, kind: 'DAMAGE', reason: 'forklift' });
     expect(adjusted.status).toBe(201);
-    expect(await figures(world)).toMatchObject({ borrowingBase: '9000', availability: '-2000' });
+    expect(await figures(world)).toMatchObject({ borrowingBase: '9000', availability: '-2000.00' });
     expect(await notified(world.line.id, 'credit_line.coverage_shortfall')).toEqual([world.custody.lender.organisationId, world.custody.seller.organisationId].sort());
     // A loss that leaves the line covered tells nobody.
     const other = await salesWorld(api);
@@ -223,10 +226,10 @@ describe('coverage: every writer that can reduce it sees principal and reserved 
     expect([tooMuch.status, tooMuch.body.code]).toEqual([422, 'coverage_insufficient']);
     // 2 000 kg leaving: 18 000 × 0.6 = 10 800.00 − 11 000.00 = −200.00
     expect(tooMuch.body.detail).toContain('availability would be -200.00 USD');
-    expect((await api.get(world.custody.warehouse.admin, `/lots/${world.lotId}`).expect(200)).body.quantity).toBe('20000');
+    expect((await api.get(world.custody.warehouse.admin, `/lots/${world.lotId}`).expect(200)).body.quantity).toEqual({ amount: '20000', unit: 'kg' });
     const fits = await api.post(world.custody.warehouse.admin, `/release-orders/${order.body.id}/confirmations`, { quantity: { amount: '1500', unit: 'kg' }, releasedAt: new Date().toISOString() });
     expect(fits.status).toBe(201);
     // 18 500 × 0.6 = 11 100.00 − 11 000.00 = 100.00
-    expect(await figures(world)).toMatchObject({ borrowingBase: '11100', availability: '100' });
+    expect(await figures(world)).toMatchObject({ borrowingBase: '11100', availability: '100.00' });
   });
 });

@@ -44,7 +44,12 @@ describe('price marks cannot be dated ahead of now', () => {
     await mark(api, world, '28.80');
     const base = await api.get(world.lender.admin, `/credit-lines/${world.lineId}/borrowing-base`).expect(200);
     // 1 000 × 28.80 = 28 800; × 0.75 = 21 600; × 0.6 = 12 960; LTV 10 800 / 21 600 = 0.5.
-    expect([base.body.lots[0].pricePerUnit, base.body.totals.marketValue, base.body.totals.borrowingBase, base.body.totals.ltv]).toEqual(['28.8', '28800', '12960', '0.5']);
+    expect([base.body.lots[0].pricePerUnit, base.body.totals.marketValue, base.body.totals.borrowingBase, base.body.totals.ltv]).toEqual([
+      { amount: '28.8', currency: 'USD', unit: 'kg' },
+      { amount: '28800.00', currency: 'USD' },
+      { amount: '12960.00', currency: 'USD' },
+      '0.5',
+    ]);
   });
 });
 
@@ -65,7 +70,7 @@ describe('stock counts cannot be dated ahead of now', () => {
     await api.db.sql(`UPDATE lien SET pledged_at = now() - interval '31 days' WHERE lot_id = $1`, [lotId]);
     await api.db.sql(`UPDATE lot SET last_counted_at = '2036-01-01T00:00:00Z' WHERE id = $1`, [lotId]);
     const base = await api.get(world.lender.admin, `/credit-lines/${world.lineId}/borrowing-base`).expect(200);
-    expect([base.body.lots[0].eligible, base.body.lots[0].reasons, base.body.totals.borrowingBase]).toEqual([false, ['STOCK_COUNT_OVERDUE'], '0']);
+    expect([base.body.lots[0].eligible, base.body.lots[0].reasons, base.body.totals.borrowingBase]).toEqual([false, ['STOCK_COUNT_OVERDUE'], { amount: '0.00', currency: 'USD' }]);
     const overdue = await overdueStockCounts(api.db.prisma, { now: new Date(), afterLienId: null, limit: 500 });
     expect(overdue.map((row) => row.lotId)).toContain(lotId);
   });
