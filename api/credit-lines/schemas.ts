@@ -12,11 +12,8 @@ import { WATERFALL_BUCKETS, validateCreditTerms, type CreditTerms, type OnSaleFe
 import { DAY_COUNTS } from '../../domain/day-count';
 import { D, Money, isCurrency } from '../../domain/money';
 import { HttpProblem } from '../http/problem';
-import { CalendarDate, DecimalString, MoneySchema, orNull, Timestamp, Uuid } from '../http/schemas';
+import { CalendarDate, DecimalString, MoneySchema, orNull, Ratio, Timestamp, Uuid } from '../http/schemas';
 
-/** NUMERIC(20, 10) for rates: more than 10 places would be rounded by PostgreSQL, so they are refused. */
-const RATE_DECIMAL_PLACES_MAX = 10;
-const RATE_INTEGER_DIGITS_MAX = 10;
 /** NUMERIC(38, 18) for amounts: 20 integer digits. */
 const AMOUNT_INTEGER_DIGITS_MAX = 20;
 /** INTEGER columns (hours, days). */
@@ -27,15 +24,8 @@ function integerDigits(value: string): number {
   return value.replace('-', '').split('.')[0].replace(/^0+(?=\d)/, '').length;
 }
 
-function decimalPlaces(value: string): number {
-  return value.split('.')[1]?.length ?? 0;
-}
-
-/** A fraction such as "0.5" (50 %), stored without rounding. */
-const RateString = DecimalString.refine(
-  (value) => decimalPlaces(value) <= RATE_DECIMAL_PLACES_MAX && integerDigits(value) <= RATE_INTEGER_DIGITS_MAX,
-  `must have at most ${RATE_INTEGER_DIGITS_MAX} integer digits and ${RATE_DECIMAL_PLACES_MAX} decimal places`,
-);
+/** A fraction such as "0.5" (50 %), stored without rounding: the Ratio component (NUMERIC(20, 10)). */
+const RateString = Ratio;
 
 /** An amount in the line's currency, e.g. "250000.00". */
 const AmountString = DecimalString.refine(
@@ -62,8 +52,9 @@ const OnSaleFeeWire = z
       dailyStorageRatePerUnit: AmountString.meta({ description: 'Storage charge per unit of goods per day, in the line currency; may be finer than a cent' }),
     }),
     z.object({
+      // In percent: "1.5" means 1.5 % of proceeds.
       kind: z.literal('PERCENT_OF_PROCEEDS'),
-      percent: RateString.meta({ description: 'In percent: "1.5" means 1.5 % of proceeds' }),
+      percent: RateString,
     }),
   ])
   .nullable();

@@ -12,7 +12,7 @@ afterAll(() => api.close());
 
 async function events(lotId: string) {
   const res = await api.get(world.seller.admin, `/lots/${lotId}/events`).expect(200);
-  return res.body.items as Array<{ type: string; quantityBefore: string; quantityAfter: string; reason: string | null; details: Record<string, unknown> }>;
+  return res.body.items as Array<{ type: string; quantityBefore: { amount: string; unit: string }; quantityAfter: { amount: string; unit: string }; reason: string | null; details: Record<string, unknown> }>;
 }
 
 describe('warehouses and locations', () => {
@@ -73,7 +73,7 @@ describe('custody operations', () => {
     const adjusted = await api.post(wh, `/lots/${lot.id}/adjustments`, { quantityDelta: { amount: '-12.25', unit: 'kg' }, kind: 'SPOILAGE', reason: 'rot found' }).expect(201);
     expect(adjusted.body.quantity).toEqual({ amount: '737.25', unit: 'kg' });
     const history = await events(lot.id);
-    expect(history.map((e) => [e.type, e.quantityBefore, e.quantityAfter])).toEqual([
+    expect(history.map((e) => [e.type, e.quantityBefore.amount, e.quantityAfter.amount])).toEqual([
       ['RECEIVED', '0', '1000'],
       ['INSPECTED', '1000', '1000'],
       ['MOVED', '1000', '1000'],
@@ -82,7 +82,7 @@ describe('custody operations', () => {
     ]);
     expect(history[4].reason).toBe('rot found');
     const child = await events(split.body.child.id);
-    expect(child.map((e) => [e.type, e.quantityBefore, e.quantityAfter])).toEqual([['SPLIT_IN', '0', '250.5']]);
+    expect(child.map((e) => [e.type, e.quantityBefore.amount, e.quantityAfter.amount])).toEqual([['SPLIT_IN', '0', '250.5']]);
   });
 
   test('an adjustment needs a reason and may not take the quantity below zero; a split takes less than the whole', async () => {
@@ -104,7 +104,7 @@ describe('custody operations', () => {
     const counted = await api.post(wh, `/lots/${lot.id}/stock-counts`, { countedQuantity: { amount: '497.5', unit: 'kg' }, countedAt: '2026-11-21T10:00:00Z' }).expect(201);
     expect(counted.body).toMatchObject({ quantity: { amount: '497.5', unit: 'kg' }, countDifferenceFlag: true, lastCountedAt: '2026-11-21T10:00:00.000Z' });
     const history = await events(lot.id);
-    expect(history.slice(-2).map((e) => [e.type, e.quantityBefore, e.quantityAfter])).toEqual([
+    expect(history.slice(-2).map((e) => [e.type, e.quantityBefore.amount, e.quantityAfter.amount])).toEqual([
       ['COUNTED', '500', '500'],
       ['ADJUSTED', '500', '497.5'],
     ]);

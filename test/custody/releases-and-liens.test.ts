@@ -38,7 +38,7 @@ describe('releases', () => {
     expect(rest.body.order.status).toBe('COMPLETED');
     expect(await lotQuantity(lot.id)).toBe('60');
     const events = (await api.get(world.seller.admin, `/lots/${lot.id}/events`)).body.items;
-    expect(events.filter((e: { type: string }) => e.type === 'RELEASED').map((e: { quantityBefore: string; quantityAfter: string }) => [e.quantityBefore, e.quantityAfter])).toEqual([
+    expect(events.filter((e: { type: string }) => e.type === 'RELEASED').map((e: { quantityBefore: { amount: string }; quantityAfter: { amount: string } }) => [e.quantityBefore.amount, e.quantityAfter.amount])).toEqual([
       ['100', '60.5'],
       ['60.5', '60'],
     ]);
@@ -97,7 +97,7 @@ describe('releases', () => {
     expect(statuses.filter((s) => s === 201)).toHaveLength(6);
     expect(statuses.filter((s) => s === 422)).toHaveLength(attempts - 6);
     expect(await lotQuantity(lot.id)).toBe('91');
-    expect((await api.get(world.lender.admin, `/release-orders/${auth.body.id}`)).body.quantityReleased).toBe('9');
+    expect((await api.get(world.lender.admin, `/release-orders/${auth.body.id}`)).body.quantityReleased).toEqual({ amount: '9', unit: 'kg' });
   });
 
   test('release orders reserve what they authorise, and concurrent confirmations and a loss never take the lot below zero', async () => {

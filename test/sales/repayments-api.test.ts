@@ -97,7 +97,7 @@ describe('reporting a sale', () => {
     const inEuro = await api.post(world.custody.seller.admin, path, { ...body, pricePerUnit: { ...body.pricePerUnit, currency: 'EUR' } });
     expect(inEuro.status).toBe(422);
     expect(inEuro.body).toMatchObject({ code: 'currency_mismatch', errors: [{ path: 'body.pricePerUnit.currency', reason: 'is EUR; the line is in USD' }] });
-    const perPound = await api.post(world.custody.seller.admin, path, { ...body, pricePerUnit: { ...body.pricePerUnit, unit: 'lb' } });
+    const perPound = await api.post(world.custody.seller.admin, path, { ...body, items: [{ lotId: world.lotId, quantity: { amount: '1', unit: 'kg' } }], pricePerUnit: { ...body.pricePerUnit, unit: 'lb' } });
     expect(perPound.status).toBe(400);
     expect(perPound.body.errors).toEqual([{ path: 'body.pricePerUnit.unit', reason: `is lb; lot ${world.lotId} is held in kg, so a price per unit is per kg` }]);
     expect((await api.post(world.custody.seller.admin, path, { ...body, totalPrice: { amount: '1.00', currency: 'USD' } })).status).toBe(400);
