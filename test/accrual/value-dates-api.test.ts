@@ -53,7 +53,7 @@ test('a repayment cannot be dated in the future, before the line opened, or befo
 
   expect(await lineBalances(api, world)).toEqual(before);
   const onTheDay = await api.post(lender, path, { amount: '5000.00', receivedOn: daysAgo(5) }).expect(201);
-  expect(onTheDay.body.allocation).toEqual({ fees: '0.00', interest: '120.00', principal: '4880.00', toSeller: '0.00' });
+  expect(onTheDay.body.allocation).toEqual({ fees: { amount: '0.00', currency: 'USD' }, interest: { amount: '120.00', currency: 'USD' }, principal: { amount: '4880.00', currency: 'USD' }, toSeller: { amount: '0.00', currency: 'USD' } });
 });
 
 test("a buyer's payment cannot be dated before its sale was reported, and a payout not before the seller was owed it", async () => {
@@ -73,7 +73,7 @@ test("a buyer's payment cannot be dated before its sale was reported, and a payo
   expectRefusal(early.body, 'body.receivedOn', new RegExp(`^is ${daysAgo(1)}, before sale ${sale.body.id} was reported \\(${today}\\)`));
   const paid = await api.post(lender, `/sales/${sale.body.id}/payments`, { amount: { amount: '13000.00', currency: 'USD' }, receivedOn: today }).expect(201);
   await temporal.settled();
-  expect(paid.body.allocation).toEqual({ fees: '0.00', interest: '120.00', principal: '12000.00', toSeller: '880.00' });
+  expect(paid.body.allocation).toEqual({ fees: { amount: '0.00', currency: 'USD' }, interest: { amount: '120.00', currency: 'USD' }, principal: { amount: '12000.00', currency: 'USD' }, toSeller: { amount: '880.00', currency: 'USD' } });
 
   // The seller is owed 880.00 from today, when the buyer's payment arrived.
   const payoutPath = `/credit-lines/${world.line.id}/seller-payouts`;

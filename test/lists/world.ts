@@ -60,7 +60,7 @@ async function receiveFor(api: TestApi, world: CustodyWorld, seller: TestOrganis
 
 async function mark(api: TestApi, world: CustodyWorld, pricePerUnit: string) {
   await ok(
-    await api.post(world.lender.admin, '/price-marks', { commodityCode: world.commodityCode, grade: '80', currency: 'USD', pricePerUnit, source: 'test', asOf: new Date().toISOString() }),
+    await api.post(world.lender.admin, '/price-marks', { commodityCode: world.commodityCode, grade: '80', pricePerUnit: { amount: pricePerUnit, currency: 'USD', unit: 'kg' }, source: 'test', asOf: new Date().toISOString() }),
     201,
     'mark',
   );

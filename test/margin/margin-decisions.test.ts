@@ -45,7 +45,7 @@ describe('stale or ineligible collateral is a shortfall with the normal cure per
 
     // Stale draws stop: the lot lends nothing, with its reason shown.
     const base = await api.get(world.seller.admin, `/credit-lines/${world.lineId}/borrowing-base`).expect(200);
-    expect([base.body.totals.borrowingBase, base.body.totals.availability, base.body.lots[0].reasons]).toEqual(['0', '-10800', ['MARK_STALE']]);
+    expect([base.body.totals.borrowingBase, base.body.totals.availability, base.body.lots[0].reasons]).toEqual([{ amount: '0.00', currency: 'USD' }, { amount: '-10800.00', currency: 'USD' }, ['MARK_STALE']]);
 
     // An hour later, still stale: the same open call, not a liquidation.
     expect(await evaluate(api, world.lineId, new Date(staleAt.getTime() + HOUR_MS), 'DAILY_CHECK')).toMatchObject({ step: 'KEEP_OPEN', callId: call!.id });

@@ -184,7 +184,7 @@ describe('a sale whose workflow start fails', () => {
       ['SIGNAL', 1, 'WORKFLOW_NOT_RUNNING'],
     ]);
     const released = await request(app).get(`/sales/${sale.id}`).set('Authorization', `Bearer ${world.custody.seller.admin.apiKey}`).expect(200);
-    expect(released.body).toMatchObject({ status: 'RELEASE_AUTHORISED', amountPaid: '1300.00', remainingDue: '0.00' });
+    expect(released.body).toMatchObject({ status: 'RELEASE_AUTHORISED', amountPaid: { amount: '1300.00', currency: 'USD' }, remainingDue: { amount: '0.00', currency: 'USD' } });
     expect(released.body.items[0].releaseOrderId).toEqual(expect.any(String));
   });
 
