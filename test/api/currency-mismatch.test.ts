@@ -32,9 +32,10 @@ beforeAll(async () => {
 afterAll(() => api.close());
 
 test.each([
-  ['a draw', () => api.post(world.custody.seller.admin, `/credit-lines/${world.line.id}/draws`, { amount: inEuro('10.00') }), 'body.amount.currency'],
+  ['a draw', 'body.amount.currency', () => api.post(world.custody.seller.admin, `/credit-lines/${world.line.id}/draws`, { amount: inEuro('10.00') })],
   [
     'a sale priced per unit',
+    'body.pricePerUnit.currency',
     () =>
       api.post(world.custody.seller.admin, `/credit-lines/${world.line.id}/sales`, {
         buyerOrganisationId: world.buyer.organisationId,
@@ -42,10 +43,10 @@ test.each([
         pricePerUnit: { amount: '1.30', currency: 'EUR', unit: 'kg' },
         paymentDueDate: isoDay(Date.now() + DAY_MS),
       }),
-    'body.pricePerUnit.currency',
   ],
   [
     'a sale priced in total',
+    'body.totalPrice.currency',
     () =>
       api.post(world.custody.seller.admin, `/credit-lines/${world.line.id}/sales`, {
         buyerOrganisationId: world.buyer.organisationId,
@@ -53,12 +54,11 @@ test.each([
         totalPrice: inEuro('1.30'),
         paymentDueDate: isoDay(Date.now() + DAY_MS),
       }),
-    'body.totalPrice.currency',
   ],
-  ['a buyer payment', () => api.post(world.custody.lender.admin, `/sales/${saleId}/payments`, { amount: inEuro('10.00'), receivedOn: today }), 'body.amount.currency'],
-  ['a direct repayment', () => api.post(world.custody.lender.admin, `/credit-lines/${world.line.id}/repayments`, { amount: inEuro('10.00'), receivedOn: today }), 'body.amount.currency'],
-  ['a seller payout', () => api.post(world.custody.lender.admin, `/credit-lines/${world.line.id}/seller-payouts`, { amount: inEuro('10.00'), paidOn: today }), 'body.amount.currency'],
-] as const)('%s in EUR on a USD line is 422 currency_mismatch naming %s, nothing written', async (_what, send, path) => {
+  ['a buyer payment', 'body.amount.currency', () => api.post(world.custody.lender.admin, `/sales/${saleId}/payments`, { amount: inEuro('10.00'), receivedOn: today })],
+  ['a direct repayment', 'body.amount.currency', () => api.post(world.custody.lender.admin, `/credit-lines/${world.line.id}/repayments`, { amount: inEuro('10.00'), receivedOn: today })],
+  ['a seller payout', 'body.amount.currency', () => api.post(world.custody.lender.admin, `/credit-lines/${world.line.id}/seller-payouts`, { amount: inEuro('10.00'), paidOn: today })],
+] as const)('%s in EUR on a USD line is 422 currency_mismatch naming %s, nothing written', async (_what, path, send) => {
   const counts = async () => [await api.db.prisma.draw.count(), await api.db.prisma.sale.count(), await api.db.prisma.repayment.count(), await api.db.prisma.sellerPayout.count()];
   const before = await counts();
   const res = await send();
