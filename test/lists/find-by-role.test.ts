@@ -87,7 +87,7 @@ describe('the seller', () => {
 
     const repayments = await everything(seller, '/repayments');
     expect(repayments).toEqual([
-      expect.objectContaining({ id: home.repaymentId, creditLineId: home.line1, kind: 'DIRECT_REPAYMENT', amount: '500.00', allocation: { fees: '0.00', interest: '0.00', principal: '500.00', toSeller: '0.00' } }),
+      expect.objectContaining({ id: home.repaymentId, creditLineId: home.line1, kind: 'DIRECT_REPAYMENT', amount: { amount: '500.00', currency: 'USD' }, allocation: { fees: { amount: '0.00', currency: 'USD' }, interest: { amount: '0.00', currency: 'USD' }, principal: { amount: '500.00', currency: 'USD' }, toSeller: { amount: '0.00', currency: 'USD' } } }),
     ]);
     expect(ids(await everything(seller, '/draws'))).toEqual([home.draw1]);
     const calls = await everything(seller, '/margin-calls?status=OPEN');
@@ -197,8 +197,11 @@ describe('notifications, audit and price marks', () => {
     expect(new Set(lineAudit.map((a) => a.targetId))).toEqual(new Set([home.line1, home.line2]));
     expect((await api.get(lender, `/audit?from=${dayAfter()}`).expect(200)).body.items).toEqual([]);
 
-    const marks = (await api.get(lender, `/price-marks?commodityCode=${home.commodityCode}&from=${day()}&to=${day()}`).expect(200)).body.items as { pricePerUnit: string }[];
-    expect(marks.map((m) => m.pricePerUnit)).toEqual(['1.8', '3.125']);
+    const marks = (await api.get(lender, `/price-marks?commodityCode=${home.commodityCode}&from=${day()}&to=${day()}`).expect(200)).body.items as { pricePerUnit: { amount: string; currency: string; unit: string } }[];
+    expect(marks.map((m) => m.pricePerUnit)).toEqual([
+      { amount: '1.8', currency: 'USD', unit: 'kg' },
+      { amount: '3.125', currency: 'USD', unit: 'kg' },
+    ]);
     expect((await api.get(lender, `/price-marks?commodityCode=${home.commodityCode}&from=${dayAfter()}`).expect(200)).body.items).toEqual([]);
     expect((await api.get(lender, '/price-marks?from=2026-12-31&to=2026-01-01')).status).toBe(400);
   });
