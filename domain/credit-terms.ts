@@ -19,9 +19,12 @@ export type WaterfallBucket = 'FEES' | 'INTEREST' | 'PRINCIPAL';
 
 export const WATERFALL_BUCKETS: readonly WaterfallBucket[] = ['FEES', 'INTEREST', 'PRINCIPAL'];
 
-/** Fee charged when goods are sold: a number of days of storage, or a share of the proceeds. */
+/**
+ * Fee charged when goods are sold: a number of days of storage, or a share of the proceeds.
+ * A storage rate is per `unit` of goods per day; goods held in another unit cannot be charged by it.
+ */
 export type OnSaleFee =
-  | { kind: 'STORAGE_DAYS'; days: number; dailyStorageRatePerUnit: Money }
+  | { kind: 'STORAGE_DAYS'; days: number; dailyStorageRatePerUnit: Money; unit: string }
   | { kind: 'PERCENT_OF_PROCEEDS'; percent: Decimal };
 
 /** `null` means "no such fee"; a fee that exists is strictly positive, so there is one way to say "none". */

@@ -34,12 +34,29 @@ export class CurrencyMismatchError extends DomainError {
   constructor(
     readonly expectedCurrency: string,
     readonly actualCurrency: string,
-    operation = 'combine',
+    readonly operation = 'combine',
+    /** The request field that carried the wrong currency (`body.amount.currency`), when one did. */
+    readonly field?: string,
   ) {
     super(
-      `cannot ${operation} ${actualCurrency} with ${expectedCurrency}; both amounts must be in ${expectedCurrency}`,
+      field === undefined
+        ? `cannot ${operation} ${actualCurrency} with ${expectedCurrency}; both amounts must be in ${expectedCurrency}`
+        : `${field} is ${actualCurrency}; ${operation} is in ${expectedCurrency}`,
     );
   }
+
+  /** The reason as a field problem says it (the field is named beside it). */
+  get reason(): string {
+    return `is ${this.actualCurrency}; ${this.operation} is in ${this.expectedCurrency}`;
+  }
+}
+
+/**
+ * The one refusal of an amount sent in another currency than the one it is
+ * owed in: 422 currency_mismatch naming the field, the same on every route.
+ */
+export function requireCurrency(field: string, given: string, expected: string, owedIn = 'the line'): void {
+  if (given !== expected) throw new CurrencyMismatchError(expected, given, owedIn, field);
 }
 
 /** A bug: something that must always hold did not. Never retried, never clamped. */
@@ -80,9 +97,11 @@ export class ConflictError extends DomainError {
  * such as 'insufficient_availability' or 'self_approval'.
  */
 export class BusinessRuleError extends DomainError {
+  /** `field`, when the refusal concerns one value of the request, is its path (e.g. `body.items.0.quantity.unit`). */
   constructor(
     readonly code: string,
     message: string,
+    readonly field?: string,
   ) {
     super(message);
   }

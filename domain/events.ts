@@ -3,48 +3,35 @@
  * /events and webhooks), its subject and its versioned payload shape. A
  * writer's payload is parsed with its schema before it is stored, so a stored
  * event always has the shape documented here and in docs/events.md. A shape
- * changes only by adding a new version; a version once published never changes.
+ * only gains fields within a version (readers ignore fields they do not know); any other change adds a new version.
  *
- * Values on the wire: money `{ amount, currency }` with the amount at the
- * currency's ISO 4217 scale; a price per unit `{ amount, currency }` exact (up
- * to 18 decimal places); a quantity `{ amount, unit }` exact; timestamps ISO
- * 8601 UTC; dates `YYYY-MM-DD`.
+ * Values are the API's shared components (domain/wire-values.ts): Money
+ * `{ amount, currency }` at the currency's ISO 4217 scale; UnitPrice
+ * `{ amount, currency, unit }` exact (up to 18 decimal places); Quantity
+ * `{ amount, unit }` exact; Timestamp ISO 8601 UTC; CalendarDate `YYYY-MM-DD`.
  */
 import { z } from 'zod';
-import { currencyScale, isCurrency } from './money';
+import { CalendarDate, Money, Quantity, Ratio, Timestamp, UnitPrice, orNull } from './wire-values';
 
-const DECIMAL = /^-?(0|[1-9]\d{0,19})(\.\d{1,18})?$/;
-const Decimal = z.string().regex(DECIMAL, 'must be a decimal string');
-const Currency = z.string().refine(isCurrency, 'must be an ISO 4217 currency code');
 const Id = z.uuid();
-const Timestamp = z.iso.datetime({ offset: false });
-const Day = z.iso.date();
 
-/** Money at its currency's scale: exactly `currencyScale(currency)` decimal places. */
-export const EventMoney = z
-  .object({ amount: Decimal, currency: Currency })
-  .refine(({ amount, currency }) => (amount.split('.')[1] ?? '').length === currencyScale(currency), 'amount must have exactly the currency scale')
-  .meta({ id: 'EventMoney' });
-export const EventUnitPrice = z.object({ amount: Decimal, currency: Currency }).meta({ id: 'EventUnitPrice' });
-export const EventQuantity = z.object({ amount: Decimal, unit: z.string().min(1) }).meta({ id: 'EventQuantity' });
-
-const DrawFacts = { drawId: Id, creditLineId: Id, amount: EventMoney };
+const DrawFacts = { drawId: Id, creditLineId: Id, amount: Money };
 const SaleFacts = { saleId: Id, creditLineId: Id };
 const MarginCallFacts = {
   marginCallId: Id,
   creditLineId: Id,
   status: z.enum(['OPEN', 'CURED', 'LIQUIDATING', 'SETTLED']),
-  outstandingPrincipal: EventMoney,
-  collateralValue: EventMoney,
-  requiredRepayment: EventMoney,
-  cureDeadline: Timestamp.nullable(),
+  outstandingPrincipal: Money,
+  collateralValue: Money,
+  requiredRepayment: Money,
+  cureDeadline: orNull(Timestamp),
 };
 /** An amendment of a line's terms (domain/terms-amendment.ts): which version, its status, from when, and what it worsens for the seller. */
 const AmendmentFacts = {
   creditLineId: Id,
   versionNo: z.number().int().min(2),
   status: z.enum(['PENDING_APPROVAL', 'PENDING_ACCEPTANCE', 'AGREED', 'WITHDRAWN', 'DECLINED']),
-  effectiveFrom: Day,
+  effectiveFrom: CalendarDate,
   worsensForSeller: z.boolean(),
   worsenings: z.array(z.string()),
 };
@@ -55,32 +42,32 @@ export const EVENT_CATALOGUE = {
   'custody.received': {
     subject: 'lot',
     version: 1,
-    data: z.object({ lotId: Id, warehouseId: Id, sellerOrganisationId: Id, commodityCode: z.string(), grade: z.string(), receiptNumber: z.string(), quantity: EventQuantity, receivedAt: Timestamp }),
+    data: z.object({ lotId: Id, warehouseId: Id, sellerOrganisationId: Id, commodityCode: z.string(), grade: z.string(), receiptNumber: z.string(), quantity: Quantity, receivedAt: Timestamp }),
   },
   'custody.adjusted': {
     subject: 'lot',
     version: 1,
-    data: z.object({ lotId: Id, kind: z.string(), reason: z.string().nullable(), quantityBefore: EventQuantity, quantityAfter: EventQuantity }),
+    data: z.object({ lotId: Id, kind: z.string(), reason: z.string().nullable(), quantityBefore: Quantity, quantityAfter: Quantity }),
   },
   'custody.counted': {
     subject: 'lot',
     version: 1,
-    data: z.object({ lotId: Id, countedQuantity: EventQuantity, quantityHeldBefore: EventQuantity, difference: EventQuantity, flagged: z.boolean(), countedAt: Timestamp }),
+    data: z.object({ lotId: Id, countedQuantity: Quantity, quantityHeldBefore: Quantity, difference: Quantity, flagged: z.boolean(), countedAt: Timestamp }),
   },
   'custody.released': {
     subject: 'lot',
     version: 1,
-    data: z.object({ lotId: Id, releaseOrderId: Id, quantityReleased: EventQuantity, quantityAfter: EventQuantity, releasedAt: Timestamp }),
+    data: z.object({ lotId: Id, releaseOrderId: Id, quantityReleased: Quantity, quantityAfter: Quantity, releasedAt: Timestamp }),
   },
   'release.authorised': {
     subject: 'release_order',
     version: 1,
-    data: z.object({ releaseOrderId: Id, lotId: Id, kind: z.enum(['SELLER_INSTRUCTION', 'LENDER_AUTHORISATION']), creditLineId: Id.nullable(), quantityAuthorised: EventQuantity }),
+    data: z.object({ releaseOrderId: Id, lotId: Id, kind: z.enum(['SELLER_INSTRUCTION', 'LENDER_AUTHORISATION']), creditLineId: Id.nullable(), quantityAuthorised: Quantity }),
   },
   'release.confirmed': {
     subject: 'release_order',
     version: 1,
-    data: z.object({ releaseOrderId: Id, lotId: Id, quantityConfirmed: EventQuantity, quantityReleasedTotal: EventQuantity, status: z.enum(['OPEN', 'COMPLETED']), releasedAt: Timestamp }),
+    data: z.object({ releaseOrderId: Id, lotId: Id, quantityConfirmed: Quantity, quantityReleasedTotal: Quantity, status: z.enum(['OPEN', 'COMPLETED']), releasedAt: Timestamp }),
   },
   'draw.requested': {
     subject: 'draw',
@@ -90,7 +77,7 @@ export const EVENT_CATALOGUE = {
   'draw.approved': { subject: 'draw', version: 1, data: z.object(DrawFacts) },
   'draw.rejected': { subject: 'draw', version: 1, data: z.object(DrawFacts) },
   'draw.expired': { subject: 'draw', version: 1, data: z.object(DrawFacts) },
-  'draw.disbursed': { subject: 'draw', version: 1, data: z.object({ ...DrawFacts, disbursementEntryId: Id, feeEntryId: Id.nullable(), effectiveDate: Day }) },
+  'draw.disbursed': { subject: 'draw', version: 1, data: z.object({ ...DrawFacts, disbursementEntryId: Id, feeEntryId: Id.nullable(), effectiveDate: CalendarDate }) },
   'draw.refused': { subject: 'draw', version: 1, data: z.object({ ...DrawFacts, reason: z.string() }) },
   'sale.reported': {
     subject: 'sale',
@@ -98,14 +85,14 @@ export const EVENT_CATALOGUE = {
     data: z.object({
       ...SaleFacts,
       buyerOrganisationId: Id,
-      totalPrice: EventMoney,
-      feeOnSale: EventMoney,
-      paymentDueDate: Day,
-      items: z.array(z.object({ lotId: Id, quantity: EventQuantity })),
+      totalPrice: Money,
+      feeOnSale: Money,
+      paymentDueDate: CalendarDate,
+      items: z.array(z.object({ lotId: Id, quantity: Quantity })),
     }),
   },
-  'sale.paid': { subject: 'sale', version: 1, data: z.object({ ...SaleFacts, totalPrice: EventMoney, amountPaid: EventMoney, completingRepaymentId: Id }) },
-  'sale.lapsed': { subject: 'sale', version: 1, data: z.object({ ...SaleFacts, totalPrice: EventMoney, amountPaid: EventMoney, paymentDueDate: Day }) },
+  'sale.paid': { subject: 'sale', version: 1, data: z.object({ ...SaleFacts, totalPrice: Money, amountPaid: Money, completingRepaymentId: Id }) },
+  'sale.lapsed': { subject: 'sale', version: 1, data: z.object({ ...SaleFacts, totalPrice: Money, amountPaid: Money, paymentDueDate: CalendarDate }) },
   'sale.closed': { subject: 'sale', version: 1, data: z.object(SaleFacts) },
   'margin_call.opened': { subject: 'margin_call', version: 1, data: z.object({ ...MarginCallFacts, cause: z.string() }) },
   'margin_call.cured': { subject: 'margin_call', version: 1, data: z.object(MarginCallFacts) },
@@ -114,7 +101,7 @@ export const EVENT_CATALOGUE = {
   'price_mark.posted': {
     subject: 'price_mark',
     version: 1,
-    data: z.object({ priceMarkId: Id, commodityCode: z.string(), grade: z.string(), pricePerUnit: EventUnitPrice, source: z.string(), asOf: Timestamp }),
+    data: z.object({ priceMarkId: Id, commodityCode: z.string(), grade: z.string(), pricePerUnit: UnitPrice, source: z.string(), asOf: Timestamp }),
   },
   'credit_line.status_changed': {
     subject: 'credit_line',
@@ -129,7 +116,7 @@ export const EVENT_CATALOGUE = {
   'rate.fixing_posted': {
     subject: 'reference_rate',
     version: 1,
-    data: z.object({ referenceRateId: Id, code: z.string(), effectiveDate: Day, rate: Decimal }),
+    data: z.object({ referenceRateId: Id, code: z.string(), effectiveDate: CalendarDate, rate: Ratio }),
   },
 } as const satisfies Record<string, { subject: string; version: number; data: z.ZodType }>;
 

@@ -102,7 +102,8 @@ function onSaleFeeWorse(a: OnSaleFee | null, b: OnSaleFee | null): boolean {
   if (a === null || a.kind !== b.kind) return true;
   if (a.kind === 'PERCENT_OF_PROCEEDS' && b.kind === 'PERCENT_OF_PROCEEDS') return b.percent.gt(a.percent);
   if (a.kind === 'STORAGE_DAYS' && b.kind === 'STORAGE_DAYS') {
-    return b.days > a.days || b.dailyStorageRatePerUnit.amount.gt(a.dailyStorageRatePerUnit.amount);
+    // A rate per another unit cannot be compared with the old one: the seller accepts it.
+    return b.unit !== a.unit || b.days > a.days || b.dailyStorageRatePerUnit.amount.gt(a.dailyStorageRatePerUnit.amount);
   }
   return true;
 }

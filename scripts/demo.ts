@@ -85,12 +85,12 @@ export async function runDemo(options: DemoOptions): Promise<void> {
         sellerOrganisationId: seller.organisationId,
         terms: {
           currency: 'USD',
-          limit: '100000.00',
+          limit: { amount: '100000.00', currency: 'USD' },
           defaultAdvanceRate: '0.5',
           haircut: '0',
           annualInterestRate: '0.12',
           dayCount: 'ACT_360',
-          feeSchedule: { onSale: { kind: 'STORAGE_DAYS', days: 30, dailyStorageRatePerUnit: '0.002' }, perDraw: null },
+          feeSchedule: { onSale: { kind: 'STORAGE_DAYS', days: 30, dailyStorageRatePerUnit: { amount: '0.002', currency: 'USD', unit: 'kg' } }, perDraw: null },
           maxMarkAgeHours: 48,
           marginCallLtv: '0.6',
           liquidationLtv: '0.75',
@@ -98,7 +98,7 @@ export async function runDemo(options: DemoOptions): Promise<void> {
           curePeriodHours: 72,
           stockCountIntervalDays: 30,
           maturityDate: `${new Date().getUTCFullYear() + 1}-12-31`,
-          approvalThresholds: { autoApproveUpTo: '15000.00', singleApproverUpTo: '50000.00' },
+          approvalThresholds: { autoApproveUpTo: { amount: '15000.00', currency: 'USD' }, singleApproverUpTo: { amount: '50000.00', currency: 'USD' } },
           approvalWindowHours: 24,
           waterfallOrder: ['FEES', 'INTEREST', 'PRINCIPAL'],
           approvedWarehouseIds: [store.id],
@@ -114,15 +114,14 @@ export async function runDemo(options: DemoOptions): Promise<void> {
   );
   const commodityCode = `APPLES_${randomUUID().slice(0, 6).toUpperCase().replace(/-/g, '')}`;
   await call(warehouse.client.POST('/commodities', { body: { code: commodityCode, name: 'Apples, Fuji', unit: 'kg', grades: ['80'] } }));
-  const { lot } = await call(
+  const lot = await call(
     warehouse.client.POST('/warehouses/{warehouseId}/lots', {
       params: { path: { warehouseId: store.id } },
       body: {
         sellerOrganisationId: seller.organisationId,
         commodityCode,
         grade: '80',
-        quantity: APPLES_KG,
-        unit: 'kg',
+        quantity: { amount: APPLES_KG, unit: 'kg' },
         locationId: room.id,
         receivedAt: new Date().toISOString(),
         receiptNumber: `WR-${randomUUID().slice(0, 8)}`,
@@ -134,14 +133,14 @@ export async function runDemo(options: DemoOptions): Promise<void> {
   await call(seller.client.POST('/lots/{lotId}/pledge', { params: { path: { lotId: lot.id } }, body: { creditLineId: line.id } }));
   await call(
     lender.POST('/price-marks', {
-      body: { commodityCode, grade: '80', currency: 'USD', pricePerUnit: MARK_USD_PER_KG, source: 'demo market close', asOf: new Date().toISOString() },
+      body: { commodityCode, grade: '80', pricePerUnit: { amount: MARK_USD_PER_KG, currency: 'USD', unit: 'kg' }, source: 'demo market close', asOf: new Date().toISOString() },
     }),
   );
   const base = await call(lender.GET('/credit-lines/{lineId}/borrowing-base', { params: { path: { lineId: line.id }, query: { view: 'totals' } } }));
   print(`4. Orchard Growers pledged the lot; the lender marked apples at ${MARK_USD_PER_KG} USD/kg.`);
-  print(`   Market value ${money(base.totals.marketValue)}; borrowing base ${money(base.totals.borrowingBase)}; availability ${money(base.totals.availability)}.`);
+  print(`   Market value ${money(base.totals.marketValue.amount)}; borrowing base ${money(base.totals.borrowingBase.amount)}; availability ${money(base.totals.availability.amount)}.`);
 
-  const drawAmount = base.totals.borrowingBase;
+  const drawAmount = base.totals.borrowingBase.amount;
   const draw = await call(
     seller.client.POST('/credit-lines/{lineId}/draws', { params: { path: { lineId: line.id } }, body: { amount: { amount: drawAmount, currency: 'USD' }, purpose: 'harvest working capital' } }),
   );
@@ -160,24 +159,23 @@ export async function runDemo(options: DemoOptions): Promise<void> {
       params: { path: { lineId: line.id } },
       body: {
         buyerOrganisationId: buyer.organisationId,
-        items: [{ lotId: lot.id, quantity: APPLES_KG }],
-        currency: 'USD',
-        pricePerUnit: SALE_USD_PER_KG,
+        items: [{ lotId: lot.id, quantity: { amount: APPLES_KG, unit: 'kg' } }],
+        pricePerUnit: { amount: SALE_USD_PER_KG, currency: 'USD', unit: 'kg' },
         paymentDueDate: dueDate,
       },
     }),
   );
-  print(`6. Orchard Growers sold all ${APPLES_KG} kg to FreshMart at ${SALE_USD_PER_KG} USD/kg = ${money(sale.totalPrice)}, due ${dueDate}.`);
+  print(`6. Orchard Growers sold all ${APPLES_KG} kg to FreshMart at ${SALE_USD_PER_KG} USD/kg = ${money(sale.totalPrice.amount)}, due ${dueDate}.`);
 
   const paid = await call(
     lender.POST('/sales/{saleId}/payments', {
       params: { path: { saleId: sale.id } },
-      body: { amount: '26000.00', receivedOn: new Date().toISOString().slice(0, 10), reference: 'FreshMart wire' },
+      body: { amount: { amount: '26000.00', currency: 'USD' }, receivedOn: new Date().toISOString().slice(0, 10), reference: 'FreshMart wire' },
     }),
   );
   const split = paid.allocation;
   print(`7. FreshMart paid ${money('26000.00')} into the collection account. The waterfall applied it:`);
-  print(`   fees ${money(split.fees)} → interest ${money(split.interest)} → principal ${money(split.principal)} → payable to the seller ${money(split.toSeller)}.`);
+  print(`   fees ${money(split.fees.amount)} → interest ${money(split.interest.amount)} → principal ${money(split.principal.amount)} → payable to the seller ${money(split.toSeller.amount)}.`);
 
   const readSale = () => call(lender.GET('/sales/{saleId}', { params: { path: { saleId: sale.id } } }));
   const released = await waitFor('the release authorisation', readSale, (s) => s.status === 'RELEASE_AUTHORISED' || s.status === 'CLOSED');
@@ -187,7 +185,7 @@ export async function runDemo(options: DemoOptions): Promise<void> {
   await call(
     warehouse.client.POST('/release-orders/{orderId}/confirmations', {
       params: { path: { orderId: releaseOrderId } },
-      body: { quantity: APPLES_KG, releasedAt: new Date().toISOString() },
+      body: { quantity: { amount: APPLES_KG, unit: 'kg' }, releasedAt: new Date().toISOString() },
     }),
   );
   const closed = await waitFor('the sale closing', readSale, (s) => s.status === 'CLOSED');

@@ -3,7 +3,7 @@ import { auditFeed } from '../../prisma/audit/store';
 import { requireAdmin } from '../http/auth';
 import { ValidationError } from '../../domain/errors';
 import { defineRoute } from '../http/route';
-import { decodeCursor, encodeCursor, listQuery, pageOf, periodWhere, Uuid } from '../http/schemas';
+import { decodeCursor, encodeCursor, listQuery, pageOf, periodWhere, Timestamp, Uuid } from '../http/schemas';
 
 const AuditItem = z
   .object({
@@ -15,7 +15,7 @@ const AuditItem = z
     before: z.unknown(),
     after: z.unknown(),
     requestId: z.string().nullable(),
-    recordedAt: z.string(),
+    recordedAt: Timestamp,
   })
   .meta({ id: 'AuditRecord' });
 

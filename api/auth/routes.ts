@@ -22,7 +22,7 @@ import { signIn } from '../../prisma/identity/sign-in';
 import { checkCsrf, checkSameOrigin, cookieOf, CSRF_HEADER, SESSION_COOKIE } from '../http/auth';
 import { clockOf, type AppDeps } from '../http/deps';
 import { HttpProblem, ProblemSchema, zodIssuesToFieldProblems, type FieldProblem } from '../http/problem';
-import { Uuid } from '../http/schemas';
+import { Timestamp, Uuid } from '../http/schemas';
 
 // Bounds on input only: a longer password is refused by the policy, and never equals a stored one.
 const PASSWORD_INPUT_MAX = PASSWORD_LENGTH_MAX * 4;
@@ -53,9 +53,9 @@ export const SessionBody = z
       organisation: z.object({ id: Uuid, name: z.string(), kind: OrganisationKind }),
     }),
     csrfToken: z.string().meta({ description: `Send it as header ${CSRF_HEADER} on every write (non-GET) made with the session cookie` }),
-    expiresAt: z.string().meta({ description: `The session ends at this instant at the latest (${SESSION_ABSOLUTE_HOURS} h after sign-in), and sooner after ${SESSION_IDLE_MINUTES} min without a request` }),
+    expiresAt: Timestamp,
   })
-  .meta({ id: 'Session' });
+  .meta({ id: 'Session', description: `expiresAt: the session ends at this instant at the latest (${SESSION_ABSOLUTE_HOURS} h after sign-in), and sooner after ${SESSION_IDLE_MINUTES} min without a request` });
 
 function parseBody<S extends z.ZodType>(schema: S, body: unknown): z.infer<S> {
   const parsed = schema.safeParse(body ?? {});

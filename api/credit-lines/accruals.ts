@@ -4,48 +4,57 @@ import { ValidationError } from '../../domain/errors';
 import { ACCRUALS_PAGE_MAX, accrualsPage, type InterestAccrualRecord } from '../../prisma/accrual/store';
 import { creditLineVisibleTo } from '../../prisma/credit-lines/store';
 import { defineRoute } from '../http/route';
-import { ComputedDecimalString, IsoDate, MoneySchema, Uuid, decodeCursor, encodeCursor, listQuery, pageOf } from '../http/schemas';
+import { CalendarDate, decodeCursor, encodeCursor, ExactMoney, listQuery, MoneySchema, pageOf, Ratio, Timestamp, Uuid } from '../http/schemas';
 import { LineIdParams } from './schemas';
 
 const AccrualView = z
   .object({
-    accrualDate: IsoDate,
-    annualInterestRate: ComputedDecimalString,
+    accrualDate: CalendarDate,
+    annualInterestRate: Ratio,
     dayCount: z.enum(DAY_COUNTS),
-    outstandingPrincipal: MoneySchema.meta({ description: 'LOAN_PRINCIPAL at the end of the day, as the accrual saw it' }),
-    exactInterest: ComputedDecimalString.meta({ description: 'principal × rate ÷ day-count basis, at 18 places (half-even)' }),
-    carriedIn: ComputedDecimalString.meta({ description: 'Sub-unit remainder carried in from the day before' }),
-    postedInterest: MoneySchema.meta({ description: 'What the day posted (Dr INTEREST_RECEIVABLE / Cr INTEREST_INCOME)' }),
-    carriedOut: ComputedDecimalString.meta({ description: 'Remainder carried to the next day' }),
+    outstandingPrincipal: MoneySchema,
+    exactInterest: ExactMoney,
+    carriedIn: ExactMoney,
+    postedInterest: MoneySchema,
+    carriedOut: ExactMoney,
     ledgerEntryId: Uuid.nullable(),
-    restatedInterest: ComputedDecimalString.meta({ description: 'Σ interest differences of earlier days this accrual restated (principal changed after they were accrued)' }),
-    restatementPosted: MoneySchema.meta({ description: 'What the restatement entry posted; negative when interest was over-charged' }),
+    restatedInterest: ExactMoney,
+    restatementPosted: MoneySchema,
     restatementEntryId: Uuid.nullable(),
     termsVersionNo: z.number().int().nullable().meta({ description: 'The terms version the day accrued under (GET /credit-lines/{lineId}/terms); null for a line without versions' }),
     fixing: z
-      .object({ effectiveDate: IsoDate, rate: ComputedDecimalString })
+      .object({ effectiveDate: CalendarDate, rate: Ratio })
       .nullable()
       .meta({ description: 'Floating rate: the reference-rate fixing in force that day; annualInterestRate = max(0, max(fixing, floor) + spread). Null on a fixed rate' }),
     rateFlag: z
       .enum(['STALE_FIXING'])
       .nullable()
       .meta({ description: "STALE_FIXING: no fixing fresher than the reference rate's maxFixingAgeDays existed, so the last one was used" }),
-    recordedAt: z.string(),
+    recordedAt: Timestamp,
   })
-  .meta({ id: 'InterestAccrual', description: "One day of a line's interest accrual and the ledger entries it posted" });
+  .meta({
+    id: 'InterestAccrual',
+    description:
+      "One day of a line's interest accrual and the ledger entries it posted. outstandingPrincipal: LOAN_PRINCIPAL at the end of the day, as the accrual saw it; " +
+      'exactInterest: principal × rate ÷ day-count basis, at 18 places (half-even); carriedIn: the sub-unit remainder carried in from the day before; ' +
+      'postedInterest: what the day posted (Dr INTEREST_RECEIVABLE / Cr INTEREST_INCOME); carriedOut: the remainder carried to the next day; ' +
+      'restatedInterest: Σ interest differences of earlier days this accrual restated (principal changed after they were accrued); ' +
+      'restatementPosted: what the restatement entry posted, negative when interest was over-charged',
+  });
 
 function accrualView(accrual: InterestAccrualRecord): z.infer<typeof AccrualView> {
+  const exact = (amount: { toFixed(): string }) => ({ amount: amount.toFixed(), currency: accrual.postedInterest.currency });
   return {
     accrualDate: accrual.accrualDate,
     annualInterestRate: accrual.annualInterestRate.toFixed(),
     dayCount: accrual.dayCount,
     outstandingPrincipal: accrual.outstandingPrincipal.toJSON(),
-    exactInterest: accrual.exactInterest.toFixed(),
-    carriedIn: accrual.carriedIn.toFixed(),
+    exactInterest: exact(accrual.exactInterest),
+    carriedIn: exact(accrual.carriedIn),
     postedInterest: accrual.postedInterest.toJSON(),
-    carriedOut: accrual.carriedOut.toFixed(),
+    carriedOut: exact(accrual.carriedOut),
     ledgerEntryId: accrual.ledgerEntryId,
-    restatedInterest: accrual.restatedInterest.toFixed(),
+    restatedInterest: exact(accrual.restatedInterest),
     restatementPosted: accrual.restatementPosted.toJSON(),
     restatementEntryId: accrual.restatementEntryId,
     termsVersionNo: accrual.termsVersionNo,
@@ -57,7 +66,7 @@ function accrualView(accrual: InterestAccrualRecord): z.infer<typeof AccrualView
 
 function afterDateOf(cursor: string | undefined): string | null {
   const position = decodeCursor(cursor, ['accrualDate']);
-  if (position && !IsoDate.safeParse(position.accrualDate).success) throw new ValidationError('query.cursor', 'is not a cursor issued by this endpoint');
+  if (position && !CalendarDate.safeParse(position.accrualDate).success) throw new ValidationError('query.cursor', 'is not a cursor issued by this endpoint');
   return position?.accrualDate ?? null;
 }
 

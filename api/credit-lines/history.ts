@@ -5,7 +5,7 @@ import { ValidationError } from '../../domain/errors';
 import { creditLineVisibleTo } from '../../prisma/credit-lines/store';
 import { LINE_HISTORY_DAYS_MAX, lineHistory } from '../../prisma/credit-lines/history';
 import { defineRoute } from '../http/route';
-import { ComputedDecimalString, IsoDate } from '../http/schemas';
+import { CalendarDate, CurrencyCode, MoneySchema, Ratio, Uuid, moneyShown, orNull } from '../http/schemas';
 import { LineIdParams } from './schemas';
 
 const LTV_DISPLAY_PLACES = 10;
@@ -13,32 +13,36 @@ const DEFAULT_DAYS = 30;
 const DAY_MS = 86_400_000;
 
 const HistoryQuery = z
-  .object({
-    from: IsoDate.optional().meta({ description: `First day (UTC), inclusive; default: ${DEFAULT_DAYS - 1} days before \`to\`` }),
-    to: IsoDate.optional().meta({ description: 'Last day (UTC), inclusive; default: today. Not after today' }),
-  })
-  .refine((query) => query.from === undefined || query.to === undefined || query.from <= query.to, { path: ['to'], message: 'must be on or after from' });
+  .object({ from: CalendarDate.optional(), to: CalendarDate.optional() })
+  .refine((query) => query.from === undefined || query.to === undefined || query.from <= query.to, { path: ['to'], message: 'must be on or after from' })
+  .meta({ description: `from: the first day (UTC), inclusive, by default ${DEFAULT_DAYS - 1} days before \`to\`; to: the last day (UTC), inclusive, by default today, never after today` });
 
-const HistoryPoint = z.object({
-  date: IsoDate.meta({ description: 'The figures hold at the end of this day (UTC)' }),
-  outstanding: ComputedDecimalString.meta({ description: 'Outstanding principal (LOAN_PRINCIPAL postings dated on or before the day)' }),
-  borrowingBase: ComputedDecimalString,
-  eligibleCollateralValue: ComputedDecimalString,
-  reservedDraws: ComputedDecimalString,
-  availability: ComputedDecimalString.meta({ description: 'min(limit, borrowing base) − outstanding − reserved draws; negative when the line is over-drawn' }),
-  ltv: ComputedDecimalString.nullable().meta({
-    description: `outstanding ÷ eligible collateral value, rounded half-even to ${LTV_DISPLAY_PLACES} places; null when infinite (debt with no eligible collateral)`,
-  }),
-});
+const HistoryPoint = z
+  .object({
+    date: CalendarDate,
+    outstanding: MoneySchema,
+    borrowingBase: MoneySchema,
+    eligibleCollateralValue: MoneySchema,
+    reservedDraws: MoneySchema,
+    availability: MoneySchema,
+    ltv: orNull(Ratio),
+  })
+  .meta({
+    id: 'CreditLineHistoryPoint',
+    description:
+      'The figures at the end of `date` (UTC). outstanding: principal (LOAN_PRINCIPAL postings dated on or before the day); availability: min(limit, borrowing base) − outstanding − reserved draws, negative when the line is over-drawn; ' +
+      `ltv: outstanding ÷ eligible collateral value, rounded half-even to ${LTV_DISPLAY_PLACES} places, null when infinite (debt with no eligible collateral). ` +
+      "Values are computed exactly and shown as Money rounded half-even to the currency's scale",
+  });
 
 export const LineHistory = z
   .object({
-    creditLineId: z.string(),
-    currency: z.string(),
-    from: IsoDate,
-    to: IsoDate,
-    limit: ComputedDecimalString,
-    thresholds: z.object({ marginCallLtv: ComputedDecimalString, targetLtv: ComputedDecimalString, liquidationLtv: ComputedDecimalString }),
+    creditLineId: Uuid,
+    currency: CurrencyCode,
+    from: CalendarDate,
+    to: CalendarDate,
+    limit: MoneySchema,
+    thresholds: z.object({ marginCallLtv: Ratio, targetLtv: Ratio, liquidationLtv: Ratio }),
     points: z.array(HistoryPoint),
   })
   .meta({ id: 'CreditLineHistory' });
@@ -77,15 +81,15 @@ export const lineHistoryRoutes = [
         currency: line.terms.currency,
         from,
         to,
-        limit: line.terms.limit.amount.toFixed(),
+        limit: moneyShown(line.terms.limit.amount, line.terms.currency),
         thresholds: { marginCallLtv: line.terms.marginCallLtv.toFixed(), targetLtv: line.terms.targetLtv.toFixed(), liquidationLtv: line.terms.liquidationLtv.toFixed() },
         points: points.map((point) => ({
           date: point.date,
-          outstanding: point.outstandingPrincipal.amount.toFixed(),
-          borrowingBase: point.borrowingBase.amount.toFixed(),
-          eligibleCollateralValue: point.eligibleCollateralValue.toFixed(),
-          reservedDraws: point.reservedDraws.amount.toFixed(),
-          availability: point.availability.amount.toFixed(),
+          outstanding: moneyShown(point.outstandingPrincipal.amount, line.terms.currency),
+          borrowingBase: moneyShown(point.borrowingBase.amount, line.terms.currency),
+          eligibleCollateralValue: moneyShown(point.eligibleCollateralValue, line.terms.currency),
+          reservedDraws: moneyShown(point.reservedDraws.amount, line.terms.currency),
+          availability: moneyShown(point.availability.amount, line.terms.currency),
           ltv: point.loanToValue.kind === 'finite' ? point.loanToValue.value.toDecimalPlaces(LTV_DISPLAY_PLACES, D.ROUND_HALF_EVEN).toFixed() : null,
         })),
       };

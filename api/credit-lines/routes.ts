@@ -6,7 +6,6 @@ import {
   withdrawCreditLine,
   creditLinesVisibleTo,
   creditLineVisibleTo,
-  creditTermsAsJson,
   freezeCreditLine,
   lineOutstanding,
   offerCreditLine,
@@ -25,6 +24,7 @@ import {
   LineIdParams,
   OpenCreditLineBody,
   creditTermsFromWire,
+  creditTermsToWire,
   requireConsistentTerms,
 } from './schemas';
 
@@ -34,7 +34,7 @@ function summaryView(line: CreditLineRecord) {
     lenderOrganisationId: line.lenderOrganisationId,
     sellerOrganisationId: line.sellerOrganisationId,
     status: line.status,
-    terms: { ...creditTermsAsJson(line.terms), approvedWarehouseIds: line.approvedWarehouseIds },
+    terms: { ...creditTermsToWire(line.terms), approvedWarehouseIds: line.approvedWarehouseIds },
     acceptedAt: line.acceptedAt?.toISOString() ?? null,
     createdAt: line.createdAt.toISOString(),
     updatedAt: line.updatedAt.toISOString(),

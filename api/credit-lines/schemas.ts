@@ -11,37 +11,16 @@ import { z } from 'zod';
 import { WATERFALL_BUCKETS, validateCreditTerms, type CreditTerms, type OnSaleFee } from '../../domain/credit-terms';
 import { DAY_COUNTS } from '../../domain/day-count';
 import { D, Money, isCurrency } from '../../domain/money';
+import { creditTermsAsJson } from '../../prisma/credit-lines/store';
 import { HttpProblem } from '../http/problem';
-import { DecimalString, IsoDate, MoneySchema, Uuid } from '../http/schemas';
+import { CalendarDate, MoneySchema, orNull, Ratio, Timestamp, UnitPrice, Uuid } from '../http/schemas';
 
-/** NUMERIC(20, 10) for rates: more than 10 places would be rounded by PostgreSQL, so they are refused. */
-const RATE_DECIMAL_PLACES_MAX = 10;
-const RATE_INTEGER_DIGITS_MAX = 10;
-/** NUMERIC(38, 18) for amounts: 20 integer digits. */
-const AMOUNT_INTEGER_DIGITS_MAX = 20;
 /** INTEGER columns (hours, days). */
 const WHOLE_NUMBER_MAX = 2_147_483_647;
 const COMMODITY_RATES_MAX = 200;
 
-function integerDigits(value: string): number {
-  return value.replace('-', '').split('.')[0].replace(/^0+(?=\d)/, '').length;
-}
-
-function decimalPlaces(value: string): number {
-  return value.split('.')[1]?.length ?? 0;
-}
-
-/** A fraction such as "0.5" (50 %), stored without rounding. */
-const RateString = DecimalString.refine(
-  (value) => decimalPlaces(value) <= RATE_DECIMAL_PLACES_MAX && integerDigits(value) <= RATE_INTEGER_DIGITS_MAX,
-  `must have at most ${RATE_INTEGER_DIGITS_MAX} integer digits and ${RATE_DECIMAL_PLACES_MAX} decimal places`,
-);
-
-/** An amount in the line's currency, e.g. "250000.00". */
-const AmountString = DecimalString.refine(
-  (value) => integerDigits(value) <= AMOUNT_INTEGER_DIGITS_MAX,
-  `must have at most ${AMOUNT_INTEGER_DIGITS_MAX} integer digits`,
-);
+/** A fraction such as "0.5" (50 %), stored without rounding: the Ratio component (NUMERIC(20, 10)). */
+const RateString = Ratio;
 
 const WholeNumber = z.int('must be a whole number').max(WHOLE_NUMBER_MAX);
 
@@ -59,11 +38,12 @@ const OnSaleFeeWire = z
     z.object({
       kind: z.literal('STORAGE_DAYS'),
       days: WholeNumber,
-      dailyStorageRatePerUnit: AmountString.meta({ description: 'Storage charge per unit of goods per day, in the line currency; may be finer than a cent' }),
+      dailyStorageRatePerUnit: UnitPrice,
     }),
     z.object({
+      // In percent: "1.5" means 1.5 % of proceeds.
       kind: z.literal('PERCENT_OF_PROCEEDS'),
-      percent: RateString.meta({ description: 'In percent: "1.5" means 1.5 % of proceeds' }),
+      percent: RateString,
     }),
   ])
   .nullable();
@@ -71,40 +51,46 @@ const OnSaleFeeWire = z
 export const CreditTermsWire = z
   .object({
     currency: LineCurrency,
-    limit: AmountString,
+    limit: MoneySchema,
     defaultAdvanceRate: RateString,
     advanceRatesByCommodity: z
       .record(CommodityCode, RateString)
       .refine((rates) => Object.keys(rates).length <= COMMODITY_RATES_MAX, `must name at most ${COMMODITY_RATES_MAX} commodities`)
       .default({}),
     haircut: RateString,
-    annualInterestRate: RateString.meta({ description: 'The fixed rate; not used while floatingRate is set' }),
+    annualInterestRate: RateString,
     floatingRate: z
       .object({
-        referenceRateId: Uuid.meta({ description: 'A reference rate your organisation registered (POST /reference-rates), with a fixing on or before the day the rate takes effect' }),
-        spread: RateString.meta({ description: 'Added to the reference rate, a fraction per year ("0.0175" = 1.75 %); may be negative' }),
-        floor: RateString.nullable().default(null).meta({ description: 'A floor on the reference rate ("0" = a 0 % floor); null for none' }),
+        referenceRateId: Uuid,
+        spread: RateString,
+        floor: orNull(RateString).default(null),
       })
       .nullable()
       .default(null)
-      .meta({ description: 'Set: each day accrues at max(0, max(fixing in force that day, floor) + spread); null: the fixed annualInterestRate' }),
+      .meta({
+        description:
+          'Set: each day accrues at max(0, max(fixing in force that day, floor) + spread); null: the fixed annualInterestRate. referenceRateId: a reference rate your organisation registered ' +
+          '(POST /reference-rates), with a fixing on or before the day the rate takes effect; spread: added to the reference rate, a fraction per year ("0.0175" = 1.75 %), may be negative; ' +
+          'floor: a floor on the reference rate ("0" = a 0 % floor), null for none',
+      }),
     dayCount: z.enum(DAY_COUNTS),
-    feeSchedule: z.object({ onSale: OnSaleFeeWire.default(null), perDraw: AmountString.nullable().default(null) }),
+    feeSchedule: z.object({ onSale: OnSaleFeeWire.default(null), perDraw: orNull(MoneySchema).default(null) }),
     maxMarkAgeHours: WholeNumber,
     marginCallLtv: RateString,
     liquidationLtv: RateString,
     targetLtv: RateString,
     curePeriodHours: WholeNumber,
     stockCountIntervalDays: WholeNumber,
-    maturityDate: IsoDate,
-    approvalThresholds: z.object({ autoApproveUpTo: AmountString, singleApproverUpTo: AmountString }),
+    maturityDate: CalendarDate,
+    approvalThresholds: z.object({ autoApproveUpTo: MoneySchema, singleApproverUpTo: MoneySchema }),
     approvalWindowHours: WholeNumber,
     waterfallOrder: z.array(WaterfallBucket).max(WATERFALL_BUCKETS.length * 2).default(['FEES', 'INTEREST', 'PRINCIPAL']),
   })
   .meta({
     id: 'CreditTerms',
     description:
-      'Amounts are decimal strings in the line currency; rates, haircut and LTVs are fractions ("0.5" = 50 %) except feeSchedule.onSale.percent, which is in percent',
+      'Amounts (limit, perDraw, approval thresholds) are Money in the line currency; feeSchedule.onSale.dailyStorageRatePerUnit is a UnitPrice in the line currency per unit of goods (the lots\' unit) per day, and may be finer than a cent; rates, haircut and LTVs are fractions ("0.5" = 50 %) except feeSchedule.onSale.percent, which is in percent. ' +
+      'annualInterestRate is the fixed rate, not used while floatingRate is set',
   });
 
 export type CreditTermsWire = z.infer<typeof CreditTermsWire>;
@@ -136,9 +122,9 @@ export const CreditLineSummary = z
     sellerOrganisationId: Uuid,
     status: CreditLineStatus,
     terms: CreditTermsWire.extend({ approvedWarehouseIds: z.array(Uuid) }),
-    acceptedAt: z.string().nullable(),
-    createdAt: z.string(),
-    updatedAt: z.string(),
+    acceptedAt: orNull(Timestamp),
+    createdAt: Timestamp,
+    updatedAt: Timestamp,
   })
   .meta({ id: 'CreditLineSummary' });
 
@@ -148,13 +134,13 @@ export const CreditLineOutstanding = z
 
 export const CreditLineAccrual = z
   .object({
-    lastAccruedDate: z.string().nullable().meta({ description: 'Latest day whose interest has accrued (YYYY-MM-DD); null before the first' }),
+    lastAccruedDate: orNull(CalendarDate).meta({ description: 'Latest day whose interest has accrued (YYYY-MM-DD); null before the first' }),
     failure: z
       .object({
-        accrualDate: z.string().meta({ description: 'The day the failing run tried to accrue up to (YYYY-MM-DD)' }),
+        accrualDate: CalendarDate,
         reason: z.string(),
-        since: z.string().meta({ description: 'When accrual first failed (RFC 3339)' }),
-        lastAttemptAt: z.string(),
+        since: Timestamp,
+        lastAttemptAt: Timestamp,
         attempts: z.number().int(),
       })
       .nullable()
@@ -171,10 +157,11 @@ export const LineIdParams = z.object({ lineId: Uuid });
 
 /** The domain terms a request describes; amounts are in the line currency. */
 export function creditTermsFromWire(wire: CreditTermsWire): CreditTerms {
-  const inLineCurrency = (amount: string) => Money.of(amount, wire.currency);
+  // Money in another currency than the line's is refused by validateCreditTerms, under the field's own path.
+  const money = (value: { amount: string; currency: string }) => Money.of(value.amount, value.currency);
   return {
     currency: wire.currency,
-    limit: inLineCurrency(wire.limit),
+    limit: money(wire.limit),
     defaultAdvanceRate: new D(wire.defaultAdvanceRate),
     advanceRatesByCommodity: Object.fromEntries(Object.entries(wire.advanceRatesByCommodity).map(([code, rate]) => [code, new D(rate)])),
     haircut: new D(wire.haircut),
@@ -184,8 +171,8 @@ export function creditTermsFromWire(wire: CreditTermsWire): CreditTerms {
       : null,
     dayCount: wire.dayCount,
     feeSchedule: {
-      onSale: onSaleFeeFromWire(wire.feeSchedule.onSale, wire.currency),
-      perDraw: wire.feeSchedule.perDraw === null ? null : inLineCurrency(wire.feeSchedule.perDraw),
+      onSale: onSaleFeeFromWire(wire.feeSchedule.onSale),
+      perDraw: wire.feeSchedule.perDraw === null ? null : money(wire.feeSchedule.perDraw),
     },
     maxMarkAgeHours: wire.maxMarkAgeHours,
     marginCallLtv: new D(wire.marginCallLtv),
@@ -195,18 +182,36 @@ export function creditTermsFromWire(wire: CreditTermsWire): CreditTerms {
     stockCountIntervalDays: wire.stockCountIntervalDays,
     maturityDate: wire.maturityDate,
     approvalThresholds: {
-      autoApproveUpTo: inLineCurrency(wire.approvalThresholds.autoApproveUpTo),
-      singleApproverUpTo: inLineCurrency(wire.approvalThresholds.singleApproverUpTo),
+      autoApproveUpTo: money(wire.approvalThresholds.autoApproveUpTo),
+      singleApproverUpTo: money(wire.approvalThresholds.singleApproverUpTo),
     },
     approvalWindowHours: wire.approvalWindowHours,
     waterfallOrder: wire.waterfallOrder,
   };
 }
 
-function onSaleFeeFromWire(fee: CreditTermsWire['feeSchedule']['onSale'], currency: string): OnSaleFee | null {
+/** The terms as the API writes them: the stored terms' JSON with each amount as Money at the currency's scale. */
+export function creditTermsToWire(terms: CreditTerms): CreditTermsWire {
+  const json = creditTermsAsJson(terms);
+  const money = (amount: string) => ({ amount, currency: json.currency });
+  return {
+    ...json,
+    limit: money(json.limit),
+    feeSchedule: {
+      onSale:
+        json.feeSchedule.onSale?.kind === 'STORAGE_DAYS'
+          ? { kind: 'STORAGE_DAYS', days: json.feeSchedule.onSale.days, dailyStorageRatePerUnit: { amount: json.feeSchedule.onSale.dailyStorageRatePerUnit, currency: json.currency, unit: json.feeSchedule.onSale.unit } }
+          : json.feeSchedule.onSale,
+      perDraw: json.feeSchedule.perDraw === null ? null : money(json.feeSchedule.perDraw) },
+    approvalThresholds: { autoApproveUpTo: money(json.approvalThresholds.autoApproveUpTo), singleApproverUpTo: money(json.approvalThresholds.singleApproverUpTo) },
+  };
+}
+
+function onSaleFeeFromWire(fee: CreditTermsWire['feeSchedule']['onSale']): OnSaleFee | null {
   if (fee === null) return null;
   if (fee.kind === 'STORAGE_DAYS') {
-    return { kind: 'STORAGE_DAYS', days: fee.days, dailyStorageRatePerUnit: Money.of(fee.dailyStorageRatePerUnit, currency) };
+    // In another currency than the line's, validateCreditTerms refuses it under the field's own path.
+    return { kind: 'STORAGE_DAYS', days: fee.days, dailyStorageRatePerUnit: Money.of(fee.dailyStorageRatePerUnit.amount, fee.dailyStorageRatePerUnit.currency), unit: fee.dailyStorageRatePerUnit.unit };
   }
   return { kind: 'PERCENT_OF_PROCEEDS', percent: new D(fee.percent) };
 }

@@ -6,19 +6,18 @@ import { z } from 'zod';
 import { ValidationError } from '../../domain/errors';
 import { effectiveFromProblem } from '../../domain/terms-amendment';
 import { utcDay } from '../../domain/value-dates';
-import { creditLineVisibleTo, creditTermsAsJson } from '../../prisma/credit-lines/store';
+import { creditLineVisibleTo } from '../../prisma/credit-lines/store';
 import {
   TERMS_VERSIONS_PAGE_MAX,
   actOnAmendment,
   amendmentBase,
   proposeAmendment,
-  termsVersionJson,
   termsVersionsPage,
   type TermsVersionRecord,
 } from '../../prisma/credit-lines/terms-versions';
 import { defineRoute } from '../http/route';
-import { IsoDate, Uuid, decodeCursor, encodeCursor, pageOf } from '../http/schemas';
-import { ApprovedWarehouseIds, CreditTermsWire, LineIdParams, creditTermsFromWire, requireConsistentTerms } from './schemas';
+import { CalendarDate, Timestamp, Uuid, orNull, decodeCursor, encodeCursor, pageOf } from '../http/schemas';
+import { ApprovedWarehouseIds, CreditTermsWire, LineIdParams, creditTermsFromWire, creditTermsToWire, requireConsistentTerms } from './schemas';
 
 const AMENDMENT_STATUSES = ['PENDING_APPROVAL', 'PENDING_ACCEPTANCE', 'AGREED', 'WITHDRAWN', 'DECLINED'] as const;
 
@@ -26,21 +25,26 @@ const TermsVersionView = z
   .object({
     versionNo: z.number().int().meta({ description: '1 is the terms the line was offered with; each amendment is the next' }),
     status: z.enum(AMENDMENT_STATUSES),
-    effectiveFrom: IsoDate.meta({ description: 'In force from this day (UTC) once AGREED, until the next agreed version' }),
+    effectiveFrom: CalendarDate,
     terms: CreditTermsWire.extend({ approvedWarehouseIds: z.array(Uuid) }),
     worsensForSeller: z.boolean(),
     worsenings: z.array(z.string()).meta({ description: "The fields in which this version is worse for the seller than the one before it (domain/terms-amendment.ts); the seller accepts those" }),
     proposedBy: Uuid.nullable(),
-    proposedAt: z.string(),
+    proposedAt: Timestamp,
     approvedBy: Uuid.nullable(),
-    approvedAt: z.string().nullable(),
+    approvedAt: orNull(Timestamp),
     acceptedBy: Uuid.nullable(),
-    acceptedAt: z.string().nullable(),
+    acceptedAt: orNull(Timestamp),
     closedBy: Uuid.nullable().meta({ description: 'Who withdrew or declined it' }),
-    closedAt: z.string().nullable(),
-    appliedAt: z.string().nullable().meta({ description: "When it became the line's terms of today (valuation, draws, fees, margin); accrual uses each day's version whatever this says" }),
+    closedAt: orNull(Timestamp),
+    appliedAt: orNull(Timestamp),
   })
-  .meta({ id: 'TermsVersion' });
+  .meta({
+    id: 'TermsVersion',
+    description:
+      'effectiveFrom: in force from this day (UTC) once AGREED, until the next agreed version. appliedAt: when it became the line\'s terms of today (valuation, draws, fees, margin); ' +
+      "accrual uses each day's version whatever appliedAt says",
+  });
 
 function versionView(version: TermsVersionRecord): z.infer<typeof TermsVersionView> {
   const iso = (at: Date | null) => at?.toISOString() ?? null;
@@ -48,7 +52,7 @@ function versionView(version: TermsVersionRecord): z.infer<typeof TermsVersionVi
     versionNo: version.versionNo,
     status: version.status,
     effectiveFrom: version.effectiveFrom,
-    terms: termsVersionJson(version.terms),
+    terms: { ...creditTermsToWire(version.terms), approvedWarehouseIds: [...version.terms.approvedWarehouseIds].sort() },
     worsensForSeller: version.worsensForSeller,
     worsenings: version.worsenings,
     proposedBy: version.proposedBy,
@@ -75,10 +79,9 @@ const TermsChanges = z
   })
   .strict() as unknown as z.ZodType<Partial<Omit<CreditTermsWire, 'currency'>> & { approvedWarehouseIds?: string[] }>;
 
-const ProposeAmendmentBody = z.object({
-  effectiveFrom: IsoDate.meta({ description: 'The first day (UTC) of the new terms: today or later' }),
-  terms: TermsChanges,
-});
+const ProposeAmendmentBody = z
+  .object({ effectiveFrom: CalendarDate, terms: TermsChanges })
+  .meta({ description: 'effectiveFrom: the first day (UTC) of the new terms, today or later' });
 
 const VersionParams = z.object({ lineId: Uuid, versionNo: z.coerce.number().int().min(1).max(2_147_483_647) });
 
@@ -133,7 +136,7 @@ export const termsRoutes = [
       const line = await creditLineVisibleTo(db, actor.organisationId, params.lineId);
       const base = await amendmentBase(db, line);
       const { approvedWarehouseIds, ...changes } = body.terms;
-      const merged = CreditTermsWire.parse({ ...creditTermsAsJson(base.terms), ...changes });
+      const merged = CreditTermsWire.parse({ ...creditTermsToWire(base.terms), ...changes });
       const terms = creditTermsFromWire(merged);
       requireConsistentTerms(terms);
       const version = await proposeAmendment(db, actor, line.id, { effectiveFrom: body.effectiveFrom, terms: { ...terms, approvedWarehouseIds: approvedWarehouseIds ?? base.terms.approvedWarehouseIds } }, now);

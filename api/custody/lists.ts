@@ -1,13 +1,13 @@
 import { z } from 'zod';
 import { CUSTODY_LISTS_PAGE_MAX, releaseOrdersVisibleTo, salesOfReleaseOrders, warehousesVisibleTo } from '../../prisma/custody/lists';
 import { defineRoute } from '../http/route';
-import { PageQuery, Uuid, afterIdOf, listQuery, pageFrom, pageOf, periodWhere } from '../http/schemas';
-import { ReleaseOrderStatus, ReleaseOrderKind, ReleaseOrderView, releaseOrderView } from './schemas';
+import { afterIdOf, listQuery, pageFrom, pageOf, PageQuery, periodWhere, Timestamp, Uuid } from '../http/schemas';
+import { ReleaseOrderStatus, ReleaseOrderKind, ReleaseOrderView, releaseOrderView, unitsOfLots } from './schemas';
 
 const TAG = 'Custody';
 
 const WarehouseSummary = z
-  .object({ id: Uuid, organisationId: Uuid, name: z.string(), createdAt: z.string() })
+  .object({ id: Uuid, organisationId: Uuid, name: z.string(), createdAt: Timestamp })
   .meta({ id: 'WarehouseSummary', description: 'A warehouse; its locations are read from the warehouse itself' });
 
 export const custodyListRoutes = [
@@ -49,7 +49,8 @@ export const custodyListRoutes = [
     handler: async ({ db, actor, query }) => {
       const orders = await releaseOrdersVisibleTo(db, actor.organisationId, { ...query, created: periodWhere(query), afterId: afterIdOf(query.cursor) });
       const saleOf = await salesOfReleaseOrders(db, orders.map((order) => order.id));
-      return pageFrom(orders, query.limit, (order) => releaseOrderView(order, saleOf.get(order.id) ?? null));
+      const unitOf = await unitsOfLots(db, orders.map((order) => order.lotId));
+      return pageFrom(orders, query.limit, (order) => releaseOrderView(order, saleOf.get(order.id) ?? null, unitOf.get(order.lotId)!));
     },
   }),
 ];

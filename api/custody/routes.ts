@@ -28,7 +28,7 @@ import type { WorkflowOutbox } from '../../workflows/outbox/transaction-outbox';
 import { defineRoute } from '../http/route';
 import { revalueLines } from '../margin/revaluation';
 import { lineOfPledgedLot } from '../../prisma/margin/store';
-import { DecimalString, IsoDateTime, NonNegativeDecimalString, PageQuery, Uuid, decodeCursor, encodeCursor, listQuery, pageOf, periodWhere } from '../http/schemas';
+import { PageQuery, Quantity, notNegativeAt, Timestamp, Uuid, decodeCursor, encodeCursor, listQuery, pageOf, periodWhere } from '../http/schemas';
 import {
   AdjustBody,
   CommodityCode,
@@ -48,12 +48,13 @@ import {
   locationView,
   lotView,
   releaseOrderView,
+  requireLotUnit,
+  unitsOfLots,
 } from './schemas';
 
 const TAG = 'Custody';
 const LotParams = z.object({ lotId: Uuid });
 const WarehouseParams = z.object({ warehouseId: Uuid });
-const LotResult = z.object({ lot: LotView }).meta({ id: 'LotResult' });
 
 /** Locations embedded in GET /warehouses/{id}; the rest are paged from GET /warehouses/{id}/locations. */
 export const WAREHOUSE_LOCATIONS_EMBEDDED_MAX = 100;
@@ -175,10 +176,9 @@ export const custodyRoutes = [
     problems: [403, 404, 409],
     params: WarehouseParams,
     body: ReceiveLotBody,
-    success: { status: 201, description: 'The lot', schema: LotResult },
-    handler: async ({ db, actor, params, body }) => ({
-      lot: lotView(await receiveLot(db, actor, params.warehouseId, { ...body, quantity: new D(body.quantity), receivedAt: new Date(body.receivedAt) })),
-    }),
+    success: { status: 201, description: 'The lot', schema: LotView },
+    handler: async ({ db, actor, params, body }) =>
+      lotView(await receiveLot(db, actor, params.warehouseId, { ...body, quantity: new D(body.quantity.amount), unit: body.quantity.unit, receivedAt: new Date(body.receivedAt) })),
   }),
   defineRoute({
     method: 'get',
@@ -227,8 +227,9 @@ export const custodyRoutes = [
     handler: async ({ db, actor, params, query }) => {
       const cursor = decodeCursor(query.cursor, ['afterSeq']);
       const events = await lotEvents(db, actor, params.lotId, { afterSeq: cursor ? BigInt(cursor.afterSeq) : null, limit: query.limit });
+      const unit = (await unitsOfLots(db, [params.lotId])).get(params.lotId)!;
       return {
-        items: events.map(eventView),
+        items: events.map((event) => eventView(event, unit)),
         nextCursor: events.length === query.limit ? encodeCursor({ afterSeq: events[events.length - 1].seq.toString() }) : null,
       };
     },
@@ -242,11 +243,11 @@ export const custodyRoutes = [
     problems: [403, 404],
     params: LotParams,
     body: z.object({ grade: Grade.optional(), qualityHold: z.boolean(), reason: Reason }),
-    success: { status: 201, description: 'The lot after inspection', schema: LotResult },
+    success: { status: 201, description: 'The lot after inspection', schema: LotView },
     handler: async ({ db, actor, params, body, outbox, now }) => {
       const lot = lotView(await inspectLot(db, actor, params.lotId, body, now));
       await revalueLineOfLot(db, outbox, params.lotId);
-      return { lot };
+      return lot;
     },
   }),
   defineRoute({
@@ -258,8 +259,8 @@ export const custodyRoutes = [
     problems: [403, 404],
     params: LotParams,
     body: z.object({ toLocationId: Uuid, reason: Reason.optional() }),
-    success: { status: 201, description: 'The lot after the move', schema: LotResult },
-    handler: async ({ db, actor, params, body, now }) => ({ lot: lotView(await moveLot(db, actor, params.lotId, body, now)) }),
+    success: { status: 201, description: 'The lot after the move', schema: LotView },
+    handler: async ({ db, actor, params, body, now }) => lotView(await moveLot(db, actor, params.lotId, body, now)),
   }),
   defineRoute({
     method: 'post',
@@ -269,10 +270,11 @@ export const custodyRoutes = [
     tag: TAG,
     problems: [403, 404, 409],
     params: LotParams,
-    body: z.object({ quantity: NonNegativeDecimalString, receiptNumber: z.string().trim().min(1).max(100), reason: Reason.optional() }),
+    body: z.object({ quantity: Quantity, receiptNumber: z.string().trim().min(1).max(100), reason: Reason.optional() }).superRefine(notNegativeAt(['quantity', 'amount'])),
     success: { status: 201, description: 'Both lots', schema: z.object({ parent: LotView, child: LotView }).meta({ id: 'LotSplit' }) },
     handler: async ({ db, actor, params, body, now }) => {
-      const { parent, child } = await splitLot(db, actor, params.lotId, { ...body, quantity: new D(body.quantity) }, now);
+      const { parent, child } = await splitLot(db, actor, params.lotId, { ...body, quantity: new D(body.quantity.amount) }, now);
+      requireLotUnit('body.quantity.unit', body.quantity.unit, parent);
       return { parent: lotView(parent), child: lotView(child) };
     },
   }),
@@ -285,12 +287,14 @@ export const custodyRoutes = [
     problems: [403, 404],
     params: LotParams,
     body: AdjustBody,
-    success: { status: 201, description: 'The lot after the adjustment', schema: LotResult },
+    success: { status: 201, description: 'The lot after the adjustment', schema: LotView },
     handler: async ({ db, actor, params, body, outbox, now }) => {
-      const lot = lotView(await adjustLot(db, actor, params.lotId, { ...body, quantityDelta: new D(body.quantityDelta) }, now));
+      const adjusted = await adjustLot(db, actor, params.lotId, { ...body, quantityDelta: new D(body.quantityDelta.amount) }, now);
+      requireLotUnit('body.quantityDelta.unit', body.quantityDelta.unit, adjusted);
+      const lot = lotView(adjusted);
       // A loss changes the lot's value: its line is revalued, as after a count.
       await revalueLineOfLot(db, outbox, params.lotId);
-      return { lot };
+      return lot;
     },
   }),
   defineRoute({
@@ -301,16 +305,17 @@ export const custodyRoutes = [
     tag: TAG,
     problems: [403, 404],
     params: LotParams,
-    body: z.object({ countedQuantity: NonNegativeDecimalString, countedAt: IsoDateTime, reason: Reason.optional() }),
-    success: { status: 201, description: 'The lot after the count', schema: LotResult },
+    body: z.object({ countedQuantity: Quantity, countedAt: Timestamp, reason: Reason.optional() }).superRefine(notNegativeAt(['countedQuantity', 'amount'])),
+    success: { status: 201, description: 'The lot after the count', schema: LotView },
     handler: async ({ db, actor, params, body, outbox, now }) => {
       // A count dated ahead of now would keep the lot "counted" for ever (domain/observation-time.ts).
       requireObservedByNow('body.countedAt', new Date(body.countedAt), now);
-      const lot = await countLot(db, actor, params.lotId, { countedQuantity: new D(body.countedQuantity), countedAt: new Date(body.countedAt), reason: body.reason }, now);
+      const lot = await countLot(db, actor, params.lotId, { countedQuantity: new D(body.countedQuantity.amount), countedAt: new Date(body.countedAt), reason: body.reason }, now);
+      requireLotUnit('body.countedQuantity.unit', body.countedQuantity.unit, lot);
       // A count changes the lot's value (a difference reduces the quantity and flags the lot): its line is revalued.
       const lineId = await lineOfPledgedLot(db, params.lotId);
       if (lineId !== null) await revalueLines(outbox, [lineId], 'STOCK_COUNT');
-      return { lot: lotView(lot) };
+      return lotView(lot);
     },
   }),
   defineRoute({
@@ -321,11 +326,15 @@ export const custodyRoutes = [
     tag: TAG,
     problems: [403, 404],
     params: LotParams,
-    body: z.object({ quantity: NonNegativeDecimalString, reason: Reason.optional() }),
+    body: z.object({ quantity: Quantity, reason: Reason.optional() }).superRefine(notNegativeAt(['quantity', 'amount'])),
     success: { status: 201, description: 'The release order', schema: ReleaseOrderView },
     // An order given through this route is never a sale's: those are given by the sale's settlement.
-    handler: async ({ db, actor, params, body }) =>
-      releaseOrderView(await createReleaseOrder(db, actor, params.lotId, { quantity: new D(body.quantity), reason: body.reason }), null),
+    handler: async ({ db, actor, params, body }) => {
+      const order = await createReleaseOrder(db, actor, params.lotId, { quantity: new D(body.quantity.amount), reason: body.reason });
+      const unit = (await unitsOfLots(db, [order.lotId])).get(order.lotId)!;
+      requireLotUnit('body.quantity.unit', body.quantity.unit, { id: order.lotId, unit });
+      return releaseOrderView(order, null, unit);
+    },
   }),
   defineRoute({
     method: 'get',
@@ -338,7 +347,8 @@ export const custodyRoutes = [
     success: { status: 200, description: 'The release order', schema: ReleaseOrderView },
     handler: async ({ db, actor, params }) => {
       const order = await visibleReleaseOrder(db, actor, params.orderId);
-      return releaseOrderView(order, (await salesOfReleaseOrders(db, [order.id])).get(order.id) ?? null);
+      const unit = (await unitsOfLots(db, [order.lotId])).get(order.lotId)!;
+      return releaseOrderView(order, (await salesOfReleaseOrders(db, [order.id])).get(order.id) ?? null, unit);
     },
   }),
   defineRoute({
@@ -349,18 +359,20 @@ export const custodyRoutes = [
     tag: TAG,
     problems: [403, 404],
     params: z.object({ orderId: Uuid }),
-    body: z.object({ quantity: NonNegativeDecimalString, releasedAt: IsoDateTime }),
+    body: z.object({ quantity: Quantity, releasedAt: Timestamp }).superRefine(notNegativeAt(['quantity', 'amount'])),
     success: {
       status: 201,
       description: 'The order after the release and the quantity left in the lot',
-      schema: z.object({ order: ReleaseOrderView, lotQuantityAfter: DecimalString }).meta({ id: 'ReleaseConfirmation' }),
+      schema: z.object({ order: ReleaseOrderView, lotQuantityAfter: Quantity }).meta({ id: 'ReleaseConfirmation' }),
     },
     handler: async ({ db, actor, params, body, outbox, now }) => {
-      const { order, lotQuantityAfter } = await confirmRelease(db, actor, params.orderId, { quantity: new D(body.quantity), releasedAt: new Date(body.releasedAt) }, now);
+      const { order, lotQuantityAfter } = await confirmRelease(db, actor, params.orderId, { quantity: new D(body.quantity.amount), releasedAt: new Date(body.releasedAt) }, now);
+      const unit = (await unitsOfLots(db, [order.lotId])).get(order.lotId)!;
+      requireLotUnit('body.quantity.unit', body.quantity.unit, { id: order.lotId, unit });
       // A sale's release: wake its settlement workflow now rather than at its next (hourly) poll.
       const saleWorkflowId = await saleWorkflowOfReleaseOrder(db, order.id);
       if (saleWorkflowId !== null) await outbox.signal(saleWorkflowId, custodyChangedSignal.name);
-      return { order: releaseOrderView(order, (await salesOfReleaseOrders(db, [order.id])).get(order.id) ?? null), lotQuantityAfter: lotQuantityAfter.toFixed() };
+      return { order: releaseOrderView(order, (await salesOfReleaseOrders(db, [order.id])).get(order.id) ?? null, unit), lotQuantityAfter: { amount: lotQuantityAfter.toFixed(), unit } };
     },
   }),
   defineRoute({
@@ -372,7 +384,7 @@ export const custodyRoutes = [
     problems: [403, 404, 409],
     params: LotParams,
     body: z.object({ creditLineId: Uuid }),
-    success: { status: 201, description: 'The lien', schema: z.object({ lienId: Uuid, lotId: Uuid, creditLineId: Uuid, pledgedAt: z.string() }).meta({ id: 'Lien' }) },
+    success: { status: 201, description: 'The lien', schema: z.object({ lienId: Uuid, lotId: Uuid, creditLineId: Uuid, pledgedAt: Timestamp }).meta({ id: 'Lien' }) },
     handler: async ({ db, actor, params, body, outbox }) => {
       const lien = await pledgeLot(db, actor, params.lotId, body);
       await revalueLines(outbox, [lien.creditLineId], 'PLEDGE');
@@ -387,7 +399,7 @@ export const custodyRoutes = [
     tag: TAG,
     problems: [403, 404],
     params: LotParams,
-    success: { status: 201, description: 'Consent recorded', schema: z.object({ lienId: Uuid, lenderConsentAt: z.string() }) },
+    success: { status: 201, description: 'Consent recorded', schema: z.object({ lienId: Uuid, lenderConsentAt: Timestamp }) },
     handler: async ({ db, actor, params, now }) => {
       const lien = await consentToUnpledge(db, actor, params.lotId, now);
       return { lienId: lien.id, lenderConsentAt: lien.lenderConsentAt!.toISOString() };
@@ -402,7 +414,7 @@ export const custodyRoutes = [
     tag: TAG,
     problems: [403, 404, 409],
     params: LotParams,
-    success: { status: 201, description: 'The ended lien', schema: z.object({ lienId: Uuid, releasedAt: z.string() }) },
+    success: { status: 201, description: 'The ended lien', schema: z.object({ lienId: Uuid, releasedAt: Timestamp }) },
     handler: async ({ db, actor, params, now }) => {
       const lien = await unpledgeLot(db, actor, params.lotId, now);
       return { lienId: lien.id, releasedAt: lien.releasedAt!.toISOString() };

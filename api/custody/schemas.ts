@@ -2,7 +2,9 @@ import { z } from 'zod';
 import { ADJUSTMENT_KINDS } from '../../domain/custody';
 import { decText } from '../../prisma/custody/store';
 import type { CustodyEvent, Lot, ReleaseOrder, WarehouseLocation } from '../../prisma/generated/client';
-import { DecimalString, IsoDateTime, NonNegativeDecimalString, Uuid } from '../http/schemas';
+import { notNegativeAt, orNull, Quantity, Timestamp, Uuid } from '../http/schemas';
+import { ValidationError } from '../../domain/errors';
+import type { Db } from '../../prisma/client';
 
 export const Name = z.string().trim().min(1, 'must not be blank').max(200);
 export const Reason = z.string().trim().min(1, 'is required: say why').max(1000);
@@ -30,13 +32,12 @@ export const LotView = z
     sellerOrganisationId: Uuid,
     commodityCode: z.string(),
     grade: z.string(),
-    quantity: DecimalString,
-    unit: z.string(),
+    quantity: Quantity,
     receiptNumber: z.string(),
-    receivedAt: z.string(),
+    receivedAt: Timestamp,
     qualityHold: z.boolean(),
     countDifferenceFlag: z.boolean(),
-    lastCountedAt: z.string().nullable(),
+    lastCountedAt: orNull(Timestamp),
     splitFromLotId: Uuid.nullable(),
   })
   .meta({ id: 'Lot' });
@@ -53,10 +54,10 @@ export const CustodyEventView = z
     type: z.string(),
     actorUserId: Uuid,
     actorOrganisationId: Uuid,
-    occurredAt: z.string(),
+    occurredAt: Timestamp,
     reason: z.string().nullable(),
-    quantityBefore: DecimalString,
-    quantityAfter: DecimalString,
+    quantityBefore: Quantity,
+    quantityAfter: Quantity,
     details: z.unknown(),
   })
   .meta({ id: 'CustodyEvent' });
@@ -71,30 +72,38 @@ export const ReleaseOrderView = z
     kind: ReleaseOrderKind,
     creditLineId: Uuid.nullable(),
     saleId: Uuid.nullable().meta({ description: "The sale whose payment authorised this order (GET /sales/{saleId}, readable by the warehouse holding its goods); null for any other order" }),
-    quantityAuthorised: DecimalString,
-    quantityReleased: DecimalString,
-    quantityShort: DecimalString.describe('authorised but lost in custody before it left; never released'),
+    quantityAuthorised: Quantity,
+    quantityReleased: Quantity,
+    quantityShort: Quantity,
     status: ReleaseOrderStatus,
-    createdAt: z.string(),
+    createdAt: Timestamp,
   })
-  .meta({ id: 'ReleaseOrder' });
+  .meta({ id: 'ReleaseOrder', description: 'quantityShort: authorised but lost in custody before it left; never released' });
 
 export const ReceiveLotBody = z.object({
   sellerOrganisationId: Uuid,
   commodityCode: CommodityCode,
   grade: Grade,
-  quantity: NonNegativeDecimalString,
-  unit: z.string().min(1).max(20),
+  quantity: Quantity,
   locationId: Uuid,
-  receivedAt: IsoDateTime,
+  receivedAt: Timestamp,
   receiptNumber: z.string().trim().min(1).max(100),
-});
+}).superRefine(notNegativeAt(['quantity', 'amount']));
 
-export const AdjustBody = z.object({
-  quantityDelta: DecimalString.meta({ description: 'Signed change in the lot unit; negative for shrinkage, spoilage, damage' }),
-  kind: z.enum(ADJUSTMENT_KINDS),
-  reason: Reason,
-});
+export const AdjustBody = z
+  .object({ quantityDelta: Quantity, kind: z.enum(ADJUSTMENT_KINDS), reason: Reason })
+  .meta({ description: "quantityDelta: the signed change, in the lot's unit; negative for shrinkage, spoilage, damage" });
+
+/** A quantity sent for a lot must be in the lot's unit; checked once the lot is known (the request's transaction then rolls back). */
+export function requireLotUnit(field: string, sent: string, lot: { id: string; unit: string }): void {
+  if (sent !== lot.unit) throw new ValidationError(field, `is ${sent}; lot ${lot.id} is held in ${lot.unit}`);
+}
+
+/** The unit of each lot, for views of records that name a lot but not its unit. */
+export async function unitsOfLots(db: Db, lotIds: readonly string[]): Promise<Map<string, string>> {
+  const lots = await db.lot.findMany({ where: { id: { in: [...new Set(lotIds)] } }, select: { id: true, unit: true } });
+  return new Map(lots.map((lot) => [lot.id, lot.unit]));
+}
 
 export const iso = (date: Date | null) => (date ? date.toISOString() : null);
 
@@ -110,8 +119,7 @@ export function lotView(lot: Lot): z.infer<typeof LotView> {
     sellerOrganisationId: lot.sellerOrganisationId,
     commodityCode: lot.commodityCode,
     grade: lot.grade,
-    quantity: decText(lot.quantity),
-    unit: lot.unit,
+    quantity: { amount: decText(lot.quantity), unit: lot.unit },
     receiptNumber: lot.receiptNumber,
     receivedAt: lot.receivedAt.toISOString(),
     qualityHold: lot.qualityHold,
@@ -121,7 +129,7 @@ export function lotView(lot: Lot): z.infer<typeof LotView> {
   };
 }
 
-export function eventView(event: CustodyEvent): z.infer<typeof CustodyEventView> {
+export function eventView(event: CustodyEvent, unit: string): z.infer<typeof CustodyEventView> {
   return {
     id: event.id,
     seq: event.seq.toString(),
@@ -131,22 +139,22 @@ export function eventView(event: CustodyEvent): z.infer<typeof CustodyEventView>
     actorOrganisationId: event.actorOrganisationId,
     occurredAt: event.occurredAt.toISOString(),
     reason: event.reason,
-    quantityBefore: decText(event.quantityBefore),
-    quantityAfter: decText(event.quantityAfter),
+    quantityBefore: { amount: decText(event.quantityBefore), unit },
+    quantityAfter: { amount: decText(event.quantityAfter), unit },
     details: event.details,
   };
 }
 
-export function releaseOrderView(order: ReleaseOrder, saleId: string | null): z.infer<typeof ReleaseOrderView> {
+export function releaseOrderView(order: ReleaseOrder, saleId: string | null, unit: string): z.infer<typeof ReleaseOrderView> {
   return {
     id: order.id,
     lotId: order.lotId,
     kind: order.kind,
     creditLineId: order.creditLineId,
     saleId,
-    quantityAuthorised: decText(order.quantityAuthorised),
-    quantityReleased: decText(order.quantityReleased),
-    quantityShort: decText(order.quantityShort),
+    quantityAuthorised: { amount: decText(order.quantityAuthorised), unit },
+    quantityReleased: { amount: decText(order.quantityReleased), unit },
+    quantityShort: { amount: decText(order.quantityShort), unit },
     status: order.status,
     createdAt: order.createdAt.toISOString(),
   };

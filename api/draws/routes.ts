@@ -123,7 +123,8 @@ export const drawRoutes = [
     success: { status: 200, description: 'The workflow state', schema: DrawWorkflowStateView },
     handler: async ({ db, actor, deps, params }) => {
       const { draw } = await drawVisibleTo(db, actor.organisationId, params.drawId);
-      return deps.temporal.workflows().query<DrawWorkflowState>(draw.workflowId, drawStateQuery.name);
+      const { approvalDeadlineMs, ...state } = await deps.temporal.workflows().query<DrawWorkflowState>(draw.workflowId, drawStateQuery.name);
+      return { ...state, approvalDeadline: approvalDeadlineMs === null ? null : new Date(approvalDeadlineMs).toISOString() };
     },
   }),
   decisionRoute('APPROVE'),

@@ -1,16 +1,17 @@
 import { z } from 'zod';
-import { Money } from '../../domain/money';
 import type { DrawRecord } from '../../prisma/draws/store';
-import { DecimalString, CurrencyCode, MoneySchema, Uuid } from '../http/schemas';
+import { MoneySchema, moneyOf, positiveAt, orNull, Timestamp, Uuid } from '../http/schemas';
 
 export const DrawIdParams = z.object({ drawId: Uuid });
 export const LineIdParams = z.object({ lineId: Uuid });
 
-export const RequestDrawBody = z.object({
-  amount: z.object({ amount: DecimalString, currency: CurrencyCode }),
-  purpose: z.string().trim().min(1).max(500).optional(),
-  lotId: Uuid.optional(),
-});
+export const RequestDrawBody = z
+  .object({
+    amount: MoneySchema,
+    purpose: z.string().trim().min(1).max(500).optional(),
+    lotId: Uuid.optional(),
+  })
+  .superRefine(positiveAt(['amount', 'amount']));
 
 export const DecisionBody = z.object({ reason: z.string().trim().min(1).max(1000).optional() });
 
@@ -18,7 +19,7 @@ export const DrawDecisionView = z.object({
   userId: Uuid,
   decision: z.enum(['APPROVE', 'REJECT']),
   reason: z.string().nullable(),
-  decidedAt: z.string(),
+  decidedAt: Timestamp,
 });
 
 export const DrawView = z
@@ -31,14 +32,14 @@ export const DrawView = z
     lotId: Uuid.nullable(),
     status: z.enum(['REQUESTED', 'APPROVED', 'DISBURSED', 'REJECTED', 'EXPIRED', 'REFUSED']),
     requiredApprovals: z.number().int().min(0).max(2),
-    approvalDeadline: z.string(),
+    approvalDeadline: Timestamp,
     workflowId: z.string(),
     disbursementEntryId: Uuid.nullable(),
     feeEntryId: Uuid.nullable(),
     refusalReason: z.string().nullable(),
     decisions: z.array(DrawDecisionView),
-    createdAt: z.string(),
-    updatedAt: z.string(),
+    createdAt: Timestamp,
+    updatedAt: Timestamp,
   })
   .meta({ id: 'Draw', description: 'A draw and the decisions on it; REQUESTED and APPROVED draws are reserved against availability' });
 
@@ -49,7 +50,7 @@ export const DrawWorkflowStateView = z
     requiredApprovals: z.number().int().nullable(),
     approverUserIds: z.array(Uuid),
     rejectedByUserId: Uuid.nullable(),
-    approvalDeadlineMs: z.number().nullable(),
+    approvalDeadline: orNull(Timestamp),
     disbursementEntryId: Uuid.nullable(),
     feeEntryId: Uuid.nullable(),
     refusalReason: z.string().nullable(),
@@ -61,7 +62,7 @@ export function drawView(draw: DrawRecord): z.infer<typeof DrawView> {
     id: draw.id,
     creditLineId: draw.creditLineId,
     requestedByUserId: draw.requestedByUserId,
-    amount: Money.of(draw.amount.toFixed(), draw.currency).toJSON(),
+    amount: moneyOf(draw.amount, draw.currency),
     purpose: draw.purpose,
     lotId: draw.lotId,
     status: draw.status,

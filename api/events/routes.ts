@@ -8,7 +8,7 @@ import { EVENT_CATALOGUE, EVENT_TYPES, isEventType, type FeedPosition } from '..
 import { ValidationError } from '../../domain/errors';
 import { eventsOf, EVENTS_PAGE_MAX, type FeedEvent } from '../../prisma/events/store';
 import { defineRoute } from '../http/route';
-import { Uuid } from '../http/schemas';
+import { Timestamp, Uuid } from '../http/schemas';
 
 const TAG = 'Events';
 const FEED_CURSOR = /^(\d{1,18})\.(\d{1,18})$/;
@@ -29,7 +29,7 @@ const eventShapes = EVENT_TYPES.map((type) =>
       version: z.literal(EVENT_CATALOGUE[type].version),
       subject: Subject,
       data: EVENT_CATALOGUE[type].data,
-      recordedAt: z.string().meta({ description: 'When the change was recorded (ISO 8601 UTC)' }),
+      recordedAt: Timestamp,
     })
     .meta({ id: `Event_${type.replace('.', '_')}` }),
 );

@@ -1,6 +1,6 @@
 import type { Response } from 'express';
 import { z } from 'zod';
-import { ConflictError, DomainError, ValidationError } from '../../domain/errors';
+import { BusinessRuleError, ConflictError, CurrencyMismatchError, DomainError, ValidationError } from '../../domain/errors';
 import { isRetryableConflict, sqlStateOf, UNIQUE_VIOLATION } from './database-errors';
 import { databaseUnavailableReason } from '../../prisma/availability';
 
@@ -85,9 +85,11 @@ export function problemFromError(error: unknown): { problem: Problem; headers: R
     const errors =
       error instanceof ValidationError
         ? [{ path: error.field, reason: error.reason }]
-        : error instanceof ConflictError && error.field
-          ? [{ path: error.field, reason: error.message }]
-          : undefined;
+        : error instanceof CurrencyMismatchError && error.field !== undefined
+          ? [{ path: error.field, reason: error.reason }]
+          : (error instanceof ConflictError || error instanceof BusinessRuleError) && error.field
+            ? [{ path: error.field, reason: error.message }]
+            : undefined;
     return {
       problem: { type: problemType(error.code), title: mapped.title, status: mapped.status, detail: error.message, code: error.code, errors },
       headers: {},

@@ -1,84 +1,64 @@
 import { z } from 'zod';
 import { ValidationError } from '../../domain/errors';
 
-// Shared wire types. Amounts and quantities travel as decimal strings: a JSON
-// number would be parsed into a binary float before we could see it.
+// Shared wire types: the value components (money, unit prices, quantities,
+// ratios, timestamps, dates) live in domain/wire-values.ts, shared with the
+// event catalogue; they are re-exported here for the routes.
+import { CalendarDate, DecimalString } from '../../domain/wire-values';
+
+export {
+  CalendarDate,
+  CurrencyCode,
+  DATE_MAX,
+  DATE_MIN,
+  DECIMAL_INTEGER_DIGITS_MAX,
+  DECIMAL_PLACES_MAX,
+  DecimalString,
+  ExactMoney,
+  Money,
+  Quantity,
+  Ratio,
+  Timestamp,
+  UnitPrice,
+  moneyOf,
+  moneyShown,
+  orNull,
+} from '../../domain/wire-values';
+import { INSTANT_MAX_MS, INSTANT_MIN_MS } from '../../domain/wire-values';
 
 /**
- * Amounts and quantities are stored as NUMERIC(38, 18): 20 integer digits and
- * 18 places. A wire decimal accepts exactly what that column holds, so that no
- * figure a client may send is refused (or rounded) by the database later.
- * Rates have their own, narrower schema next to their columns (NUMERIC(20, 10)).
+ * Sign rules on the amounts of value components, checked on the body so that each field stays the shared
+ * component ($ref) in the document. zod runs a body's refinements even when one of its fields failed its
+ * own schema, so these read each path defensively and judge only a decimal string that is there.
  */
-export const DECIMAL_INTEGER_DIGITS_MAX = 20;
-export const DECIMAL_PLACES_MAX = 18;
-export const DECIMAL_PATTERN = new RegExp(`^-?\\d{1,${DECIMAL_INTEGER_DIGITS_MAX}}(\\.\\d{1,${DECIMAL_PLACES_MAX}})?$`);
-
-function stringOnly(what: string) {
-  return (issue: { input?: unknown }) =>
-    issue.input === undefined
-      ? 'is required'
-      : typeof issue.input === 'number'
-        ? `must be a ${what} string such as "12.50", not a JSON number (numbers lose precision)`
-        : `must be a ${what} string`;
+type ValuePath = readonly (string | number)[];
+function amountAt(body: unknown, path: ValuePath): string | undefined {
+  const value = path.reduce<unknown>((node, key) => (node !== null && typeof node === 'object' ? (node as Record<string | number, unknown>)[key] : undefined), body);
+  return typeof value === 'string' ? value : undefined;
+}
+/** Refuses a negative amount at any of `paths` (a quantity, a price, proceeds). */
+export function notNegativeAt(...paths: ValuePath[]) {
+  return (body: unknown, ctx: z.RefinementCtx) => {
+    for (const path of paths) if (amountAt(body, path)?.startsWith('-')) ctx.addIssue({ code: 'custom', path: [...path], message: 'must not be negative' });
+  };
+}
+/** Refuses an amount at any of `paths` that is not greater than zero (a payment, a draw, a quantity sold). */
+export function positiveAt(...paths: ValuePath[]) {
+  return (body: unknown, ctx: z.RefinementCtx) => {
+    for (const path of paths) {
+      const value = amountAt(body, path);
+      if (value !== undefined && (value.startsWith('-') || !/[1-9]/.test(value))) ctx.addIssue({ code: 'custom', path: [...path], message: 'must be greater than zero' });
+    }
+  };
 }
 
-export const DecimalString = z
-  .string({ error: stringOnly('decimal') })
-  .regex(DECIMAL_PATTERN, `must be a plain decimal such as "12.50" (no exponent, no spaces, at most ${DECIMAL_INTEGER_DIGITS_MAX} integer digits and ${DECIMAL_PLACES_MAX} decimal places)`)
-  // No `type` in the metadata: zod-to-openapi would copy it over `.nullable()`'s ['string', 'null'].
-  .meta({ example: '12500.00' });
-
-/**
- * A computed decimal in a response. Exact values may carry more places than any
- * input accepts (products of prices, haircuts and rates; pro-rata shares).
- */
-export const ComputedDecimalString = z
-  .string()
-  .regex(/^-?\d+(\.\d+)?$/, 'must be a plain decimal')
-  .meta({ example: '10800.0000' });
-
-/** A non-negative decimal string (amounts, quantities, rates). */
+/** A non-negative decimal string. */
 export const NonNegativeDecimalString = DecimalString.refine((value) => !value.startsWith('-'), 'must not be negative');
 
-export const CurrencyCode = z
-  .string()
-  .regex(/^[A-Z]{3}$/, 'must be an ISO 4217 code such as "USD"')
-  .meta({ example: 'USD' });
-
-export const MoneySchema = z
-  .object({ amount: DecimalString, currency: CurrencyCode })
-  .meta({ id: 'Money', description: 'An exact amount in a currency; amount is a decimal string at the currency scale' });
+/** The Money component, under a name that does not shadow the domain's Money value type in the routes. */
+export { Money as MoneySchema } from '../../domain/wire-values';
 
 export const Uuid = z.uuid('must be a UUID');
-
-/**
- * The range of every date and instant the API accepts: 1900-01-01 to
- * 2999-12-31 (UTC). Wider than any real value date, and narrow enough that an
- * offset can never push an instant out of what PostgreSQL and JavaScript both
- * read back (year 0000, or past 9999, would store but break every later read).
- */
-export const DATE_MIN = '1900-01-01';
-export const DATE_MAX = '2999-12-31';
-const INSTANT_MIN_MS = Date.parse(`${DATE_MIN}T00:00:00Z`);
-const INSTANT_MAX_MS = Date.parse(`${DATE_MAX}T23:59:59.999Z`);
-const DATE_RANGE_REASON = `must be between ${DATE_MIN} and ${DATE_MAX}`;
-
-// Each check stops the next (abort): a malformed date is refused once, for its first fault.
-export const IsoDate = z
-  .string()
-  .regex(/^\d{4}-\d{2}-\d{2}$/, { message: 'must be a date YYYY-MM-DD', abort: true })
-  .refine((value) => !Number.isNaN(Date.parse(`${value}T00:00:00Z`)) && new Date(`${value}T00:00:00Z`).toISOString().startsWith(value), { message: 'is not a real calendar date', abort: true })
-  .refine((value) => value >= DATE_MIN && value <= DATE_MAX, DATE_RANGE_REASON)
-  .meta({ example: '2026-11-23', description: `A calendar date from ${DATE_MIN} to ${DATE_MAX}` });
-
-export const IsoDateTime = z.iso
-  .datetime({ offset: true, error: 'must be an ISO 8601 date-time with offset' })
-  .refine((value) => {
-    const instant = Date.parse(value);
-    return instant >= INSTANT_MIN_MS && instant <= INSTANT_MAX_MS;
-  }, `${DATE_RANGE_REASON} once its offset is applied (UTC)`)
-  .meta({ description: `An ISO 8601 instant with offset, from ${DATE_MIN}T00:00:00Z to ${DATE_MAX}T23:59:59.999Z` });
 
 // Cursor pagination: stable order, an opaque cursor, and a bounded page size.
 export const PAGE_SIZE_MAX = 200;
@@ -142,8 +122,9 @@ export function listQuery<S extends z.ZodRawShape>(filters: S, limitMax: number 
     .object({
       cursor: z.string().max(500).optional(),
       limit: z.coerce.number().int().min(1).max(limitMax).default(Math.min(50, limitMax)),
-      from: IsoDate.optional().meta({ description: 'First day of the period (UTC), inclusive' }),
-      to: IsoDate.optional().meta({ description: 'Last day of the period (UTC), inclusive' }),
+      // The period's first and last UTC day, both inclusive.
+      from: CalendarDate.optional(),
+      to: CalendarDate.optional(),
       ...filters,
     })
     .refine(

@@ -12,7 +12,7 @@ import {
 } from '../../prisma/identity/store';
 import { requireAdmin } from '../http/auth';
 import { defineRoute } from '../http/route';
-import { decodeCursor, encodeCursor, pageOf, PageQuery, Uuid } from '../http/schemas';
+import { decodeCursor, encodeCursor, orNull, pageOf, PageQuery, Timestamp, Uuid } from '../http/schemas';
 
 const OrganisationKind = z.enum(['LENDER', 'WAREHOUSE', 'SELLER', 'BUYER']);
 const UserRole = z.enum(['ADMIN', 'OPERATOR', 'APPROVER', 'VIEWER']);
@@ -30,7 +30,7 @@ const IssuedKey = z
 const Invitation = z
   .object({
     id: Uuid,
-    expiresAt: z.string(),
+    expiresAt: Timestamp,
     token: z
       .string()
       .optional()
@@ -41,11 +41,11 @@ const Invitation = z
 const Me = z.object({ userId: Uuid, organisationId: Uuid, organisationKind: OrganisationKind, role: UserRole }).meta({ id: 'Me' });
 
 const UserView = z
-  .object({ id: Uuid, email: z.string(), name: z.string(), role: UserRole, createdAt: z.string(), deactivatedAt: z.string().nullable() })
+  .object({ id: Uuid, email: z.string(), name: z.string(), role: UserRole, createdAt: Timestamp, deactivatedAt: orNull(Timestamp) })
   .meta({ id: 'User' });
 
 const ApiKeyView = z
-  .object({ id: Uuid, userId: Uuid, label: z.string(), createdAt: z.string(), lastUsedAt: z.string().nullable(), revokedAt: z.string().nullable() })
+  .object({ id: Uuid, userId: Uuid, label: z.string(), createdAt: Timestamp, lastUsedAt: orNull(Timestamp), revokedAt: orNull(Timestamp) })
   .meta({ id: 'ApiKey' });
 
 const iso = (date: Date | null) => (date ? date.toISOString() : null);

@@ -18,20 +18,22 @@ import { RenderedBody, type OtherFormat } from '../http/negotiation';
 import { defineRoute } from '../http/route';
 import { statementCsv, STATEMENT_CSV_MEDIA_TYPE } from './statement-csv';
 import { statementPdf, STATEMENT_PDF_MEDIA_TYPE } from './statement-pdf';
-import { decodeCursor, encodeCursor, IsoDate, MoneySchema, Uuid } from '../http/schemas';
+import { CalendarDate, decodeCursor, encodeCursor, MoneySchema, orNull, Timestamp, Uuid } from '../http/schemas';
 
 const LedgerSide = z.enum(['DEBIT', 'CREDIT']);
 
 const LineBalances = z
   .object({
     lineId: Uuid,
-    asOf: IsoDate.nullable().meta({ description: 'null: every entry posted so far' }),
+    asOf: orNull(CalendarDate).meta({ description: 'null: every entry posted so far' }),
     accounts: z.array(
       z.object({
         code: z.string(),
         name: z.string(),
-        normalBalance: LedgerSide.meta({ description: 'The side the balance is counted on; a line nets to zero when Σ DEBIT-normal balances = Σ CREDIT-normal balances' }),
-        balance: MoneySchema.meta({ description: "In the account's normal-balance terms" }),
+        normalBalance: LedgerSide.meta({
+          description: "The side the balance is counted on; balance is in the account's normal-balance terms. A line nets to zero when Σ DEBIT-normal balances = Σ CREDIT-normal balances",
+        }),
+        balance: MoneySchema,
       }),
     ),
   })
@@ -39,37 +41,37 @@ const LineBalances = z
 
 const StatementLine = z.object({
   entryId: Uuid,
-  effectiveDate: IsoDate,
-  recordedAt: z.string(),
+  effectiveDate: CalendarDate,
+  recordedAt: Timestamp,
   description: z.string(),
   reversesEntryId: Uuid.nullable(),
   lineNo: z.int(),
   side: LedgerSide,
-  debit: MoneySchema.nullable(),
-  credit: MoneySchema.nullable(),
+  debit: orNull(MoneySchema),
+  credit: orNull(MoneySchema),
   runningBalance: MoneySchema,
 });
 
 const LineStatement = z
   .object({
     lineId: Uuid,
-    from: IsoDate,
-    to: IsoDate,
+    from: CalendarDate,
+    to: CalendarDate,
     accounts: z.array(
       z.object({
         code: z.string(),
         name: z.string(),
         normalBalance: LedgerSide,
-        openingBalance: MoneySchema.meta({ description: "Before this page's first line: the period's opening balance on the first page" }),
+        openingBalance: MoneySchema,
         lines: z.array(StatementLine),
-        closingBalance: MoneySchema.meta({ description: "After this page's last line: the period's closing balance on the last page" }),
+        closingBalance: MoneySchema,
       }),
     ),
     termsChanges: z
       .array(
         z.object({
           versionNo: z.int(),
-          effectiveFrom: IsoDate,
+          effectiveFrom: CalendarDate,
           changedFields: z.array(z.string()),
           worsenings: z.array(z.string()),
           description: z.string(),
@@ -78,15 +80,19 @@ const LineStatement = z
       .meta({ description: "Terms versions that came into force within the period (GET /credit-lines/{lineId}/terms): each day's interest and fees follow the version in force on it" }),
     nextCursor: z.string().nullable().meta({ description: "Pass as cursor (with the same from and to) for the next page; null on the period's last page" }),
   })
-  .meta({ id: 'CreditLineStatement' });
+  .meta({
+    id: 'CreditLineStatement',
+    description:
+      "Per account: openingBalance before this page's first line (the period's opening balance on the first page), closingBalance after this page's last line (the period's closing balance on the last page)",
+  });
 
 /** Lines in a statement page when the client does not say. */
 export const STATEMENT_PAGE_SIZE_DEFAULT = 200;
 
 const StatementQuery = z
   .object({
-    from: IsoDate,
-    to: IsoDate,
+    from: CalendarDate,
+    to: CalendarDate,
     cursor: z.string().max(500).optional(),
     limit: z.coerce.number().int().min(1).max(STATEMENT_LINES_MAX).default(STATEMENT_PAGE_SIZE_DEFAULT).meta({ description: 'Lines in this page, over all accounts (JSON only)' }),
     format: z
@@ -101,7 +107,7 @@ const CURSOR_REFUSAL = 'is not a cursor issued by this endpoint for this period;
 function positionOf(cursor: string | undefined, period: { from: string; to: string }): StatementPosition | undefined {
   const decoded = decodeCursor(cursor, ['d', 's', 'l']);
   if (!decoded) return undefined;
-  const valid = IsoDate.safeParse(decoded.d).success && decoded.d >= period.from && decoded.d <= period.to && /^[0-9]{1,18}$/.test(decoded.s) && /^[0-9]{1,9}$/.test(decoded.l);
+  const valid = CalendarDate.safeParse(decoded.d).success && decoded.d >= period.from && decoded.d <= period.to && /^[0-9]{1,18}$/.test(decoded.s) && /^[0-9]{1,9}$/.test(decoded.l);
   if (!valid) throw new ValidationError('query.cursor', CURSOR_REFUSAL);
   return { effectiveDate: decoded.d, entrySeq: decoded.s, lineNo: Number(decoded.l) };
 }
@@ -166,7 +172,7 @@ export const ledgerRoutes = [
     tag: 'Ledger',
     problems: [404],
     params: LineIdParams,
-    query: z.object({ asOf: IsoDate.optional() }),
+    query: z.object({ asOf: CalendarDate.optional() }),
     success: { status: 200, description: 'One balance per account, by code', schema: LineBalances },
     handler: async ({ db, actor, params, query }) => {
       const line = await creditLineVisibleTo(db, actor.organisationId, params.lineId);

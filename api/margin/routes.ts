@@ -5,7 +5,8 @@ import type { MarginCall } from '../../prisma/generated/client';
 import { recordLiquidationSale } from '../../prisma/margin/liquidation';
 import { MARGIN_CALLS_PAGE_MAX, marginCallsOfLine } from '../../prisma/margin/store';
 import { defineRoute } from '../http/route';
-import { DecimalString, IsoDate, NonNegativeDecimalString, Uuid, afterIdOf, decodeCursor, encodeCursor, listQuery, pageFrom, pageOf, periodWhere } from '../http/schemas';
+import { afterIdOf, notNegativeAt, CalendarDate, decodeCursor, encodeCursor, listQuery, MoneySchema, moneyOf, moneyShown, orNull, pageFrom, pageOf, periodWhere, Quantity, Ratio, Timestamp, Uuid } from '../http/schemas';
+import { AllocationView } from '../sales/schemas';
 import { marginCallsVisibleTo } from '../../prisma/margin/lists';
 import { revalueLines } from './revaluation';
 
@@ -20,24 +21,28 @@ const MarginCallView = z
       description: 'LTV_ABOVE_MARGIN_CALL: the price; INELIGIBLE_COLLATERAL: pledged goods that do not count now (stale or missing mark, overdue count, hold) — making them eligible again also cures it',
     }),
     currency: z.string(),
-    openedAt: z.string(),
-    cureDeadline: z.string().nullable().meta({ description: 'Null for a call that went straight to liquidation' }),
-    targetLtv: DecimalString,
-    outstandingPrincipalAtOpen: DecimalString,
-    collateralValueAtOpen: DecimalString,
-    outstandingPrincipal: DecimalString.meta({ description: 'At the latest evaluation' }),
-    collateralValue: DecimalString.meta({ description: 'Eligible collateral value (after haircut) at the latest evaluation' }),
-    requiredRepayment: DecimalString.meta({
-      description: "Repayment that alone restores the target LTV through the line's waterfall: fees and interest owed ahead of principal, then principal (0 once cured)",
-    }),
-    requiredAdditionalCollateralValue: DecimalString.meta({ description: 'Collateral value (after haircut) that alone restores the target LTV' }),
-    evaluatedAt: z.string(),
-    curedAt: z.string().nullable(),
+    openedAt: Timestamp,
+    cureDeadline: orNull(Timestamp).meta({ description: 'Null for a call that went straight to liquidation' }),
+    targetLtv: Ratio,
+    outstandingPrincipalAtOpen: MoneySchema,
+    collateralValueAtOpen: MoneySchema,
+    outstandingPrincipal: MoneySchema,
+    collateralValue: MoneySchema,
+    requiredRepayment: MoneySchema,
+    requiredAdditionalCollateralValue: MoneySchema,
+    evaluatedAt: Timestamp,
+    curedAt: orNull(Timestamp),
     liquidationReason: z.enum(['CURE_DEADLINE_PASSED', 'LIQUIDATION_THRESHOLD']).nullable(),
-    liquidationStartedAt: z.string().nullable(),
-    settledAt: z.string().nullable(),
+    liquidationStartedAt: orNull(Timestamp),
+    settledAt: orNull(Timestamp),
   })
-  .meta({ id: 'MarginCall' });
+  .meta({
+    id: 'MarginCall',
+    description:
+      'outstandingPrincipal and collateralValue (eligible, after haircut) are at the latest evaluation. requiredRepayment: the repayment that alone restores the target LTV ' +
+      "through the line's waterfall (fees and interest owed ahead of principal, then principal; 0 once cured); requiredAdditionalCollateralValue: the collateral value " +
+      "(after haircut) that alone restores it. Collateral values are shown rounded half-even to the currency's scale, requirements rounded up, so that meeting what is shown always suffices.",
+  });
 
 function marginCallView(call: MarginCall): z.infer<typeof MarginCallView> {
   const iso = (value: Date | null) => value?.toISOString() ?? null;
@@ -50,12 +55,12 @@ function marginCallView(call: MarginCall): z.infer<typeof MarginCallView> {
     openedAt: call.openedAt.toISOString(),
     cureDeadline: iso(call.cureDeadline),
     targetLtv: decText(call.targetLtv),
-    outstandingPrincipalAtOpen: decText(call.outstandingPrincipalAtOpen),
-    collateralValueAtOpen: decText(call.collateralValueAtOpen),
-    outstandingPrincipal: decText(call.outstandingPrincipal),
-    collateralValue: decText(call.collateralValue),
-    requiredRepayment: decText(call.requiredRepayment),
-    requiredAdditionalCollateralValue: decText(call.requiredAdditionalCollateralValue),
+    outstandingPrincipalAtOpen: moneyOf(call.outstandingPrincipalAtOpen, call.currency),
+    collateralValueAtOpen: moneyShown(call.collateralValueAtOpen, call.currency),
+    outstandingPrincipal: moneyOf(call.outstandingPrincipal, call.currency),
+    collateralValue: moneyShown(call.collateralValue, call.currency),
+    requiredRepayment: moneyShown(call.requiredRepayment, call.currency, D.ROUND_UP),
+    requiredAdditionalCollateralValue: moneyShown(call.requiredAdditionalCollateralValue, call.currency, D.ROUND_UP),
     evaluatedAt: call.evaluatedAt.toISOString(),
     curedAt: iso(call.curedAt),
     liquidationReason: call.liquidationReason,
@@ -117,11 +122,11 @@ export const marginRoutes = [
     params: LineParams,
     body: z.object({
       lotId: Uuid,
-      quantity: NonNegativeDecimalString,
-      proceeds: NonNegativeDecimalString,
-      receivedOn: IsoDate,
+      quantity: Quantity,
+      proceeds: MoneySchema,
+      receivedOn: CalendarDate,
       reference: z.string().trim().min(1).max(200).optional(),
-    }),
+    }).superRefine(notNegativeAt(['quantity', 'amount'], ['proceeds', 'amount'])),
     success: {
       status: 201,
       description: 'The release authorisation, how the proceeds were applied and where the margin call stands',
@@ -129,7 +134,7 @@ export const marginRoutes = [
         .object({
           releaseOrderId: Uuid,
           repaymentId: Uuid.nullable(),
-          allocation: z.object({ fees: DecimalString, interest: DecimalString, principal: DecimalString, toSeller: DecimalString }),
+          allocation: AllocationView,
           marginCall: z.object({ id: Uuid.nullable(), status: z.enum(['NONE', 'OPEN', 'CURED', 'LIQUIDATING', 'SETTLED']) }),
         })
         .meta({ id: 'LiquidationSale' }),
@@ -139,7 +144,7 @@ export const marginRoutes = [
         db,
         actor,
         params.lineId,
-        { lotId: body.lotId, quantity: new D(body.quantity), proceeds: new D(body.proceeds), receivedOn: body.receivedOn, reference: body.reference },
+        { lotId: body.lotId, quantity: new D(body.quantity.amount), quantityUnit: body.quantity.unit, proceeds: new D(body.proceeds.amount), currency: body.proceeds.currency, receivedOn: body.receivedOn, reference: body.reference },
         now,
       );
       await revalueLines(outbox, [params.lineId], 'LIQUIDATION_PROCEEDS');
@@ -148,10 +153,10 @@ export const marginRoutes = [
         releaseOrderId: sale.releaseOrder.id,
         repaymentId: sale.repaymentId,
         allocation: {
-          fees: allocation.fees.toFixedString(),
-          interest: allocation.interest.toFixedString(),
-          principal: allocation.principal.toFixedString(),
-          toSeller: allocation.toSeller.toFixedString(),
+          fees: allocation.fees.toJSON(),
+          interest: allocation.interest.toJSON(),
+          principal: allocation.principal.toJSON(),
+          toSeller: allocation.toSeller.toJSON(),
         },
         marginCall: { id: sale.evaluation.callId, status: sale.evaluation.status },
       };

@@ -3,7 +3,7 @@ import { ValidationError } from '../../domain/errors';
 import type { Notification } from '../../prisma/generated/client';
 import { acknowledgeNotification, notificationsOf } from '../../prisma/notifications/store';
 import { defineRoute } from '../http/route';
-import { decodeCursor, encodeCursor, listQuery, pageOf, periodWhere, Uuid } from '../http/schemas';
+import { decodeCursor, encodeCursor, listQuery, orNull, pageOf, periodWhere, Timestamp, Uuid } from '../http/schemas';
 
 const TAG = 'Notifications';
 
@@ -14,8 +14,8 @@ const NotificationView = z
     message: z.string(),
     subjectType: z.string(),
     subjectId: Uuid,
-    createdAt: z.string(),
-    acknowledgedAt: z.string().nullable(),
+    createdAt: Timestamp,
+    acknowledgedAt: orNull(Timestamp),
     acknowledgedByUserId: Uuid.nullable(),
   })
   .meta({ id: 'Notification', description: 'Something that happened to one of your organisation’s subjects (e.g. a draw expired)' });

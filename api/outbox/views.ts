@@ -6,13 +6,13 @@
 import { z } from 'zod';
 import type { Db } from '../../prisma/client';
 import { workflowStartState } from '../../prisma/outbox/store';
-import { IsoDateTime } from '../http/schemas';
+import { orNull, Timestamp } from '../http/schemas';
 
 export const WorkflowStartView = z
   .object({
     status: z.enum(['PENDING', 'STARTED']).meta({ description: 'PENDING: committed, not yet started in Temporal; the outbox keeps trying' }),
     attempts: z.number().int().meta({ description: 'Dispatch attempts so far' }),
-    nextAttemptAt: IsoDateTime.nullable().meta({ description: 'When the next attempt is due (PENDING only)' }),
+    nextAttemptAt: orNull(Timestamp).meta({ description: 'When the next attempt is due (PENDING only)' }),
   })
   .meta({ id: 'WorkflowStart' });
 

@@ -5,7 +5,7 @@ import { D } from '../../domain/money';
 import { utcDay } from '../../domain/value-dates';
 import { FIXINGS_PAGE_MAX, fixingsPage, postFixing, referenceRateOf, referenceRatesOf, registerReferenceRate, type FixingRecord, type ReferenceRateRecord } from '../../prisma/reference-rates/store';
 import { defineRoute } from '../http/route';
-import { ComputedDecimalString, DECIMAL_PATTERN, DecimalString, IsoDate, PageQuery, Uuid, afterIdOf, decodeCursor, encodeCursor, listQuery, pageOf } from '../http/schemas';
+import { CalendarDate, Ratio, Timestamp, PageQuery, Uuid, afterIdOf, decodeCursor, encodeCursor, listQuery, pageOf } from '../http/schemas';
 
 const MAX_FIXING_AGE_DAYS_MAX = 3650;
 
@@ -15,23 +15,27 @@ const ReferenceRateView = z
     code: z.string(),
     name: z.string(),
     maxFixingAgeDays: z.number().int().meta({ description: 'A fixing older than this on the day it is used is stale: used, and the accrual flagged STALE_FIXING' }),
-    createdAt: z.string(),
+    createdAt: Timestamp,
   })
   .meta({ id: 'ReferenceRate' });
 
 const FixingView = z
-  .object({ referenceRateId: Uuid, effectiveDate: IsoDate, rate: ComputedDecimalString, postedBy: Uuid, postedAt: z.string() })
+  .object({ referenceRateId: Uuid, effectiveDate: CalendarDate, rate: Ratio, postedBy: Uuid, postedAt: Timestamp })
   .meta({ id: 'RateFixing' });
 
 const rateView = (rate: ReferenceRateRecord) => ({ id: rate.id, code: rate.code, name: rate.name, maxFixingAgeDays: rate.maxFixingAgeDays, createdAt: rate.createdAt.toISOString() });
 const fixingView = (fixing: FixingRecord) => ({ referenceRateId: fixing.referenceRateId, effectiveDate: fixing.effectiveDate, rate: fixing.rate.toFixed(), postedBy: fixing.postedBy, postedAt: fixing.postedAt.toISOString() });
 
-/** A rate as a fraction per year, possibly negative, at most 10 places (NUMERIC(20, 10)) and between −1 and 1. */
-const FixingRate = DecimalString.refine((value) => (value.split('.')[1]?.length ?? 0) <= 10, 'must have at most 10 decimal places').refine(
-  // zod runs every check even after the pattern failed: judge the range only on a decimal the pattern accepted.
-  (value) => !DECIMAL_PATTERN.test(value) || new D(value).abs().lte(1),
-  'must be between -1 and 1 (a fraction per year: "0.0431" means 4.31 %)',
-);
+/**
+ * A fixing: the Ratio component (a fraction per year, possibly negative, at most 10 places: NUMERIC(20, 10)),
+ * between −1 and 1. The range is checked beside the field, so that the field stays the shared component.
+ */
+const FixingBody = z
+  .object({ effectiveDate: CalendarDate, rate: Ratio })
+  .superRefine((body, ctx) => {
+    // zod runs this even when the field itself failed: judge the range only of a rate the component accepted.
+    if (Ratio.safeParse(body.rate).success && new D(body.rate).abs().gt(1)) ctx.addIssue({ code: 'custom', path: ['rate'], message: 'must be between -1 and 1 (a fraction per year: "0.0431" means 4.31 %)' });
+  });
 
 const RateParams = z.object({ referenceRateId: Uuid });
 
@@ -73,7 +77,7 @@ export const referenceRateRoutes = [
     tag: 'Reference rates',
     problems: [403, 404, 409, 422],
     params: RateParams,
-    body: z.object({ effectiveDate: IsoDate, rate: FixingRate }),
+    body: FixingBody,
     success: { status: 201, description: 'The fixing', schema: FixingView },
     handler: async ({ db, actor, params, body, now }) => fixingView(await postFixing(db, actor, params.referenceRateId, { effectiveDate: body.effectiveDate, rate: new D(body.rate) }, utcDay(now))),
   }),
@@ -89,7 +93,7 @@ export const referenceRateRoutes = [
     success: { status: 200, description: 'One page of fixings; nextCursor is null on the last', schema: pageOf(FixingView) },
     handler: async ({ db, actor, params, query }) => {
       const position = decodeCursor(query.cursor, ['effectiveDate']);
-      if (position && !IsoDate.safeParse(position.effectiveDate).success) throw new ValidationError('query.cursor', 'is not a cursor issued by this endpoint');
+      if (position && !CalendarDate.safeParse(position.effectiveDate).success) throw new ValidationError('query.cursor', 'is not a cursor issued by this endpoint');
       const rate = await referenceRateOf(db, actor.organisationId, params.referenceRateId);
       const rows = await fixingsPage(db, rate.id, { from: query.from, to: query.to, afterDate: position?.effectiveDate ?? null, limit: query.limit });
       const page = rows.slice(0, query.limit);

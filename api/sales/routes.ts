@@ -70,10 +70,11 @@ export const salesRoutes = [
       // from the database (paid → release, past its due date unpaid → lapse). GET /sales/{id} shows it pending.
       const sale = await reportSale(db, actor, params.lineId, {
         buyerOrganisationId: body.buyerOrganisationId,
-        currency: body.currency,
-        items: body.items.map((item) => ({ lotId: item.lotId, quantity: new D(item.quantity) })),
-        pricePerUnit: body.pricePerUnit === undefined ? undefined : new D(body.pricePerUnit),
-        totalPrice: body.totalPrice === undefined ? undefined : new D(body.totalPrice),
+        ...(body.pricePerUnit !== undefined
+          ? { currency: body.pricePerUnit.currency, currencyField: 'body.pricePerUnit.currency', pricePerUnit: new D(body.pricePerUnit.amount), pricePerUnitUnit: body.pricePerUnit.unit }
+          : { currency: body.totalPrice!.currency, currencyField: 'body.totalPrice.currency', totalPrice: new D(body.totalPrice!.amount) }),
+        items: body.items.map((item) => ({ lotId: item.lotId, quantity: new D(item.quantity.amount) })),
+        itemUnits: body.items.map((item) => item.quantity.unit),
         paymentDueDate: body.paymentDueDate,
         today: now.toISOString().slice(0, 10),
         now,
@@ -160,7 +161,7 @@ export const salesRoutes = [
     success: { status: 201, description: 'The repayment and how it was applied', schema: RecordedPayment },
     handler: async ({ db, actor, params, body, outbox, now }) => {
       // Cash that reached the collection account is recorded whatever Temporal's state; the outbox tells the workflows.
-      const recorded = await recordSalePayment(db, actor, params.saleId, { amount: new D(body.amount), receivedOn: body.receivedOn, reference: body.reference, today: utcDay(now), now });
+      const recorded = await recordSalePayment(db, actor, params.saleId, { amount: new D(body.amount.amount), currency: body.amount.currency, receivedOn: body.receivedOn, reference: body.reference, today: utcDay(now), now });
       const sale = recorded.sale!;
       await afterRepaymentRecorded(outbox, { creditLineId: sale.creditLineId, repaymentId: recorded.repayment.id, kind: 'SALE_PAYMENT', saleWorkflowId: sale.workflowId });
       const view = repaymentView(recorded.repayment);
@@ -178,7 +179,7 @@ export const salesRoutes = [
     body: CashReceivedBody,
     success: { status: 201, description: 'The repayment and how it was applied', schema: RecordedPayment },
     handler: async ({ db, actor, params, body, outbox, now }) => {
-      const recorded = await recordDirectRepayment(db, actor, params.lineId, { amount: new D(body.amount), receivedOn: body.receivedOn, reference: body.reference, today: utcDay(now) });
+      const recorded = await recordDirectRepayment(db, actor, params.lineId, { amount: new D(body.amount.amount), currency: body.amount.currency, receivedOn: body.receivedOn, reference: body.reference, today: utcDay(now) });
       await afterRepaymentRecorded(outbox, { creditLineId: params.lineId, repaymentId: recorded.repayment.id, kind: 'DIRECT_REPAYMENT', saleWorkflowId: null });
       const view = repaymentView(recorded.repayment);
       return { repayment: view, allocation: view.allocation, sale: null };
@@ -195,6 +196,6 @@ export const salesRoutes = [
     body: SellerPayoutBody,
     success: { status: 201, description: 'The payout', schema: SellerPayoutView },
     handler: async ({ db, actor, params, body, now }) =>
-      sellerPayoutView(await recordSellerPayout(db, actor, params.lineId, { amount: new D(body.amount), paidOn: body.paidOn, reference: body.reference, today: utcDay(now) })),
+      sellerPayoutView(await recordSellerPayout(db, actor, params.lineId, { amount: new D(body.amount.amount), currency: body.amount.currency, paidOn: body.paidOn, reference: body.reference, today: utcDay(now) })),
   }),
 ];

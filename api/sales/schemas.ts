@@ -1,34 +1,38 @@
 import { z } from 'zod';
-import { currencyScale } from '../../domain/money';
 import type { WaterfallAllocation } from '../../domain/waterfall';
 import type { Repayment, SellerPayout } from '../../prisma/generated/client';
 import type { SaleWithItems } from '../../prisma/sales/store';
-import { CurrencyCode, DecimalString, IsoDate, NonNegativeDecimalString, Uuid } from '../http/schemas';
+import { CalendarDate, CurrencyCode, MoneySchema, Quantity, Timestamp, UnitPrice, Uuid, moneyOf, orNull, positiveAt } from '../http/schemas';
 
-const PositiveDecimalString = NonNegativeDecimalString.refine((value) => /[1-9]/.test(value), 'must be greater than zero');
 const Reference = z.string().trim().min(1).max(200);
 
 export const ReportSaleBody = z
   .object({
     buyerOrganisationId: Uuid,
-    items: z.array(z.object({ lotId: Uuid, quantity: PositiveDecimalString })).min(1).max(100),
-    currency: CurrencyCode,
-    pricePerUnit: PositiveDecimalString.optional().meta({ description: 'Price per unit of the lots; give this or totalPrice' }),
-    totalPrice: PositiveDecimalString.optional().meta({ description: 'Price for everything sold; give this or pricePerUnit' }),
-    paymentDueDate: IsoDate,
+    items: z.array(z.object({ lotId: Uuid, quantity: Quantity })).min(1).max(100),
+    pricePerUnit: UnitPrice.optional(),
+    totalPrice: MoneySchema.optional(),
+    paymentDueDate: CalendarDate,
+  })
+  .superRefine((body, ctx) => {
+    const items = Array.isArray(body.items) ? body.items : [];
+    positiveAt(['pricePerUnit', 'amount'], ['totalPrice', 'amount'], ...items.map((_, index) => ['items', index, 'quantity', 'amount']))(body, ctx);
   })
   .refine((body) => (body.pricePerUnit === undefined) !== (body.totalPrice === undefined), { message: 'give exactly one of pricePerUnit and totalPrice', path: ['pricePerUnit'] })
-  .meta({ id: 'ReportSale' });
+  .meta({
+    id: 'ReportSale',
+    description: 'Priced per unit (pricePerUnit, in the unit the lots are held in) or as a total for everything sold (totalPrice); either in the line currency',
+  });
 
 export const CashReceivedBody = z
-  .object({
-    amount: PositiveDecimalString,
-    receivedOn: IsoDate.meta({ description: 'Value date of the cash in the collection account: the ledger entry is effective on it' }),
-    reference: Reference.optional(),
-  })
-  .meta({ id: 'CashReceived' });
+  .object({ amount: MoneySchema, receivedOn: CalendarDate, reference: Reference.optional() })
+  .superRefine(positiveAt(['amount', 'amount']))
+  .meta({ id: 'CashReceived', description: 'Cash received in the collection account, in the line currency; receivedOn is its value date (the ledger entry is effective on it)' });
 
-export const SellerPayoutBody = z.object({ amount: PositiveDecimalString, paidOn: IsoDate, reference: Reference.optional() }).meta({ id: 'SellerPayoutRequest' });
+export const SellerPayoutBody = z
+  .object({ amount: MoneySchema, paidOn: CalendarDate, reference: Reference.optional() })
+  .superRefine(positiveAt(['amount', 'amount']))
+  .meta({ id: 'SellerPayoutRequest', description: 'A payout to the seller, in the line currency' });
 
 export const SaleView = z
   .object({
@@ -36,31 +40,26 @@ export const SaleView = z
     creditLineId: Uuid,
     sellerOrganisationId: Uuid,
     buyerOrganisationId: Uuid,
-    currency: z.string(),
-    totalPrice: DecimalString,
-    amountPaid: DecimalString,
-    remainingDue: DecimalString,
-    feeOnSale: DecimalString,
-    paymentDueDate: z.string(),
+    currency: CurrencyCode,
+    totalPrice: MoneySchema,
+    amountPaid: MoneySchema,
+    remainingDue: MoneySchema,
+    feeOnSale: MoneySchema,
+    paymentDueDate: CalendarDate,
     status: z.enum(['OPEN', 'PAID', 'RELEASE_AUTHORISED', 'CLOSED', 'LAPSED']),
     workflowId: z.string(),
     items: z.array(
-      z.object({
-        lotId: Uuid,
-        quantity: DecimalString.describe('still to be delivered: sold less what went short'),
-        quantityShort: DecimalString.describe('sold but lost in custody before it left'),
-        unit: z.string(),
-        pricePerUnit: DecimalString,
-        releaseOrderId: Uuid.nullable(),
-      }),
+      z
+        .object({ lotId: Uuid, quantity: Quantity, quantityShort: Quantity, pricePerUnit: UnitPrice, releaseOrderId: Uuid.nullable() })
+        .meta({ description: 'quantity: still to be delivered (sold less what went short); quantityShort: sold but lost in custody before it left' }),
     ),
-    shortAt: z.string().nullable().describe('when a loss in custody left part of the sale short (the parties were told); null if never'),
-    createdAt: z.string(),
+    shortAt: orNull(Timestamp).describe('when a loss in custody left part of the sale short (the parties were told); null if never'),
+    createdAt: Timestamp,
   })
   .meta({ id: 'Sale' });
 
 export const AllocationView = z
-  .object({ fees: DecimalString, interest: DecimalString, principal: DecimalString, toSeller: DecimalString })
+  .object({ fees: MoneySchema, interest: MoneySchema, principal: MoneySchema, toSeller: MoneySchema })
   .meta({ id: 'WaterfallAllocation', description: 'How the cash was applied, in the line waterfall order; toSeller is payable to the seller' });
 
 export const RepaymentView = z
@@ -69,22 +68,19 @@ export const RepaymentView = z
     creditLineId: Uuid,
     kind: z.enum(['SALE_PAYMENT', 'DIRECT_REPAYMENT']),
     saleId: Uuid.nullable(),
-    amount: DecimalString,
-    currency: z.string(),
+    amount: MoneySchema,
     allocation: AllocationView,
-    receivedOn: z.string(),
+    receivedOn: CalendarDate,
     reference: z.string().nullable(),
     entryId: Uuid,
   })
   .meta({ id: 'Repayment' });
 
 export const SellerPayoutView = z
-  .object({ id: Uuid, creditLineId: Uuid, amount: DecimalString, currency: z.string(), paidOn: z.string(), reference: z.string().nullable(), entryId: Uuid })
+  .object({ id: Uuid, creditLineId: Uuid, amount: MoneySchema, paidOn: CalendarDate, reference: z.string().nullable(), entryId: Uuid })
   .meta({ id: 'SellerPayout' });
 
-/** A stored NUMERIC as a string at the currency's scale (never rounded: amounts are stored at scale). */
-const atScale = (value: { toFixed(places?: number): string }, currency: string) => value.toFixed(currencyScale(currency));
-const plain = (value: { toString(): string }) => value.toString();
+const plain = (value: { toFixed(): string }) => value.toFixed();
 const day = (value: Date) => value.toISOString().slice(0, 10);
 
 export function saleView(sale: SaleWithItems): z.infer<typeof SaleView> {
@@ -95,19 +91,18 @@ export function saleView(sale: SaleWithItems): z.infer<typeof SaleView> {
     sellerOrganisationId: sale.sellerOrganisationId,
     buyerOrganisationId: sale.buyerOrganisationId,
     currency,
-    totalPrice: atScale(sale.totalPrice, currency),
-    amountPaid: atScale(sale.amountPaid, currency),
-    remainingDue: atScale(sale.totalPrice.minus(sale.amountPaid), currency),
-    feeOnSale: atScale(sale.feeOnSale, currency),
+    totalPrice: moneyOf(sale.totalPrice, currency),
+    amountPaid: moneyOf(sale.amountPaid, currency),
+    remainingDue: moneyOf(sale.totalPrice.minus(sale.amountPaid), currency),
+    feeOnSale: moneyOf(sale.feeOnSale, currency),
     paymentDueDate: day(sale.paymentDueDate),
     status: sale.status,
     workflowId: sale.workflowId,
     items: sale.items.map((item) => ({
       lotId: item.lotId,
-      quantity: plain(item.quantity),
-      quantityShort: plain(item.quantityShort),
-      unit: item.unit,
-      pricePerUnit: plain(item.pricePerUnit),
+      quantity: { amount: plain(item.quantity), unit: item.unit },
+      quantityShort: { amount: plain(item.quantityShort), unit: item.unit },
+      pricePerUnit: { amount: plain(item.pricePerUnit), currency, unit: item.unit },
       releaseOrderId: item.releaseOrderId,
     })),
     shortAt: sale.shortAt?.toISOString() ?? null,
@@ -122,13 +117,12 @@ export function repaymentView(repayment: Repayment): z.infer<typeof RepaymentVie
     creditLineId: repayment.creditLineId,
     kind: repayment.kind,
     saleId: repayment.saleId,
-    amount: atScale(repayment.amount, currency),
-    currency,
+    amount: moneyOf(repayment.amount, currency),
     allocation: {
-      fees: atScale(repayment.feesPaid, currency),
-      interest: atScale(repayment.interestPaid, currency),
-      principal: atScale(repayment.principalPaid, currency),
-      toSeller: atScale(repayment.toSeller, currency),
+      fees: moneyOf(repayment.feesPaid, currency),
+      interest: moneyOf(repayment.interestPaid, currency),
+      principal: moneyOf(repayment.principalPaid, currency),
+      toSeller: moneyOf(repayment.toSeller, currency),
     },
     receivedOn: day(repayment.receivedOn),
     reference: repayment.reference,
@@ -140,8 +134,7 @@ export function sellerPayoutView(payout: SellerPayout): z.infer<typeof SellerPay
   return {
     id: payout.id,
     creditLineId: payout.creditLineId,
-    amount: atScale(payout.amount, payout.currency),
-    currency: payout.currency,
+    amount: moneyOf(payout.amount, payout.currency),
     paidOn: day(payout.paidOn),
     reference: payout.reference,
     entryId: payout.entryId,

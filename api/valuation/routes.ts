@@ -5,10 +5,10 @@ import { decText } from '../../prisma/custody/store';
 import { revalueLinesForMark } from '../../prisma/margin/revaluation';
 import { marginCheckFailureOf } from '../../prisma/margin/failures';
 import { revalueLines } from '../margin/revaluation';
-import type { PriceMark } from '../../prisma/generated/client';
+import type { LotValuationRow, PriceMarkWithUnit } from '../../prisma/custody/valuation';
 import { CommodityCode, Grade } from '../custody/schemas';
 import { defineRoute } from '../http/route';
-import { ComputedDecimalString, CurrencyCode, DecimalString, IsoDateTime, NonNegativeDecimalString, PageQuery, Uuid, decodeCursor, encodeCursor, listQuery, pageOf, periodWhere } from '../http/schemas';
+import { CurrencyCode, notNegativeAt, MoneySchema, moneyShown, orNull, PageQuery, Quantity, Ratio, Timestamp, UnitPrice, Uuid, decodeCursor, encodeCursor, listQuery, pageOf, periodWhere } from '../http/schemas';
 
 const TAG = 'Valuation';
 
@@ -17,22 +17,20 @@ const PriceMarkView = z
     id: Uuid,
     commodityCode: z.string(),
     grade: z.string(),
-    currency: z.string(),
-    pricePerUnit: DecimalString,
+    pricePerUnit: UnitPrice,
     source: z.string(),
-    asOf: z.string(),
+    asOf: Timestamp,
     postedByUserId: Uuid,
-    createdAt: z.string(),
+    createdAt: Timestamp,
   })
   .meta({ id: 'PriceMark' });
 
-function priceMarkView(mark: PriceMark): z.infer<typeof PriceMarkView> {
+function priceMarkView(mark: PriceMarkWithUnit): z.infer<typeof PriceMarkView> {
   return {
     id: mark.id,
     commodityCode: mark.commodityCode,
     grade: mark.grade,
-    currency: mark.currency,
-    pricePerUnit: decText(mark.pricePerUnit),
+    pricePerUnit: { amount: decText(mark.pricePerUnit), currency: mark.currency, unit: mark.unit },
     source: mark.source,
     asOf: mark.asOf.toISOString(),
     postedByUserId: mark.postedByUserId,
@@ -48,18 +46,35 @@ const LotValuationView = z
     receiptNumber: z.string(),
     commodityCode: z.string(),
     grade: z.string(),
-    quantity: DecimalString,
-    unit: z.string(),
-    pricePerUnit: DecimalString.nullable(),
-    markAsOf: z.string().nullable(),
-    advanceRate: DecimalString,
-    marketValue: ComputedDecimalString,
-    collateralValue: ComputedDecimalString,
-    lendingValue: ComputedDecimalString.meta({ description: 'Zero when the lot is ineligible' }),
+    quantity: Quantity,
+    pricePerUnit: orNull(UnitPrice),
+    markAsOf: orNull(Timestamp),
+    advanceRate: Ratio,
+    marketValue: MoneySchema,
+    collateralValue: MoneySchema,
+    lendingValue: MoneySchema,
     eligible: z.boolean(),
     reasons: z.array(IneligibilityReason),
   })
-  .meta({ id: 'LotValuation' });
+  .meta({ id: 'LotValuation', description: "One lot's value: lendingValue is zero when the lot is ineligible (reasons say why)" });
+
+function lotValuationView(lot: LotValuationRow, currency: string): z.infer<typeof LotValuationView> {
+  return {
+    lotId: lot.lotId,
+    receiptNumber: lot.receiptNumber,
+    commodityCode: lot.commodityCode,
+    grade: lot.grade,
+    quantity: { amount: lot.quantity, unit: lot.unit },
+    pricePerUnit: lot.pricePerUnit === null ? null : { amount: lot.pricePerUnit, currency, unit: lot.unit },
+    markAsOf: lot.markAsOf === null ? null : new Date(lot.markAsOf).toISOString(),
+    advanceRate: lot.advanceRate,
+    marketValue: moneyShown(new D(lot.marketValue), currency),
+    collateralValue: moneyShown(new D(lot.collateralValue), currency),
+    lendingValue: moneyShown(new D(lot.lendingValue), currency),
+    eligible: lot.eligible,
+    reasons: lot.reasons,
+  };
+}
 
 const MarginCheckFailureView = z
   .object({
@@ -68,7 +83,7 @@ const MarginCheckFailureView = z
     reason: z.string(),
     attempts: z.number().int(),
     failingSince: z.string(),
-    lastFailedAt: z.string(),
+    lastFailedAt: Timestamp,
   })
   .meta({ id: 'MarginCheckFailure' });
 
@@ -79,24 +94,28 @@ const LTV_DISPLAY_PLACES = 10;
 const BorrowingBaseView = z
   .object({
     creditLineId: Uuid,
-    currency: z.string(),
-    asOf: z.string(),
+    currency: CurrencyCode,
+    asOf: Timestamp,
     totals: z.object({
       lotCount: z.number().int(),
       eligibleLotCount: z.number().int(),
-      marketValue: ComputedDecimalString,
-      collateralValue: ComputedDecimalString,
-      eligibleCollateralValue: ComputedDecimalString,
-      borrowingBase: ComputedDecimalString,
-      limit: ComputedDecimalString,
-      outstandingPrincipal: ComputedDecimalString,
-      reservedDraws: ComputedDecimalString,
-      availability: ComputedDecimalString.meta({ description: 'min(limit, borrowing base) − outstanding principal − reserved draws; negative when over-advanced' }),
+      marketValue: MoneySchema,
+      collateralValue: MoneySchema,
+      eligibleCollateralValue: MoneySchema,
+      borrowingBase: MoneySchema,
+      limit: MoneySchema,
+      outstandingPrincipal: MoneySchema,
+      reservedDraws: MoneySchema,
+      availability: MoneySchema,
       noAvailabilityReason: z
         .enum(['LIMIT_BELOW_OUTSTANDING', 'BORROWING_BASE_BELOW_OUTSTANDING', 'FULLY_DRAWN'])
         .nullable()
         .meta({ description: 'Why nothing can be drawn (availability ≤ 0): the limit is below outstanding + reserved (e.g. cut by an amendment), the borrowing base is, or the line is fully drawn; null while something can' }),
-      ltv: ComputedDecimalString.nullable().meta({ description: `outstanding principal ÷ eligible collateral value, rounded half-even to ${LTV_DISPLAY_PLACES} places; null when infinite (debt with no eligible collateral)` }),
+      ltv: orNull(Ratio),
+    }).meta({
+      description:
+        'availability = min(limit, borrowing base) − outstanding principal − reserved draws, negative when over-advanced; ' +
+        `ltv = outstanding principal ÷ eligible collateral value, rounded half-even to ${LTV_DISPLAY_PLACES} places, null when infinite (debt with no eligible collateral)`,
     }),
     lots: z.array(LotValuationView).nullable().meta({ description: 'One page of the per-lot breakdown by lot id; null with view=totals' }),
     nextCursor: z.string().nullable(),
@@ -104,7 +123,11 @@ const BorrowingBaseView = z
       description: 'Set while the line cannot be revalued or margin-checked (other lines are not affected); it is retried, and cleared by the next success',
     }),
   })
-  .meta({ id: 'BorrowingBase', description: 'Exact decimals, unrounded (rounded only when posted)' });
+  .meta({
+    id: 'BorrowingBase',
+    description:
+      "Values are computed exactly and shown as Money rounded half-even to the currency's scale (decisions use the exact figures); lots is one page of the breakdown, continued with nextCursor",
+  });
 
 export const valuationRoutes = [
   defineRoute({
@@ -117,14 +140,18 @@ export const valuationRoutes = [
     body: z.object({
       commodityCode: CommodityCode,
       grade: Grade,
-      currency: CurrencyCode,
-      pricePerUnit: NonNegativeDecimalString,
+      pricePerUnit: UnitPrice,
       source: z.string().trim().min(1).max(200),
-      asOf: IsoDateTime,
-    }),
+      asOf: Timestamp,
+    }).superRefine(notNegativeAt(['pricePerUnit', 'amount'])),
     success: { status: 201, description: 'The mark', schema: PriceMarkView },
     handler: async ({ db, actor, body, outbox, now }) => {
-      const mark = await postPriceMark(db, actor, { ...body, pricePerUnit: new D(body.pricePerUnit), asOf: new Date(body.asOf) }, now);
+      const mark = await postPriceMark(
+        db,
+        actor,
+        { ...body, currency: body.pricePerUnit.currency, pricePerUnit: new D(body.pricePerUnit.amount), unit: body.pricePerUnit.unit, asOf: new Date(body.asOf) },
+        now,
+      );
       // Every line holding goods of this commodity and grade is revalued here, in one statement and in this
       // transaction (so the mark is seen); only the lines with something to do — a live call, or a decision
       // other than NONE — go to their margin workflows, which act under the line's lock once the mark is committed.
@@ -174,7 +201,7 @@ export const valuationRoutes = [
       stopTimer?.();
       const failure = await marginCheckFailureOf(db, params.lineId);
       const lots = position.lots;
-      const { totals } = position;
+      const { totals, currency } = position;
       return {
         creditLineId: position.lineId,
         currency: position.currency,
@@ -182,18 +209,18 @@ export const valuationRoutes = [
         totals: {
           lotCount: totals.lotCount,
           eligibleLotCount: totals.eligibleLotCount,
-          marketValue: totals.marketValue.toFixed(),
-          collateralValue: totals.collateralValue.toFixed(),
-          eligibleCollateralValue: totals.eligibleCollateralValue.toFixed(),
-          borrowingBase: totals.borrowingBase.toFixed(),
-          limit: position.limit.amount.toFixed(),
-          outstandingPrincipal: position.outstandingPrincipal.amount.toFixed(),
-          reservedDraws: position.reservedDraws.amount.toFixed(),
-          availability: position.availability.amount.toFixed(),
+          marketValue: moneyShown(totals.marketValue, currency),
+          collateralValue: moneyShown(totals.collateralValue, currency),
+          eligibleCollateralValue: moneyShown(totals.eligibleCollateralValue, currency),
+          borrowingBase: moneyShown(totals.borrowingBase, currency),
+          limit: moneyShown(position.limit.amount, currency),
+          outstandingPrincipal: moneyShown(position.outstandingPrincipal.amount, currency),
+          reservedDraws: moneyShown(position.reservedDraws.amount, currency),
+          availability: moneyShown(position.availability.amount, currency),
           noAvailabilityReason: position.noAvailabilityReason,
           ltv: position.loanToValue.kind === 'finite' ? position.loanToValue.value.toDecimalPlaces(LTV_DISPLAY_PLACES, D.ROUND_HALF_EVEN).toFixed() : null,
         },
-        lots,
+        lots: lots?.map((lot) => lotValuationView(lot, currency)) ?? null,
         nextCursor: lots && lots.length === query.limit ? encodeCursor({ afterLotId: lots[lots.length - 1].lotId }) : null,
         marginCheckFailure: failure
           ? {

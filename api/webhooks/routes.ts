@@ -23,12 +23,11 @@ import { DEFAULT_WEBHOOK_TARGET_POLICY, targetRefusal } from '../../workflows/we
 import type { Actor } from '../http/auth';
 import { secretsOf } from '../http/deps';
 import { defineRoute } from '../http/route';
-import { decodeCursor, encodeCursor, pageOf, PageQuery, Uuid } from '../http/schemas';
+import { decodeCursor, encodeCursor, orNull, pageOf, PageQuery, Timestamp, Uuid } from '../http/schemas';
 
 const TAG = 'Webhooks';
 const URL_LENGTH_MAX = 2_000;
 
-const Instant = z.string().meta({ description: 'ISO 8601 UTC' });
 
 const WebhookEndpointView = z
   .object({
@@ -38,11 +37,11 @@ const WebhookEndpointView = z
     description: z.string().nullable(),
     status: z.enum(['ENABLED', 'DISABLED']),
     disabledReason: z.string().nullable(),
-    disabledAt: Instant.nullable(),
-    failingSince: Instant.nullable().meta({ description: 'Start of the current run of failed attempts; null after a success' }),
+    disabledAt: orNull(Timestamp),
+    failingSince: orNull(Timestamp).meta({ description: 'Start of the current run of failed attempts; null after a success' }),
     consecutiveFailures: z.number().int(),
     createdByUserId: Uuid,
-    createdAt: Instant,
+    createdAt: Timestamp,
   })
   .meta({ id: 'WebhookEndpoint' });
 
@@ -59,10 +58,10 @@ const WebhookDeliveryView = z
     status: z.enum(['PENDING', 'DELIVERED', 'FAILED']),
     attempts: z.number().int(),
     failedAttempts: z.number().int().meta({ description: 'Failed attempts in the current retry window' }),
-    retryWindowStartedAt: Instant,
-    nextAttemptAt: Instant.nullable(),
-    createdAt: Instant,
-    deliveredAt: Instant.nullable(),
+    retryWindowStartedAt: Timestamp,
+    nextAttemptAt: orNull(Timestamp),
+    createdAt: Timestamp,
+    deliveredAt: orNull(Timestamp),
   })
   .meta({ id: 'WebhookDelivery' });
 
@@ -70,7 +69,7 @@ const WebhookAttemptView = z
   .object({
     attemptNumber: z.number().int(),
     manual: z.boolean().meta({ description: 'Asked for by hand (redeliver)' }),
-    attemptedAt: Instant,
+    attemptedAt: Timestamp,
     statusCode: z.number().int().nullable().meta({ description: 'The receiver’s HTTP status; null when no answer came' }),
     latencyMs: z.number().int(),
     error: z.string().nullable(),

@@ -307,6 +307,7 @@ export function termsColumns(terms: CreditTerms) {
     onSaleFeeKind: onSale?.kind ?? null,
     onSaleFeeStorageDays: onSale?.kind === 'STORAGE_DAYS' ? onSale.days : null,
     onSaleFeeDailyRatePerUnit: onSale?.kind === 'STORAGE_DAYS' ? onSale.dailyStorageRatePerUnit.amount.toFixed() : null,
+    onSaleFeeUnit: onSale?.kind === 'STORAGE_DAYS' ? onSale.unit : null,
     onSaleFeePercent: onSale?.kind === 'PERCENT_OF_PROCEEDS' ? onSale.percent.toFixed() : null,
     perDrawFee: perDraw?.amount.toFixed() ?? null,
     maxMarkAgeHours: terms.maxMarkAgeHours,
@@ -373,8 +374,8 @@ export function creditLineFromRow(row: CreditLineRow): CreditLineRecord {
 function onSaleFeeFromRow(row: CreditLineRow): OnSaleFee | null {
   if (row.onSaleFeeKind === null) return null;
   if (row.onSaleFeeKind === 'STORAGE_DAYS') {
-    assert(row.onSaleFeeStorageDays !== null && row.onSaleFeeDailyRatePerUnit !== null, `line ${row.id}'s storage-days fee has days and a rate`);
-    return { kind: 'STORAGE_DAYS', days: row.onSaleFeeStorageDays, dailyStorageRatePerUnit: Money.of(row.onSaleFeeDailyRatePerUnit.toFixed(), row.currency) };
+    assert(row.onSaleFeeStorageDays !== null && row.onSaleFeeDailyRatePerUnit !== null && row.onSaleFeeUnit !== null, `line ${row.id}'s storage-days fee has days, a rate and its unit`);
+    return { kind: 'STORAGE_DAYS', days: row.onSaleFeeStorageDays, dailyStorageRatePerUnit: Money.of(row.onSaleFeeDailyRatePerUnit.toFixed(), row.currency), unit: row.onSaleFeeUnit };
   }
   assert(row.onSaleFeePercent !== null, `line ${row.id}'s percent-of-proceeds fee has a percent`);
   return { kind: 'PERCENT_OF_PROCEEDS', percent: decimalOf(row.onSaleFeePercent) };
@@ -393,7 +394,7 @@ export type CreditTermsJson = {
   floatingRate: { referenceRateId: string; spread: string; floor: string | null } | null;
   dayCount: DayCount;
   feeSchedule: {
-    onSale: { kind: 'STORAGE_DAYS'; days: number; dailyStorageRatePerUnit: string } | { kind: 'PERCENT_OF_PROCEEDS'; percent: string } | null;
+    onSale: { kind: 'STORAGE_DAYS'; days: number; dailyStorageRatePerUnit: string; unit: string } | { kind: 'PERCENT_OF_PROCEEDS'; percent: string } | null;
     perDraw: string | null;
   };
   maxMarkAgeHours: number;
@@ -427,7 +428,7 @@ export function creditTermsAsJson(terms: CreditTerms): CreditTermsJson {
         onSale === null
           ? null
           : onSale.kind === 'STORAGE_DAYS'
-            ? { kind: 'STORAGE_DAYS', days: onSale.days, dailyStorageRatePerUnit: onSale.dailyStorageRatePerUnit.toFixedString() }
+            ? { kind: 'STORAGE_DAYS', days: onSale.days, dailyStorageRatePerUnit: onSale.dailyStorageRatePerUnit.toFixedString(), unit: onSale.unit }
             : { kind: 'PERCENT_OF_PROCEEDS', percent: rate(onSale.percent) },
       perDraw: terms.feeSchedule.perDraw?.toFixedString() ?? null,
     },
@@ -467,7 +468,7 @@ export function creditTermsFromJson(json: CreditTermsJson): CreditTerms {
         onSale === null
           ? null
           : onSale.kind === 'STORAGE_DAYS'
-            ? { kind: 'STORAGE_DAYS', days: onSale.days, dailyStorageRatePerUnit: money(onSale.dailyStorageRatePerUnit) }
+            ? { kind: 'STORAGE_DAYS', days: onSale.days, dailyStorageRatePerUnit: money(onSale.dailyStorageRatePerUnit), unit: onSale.unit }
             : { kind: 'PERCENT_OF_PROCEEDS', percent: new D(onSale.percent) },
       perDraw: json.feeSchedule.perDraw === null ? null : money(json.feeSchedule.perDraw),
     },

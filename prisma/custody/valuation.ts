@@ -35,20 +35,26 @@ export interface PostPriceMarkInput {
   grade: string;
   currency: string;
   pricePerUnit: Decimal;
+  /** The unit the price was sent per (`body.pricePerUnit.unit`), checked to be the commodity's. */
+  unit?: string;
   source: string;
   asOf: Date;
 }
+
+/** A mark with the unit of its commodity, which its price is per. */
+export type PriceMarkWithUnit = PriceMark & { unit: string };
 
 /**
  * Posted by a lender's user (a price-feed user is an OPERATOR of the lender); history is append-only.
  * `asOf` may not be ahead of `now` beyond the clock skew (domain/observation-time.ts).
  */
-export async function postPriceMark(db: Db, actor: CustodyActor, input: PostPriceMarkInput, now: Date): Promise<PriceMark> {
+export async function postPriceMark(db: Db, actor: CustodyActor, input: PostPriceMarkInput, now: Date): Promise<PriceMarkWithUnit> {
   if (actor.organisationKind !== 'LENDER') throw new ForbiddenError('price marks are posted by a lender (or its price-feed user)');
   requireActingRole(actor, 'post price marks');
   if (!isCurrency(input.currency)) throw new ValidationError('body.currency', `"${input.currency}" is not a supported ISO 4217 currency`);
   requireObservedByNow('body.asOf', input.asOf, now);
-  await requireCommodityGrade(db, input.commodityCode, input.grade);
+  const commodity = await requireCommodityGrade(db, input.commodityCode, input.grade);
+  if (input.unit !== undefined && input.unit !== commodity.unit) throw new ValidationError('body.pricePerUnit.unit', `is ${input.unit}; ${commodity.code} is priced per ${commodity.unit}`);
   const mark = await db.priceMark.create({
     data: {
       lenderOrganisationId: actor.organisationId,
@@ -76,12 +82,12 @@ export async function postPriceMark(db: Db, actor: CustodyActor, input: PostPric
       priceMarkId: mark.id,
       commodityCode: mark.commodityCode,
       grade: mark.grade,
-      pricePerUnit: { amount: mark.pricePerUnit.toFixed(), currency: mark.currency },
+      pricePerUnit: { amount: mark.pricePerUnit.toFixed(), currency: mark.currency, unit: commodity.unit },
       source: mark.source,
       asOf: mark.asOf.toISOString(),
     },
   });
-  return mark;
+  return { ...mark, unit: commodity.unit };
 }
 
 /** The lender's own marks, newest asOf first. */
@@ -89,9 +95,9 @@ export async function listPriceMarks(
   db: Db,
   actor: CustodyActor,
   filter: { commodityCode?: string; grade?: string; currency?: string; asOf?: { gte?: Date; lt?: Date }; beforeId?: { asOf: Date; id: string } | null; limit: number },
-): Promise<PriceMark[]> {
+): Promise<PriceMarkWithUnit[]> {
   if (actor.organisationKind !== 'LENDER') return [];
-  return db.priceMark.findMany({
+  const marks = await db.priceMark.findMany({
     where: {
       lenderOrganisationId: actor.organisationId,
       ...(filter.commodityCode ? { commodityCode: filter.commodityCode } : {}),
@@ -105,6 +111,9 @@ export async function listPriceMarks(
     orderBy: [{ asOf: 'desc' }, { id: 'desc' }],
     take: Math.min(filter.limit, PRICE_MARKS_PAGE_MAX),
   });
+  const commodities = await db.commodity.findMany({ where: { code: { in: [...new Set(marks.map((mark) => mark.commodityCode))] } }, select: { code: true, unit: true } });
+  const unitOf = new Map(commodities.map((commodity) => [commodity.code, commodity.unit]));
+  return marks.map((mark) => ({ ...mark, unit: unitOf.get(mark.commodityCode)! }));
 }
 
 // ─── Borrowing base ──────────────────────────────────────────────────────────

@@ -68,7 +68,7 @@ export async function requestDraw(db: Db, actor: LineActor, lineId: string, requ
     throw new ForbiddenError(`requesting a draw needs role ${REQUESTING_ROLES.join(' or ')}; you are ${actor.role}`);
   }
   if (request.amount.currency !== line.terms.currency) {
-    throw new CurrencyMismatchError(line.terms.currency, request.amount.currency, 'draw');
+    throw new CurrencyMismatchError(line.terms.currency, request.amount.currency, 'the line', 'body.amount.currency');
   }
   requireLineOpenForDraws(line, isoDate(request.now));
   if (request.lotId !== null) await requireLotPledgedToLine(db, request.lotId, line.id);

@@ -8,7 +8,7 @@
  * then re-evaluated, which ends the liquidation once nothing is owed.
  */
 import type { Decimal } from 'decimal.js';
-import { BusinessRuleError, ForbiddenError, NotFoundError, assert } from '../../domain/errors';
+import { BusinessRuleError, ForbiddenError, NotFoundError, ValidationError, assert, requireCurrency } from '../../domain/errors';
 import { Money } from '../../domain/money';
 import type { WaterfallAllocation } from '../../domain/waterfall';
 import { recordAudit } from '../audit/store';
@@ -24,7 +24,11 @@ import { evaluateLineMargin, type MarginEvaluation } from './store';
 export interface LiquidationSaleInput {
   lotId: string;
   quantity: Decimal;
+  /** The unit the quantity was sent in (`body.quantity.unit`): the lot's. */
+  quantityUnit: string;
   proceeds: Decimal;
+  /** The currency the proceeds were sent in (`body.proceeds.currency`): the line's. */
+  currency: string;
   /** 'YYYY-MM-DD': effective date of the ledger entries. */
   receivedOn: string;
   reference?: string;
@@ -53,6 +57,9 @@ export async function recordLiquidationSale(db: Db, actor: CustodyActor, lineId:
   if (!lien || lien.creditLineId !== lineId) {
     throw new BusinessRuleError('lot_not_pledged_to_line', `lot ${input.lotId} is not pledged to credit line ${lineId}; a liquidation sells only goods pledged to the line`);
   }
+  requireCurrency('body.proceeds.currency', input.currency, line.currency);
+  const lot = await db.lot.findUniqueOrThrow({ where: { id: input.lotId } });
+  if (input.quantityUnit !== lot.unit) throw new ValidationError('body.quantity.unit', `is ${input.quantityUnit}; lot ${lot.id} is held in ${lot.unit}`);
   // Checked before anything is written: proceeds that only go to the seller never reach the repayment's own check.
   requireValueDate('body.receivedOn', input.receivedOn, { today: utcDay(now), earliest: [] });
   const releaseOrder = await createReleaseOrder(db, actor, input.lotId, { quantity: input.quantity, reason: `liquidation sale (margin call ${call.id})` });
@@ -67,6 +74,7 @@ export async function recordLiquidationSale(db: Db, actor: CustodyActor, lineId:
   if (towardsDebt.isPositive()) {
     const repaid = await recordDirectRepayment(db, actor, lineId, {
       amount: towardsDebt.amount,
+      currency,
       receivedOn: input.receivedOn,
       reference: input.reference ?? `liquidation sale ${releaseOrder.id}`,
       today: utcDay(now),

@@ -23,7 +23,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Decimal } from 'decimal.js';
 import { requireFreeQuantity } from '../../domain/custody';
-import { BusinessRuleError, ForbiddenError, NotFoundError, ValidationError, assert } from '../../domain/errors';
+import { BusinessRuleError, ForbiddenError, NotFoundError, ValidationError, assert, requireCurrency } from '../../domain/errors';
 import { D, Money } from '../../domain/money';
 import { utcDay } from '../../domain/value-dates';
 import {
@@ -70,9 +70,15 @@ export const saleWorkflowId = (saleId: string) => `sale-${saleId}`;
 
 export interface ReportSaleInput {
   buyerOrganisationId: string;
+  /** The price's currency, and the request field that carried it (`body.pricePerUnit.currency` or `body.totalPrice.currency`). */
   currency: string;
+  currencyField?: string;
+  /** The unit of each item's quantity as sent, in the order of items (each must be its lot's unit). */
+  itemUnits?: string[];
   items: SaleItemInput[];
   pricePerUnit?: Decimal;
+  /** The unit a price per unit is per (every lot sold must be in it). */
+  pricePerUnitUnit?: string;
   totalPrice?: Decimal;
   /** 'YYYY-MM-DD' */
   paymentDueDate: string;
@@ -90,14 +96,32 @@ export async function reportSale(db: Db, actor: SalesActor, lineId: string, inpu
   if (line.status !== 'ACTIVE' && line.status !== 'FROZEN') {
     throw new BusinessRuleError('credit_line_not_open', `credit line ${line.id} is ${line.status}; sales are reported on an ACTIVE or FROZEN line`);
   }
-  if (input.currency !== line.terms.currency) {
-    throw new ValidationError('body.currency', `is ${input.currency}; the line's currency is ${line.terms.currency}`);
-  }
+  requireCurrency(input.currencyField ?? 'currency', input.currency, line.terms.currency);
   if (input.paymentDueDate < input.today) throw new ValidationError('body.paymentDueDate', `is ${input.paymentDueDate}, before today (${input.today})`);
   await requireBuyer(db, input.buyerOrganisationId);
   const price = salePrice(input, line.terms.currency);
   const priced = priceSale(input.items, price);
   const units = await lockSellableLots(db, line, input.items);
+  input.items.forEach((item, index) => {
+    const unit = units.get(item.lotId);
+    if (input.itemUnits !== undefined && input.itemUnits[index] !== unit) throw new ValidationError(`body.items.${index}.quantity.unit`, `is ${input.itemUnits[index]}; lot ${item.lotId} is held in ${unit}`);
+    if (input.pricePerUnitUnit !== undefined && input.pricePerUnitUnit !== unit) {
+      throw new ValidationError('body.pricePerUnit.unit', `is ${input.pricePerUnitUnit}; lot ${item.lotId} is held in ${unit}, so a price per unit is per ${unit}`);
+    }
+  });
+  const onSale = line.terms.feeSchedule.onSale;
+  if (onSale?.kind === 'STORAGE_DAYS') {
+    input.items.forEach((item, index) => {
+      const unit = units.get(item.lotId);
+      if (unit !== onSale.unit) {
+        throw new BusinessRuleError(
+          'unit_not_convertible',
+          `lot ${item.lotId} is held in ${unit}; the line's storage fee is ${onSale.dailyStorageRatePerUnit.toFixedString()} ${onSale.dailyStorageRatePerUnit.currency} per ${onSale.unit} per day, and no conversion from ${unit} is defined`,
+          `body.items.${index}.quantity.unit`,
+        );
+      }
+    });
+  }
   // Sold goods secure the line at the lower of the mark and the sale price: a sale is a voluntary
   // change that may not leave the line short (prisma/custody/coverage.ts), checked under the line's lock.
   const coverageBefore = await lineCoverage(db, line.id, input.now);
@@ -235,6 +259,8 @@ export async function repaymentsOfSale(db: Db, saleId: string, page: { afterId: 
 
 export interface CashReceived {
   amount: Decimal;
+  /** The currency the amount was sent in (`body.amount.currency`): it must be the line's. */
+  currency: string;
   /** 'YYYY-MM-DD': the ledger entry's effective date (see ./value-dates.ts). */
   receivedOn: string;
   reference?: string;
@@ -267,8 +293,9 @@ export async function recordSalePayment(db: Db, actor: SalesActor, saleId: strin
   if (sale.status !== 'OPEN') {
     throw new BusinessRuleError('sale_not_open', `sale ${saleId} is ${sale.status}; payments are recorded only for an OPEN sale`);
   }
-  requireCashValueDate('body.receivedOn', input.receivedOn, input.today, [lineOpened(line), { date: utcDay(sale.createdAt), because: `sale ${saleId} was reported` }]);
   const currency = sale.currency;
+  requireCurrency('body.amount.currency', input.currency, currency, `sale ${saleId}`);
+  requireCashValueDate('body.receivedOn', input.receivedOn, input.today, [lineOpened(line), { date: utcDay(sale.createdAt), because: `sale ${saleId} was reported` }]);
   const payment = Money.of(input.amount, currency);
   const { fullyPaid } = checkSalePayment({ totalPrice: Money.of(dec(sale.totalPrice), currency), amountPaid: Money.of(dec(sale.amountPaid), currency) }, payment);
   const accounts = await lineAccountIds(db, line.id);
@@ -318,6 +345,7 @@ export async function recordSalePayment(db: Db, actor: SalesActor, saleId: strin
 export async function recordDirectRepayment(db: Db, actor: SalesActor, lineId: string, input: CashReceived): Promise<RecordedRepayment> {
   const line = await lockLineVisibleTo(db, actor, lineId);
   requireLenderOperator(actor, line, "record the seller's direct repayment");
+  requireCurrency('body.amount.currency', input.currency, line.terms.currency);
   requireCashValueDate('body.receivedOn', input.receivedOn, input.today, [lineOpened(line)]);
   const payment = Money.of(input.amount, line.terms.currency);
   const owed = await owedOn(db, line);
@@ -332,10 +360,11 @@ export async function recordSellerPayout(
   db: Db,
   actor: SalesActor,
   lineId: string,
-  input: { amount: Decimal; paidOn: string; reference?: string; today: string },
+  input: { amount: Decimal; currency: string; paidOn: string; reference?: string; today: string },
 ): Promise<SellerPayout> {
   const line = await lockLineVisibleTo(db, actor, lineId);
   requireLenderOperator(actor, line, 'record a payout to the seller');
+  requireCurrency('body.amount.currency', input.currency, line.terms.currency);
   requireCashValueDate('body.paidOn', input.paidOn, input.today, [lineOpened(line)]);
   const currency = line.terms.currency;
   const payout = Money.of(input.amount, currency);

@@ -31,7 +31,7 @@ interface AccrualItem {
   accrualDate: string;
   outstandingPrincipal: { amount: string; currency: string };
   postedInterest: { amount: string; currency: string };
-  carriedOut: string;
+  carriedOut: { amount: string; currency: string };
   ledgerEntryId: string | null;
 }
 
@@ -49,7 +49,7 @@ test('pages through every accrued day oldest first, with the principal and inter
   } while (cursor !== null && pages.length < 10);
   expect(pages.map((page) => page.length)).toEqual([2, 2, 1]);
   const days = pages.flat();
-  expect(days.map((day) => [day.accrualDate, day.outstandingPrincipal.amount, day.postedInterest.amount, day.carriedOut])).toEqual([
+  expect(days.map((day) => [day.accrualDate, day.outstandingPrincipal.amount, day.postedInterest.amount, day.carriedOut.amount])).toEqual([
     ['2026-10-01', '36000.00', '12.00', '0'],
     ['2026-10-02', '36000.00', '12.00', '0'],
     ['2026-10-03', '36000.00', '12.00', '0'],

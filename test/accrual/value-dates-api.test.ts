@@ -41,19 +41,19 @@ test('a repayment cannot be dated in the future, before the line opened, or befo
   const lender = world.custody.lender.admin;
   const before = await lineBalances(api, world);
 
-  const future = await api.post(lender, path, { amount: '5000.00', receivedOn: daysAgo(-1) }).expect(400);
+  const future = await api.post(lender, path, { amount: { amount: '5000.00', currency: 'USD' }, receivedOn: daysAgo(-1) }).expect(400);
   expectRefusal(future.body, 'body.receivedOn', new RegExp(`^is ${daysAgo(-1)}, in the future; money can be dated from ${daysAgo(10)} \\(credit line ${world.line.id} opened\\) to ${today} \\(today\\)$`));
 
-  const beforeOpening = await api.post(lender, path, { amount: '5000.00', receivedOn: daysAgo(11) }).expect(400);
+  const beforeOpening = await api.post(lender, path, { amount: { amount: '5000.00', currency: 'USD' }, receivedOn: daysAgo(11) }).expect(400);
   expectRefusal(beforeOpening.body, 'body.receivedOn', new RegExp(`^is ${daysAgo(11)}, before credit line ${world.line.id} opened \\(${daysAgo(10)}\\)`));
 
   // 5 000.00 pays 120.00 interest and 4 880.00 principal; that principal was disbursed five days ago.
-  const beforeDisbursement = await api.post(lender, path, { amount: '5000.00', receivedOn: daysAgo(7) }).expect(400);
+  const beforeDisbursement = await api.post(lender, path, { amount: { amount: '5000.00', currency: 'USD' }, receivedOn: daysAgo(7) }).expect(400);
   expectRefusal(beforeDisbursement.body, 'body.receivedOn', new RegExp(`^is ${daysAgo(7)}, before 4\\s?880\\.00 USD of principal it repays existed \\(${daysAgo(5)}\\); money can be dated from ${daysAgo(5)}`));
 
   expect(await lineBalances(api, world)).toEqual(before);
-  const onTheDay = await api.post(lender, path, { amount: '5000.00', receivedOn: daysAgo(5) }).expect(201);
-  expect(onTheDay.body.allocation).toEqual({ fees: '0.00', interest: '120.00', principal: '4880.00', toSeller: '0.00' });
+  const onTheDay = await api.post(lender, path, { amount: { amount: '5000.00', currency: 'USD' }, receivedOn: daysAgo(5) }).expect(201);
+  expect(onTheDay.body.allocation).toEqual({ fees: { amount: '0.00', currency: 'USD' }, interest: { amount: '120.00', currency: 'USD' }, principal: { amount: '4880.00', currency: 'USD' }, toSeller: { amount: '0.00', currency: 'USD' } });
 });
 
 test("a buyer's payment cannot be dated before its sale was reported, and a payout not before the seller was owed it", async () => {
@@ -62,25 +62,24 @@ test("a buyer's payment cannot be dated before its sale was reported, and a payo
   const sale = await api
     .post(world.custody.seller.admin, `/credit-lines/${world.line.id}/sales`, {
       buyerOrganisationId: world.buyer.organisationId,
-      items: [{ lotId: world.lotId, quantity: '10000' }],
-      currency: 'USD',
-      totalPrice: '13000.00',
+      items: [{ lotId: world.lotId, quantity: { amount: '10000', unit: 'kg' } }],
+      totalPrice: { amount: '13000.00', currency: 'USD' },
       paymentDueDate: isoDay(Date.now() + 10 * DAY_MS),
     })
     .expect(201);
   await temporal.settled();
 
-  const early = await api.post(lender, `/sales/${sale.body.id}/payments`, { amount: '13000.00', receivedOn: daysAgo(1) }).expect(400);
+  const early = await api.post(lender, `/sales/${sale.body.id}/payments`, { amount: { amount: '13000.00', currency: 'USD' }, receivedOn: daysAgo(1) }).expect(400);
   expectRefusal(early.body, 'body.receivedOn', new RegExp(`^is ${daysAgo(1)}, before sale ${sale.body.id} was reported \\(${today}\\)`));
-  const paid = await api.post(lender, `/sales/${sale.body.id}/payments`, { amount: '13000.00', receivedOn: today }).expect(201);
+  const paid = await api.post(lender, `/sales/${sale.body.id}/payments`, { amount: { amount: '13000.00', currency: 'USD' }, receivedOn: today }).expect(201);
   await temporal.settled();
-  expect(paid.body.allocation).toEqual({ fees: '0.00', interest: '120.00', principal: '12000.00', toSeller: '880.00' });
+  expect(paid.body.allocation).toEqual({ fees: { amount: '0.00', currency: 'USD' }, interest: { amount: '120.00', currency: 'USD' }, principal: { amount: '12000.00', currency: 'USD' }, toSeller: { amount: '880.00', currency: 'USD' } });
 
   // The seller is owed 880.00 from today, when the buyer's payment arrived.
   const payoutPath = `/credit-lines/${world.line.id}/seller-payouts`;
-  const tooEarly = await api.post(lender, payoutPath, { amount: '880.00', paidOn: daysAgo(2) }).expect(400);
+  const tooEarly = await api.post(lender, payoutPath, { amount: { amount: '880.00', currency: 'USD' }, paidOn: daysAgo(2) }).expect(400);
   expectRefusal(tooEarly.body, 'body.paidOn', new RegExp(`^is ${daysAgo(2)}, before 880\\.00 USD of proceeds owed to the seller existed \\(${today}\\)`));
-  const future = await api.post(lender, payoutPath, { amount: '880.00', paidOn: daysAgo(-3) }).expect(400);
+  const future = await api.post(lender, payoutPath, { amount: { amount: '880.00', currency: 'USD' }, paidOn: daysAgo(-3) }).expect(400);
   expectRefusal(future.body, 'body.paidOn', /in the future/);
-  await api.post(lender, payoutPath, { amount: '880.00', paidOn: today }).expect(201);
+  await api.post(lender, payoutPath, { amount: { amount: '880.00', currency: 'USD' }, paidOn: today }).expect(201);
 });

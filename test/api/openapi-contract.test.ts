@@ -46,18 +46,20 @@ describe('routes and the document', () => {
 });
 
 describe('schemas in the document', () => {
-  test('a decimal that may be null is documented as nullable (metadata must not pin its type to string)', () => {
-    const schemas = (openApiDocument().components?.schemas ?? {}) as Record<string, { properties?: Record<string, { type?: unknown; properties?: Record<string, { type?: unknown }> }> }>;
-    const typeOf = (component: string, ...path: string[]) => {
-      let node: { type?: unknown; properties?: Record<string, unknown> } | undefined = schemas[component];
+  test('a value that may be null is documented as its component or null (metadata must not pin it to the component alone)', () => {
+    const schemas = (openApiDocument().components?.schemas ?? {}) as Record<string, { properties?: Record<string, unknown> }>;
+    const nodeAt = (component: string, ...path: string[]) => {
+      let node = schemas[component] as { properties?: Record<string, unknown> } | undefined;
       for (const key of path) node = node?.properties?.[key] as typeof node;
-      return node?.type;
+      return (node as { anyOf?: unknown } | undefined)?.anyOf;
     };
+    const orNull = (component: string) => [{ $ref: `#/components/schemas/${component}` }, { type: 'null' }];
     expect({
-      perDraw: typeOf('CreditLine', 'terms', 'feeSchedule', 'perDraw'),
-      lotPricePerUnit: typeOf('LotValuation', 'pricePerUnit'),
-      ltv: typeOf('BorrowingBase', 'totals', 'ltv'),
-    }).toEqual({ perDraw: ['string', 'null'], lotPricePerUnit: ['string', 'null'], ltv: ['string', 'null'] });
+      perDraw: nodeAt('CreditLine', 'terms', 'feeSchedule', 'perDraw'),
+      lotPricePerUnit: nodeAt('LotValuation', 'pricePerUnit'),
+      ltv: nodeAt('BorrowingBase', 'totals', 'ltv'),
+      floor: nodeAt('CreditLine', 'terms', 'floatingRate', 'floor'),
+    }).toEqual({ perDraw: orNull('Money'), lotPricePerUnit: orNull('UnitPrice'), ltv: orNull('Ratio'), floor: orNull('Ratio') });
   });
 });
 

@@ -96,7 +96,7 @@ async function seedWorld(baseUrl: string, prisma: PrismaClient, label: string): 
 
   const terms = {
     currency: 'USD',
-    limit: '250000.00',
+    limit: { amount: '250000.00', currency: 'USD' },
     defaultAdvanceRate: '0.5',
     haircut: '0.2',
     annualInterestRate: '0.12',
@@ -109,7 +109,7 @@ async function seedWorld(baseUrl: string, prisma: PrismaClient, label: string): 
     curePeriodHours: 72,
     stockCountIntervalDays: 90,
     maturityDate: new Date(Date.now() + 365 * DAY_MS).toISOString().slice(0, 10),
-    approvalThresholds: { autoApproveUpTo: '1000.00', singleApproverUpTo: '5000.00' },
+    approvalThresholds: { autoApproveUpTo: { amount: '1000.00', currency: 'USD' }, singleApproverUpTo: { amount: '5000.00', currency: 'USD' } },
     approvalWindowHours: 72,
     approvedWarehouseIds: [site.id],
   };
@@ -117,7 +117,7 @@ async function seedWorld(baseUrl: string, prisma: PrismaClient, label: string): 
   await ok(sellerAdmin.client.POST('/credit-lines/{lineId}/accept', { params: { path: { lineId: line.id } } }));
   const otherLine = await ok(lender.client.POST('/credit-lines', { body: { sellerOrganisationId: otherSeller.organisationId, terms: { ...terms, approvedWarehouseIds: [] } } }));
   await ok(otherSeller.admin!.client.POST('/credit-lines/{lineId}/accept', { params: { path: { lineId: otherLine.id } } }));
-  await ok(lender.client.POST('/price-marks', { body: { commodityCode, grade: 'A', currency: 'USD', pricePerUnit: '3.125', source: 'seed', asOf: new Date().toISOString() } }));
+  await ok(lender.client.POST('/price-marks', { body: { commodityCode, grade: 'A', pricePerUnit: { amount: '3.125', currency: 'USD', unit: 'kg' }, source: 'seed', asOf: new Date().toISOString() } }));
 
   return {
     label,

@@ -117,11 +117,11 @@ describe('October through the API: exactly the hand computation', () => {
 
   test("each day's principal, fixing, spread and rate, stale days flagged", async () => {
     const accruals = await api.get(seller.admin, `/credit-lines/${line.id}/accruals?from=2026-10-01&to=2026-10-31`).expect(200);
-    type Row = { accrualDate: string; outstandingPrincipal: { amount: string }; fixing: { effectiveDate: string; rate: string } | null; annualInterestRate: string; termsVersionNo: number; rateFlag: string | null; exactInterest: string };
+    type Row = { accrualDate: string; outstandingPrincipal: { amount: string }; fixing: { effectiveDate: string; rate: string } | null; annualInterestRate: string; termsVersionNo: number; rateFlag: string | null; exactInterest: { amount: string }; carriedOut: { amount: string; currency: string } };
     const rows = accruals.body.items as Row[];
     const days = (from: string, to: string, principal: string, fixingOf: string, fixingRate: string, rate: string, version: number, flag: string | null, exact: string) =>
       datesFromTo(from, to).map((date) => [date, principal, fixingOf, fixingRate, rate, version, flag, exact]);
-    expect(rows.map((row) => [row.accrualDate, row.outstandingPrincipal.amount, row.fixing?.effectiveDate, row.fixing?.rate, row.annualInterestRate, row.termsVersionNo, row.rateFlag, row.exactInterest])).toEqual([
+    expect(rows.map((row) => [row.accrualDate, row.outstandingPrincipal.amount, row.fixing?.effectiveDate, row.fixing?.rate, row.annualInterestRate, row.termsVersionNo, row.rateFlag, row.exactInterest.amount])).toEqual([
       ...days('2026-10-01', '2026-10-05', '100000.00', '2026-10-01', '0.043', '0.063', 2, null, '17.5'),
       ...days('2026-10-06', '2026-10-11', '100000.00', '2026-10-06', '0.0425', '0.0625', 2, null, '17.361111111111111111'),
       ...days('2026-10-12', '2026-10-13', '100000.00', '2026-10-06', '0.0425', '0.0625', 2, 'STALE_FIXING', '17.361111111111111111'),
@@ -131,8 +131,8 @@ describe('October through the API: exactly the hand computation', () => {
       ...days('2026-10-26', '2026-10-31', '60000.00', '2026-10-26', '0.044', '0.059', 3, null, '9.833333333333333333'),
     ]);
     // Σ exact of the table, and what is left after posting 440.50.
-    expect(rows.reduce((sum, row) => sum.plus(row.exactInterest), new D(0)).toFixed()).toBe('440.499999999999999996');
-    expect((rows.at(-1) as unknown as { carriedOut: string }).carriedOut).toBe('-0.000000000000000004');
+    expect(rows.reduce((sum, row) => sum.plus(row.exactInterest.amount), new D(0)).toFixed()).toBe('440.499999999999999996');
+    expect(rows.at(-1)?.carriedOut).toEqual({ amount: '-0.000000000000000004', currency: 'USD' });
   });
 
   test('what the month posted: 440.50, the hand total rounded once', async () => {

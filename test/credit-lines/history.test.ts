@@ -23,6 +23,8 @@ const day = (offset: number) => new Date(Date.parse(`${today}T00:00:00Z`) + offs
  *   T-1        6 000.00 disbursed    (LOAN_PRINCIPAL, effective T-1)
  *   T          draw of 800.00 requested (reserved), and the factory's mark of 3.125 as of now
  */
+const usd = (amount: string) => ({ amount, currency: 'USD' });
+
 beforeAll(async () => {
   api = await createTestApi();
   line = await drawLine(api);
@@ -31,7 +33,7 @@ beforeAll(async () => {
   await api.db.sql('ALTER TABLE custody_event ENABLE TRIGGER USER');
   await api.db.sql("UPDATE lien SET pledged_at = pledged_at - interval '10 days' WHERE lot_id = $1", [line.lotId]);
   for (const [asOf, price] of [[`${day(-2)}T06:00:00Z`, '3.125'], [`${day(-1)}T06:00:00Z`, '2.5']]) {
-    const mark = { commodityCode: line.world.commodityCode, grade: '80', currency: 'USD', pricePerUnit: price, source: 'test', asOf };
+    const mark = { commodityCode: line.world.commodityCode, grade: '80', pricePerUnit: { amount: price, currency: 'USD', unit: 'kg' }, source: 'test', asOf };
     await api.post(line.world.lender.admin, '/price-marks', mark).expect(201);
   }
   const accounts = Object.fromEntries((await api.db.prisma.ledgerAccount.findMany({ where: { accountSetId: line.lineId } })).map((a) => [a.code, a.id]));
@@ -65,17 +67,17 @@ describe('GET /credit-lines/{id}/history', () => {
       currency: 'USD',
       from: day(-3),
       to: today,
-      limit: '250000',
+      limit: usd('250000.00'),
       thresholds: { marginCallLtv: '0.6', targetLtv: '0.4', liquidationLtv: '0.75' },
       points: [
         // No mark dated before the end of T-3: the goods are worth nothing for lending yet.
-        { date: day(-3), outstanding: '0', borrowingBase: '0', eligibleCollateralValue: '0', reservedDraws: '0', availability: '0', ltv: '0' },
+        { date: day(-3), outstanding: usd('0.00'), borrowingBase: usd('0.00'), eligibleCollateralValue: usd('0.00'), reservedDraws: usd('0.00'), availability: usd('0.00'), ltv: '0' },
         // 10 000 × 3.125 × 0.8 = 25 000 collateral; × 0.5 = 12 500 borrowing base.
-        { date: day(-2), outstanding: '0', borrowingBase: '12500', eligibleCollateralValue: '25000', reservedDraws: '0', availability: '12500', ltv: '0' },
+        { date: day(-2), outstanding: usd('0.00'), borrowingBase: usd('12500.00'), eligibleCollateralValue: usd('25000.00'), reservedDraws: usd('0.00'), availability: usd('12500.00'), ltv: '0' },
         // 10 000 × 2.5 × 0.8 = 20 000; BB 10 000; 6 000 drawn: LTV 0.3, availability 4 000.
-        { date: day(-1), outstanding: '6000', borrowingBase: '10000', eligibleCollateralValue: '20000', reservedDraws: '0', availability: '4000', ltv: '0.3' },
+        { date: day(-1), outstanding: usd('6000.00'), borrowingBase: usd('10000.00'), eligibleCollateralValue: usd('20000.00'), reservedDraws: usd('0.00'), availability: usd('4000.00'), ltv: '0.3' },
         // Back at 3.125: 25 000 and 12 500; 6 000 drawn and 800 reserved: LTV 0.24, availability 5 700.
-        { date: today, outstanding: '6000', borrowingBase: '12500', eligibleCollateralValue: '25000', reservedDraws: '800', availability: '5700', ltv: '0.24' },
+        { date: today, outstanding: usd('6000.00'), borrowingBase: usd('12500.00'), eligibleCollateralValue: usd('25000.00'), reservedDraws: usd('800.00'), availability: usd('5700.00'), ltv: '0.24' },
       ],
     });
   });
@@ -83,9 +85,9 @@ describe('GET /credit-lines/{id}/history', () => {
   test("today's point agrees with the live borrowing base", async () => {
     const live = (await api.get(line.world.seller.admin, `/credit-lines/${line.lineId}/borrowing-base?view=totals`).expect(200)).body.totals;
     const history = (await api.get(line.world.seller.admin, `/credit-lines/${line.lineId}/history?from=${today}&to=${today}`).expect(200)).body.points[0];
-    expect(new D(history.borrowingBase).equals(live.borrowingBase)).toBe(true);
-    expect(new D(history.availability).equals(live.availability)).toBe(true);
-    expect(new D(history.outstanding).equals(live.outstandingPrincipal)).toBe(true);
+    expect(history.borrowingBase).toEqual(live.borrowingBase);
+    expect(history.availability).toEqual(live.availability);
+    expect(history.outstanding).toEqual(live.outstandingPrincipal);
     expect(history.ltv).toBe(live.ltv);
   });
 
@@ -95,14 +97,14 @@ describe('GET /credit-lines/{id}/history', () => {
     await api.db.sql('ALTER TABLE custody_event DISABLE TRIGGER USER');
     await api.db.sql("UPDATE custody_event SET occurred_at = occurred_at - interval '10 days' WHERE lot_id = $1", [stale.lotId]);
     await api.db.sql('ALTER TABLE custody_event ENABLE TRIGGER USER');
-    const mark = { commodityCode: stale.world.commodityCode, grade: '80', currency: 'USD', pricePerUnit: '3.125', source: 'test', asOf: `${day(-5)}T06:00:00Z` };
+    const mark = { commodityCode: stale.world.commodityCode, grade: '80', pricePerUnit: { amount: '3.125', currency: 'USD', unit: 'kg' }, source: 'test', asOf: `${day(-5)}T06:00:00Z` };
     await api.post(stale.world.lender.admin, '/price-marks', mark).expect(201);
     const res = await api.get(stale.world.lender.admin, `/credit-lines/${stale.lineId}/history?from=${day(-5)}&to=${day(-3)}`).expect(200);
     // Ages at the day ends: 18 h, 42 h, 66 h.
-    expect(res.body.points.map((p: { date: string; borrowingBase: string; eligibleCollateralValue: string }) => [p.date, p.borrowingBase, p.eligibleCollateralValue])).toEqual([
-      [day(-5), '12500', '25000'],
-      [day(-4), '12500', '25000'],
-      [day(-3), '0', '0'],
+    expect(res.body.points.map((p: { date: string; borrowingBase: { amount: string }; eligibleCollateralValue: { amount: string } }) => [p.date, p.borrowingBase.amount, p.eligibleCollateralValue.amount])).toEqual([
+      [day(-5), '12500.00', '25000.00'],
+      [day(-4), '12500.00', '25000.00'],
+      [day(-3), '0.00', '0.00'],
     ]);
   });
 

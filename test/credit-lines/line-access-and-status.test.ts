@@ -30,12 +30,12 @@ afterAll(() => api.close());
 function terms() {
   return {
     currency: 'USD',
-    limit: '250000.00',
+    limit: { amount: '250000.00', currency: 'USD' },
     defaultAdvanceRate: '0.5',
     haircut: '0.1',
     annualInterestRate: '0.12',
     dayCount: 'ACT_360',
-    feeSchedule: { onSale: { kind: 'STORAGE_DAYS', days: 30, dailyStorageRatePerUnit: '0.02' }, perDraw: null },
+    feeSchedule: { onSale: { kind: 'STORAGE_DAYS', days: 30, dailyStorageRatePerUnit: { amount: '0.02', currency: 'USD', unit: 'kg' } }, perDraw: null },
     maxMarkAgeHours: 48,
     marginCallLtv: '0.6',
     liquidationLtv: '0.75',
@@ -43,7 +43,7 @@ function terms() {
     curePeriodHours: 72,
     stockCountIntervalDays: 30,
     maturityDate: '2027-06-30',
-    approvalThresholds: { autoApproveUpTo: '5000.00', singleApproverUpTo: '50000.00' },
+    approvalThresholds: { autoApproveUpTo: { amount: '5000.00', currency: 'USD' }, singleApproverUpTo: { amount: '50000.00', currency: 'USD' } },
     approvalWindowHours: 24,
   };
 }
@@ -127,7 +127,7 @@ describe('who can see a line', () => {
 
     const page1 = await api.get(pagingSeller.admin, '/credit-lines?limit=2').expect(200);
     expect(page1.body.items.map((line: { id: string }) => line.id)).toEqual([third, second]);
-    expect(page1.body.items[0].terms.limit).toBe('250000.00');
+    expect(page1.body.items[0].terms.limit).toEqual({ amount: '250000.00', currency: 'USD' });
     const page2 = await api.get(pagingSeller.admin, `/credit-lines?limit=2&cursor=${page1.body.nextCursor}`).expect(200);
     expect(page2.body.items.map((line: { id: string }) => line.id)).toEqual([first]);
     expect(page2.body.nextCursor).toBeNull();
@@ -237,9 +237,9 @@ describe('freeze, unfreeze, close', () => {
     expect(refused.body.detail).toBe(`credit line ${lineId} cannot be closed while 2 000.00 USD of sale proceeds is owed to the seller; pay them out first`);
     expect((await api.get(lender.admin, `/credit-lines/${lineId}`)).body.status).toBe('ACTIVE');
 
-    await api.post(lender.admin, `/credit-lines/${lineId}/seller-payouts`, { amount: '1999.99', paidOn: utcDay(new Date()) }).expect(201);
+    await api.post(lender.admin, `/credit-lines/${lineId}/seller-payouts`, { amount: { amount: '1999.99', currency: 'USD' }, paidOn: utcDay(new Date()) }).expect(201);
     expect((await api.post(lender.admin, `/credit-lines/${lineId}/close`)).body.code).toBe('line_has_seller_proceeds_unpaid');
-    await api.post(lender.admin, `/credit-lines/${lineId}/seller-payouts`, { amount: '0.01', paidOn: utcDay(new Date()) }).expect(201);
+    await api.post(lender.admin, `/credit-lines/${lineId}/seller-payouts`, { amount: { amount: '0.01', currency: 'USD' }, paidOn: utcDay(new Date()) }).expect(201);
     const closed = await api.post(lender.admin, `/credit-lines/${lineId}/close`).expect(200);
     expect(closed.body.status).toBe('CLOSED');
   });

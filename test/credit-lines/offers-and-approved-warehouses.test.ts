@@ -60,7 +60,7 @@ describe('approved warehouses', () => {
     const line = await drawLine(api);
     const before = await totals(line.lineId, line.world.lender.admin);
     // 10 000 kg × 3.125 × 0.8 × 0.5 = 12 500.00 from the approved cold store.
-    expect(before.totals).toMatchObject({ borrowingBase: '12500', availability: '12500' });
+    expect(before.totals).toMatchObject({ borrowingBase: { amount: '12500.00', currency: 'USD' }, availability: { amount: '12500.00', currency: 'USD' } });
 
     // A second custodian the lender onboarded, but did not approve for this line, receives 1 000 000 kg.
     const elsewhere = await api.counterpart(line.world.lender, 'WAREHOUSE');
@@ -70,21 +70,20 @@ describe('approved warehouses', () => {
       sellerOrganisationId: line.world.seller.organisationId,
       commodityCode: line.world.commodityCode,
       grade: '80',
-      quantity: '1000000',
-      unit: 'kg',
+      quantity: { amount: '1000000', unit: 'kg' },
       locationId: room,
       receivedAt: '2026-11-20T08:00:00Z',
       receiptNumber: 'GHOST-1',
     });
     expect(received.status).toBe(201);
-    const ghostLot = received.body.lot.id as string;
+    const ghostLot = received.body.id as string;
     await api.post(line.world.seller.admin, `/lots/${ghostLot}/pledge`, { creditLineId: line.lineId }).expect(201);
 
     const after = await totals(line.lineId, line.world.seller.admin);
     const ghost = after.lots.find((lot: { lotId: string }) => lot.lotId === ghostLot);
     // 1 000 000 kg × 3.125 = 3 125 000 market value, × 0.8 = 2 500 000 collateral value, lending nothing.
-    expect(ghost).toMatchObject({ marketValue: '3125000', collateralValue: '2500000', lendingValue: '0', eligible: false, reasons: ['WAREHOUSE_NOT_APPROVED'] });
-    expect(after.totals).toMatchObject({ lotCount: 2, eligibleLotCount: 1, borrowingBase: '12500', availability: '12500', eligibleCollateralValue: '25000' });
+    expect(ghost).toMatchObject({ marketValue: { amount: '3125000.00', currency: 'USD' }, collateralValue: { amount: '2500000.00', currency: 'USD' }, lendingValue: { amount: '0.00', currency: 'USD' }, eligible: false, reasons: ['WAREHOUSE_NOT_APPROVED'] });
+    expect(after.totals).toMatchObject({ lotCount: 2, eligibleLotCount: 1, borrowingBase: { amount: '12500.00', currency: 'USD' }, availability: { amount: '12500.00', currency: 'USD' }, eligibleCollateralValue: { amount: '25000.00', currency: 'USD' } });
 
     const overdraw = await api.post(line.sellerOperator, `/credit-lines/${line.lineId}/draws`, { amount: usd('12500.01') });
     expect(overdraw.status).toBe(422);

@@ -18,13 +18,13 @@ afterAll(() => api.close());
 function appleTerms() {
   return {
     currency: 'USD',
-    limit: '500000.00',
+    limit: { amount: '500000.00', currency: 'USD' },
     defaultAdvanceRate: '0.5',
     advanceRatesByCommodity: { APPLES: '0.45' },
     haircut: '0.1',
     annualInterestRate: '0.12',
     dayCount: 'ACT_360',
-    feeSchedule: { onSale: { kind: 'STORAGE_DAYS', days: 30, dailyStorageRatePerUnit: '0.0004' }, perDraw: '25.00' },
+    feeSchedule: { onSale: { kind: 'STORAGE_DAYS', days: 30, dailyStorageRatePerUnit: { amount: '0.0004', currency: 'USD', unit: 'kg' } }, perDraw: { amount: '25.00', currency: 'USD' } },
     maxMarkAgeHours: 48,
     marginCallLtv: '0.6',
     liquidationLtv: '0.75',
@@ -32,7 +32,7 @@ function appleTerms() {
     curePeriodHours: 72,
     stockCountIntervalDays: 30,
     maturityDate: '2027-11-30',
-    approvalThresholds: { autoApproveUpTo: '10000.00', singleApproverUpTo: '100000.00' },
+    approvalThresholds: { autoApproveUpTo: { amount: '10000.00', currency: 'USD' }, singleApproverUpTo: { amount: '100000.00', currency: 'USD' } },
     approvalWindowHours: 24,
     waterfallOrder: ['FEES', 'INTEREST', 'PRINCIPAL'],
     approvedWarehouseIds: [] as string[],
@@ -102,7 +102,8 @@ describe('opening a credit line', () => {
         lenderOrganisationId: lender.organisationId,
         sellerOrganisationId: seller.organisationId,
         status: 'OFFERED',
-        terms: { ...terms, floatingRate: null },
+        // The audit keeps the stored snapshot of the terms: amounts as decimal strings in the line currency.
+        terms: { ...terms, floatingRate: null, limit: '500000.00', approvalThresholds: { autoApproveUpTo: '10000.00', singleApproverUpTo: '100000.00' } },
         approvedWarehouseIds: [],
       });
     }
@@ -137,7 +138,7 @@ describe('terms are validated', () => {
       haircut: '1.2',
       targetLtv: '0.65',
       advanceRatesByCommodity: { APPLES: '0.7' },
-      approvalThresholds: { autoApproveUpTo: '10000.00', singleApproverUpTo: '600000.00' },
+      approvalThresholds: { autoApproveUpTo: { amount: '10000.00', currency: 'USD' }, singleApproverUpTo: { amount: '600000.00', currency: 'USD' } },
     };
     const res = await api.post(lender.admin, '/credit-lines', { sellerOrganisationId: newSeller.organisationId, terms });
     expect(res.status).toBe(400);
@@ -157,13 +158,13 @@ describe('terms are validated', () => {
     expect(await api.db.prisma.auditRecord.count({ where: { action: 'credit_line.open', after: { path: ['sellerOrganisationId'], equals: newSeller.organisationId } } })).toBe(0);
   });
 
-  test('a JSON number for the limit is refused, naming body.terms.limit', async () => {
+  test('a JSON number for the limit is refused, naming body.terms.limit.amount', async () => {
     const res = await api.post(lender.admin, '/credit-lines', {
       sellerOrganisationId: seller.organisationId,
-      terms: { ...appleTerms(), limit: 500000 },
+      terms: { ...appleTerms(), limit: { amount: 500000, currency: 'USD' } },
     });
     expect(res.status).toBe(400);
-    expect(errorPaths(res.body)).toEqual(['body.terms.limit']);
+    expect(errorPaths(res.body)).toEqual(['body.terms.limit.amount']);
     expect(res.body.errors[0].reason).toContain('not a JSON number');
   });
 
@@ -189,14 +190,23 @@ describe('terms are validated', () => {
     expect(errorPaths(res.body)).toEqual(['body.terms.haircut']);
   });
 
-  test('a limit finer than the currency allows is refused with the rounded value suggested', async () => {
+  test("a limit finer than the currency's scale is refused, naming body.terms.limit.amount", async () => {
     const res = await api.post(lender.admin, '/credit-lines', {
       sellerOrganisationId: seller.organisationId,
-      terms: { ...appleTerms(), limit: '500000.005' },
+      terms: { ...appleTerms(), limit: { amount: '500000.005', currency: 'USD' } },
+    });
+    expect(res.status).toBe(400);
+    expect(errorPaths(res.body)).toEqual(['body.terms.limit.amount']);
+    expect(res.body.errors[0].reason).toContain("more decimal places than its currency's ISO 4217 scale");
+  });
+
+  test("a limit in another currency than the line's is refused, naming body.terms.limit", async () => {
+    const res = await api.post(lender.admin, '/credit-lines', {
+      sellerOrganisationId: seller.organisationId,
+      terms: { ...appleTerms(), limit: { amount: '500000.00', currency: 'EUR' } },
     });
     expect(res.status).toBe(400);
     expect(errorPaths(res.body)).toEqual(['body.terms.limit']);
-    expect(res.body.errors[0].reason).toContain('use 500000.00');
   });
 });
 

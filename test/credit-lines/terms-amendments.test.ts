@@ -68,7 +68,7 @@ describe('a rate cut from today: proposed, approved by a second lender user, in 
     expect(proposed.body).toMatchObject({ versionNo: 2, status: 'PENDING_APPROVAL', effectiveFrom: '2026-10-10', worsensForSeller: false, worsenings: [], proposedBy: operator.userId, appliedAt: null });
     expect(proposed.body.terms.annualInterestRate).toBe('0.09');
     // One pending amendment at a time.
-    expect((await api.post(operator, `/credit-lines/${line.id}/terms`, { effectiveFrom: '2026-10-11', terms: { limit: '200000000.00' } })).status).toBe(409);
+    expect((await api.post(operator, `/credit-lines/${line.id}/terms`, { effectiveFrom: '2026-10-11', terms: { limit: { amount: '200000000.00', currency: 'USD' } } })).status).toBe(409);
     expect((await api.post(operator, `/credit-lines/${line.id}/terms/2/approve`)).status).toBe(409);
     expect((await api.post(viewer, `/credit-lines/${line.id}/terms/2/approve`)).status).toBe(403);
     const approved = await api.post(approver, `/credit-lines/${line.id}/terms/2/approve`).expect(200);
@@ -136,21 +136,21 @@ describe('a limit cut below what is outstanding: the seller accepts it, it takes
   });
 
   test('a worsening amendment waits for the seller ADMIN; it applies on its effective day', async () => {
-    await api.post(operator, `/credit-lines/${line.id}/terms`, { effectiveFrom: '2026-10-11', terms: { limit: '30000.00', approvalThresholds: { autoApproveUpTo: '0.00', singleApproverUpTo: '0.00' } } }).expect(201);
+    await api.post(operator, `/credit-lines/${line.id}/terms`, { effectiveFrom: '2026-10-11', terms: { limit: { amount: '30000.00', currency: 'USD' }, approvalThresholds: { autoApproveUpTo: { amount: '0.00', currency: 'USD' }, singleApproverUpTo: { amount: '0.00', currency: 'USD' } } } }).expect(201);
     const approved = await api.post(approver, `/credit-lines/${line.id}/terms/2/approve`).expect(200);
     expect(approved.body).toMatchObject({ status: 'PENDING_ACCEPTANCE', worsensForSeller: true, worsenings: ['limit'] });
     expect((await api.post(sellerOperator, `/credit-lines/${line.id}/terms/2/accept`)).status).toBe(403);
     const accepted = await api.post(seller.admin, `/credit-lines/${line.id}/terms/2/accept`).expect(200);
     expect(accepted.body).toMatchObject({ status: 'AGREED', acceptedBy: seller.admin.userId, appliedAt: null });
     // Not in force yet: today's terms are version 1's.
-    expect((await api.get(seller.admin, `/credit-lines/${line.id}`).expect(200)).body.terms.limit).toBe('100000000.00');
+    expect((await api.get(seller.admin, `/credit-lines/${line.id}`).expect(200)).body.terms.limit).toEqual({ amount: '100000000.00', currency: 'USD' });
 
     now = new Date('2026-10-11T00:30:00Z');
     expect(await applyDueTermsVersions(api.db.prisma, now)).toBe(1);
     expect(await applyDueTermsVersions(api.db.prisma, now)).toBe(0);
-    expect((await api.get(seller.admin, `/credit-lines/${line.id}`).expect(200)).body.terms.limit).toBe('30000.00');
+    expect((await api.get(seller.admin, `/credit-lines/${line.id}`).expect(200)).body.terms.limit).toEqual({ amount: '30000.00', currency: 'USD' });
     const position = await api.get(seller.admin, `/credit-lines/${line.id}/borrowing-base`).expect(200);
-    expect(position.body.totals).toMatchObject({ limit: '30000', outstandingPrincipal: '36000', availability: '-36000', noAvailabilityReason: 'LIMIT_BELOW_OUTSTANDING' });
+    expect(position.body.totals).toMatchObject({ limit: { amount: '30000.00', currency: 'USD' }, outstandingPrincipal: { amount: '36000.00', currency: 'USD' }, availability: { amount: '-36000.00', currency: 'USD' }, noAvailabilityReason: 'LIMIT_BELOW_OUTSTANDING' });
     const events = await api.db.prisma.domainEvent.findMany({ where: { subjectId: line.id }, orderBy: { seq: 'asc' } });
     expect(events.map((event) => event.type)).toEqual(['terms.amendment_proposed', 'terms.amendment_approved', 'terms.amendment_accepted', 'terms.amendment_effective']);
   });

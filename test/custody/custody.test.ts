@@ -38,9 +38,9 @@ describe('receiving', () => {
   test('receiving creates a lot with a RECEIVED event; quantities are exact decimal strings', async () => {
     const lot = await receiveLot(api, world, { quantity: '1234.567890123456789' });
     const read = await ok(api.client(world.warehouse.admin).GET('/lots/{lotId}', { params: { path: { lotId: lot.id } } }));
-    expect(read).toMatchObject({ quantity: '1234.567890123456789', unit: 'kg', grade: '80', sellerOrganisationId: world.seller.organisationId, pledgedToCreditLineId: null });
+    expect(read).toMatchObject({ quantity: { amount: '1234.567890123456789', unit: 'kg' }, grade: '80', sellerOrganisationId: world.seller.organisationId, pledgedToCreditLineId: null });
     const history = await events(lot.id);
-    expect(history).toEqual([expect.objectContaining({ type: 'RECEIVED', quantityBefore: '0', quantityAfter: '1234.567890123456789' })]);
+    expect(history).toEqual([expect.objectContaining({ type: 'RECEIVED', quantityBefore: { amount: '0', unit: 'kg' }, quantityAfter: { amount: '1234.567890123456789', unit: 'kg' } })]);
   });
 
   test('a duplicate receipt number within the warehouse is refused with 409; another warehouse may use it', async () => {
@@ -56,8 +56,7 @@ describe('receiving', () => {
       sellerOrganisationId: world.seller.organisationId,
       commodityCode: world.commodityCode,
       grade: '80',
-      quantity: '5',
-      unit: 'kg',
+      quantity: { amount: '5', unit: 'kg' },
       locationId: world.roomId,
       receivedAt: '2026-11-20T08:00:00Z',
       receiptNumber: first.receiptNumber,
@@ -69,13 +68,13 @@ describe('receiving', () => {
   });
 
   test('a unit other than the commodity unit is refused (no conversion defined); an unknown grade is a 400', async () => {
-    const base = { sellerOrganisationId: world.seller.organisationId, commodityCode: world.commodityCode, quantity: '5', locationId: world.roomId, receivedAt: '2026-11-20T08:00:00Z' };
-    const unit = await api.post(world.warehouse.admin, `/warehouses/${world.warehouseId}/lots`, { ...base, grade: '80', unit: 'lb', receiptNumber: 'U-1' });
+    const base = { sellerOrganisationId: world.seller.organisationId, commodityCode: world.commodityCode, quantity: { amount: '5', unit: 'kg' }, locationId: world.roomId, receivedAt: '2026-11-20T08:00:00Z' };
+    const unit = await api.post(world.warehouse.admin, `/warehouses/${world.warehouseId}/lots`, { ...base, grade: '80', quantity: { amount: '5', unit: 'lb' }, receiptNumber: 'U-1' });
     expect(unit.status).toBe(422);
     expect(unit.body.code).toBe('unit_not_convertible');
-    const grade = await api.post(world.warehouse.admin, `/warehouses/${world.warehouseId}/lots`, { ...base, grade: '99', unit: 'kg', receiptNumber: 'U-2' });
+    const grade = await api.post(world.warehouse.admin, `/warehouses/${world.warehouseId}/lots`, { ...base, grade: '99', receiptNumber: 'U-2' });
     expect(grade.status).toBe(400);
-    const number = await api.post(world.warehouse.admin, `/warehouses/${world.warehouseId}/lots`, { ...base, quantity: 5, grade: '80', unit: 'kg', receiptNumber: 'U-3' });
+    const number = await api.post(world.warehouse.admin, `/warehouses/${world.warehouseId}/lots`, { ...base, quantity: { amount: 5, unit: 'kg' }, grade: '80', receiptNumber: 'U-3' });
     expect(number.status).toBe(400);
   });
 });
@@ -86,13 +85,13 @@ describe('custody operations', () => {
     const wh = world.warehouse.admin;
     await api.post(wh, `/lots/${lot.id}/inspections`, { grade: '70', qualityHold: true, reason: 'bruising' }).expect(201);
     await api.post(wh, `/lots/${lot.id}/moves`, { toLocationId: world.coldRoomId, reason: 'cooling' }).expect(201);
-    const split = await api.post(wh, `/lots/${lot.id}/splits`, { quantity: '250.5', receiptNumber: `${lot.receiptNumber}-B` }).expect(201);
-    expect(split.body.parent.quantity).toBe('749.5');
-    expect(split.body.child).toMatchObject({ quantity: '250.5', grade: '70', qualityHold: true, locationId: world.coldRoomId, splitFromLotId: lot.id });
-    const adjusted = await api.post(wh, `/lots/${lot.id}/adjustments`, { quantityDelta: '-12.25', kind: 'SPOILAGE', reason: 'rot found' }).expect(201);
-    expect(adjusted.body.lot.quantity).toBe('737.25');
+    const split = await api.post(wh, `/lots/${lot.id}/splits`, { quantity: { amount: '250.5', unit: 'kg' }, receiptNumber: `${lot.receiptNumber}-B` }).expect(201);
+    expect(split.body.parent.quantity).toEqual({ amount: '749.5', unit: 'kg' });
+    expect(split.body.child).toMatchObject({ quantity: { amount: '250.5', unit: 'kg' }, grade: '70', qualityHold: true, locationId: world.coldRoomId, splitFromLotId: lot.id });
+    const adjusted = await api.post(wh, `/lots/${lot.id}/adjustments`, { quantityDelta: { amount: '-12.25', unit: 'kg' }, kind: 'SPOILAGE', reason: 'rot found' }).expect(201);
+    expect(adjusted.body.quantity).toEqual({ amount: '737.25', unit: 'kg' });
     const history = await events(lot.id);
-    expect(history.map((e) => [e.type, e.quantityBefore, e.quantityAfter])).toEqual([
+    expect(history.map((e) => [e.type, e.quantityBefore.amount, e.quantityAfter.amount])).toEqual([
       ['RECEIVED', '0', '1000'],
       ['INSPECTED', '1000', '1000'],
       ['MOVED', '1000', '1000'],
@@ -101,40 +100,40 @@ describe('custody operations', () => {
     ]);
     expect(history[4].reason).toBe('rot found');
     const child = await events(split.body.child.id);
-    expect(child.map((e) => [e.type, e.quantityBefore, e.quantityAfter])).toEqual([['SPLIT_IN', '0', '250.5']]);
+    expect(child.map((e) => [e.type, e.quantityBefore.amount, e.quantityAfter.amount])).toEqual([['SPLIT_IN', '0', '250.5']]);
   });
 
   test('an adjustment needs a reason and may not take the quantity below zero; a split takes less than the whole', async () => {
     const lot = await receiveLot(api, world, { quantity: '10' });
     const wh = world.warehouse.admin;
-    expect((await api.post(wh, `/lots/${lot.id}/adjustments`, { quantityDelta: '-1', kind: 'DAMAGE', reason: '' })).status).toBe(400);
-    expect((await api.post(wh, `/lots/${lot.id}/adjustments`, { quantityDelta: '-1', kind: 'DAMAGE' })).status).toBe(400);
-    const below = await api.post(wh, `/lots/${lot.id}/adjustments`, { quantityDelta: '-10.000001', kind: 'DAMAGE', reason: 'crushed' });
+    expect((await api.post(wh, `/lots/${lot.id}/adjustments`, { quantityDelta: { amount: '-1', unit: 'kg' }, kind: 'DAMAGE', reason: '' })).status).toBe(400);
+    expect((await api.post(wh, `/lots/${lot.id}/adjustments`, { quantityDelta: { amount: '-1', unit: 'kg' }, kind: 'DAMAGE' })).status).toBe(400);
+    const below = await api.post(wh, `/lots/${lot.id}/adjustments`, { quantityDelta: { amount: '-10.000001', unit: 'kg' }, kind: 'DAMAGE', reason: 'crushed' });
     expect(below.status).toBe(422);
     expect(below.body.code).toBe('adjustment_below_zero');
-    const whole = await api.post(wh, `/lots/${lot.id}/splits`, { quantity: '10', receiptNumber: 'S-whole' });
+    const whole = await api.post(wh, `/lots/${lot.id}/splits`, { quantity: { amount: '10', unit: 'kg' }, receiptNumber: 'S-whole' });
     expect(whole.body.code).toBe('split_not_smaller_than_lot');
-    expect((await api.get(wh, `/lots/${lot.id}`)).body.quantity).toBe('10');
+    expect((await api.get(wh, `/lots/${lot.id}`)).body.quantity).toEqual({ amount: '10', unit: 'kg' });
   });
 
   test('a stock count difference becomes an adjustment and flags the lot; a matching count clears the flag', async () => {
     const lot = await receiveLot(api, world, { quantity: '500' });
     const wh = world.warehouse.admin;
-    const counted = await api.post(wh, `/lots/${lot.id}/stock-counts`, { countedQuantity: '497.5', countedAt: '2026-11-21T10:00:00Z' }).expect(201);
-    expect(counted.body.lot).toMatchObject({ quantity: '497.5', countDifferenceFlag: true, lastCountedAt: '2026-11-21T10:00:00.000Z' });
+    const counted = await api.post(wh, `/lots/${lot.id}/stock-counts`, { countedQuantity: { amount: '497.5', unit: 'kg' }, countedAt: '2026-11-21T10:00:00Z' }).expect(201);
+    expect(counted.body).toMatchObject({ quantity: { amount: '497.5', unit: 'kg' }, countDifferenceFlag: true, lastCountedAt: '2026-11-21T10:00:00.000Z' });
     const history = await events(lot.id);
-    expect(history.slice(-2).map((e) => [e.type, e.quantityBefore, e.quantityAfter])).toEqual([
+    expect(history.slice(-2).map((e) => [e.type, e.quantityBefore.amount, e.quantityAfter.amount])).toEqual([
       ['COUNTED', '500', '500'],
       ['ADJUSTED', '500', '497.5'],
     ]);
     expect(history[history.length - 1].details).toMatchObject({ kind: 'COUNT_DIFFERENCE' });
-    const again = await api.post(wh, `/lots/${lot.id}/stock-counts`, { countedQuantity: '497.5', countedAt: '2026-11-22T10:00:00Z' }).expect(201);
-    expect(again.body.lot.countDifferenceFlag).toBe(false);
+    const again = await api.post(wh, `/lots/${lot.id}/stock-counts`, { countedQuantity: { amount: '497.5', unit: 'kg' }, countedAt: '2026-11-22T10:00:00Z' }).expect(201);
+    expect(again.body.countDifferenceFlag).toBe(false);
   });
 
   test('every mutation is audited in the same transaction', async () => {
     const lot = await receiveLot(api, world, { quantity: '3' });
-    await api.post(world.warehouse.admin, `/lots/${lot.id}/adjustments`, { quantityDelta: '-1', kind: 'SHRINKAGE', reason: 'drying' }).expect(201);
+    await api.post(world.warehouse.admin, `/lots/${lot.id}/adjustments`, { quantityDelta: { amount: '-1', unit: 'kg' }, kind: 'SHRINKAGE', reason: 'drying' }).expect(201);
     const rows = await api.db.sql<{ action: string }>(`SELECT action FROM audit_record WHERE target_id = $1 ORDER BY seq`, [lot.id]);
     expect(rows.map((r) => r.action)).toEqual(['custody.lot.received', 'custody.lot.adjusted']);
   });
@@ -171,10 +170,10 @@ describe('visibility', () => {
       for (const [path, body] of [
         ['inspections', { qualityHold: false, reason: 'x' }],
         ['moves', { toLocationId: world.coldRoomId }],
-        ['splits', { quantity: '1', receiptNumber: 'X' }],
-        ['adjustments', { quantityDelta: '-1', kind: 'DAMAGE', reason: 'x' }],
-        ['stock-counts', { countedQuantity: '1', countedAt: '2026-11-21T10:00:00Z' }],
-        ['release-orders', { quantity: '1' }],
+        ['splits', { quantity: { amount: '1', unit: 'kg' }, receiptNumber: 'X' }],
+        ['adjustments', { quantityDelta: { amount: '-1', unit: 'kg' }, kind: 'DAMAGE', reason: 'x' }],
+        ['stock-counts', { countedQuantity: { amount: '1', unit: 'kg' }, countedAt: '2026-11-21T10:00:00Z' }],
+        ['release-orders', { quantity: { amount: '1', unit: 'kg' } }],
         ['pledge', { creditLineId: lot.id }],
         ['unpledge', {}],
         ['unpledge-consent', {}],
@@ -190,7 +189,7 @@ describe('visibility', () => {
   test('the seller sees its own lots but cannot operate the warehouse; the lender sees only lots pledged to its lines', async () => {
     const lot = await receiveLot(api, world);
     expect((await api.get(world.seller.admin, `/lots/${lot.id}`)).status).toBe(200);
-    expect((await api.post(world.seller.admin, `/lots/${lot.id}/adjustments`, { quantityDelta: '-1', kind: 'DAMAGE', reason: 'x' })).status).toBe(403);
+    expect((await api.post(world.seller.admin, `/lots/${lot.id}/adjustments`, { quantityDelta: { amount: '-1', unit: 'kg' }, kind: 'DAMAGE', reason: 'x' })).status).toBe(403);
     const lender = await api.organisation('LENDER');
     expect((await api.get(lender.admin, `/lots/${lot.id}`)).status).toBe(404);
     const line = await createCreditLine(api.db.prisma, lender.organisationId, world.seller.organisationId);

@@ -128,12 +128,11 @@ export async function receiveLot(
     sellerOrganisationId: world.seller.organisationId,
     commodityCode: overrides.commodityCode ?? world.commodityCode,
     grade: overrides.grade ?? '80',
-    quantity: overrides.quantity ?? '1000',
-    unit: 'kg',
+    quantity: { amount: overrides.quantity ?? '1000', unit: 'kg' },
     locationId: world.roomId,
     receivedAt: '2026-11-20T08:00:00Z',
     receiptNumber,
   });
   if (res.status !== 201) throw new Error(`receive: ${res.status} ${JSON.stringify(res.body)}`);
-  return { id: res.body.lot.id, receiptNumber };
+  return { id: res.body.id, receiptNumber };
 }

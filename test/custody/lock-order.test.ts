@@ -39,9 +39,8 @@ test(`${PAIRS} sales raced against unpledges of the same lots: no 500, no deadlo
         const [sale, unpledge] = await Promise.all([
           api.post(world.custody.seller.admin, `/credit-lines/${world.line.id}/sales`, {
             buyerOrganisationId: world.buyer.organisationId,
-            items: [{ lotId, quantity: '60' }],
-            currency: 'USD',
-            pricePerUnit: '1.30',
+            items: [{ lotId, quantity: { amount: '60', unit: 'kg' } }],
+            pricePerUnit: { amount: '1.30', currency: 'USD', unit: 'kg' },
             paymentDueDate: isoDay(Date.now() + DAY_MS),
           }),
           api.post(world.custody.seller.admin, `/lots/${lotId}/unpledge`),

@@ -11,10 +11,10 @@ beforeAll(async () => {
 });
 afterAll(() => api.close());
 
-const released = (quantity: string) => ({ quantity, releasedAt: '2026-11-23T09:00:00Z' });
+const released = (quantity: string) => ({ quantity: { amount: quantity, unit: 'kg' }, releasedAt: '2026-11-23T09:00:00Z' });
 
 async function lotQuantity(lotId: string): Promise<string> {
-  return (await api.get(world.warehouse.admin, `/lots/${lotId}`).expect(200)).body.quantity;
+  return (await api.get(world.warehouse.admin, `/lots/${lotId}`).expect(200)).body.quantity.amount;
 }
 
 async function pledgedLot(quantity = '1000') {
@@ -27,10 +27,10 @@ async function pledgedLot(quantity = '1000') {
 describe('releases', () => {
   test("an unpledged lot is released on the seller's instruction and the warehouse confirms what left", async () => {
     const lot = await receiveLot(api, world, { quantity: '100' });
-    const order = await api.post(world.seller.admin, `/lots/${lot.id}/release-orders`, { quantity: '40' }).expect(201);
-    expect(order.body).toMatchObject({ kind: 'SELLER_INSTRUCTION', quantityAuthorised: '40', quantityReleased: '0', status: 'OPEN', creditLineId: null });
+    const order = await api.post(world.seller.admin, `/lots/${lot.id}/release-orders`, { quantity: { amount: '40', unit: 'kg' } }).expect(201);
+    expect(order.body).toMatchObject({ kind: 'SELLER_INSTRUCTION', quantityAuthorised: { amount: '40', unit: 'kg' }, quantityReleased: { amount: '0', unit: 'kg' }, status: 'OPEN', creditLineId: null });
     const first = await api.post(world.warehouse.admin, `/release-orders/${order.body.id}/confirmations`, released('39.5')).expect(201);
-    expect(first.body).toMatchObject({ lotQuantityAfter: '60.5', order: { quantityReleased: '39.5', status: 'OPEN' } });
+    expect(first.body).toMatchObject({ lotQuantityAfter: { amount: '60.5', unit: 'kg' }, order: { quantityReleased: { amount: '39.5', unit: 'kg' }, status: 'OPEN' } });
     const over = await api.post(world.warehouse.admin, `/release-orders/${order.body.id}/confirmations`, released('0.6'));
     expect(over.status).toBe(422);
     expect(over.body.code).toBe('release_exceeds_authorisation');
@@ -38,7 +38,7 @@ describe('releases', () => {
     expect(rest.body.order.status).toBe('COMPLETED');
     expect(await lotQuantity(lot.id)).toBe('60');
     const events = (await api.get(world.seller.admin, `/lots/${lot.id}/events`)).body.items;
-    expect(events.filter((e: { type: string }) => e.type === 'RELEASED').map((e: { quantityBefore: string; quantityAfter: string }) => [e.quantityBefore, e.quantityAfter])).toEqual([
+    expect(events.filter((e: { type: string }) => e.type === 'RELEASED').map((e: { quantityBefore: { amount: string }; quantityAfter: { amount: string } }) => [e.quantityBefore.amount, e.quantityAfter.amount])).toEqual([
       ['100', '60.5'],
       ['60.5', '60'],
     ]);
@@ -46,9 +46,9 @@ describe('releases', () => {
 
   test('nobody but the seller orders the release of an unpledged lot, and only the warehouse confirms it', async () => {
     const lot = await receiveLot(api, world, { quantity: '100' });
-    expect((await api.post(world.warehouse.admin, `/lots/${lot.id}/release-orders`, { quantity: '1' })).status).toBe(403);
-    expect((await api.post(world.lender.admin, `/lots/${lot.id}/release-orders`, { quantity: '1' })).status).toBe(404);
-    const order = await api.post(world.seller.admin, `/lots/${lot.id}/release-orders`, { quantity: '10' }).expect(201);
+    expect((await api.post(world.warehouse.admin, `/lots/${lot.id}/release-orders`, { quantity: { amount: '1', unit: 'kg' } })).status).toBe(403);
+    expect((await api.post(world.lender.admin, `/lots/${lot.id}/release-orders`, { quantity: { amount: '1', unit: 'kg' } })).status).toBe(404);
+    const order = await api.post(world.seller.admin, `/lots/${lot.id}/release-orders`, { quantity: { amount: '10', unit: 'kg' } }).expect(201);
     expect((await api.post(world.seller.admin, `/release-orders/${order.body.id}/confirmations`, released('1'))).status).toBe(403);
     const stranger = await api.organisation('WAREHOUSE');
     expect((await api.post(stranger.admin, `/release-orders/${order.body.id}/confirmations`, released('1'))).status).toBe(404);
@@ -58,17 +58,17 @@ describe('releases', () => {
 
   test('an order may not exceed what the lot holds', async () => {
     const lot = await receiveLot(api, world, { quantity: '5' });
-    const res = await api.post(world.seller.admin, `/lots/${lot.id}/release-orders`, { quantity: '5.01' });
+    const res = await api.post(world.seller.admin, `/lots/${lot.id}/release-orders`, { quantity: { amount: '5.01', unit: 'kg' } });
     expect(res.status).toBe(422);
     expect(res.body.code).toBe('release_exceeds_quantity_held');
   });
 
   test("a pledged lot leaves only against the lender's authorisation, for the quantity authorised", async () => {
     const { lot, line } = await pledgedLot('1000');
-    const refused = await api.post(world.seller.admin, `/lots/${lot.id}/release-orders`, { quantity: '10' });
+    const refused = await api.post(world.seller.admin, `/lots/${lot.id}/release-orders`, { quantity: { amount: '10', unit: 'kg' } });
     expect(refused.status).toBe(422);
     expect(refused.body.code).toBe('lot_pledged');
-    const auth = await api.post(world.lender.admin, `/lots/${lot.id}/release-orders`, { quantity: '300' }).expect(201);
+    const auth = await api.post(world.lender.admin, `/lots/${lot.id}/release-orders`, { quantity: { amount: '300', unit: 'kg' } }).expect(201);
     expect(auth.body).toMatchObject({ kind: 'LENDER_AUTHORISATION', creditLineId: line.id });
     expect((await api.post(world.warehouse.admin, `/release-orders/${auth.body.id}/confirmations`, released('300.000001'))).status).toBe(422);
     await api.post(world.warehouse.admin, `/release-orders/${auth.body.id}/confirmations`, released('300')).expect(201);
@@ -77,7 +77,7 @@ describe('releases', () => {
 
   test("a seller's instruction given before the lot was pledged no longer lets goods leave", async () => {
     const lot = await receiveLot(api, world, { quantity: '50' });
-    const order = await api.post(world.seller.admin, `/lots/${lot.id}/release-orders`, { quantity: '50' }).expect(201);
+    const order = await api.post(world.seller.admin, `/lots/${lot.id}/release-orders`, { quantity: { amount: '50', unit: 'kg' } }).expect(201);
     const line = await createCreditLine(api.db.prisma, world.lender.organisationId, world.seller.organisationId);
     await api.post(world.seller.admin, `/lots/${lot.id}/pledge`, { creditLineId: line.id }).expect(201);
     const res = await api.post(world.warehouse.admin, `/release-orders/${order.body.id}/confirmations`, released('1'));
@@ -87,7 +87,7 @@ describe('releases', () => {
 
   test('concurrent confirmations against one authorisation: exactly as many succeed as the authorisation allows', async () => {
     const { lot } = await pledgedLot('100');
-    const auth = await api.post(world.lender.admin, `/lots/${lot.id}/release-orders`, { quantity: '10' }).expect(201);
+    const auth = await api.post(world.lender.admin, `/lots/${lot.id}/release-orders`, { quantity: { amount: '10', unit: 'kg' } }).expect(201);
     const attempts = 20;
     const results = await Promise.all(
       Array.from({ length: attempts }, () => api.post(world.warehouse.admin, `/release-orders/${auth.body.id}/confirmations`, released('1.5'))),
@@ -97,21 +97,21 @@ describe('releases', () => {
     expect(statuses.filter((s) => s === 201)).toHaveLength(6);
     expect(statuses.filter((s) => s === 422)).toHaveLength(attempts - 6);
     expect(await lotQuantity(lot.id)).toBe('91');
-    expect((await api.get(world.lender.admin, `/release-orders/${auth.body.id}`)).body.quantityReleased).toBe('9');
+    expect((await api.get(world.lender.admin, `/release-orders/${auth.body.id}`)).body.quantityReleased).toEqual({ amount: '9', unit: 'kg' });
   });
 
   test('release orders reserve what they authorise, and concurrent confirmations and a loss never take the lot below zero', async () => {
     const lot = await receiveLot(api, world, { quantity: '10' });
     const orders = [];
-    for (let i = 0; i < 2; i += 1) orders.push((await api.post(world.seller.admin, `/lots/${lot.id}/release-orders`, { quantity: '4' }).expect(201)).body.id);
+    for (let i = 0; i < 2; i += 1) orders.push((await api.post(world.seller.admin, `/lots/${lot.id}/release-orders`, { quantity: { amount: '4', unit: 'kg' } }).expect(201)).body.id);
     // 10 kg held, 2 × 4 kg authorised and not yet confirmed: 2 kg free
-    const third = await api.post(world.seller.admin, `/lots/${lot.id}/release-orders`, { quantity: '4' });
+    const third = await api.post(world.seller.admin, `/lots/${lot.id}/release-orders`, { quantity: { amount: '4', unit: 'kg' } });
     expect(third.status).toBe(422);
     expect(third.body.code).toBe('quantity_not_available');
     expect(third.body.detail).toContain('free quantity is 2 kg; requested 4 kg');
     const results = await Promise.all([
       ...orders.map((id) => api.post(world.warehouse.admin, `/release-orders/${id}/confirmations`, released('4'))),
-      api.post(world.warehouse.admin, `/lots/${lot.id}/adjustments`, { quantityDelta: '-2', kind: 'SHRINKAGE', reason: 'dried out' }),
+      api.post(world.warehouse.admin, `/lots/${lot.id}/adjustments`, { quantityDelta: { amount: '-2', unit: 'kg' }, kind: 'SHRINKAGE', reason: 'dried out' }),
     ]);
     expect(results.map((r) => r.status)).toEqual([201, 201, 201]);
     expect(await lotQuantity(lot.id)).toBe('0');
@@ -161,7 +161,7 @@ describe('liens', () => {
     const kept = await receiveLot(api, world, { quantity: '1000' });
     const leaving = await receiveLot(api, world, { quantity: '1000' });
     for (const lot of [kept, leaving]) await api.post(world.seller.admin, `/lots/${lot.id}/pledge`, { creditLineId: line.id }).expect(201);
-    await api.post(lenderUser, '/price-marks', { commodityCode: world.commodityCode, grade: '80', currency: 'USD', pricePerUnit: '2.5', source: 'test', asOf: new Date().toISOString() }).expect(201);
+    await api.post(lenderUser, '/price-marks', { commodityCode: world.commodityCode, grade: '80', pricePerUnit: { amount: '2.5', currency: 'USD', unit: 'kg' }, source: 'test', asOf: new Date().toISOString() }).expect(201);
     // Each lot lends 1000 × 2.5 × 0.8 × 0.5 = 1000; base 2000.
     await drawPrincipal(api.db.prisma, line, '1000.01');
     const noConsent = await api.post(world.seller.admin, `/lots/${leaving.id}/unpledge`);

@@ -16,7 +16,7 @@ function appleLineTerms(overrides: Partial<CreditTerms> = {}): CreditTerms {
     annualInterestRate: d('0.12'),
     dayCount: 'ACT_360',
     feeSchedule: {
-      onSale: { kind: 'STORAGE_DAYS', days: 30, dailyStorageRatePerUnit: usd('0.0004') },
+      onSale: { kind: 'STORAGE_DAYS', days: 30, dailyStorageRatePerUnit: usd('0.0004'), unit: 'kg' },
       perDraw: null,
     },
     maxMarkAgeHours: 48,
@@ -172,7 +172,7 @@ describe('validateCreditTerms', () => {
       const problems = validateCreditTerms(
         appleLineTerms({
           limit: eur('100000.00'),
-          feeSchedule: { onSale: { kind: 'STORAGE_DAYS', days: 30, dailyStorageRatePerUnit: eur('0.0004') }, perDraw: eur('25.00') },
+          feeSchedule: { onSale: { kind: 'STORAGE_DAYS', days: 30, dailyStorageRatePerUnit: eur('0.0004'), unit: 'kg' }, perDraw: eur('25.00') },
           approvalThresholds: { autoApproveUpTo: eur('5000.00'), singleApproverUpTo: eur('25000.00') },
         }),
       );
@@ -208,7 +208,7 @@ describe('validateCreditTerms', () => {
 
     test('storage-days fee needs whole positive days and a positive daily rate', () => {
       const terms = appleLineTerms({
-        feeSchedule: { onSale: { kind: 'STORAGE_DAYS', days: 0, dailyStorageRatePerUnit: usd('0') }, perDraw: null },
+        feeSchedule: { onSale: { kind: 'STORAGE_DAYS', days: 0, dailyStorageRatePerUnit: usd('0'), unit: 'kg' }, perDraw: null },
       });
       expect(validateCreditTerms(terms)).toEqual([
         { field: 'terms.feeSchedule.onSale.days', reason: '0 must be a whole number greater than 0' },

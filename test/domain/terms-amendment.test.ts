@@ -22,7 +22,7 @@ function base(overrides: Partial<AmendableTerms> = {}): AmendableTerms {
     annualInterestRate: d('0.12'),
     floatingRate: null,
     dayCount: 'ACT_360',
-    feeSchedule: { onSale: { kind: 'STORAGE_DAYS', days: 30, dailyStorageRatePerUnit: usd('0.0004') }, perDraw: usd('25.00') },
+    feeSchedule: { onSale: { kind: 'STORAGE_DAYS', days: 30, dailyStorageRatePerUnit: usd('0.0004'), unit: 'kg' }, perDraw: usd('25.00') },
     maxMarkAgeHours: 48,
     marginCallLtv: d('0.6'),
     liquidationLtv: d('0.8'),
@@ -78,6 +78,12 @@ describe('worsenings: hand cases', () => {
     expect(worsenings(base(), base({ feeSchedule: { ...base().feeSchedule, perDraw: usd('30.00') } }))).toEqual(['feeSchedule.perDraw']);
     expect(worsenings(base(), base({ feeSchedule: { onSale: { kind: 'PERCENT_OF_PROCEEDS', percent: d('0.1') }, perDraw: usd('25.00') } }))).toEqual(['feeSchedule.onSale']);
     expect(worsenings(base(), base({ feeSchedule: { onSale: null, perDraw: null } }))).toEqual([]);
+  });
+
+  test('a storage rate per another unit is worse whatever its figure: it cannot be compared with the old one', () => {
+    const storage = (rate: string, unit: string) => base({ feeSchedule: { onSale: { kind: 'STORAGE_DAYS', days: 30, dailyStorageRatePerUnit: usd(rate), unit }, perDraw: usd('25.00') } });
+    expect(worsenings(storage('0.0004', 'kg'), storage('0.0003', 'kg'))).toEqual([]);
+    expect(worsenings(storage('0.0004', 'kg'), storage('0.0003', 't'))).toEqual(['feeSchedule.onSale']);
   });
 });
 

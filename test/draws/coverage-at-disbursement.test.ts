@@ -31,7 +31,7 @@ const availability = (line: DrawLine) => availabilityOf(api, line);
 test('with no principal and a draw reserved, the only lot stays pledged, and a disbursement the line no longer covers is refused', async () => {
   const line = await drawLine(api);
   const draw = await requestDraw(line, '3000.00');
-  expect(await availability(line)).toBe('9500');
+  expect(await availability(line)).toBe('9500.00');
 
   // Nothing outstanding yet, but 3 000.00 promised: the seller needs the lender's consent…
   const unpledge = await api.post(line.world.seller.admin, `/lots/${line.lotId}/unpledge`);
@@ -43,8 +43,8 @@ test('with no principal and a draw reserved, the only lot stays pledged, and a d
   expect(consented.body.detail).toContain('availability would be -3 000.00 USD');
 
   // Physical reality: 9 000 kg lost. 1 000 × 3.125 × 0.8 × 0.5 = 1 250.00; 1 250.00 − 3 000.00 = −1 750.00.
-  await api.post(line.world.warehouse.admin, `/lots/${line.lotId}/adjustments`, { quantityDelta: '-9000', kind: 'SPOILAGE', reason: 'cold room failure' }).expect(201);
-  expect(await availability(line)).toBe('-1750');
+  await api.post(line.world.warehouse.admin, `/lots/${line.lotId}/adjustments`, { quantityDelta: { amount: '-9000', unit: 'kg' }, kind: 'SPOILAGE', reason: 'cold room failure' }).expect(201);
+  expect(await availability(line)).toBe('-1750.00');
 
   await api.post(line.approverA, `/draws/${draw.id}/approve`, { reason: 'approved before the loss was known' }).expect(200);
   await temporal.handle(draw.workflowId).settled();
@@ -57,7 +57,7 @@ test('with no principal and a draw reserved, the only lot stays pledged, and a d
   expect(state.body.phase).toBe('REFUSED');
   // Nothing was lent, no fee charged, and the reservation is released.
   expect(await lineBalances(api, line.lineId)).toMatchObject({ LOAN_PRINCIPAL: '0.00', LENDER_FUNDING: '0.00', FEES_RECEIVABLE: '0.00' });
-  expect(await availability(line)).toBe('1250');
+  expect(await availability(line)).toBe('1250.00');
   const told = await api.db.sql<{ organisation_id: string }>(`SELECT organisation_id::text FROM notification WHERE subject_id = $1 AND kind = 'draw.refused' ORDER BY organisation_id`, [draw.id]);
   expect(told.map((row) => row.organisation_id)).toEqual([line.world.lender.organisationId, line.world.seller.organisationId].sort());
 });

@@ -39,12 +39,12 @@ const MS_PER_DAY = 24 * 60 * 60 * 1000;
 export function lineTerms(options: DrawLineOptions & { approvedWarehouseIds?: string[] } = {}) {
   return {
     currency: 'USD',
-    limit: '250000.00',
+    limit: { amount: '250000.00', currency: 'USD' },
     defaultAdvanceRate: '0.5',
     haircut: '0.2',
     annualInterestRate: '0.12',
     dayCount: 'ACT_360',
-    feeSchedule: { onSale: null, perDraw: options.perDrawFee === undefined ? '25.00' : options.perDrawFee },
+    feeSchedule: { onSale: null, perDraw: options.perDrawFee === null ? null : { amount: options.perDrawFee ?? '25.00', currency: 'USD' } },
     maxMarkAgeHours: 48,
     marginCallLtv: '0.6',
     liquidationLtv: '0.75',
@@ -52,7 +52,10 @@ export function lineTerms(options: DrawLineOptions & { approvedWarehouseIds?: st
     curePeriodHours: 72,
     stockCountIntervalDays: 30,
     maturityDate: new Date(Date.now() + 365 * MS_PER_DAY).toISOString().slice(0, 10),
-    approvalThresholds: { autoApproveUpTo: options.autoApproveUpTo ?? '1000.00', singleApproverUpTo: options.singleApproverUpTo ?? '5000.00' },
+    approvalThresholds: {
+      autoApproveUpTo: { amount: options.autoApproveUpTo ?? '1000.00', currency: 'USD' },
+      singleApproverUpTo: { amount: options.singleApproverUpTo ?? '5000.00', currency: 'USD' },
+    },
     approvalWindowHours: options.approvalWindowHours ?? 24,
     approvedWarehouseIds: options.approvedWarehouseIds ?? [],
   };
@@ -79,8 +82,7 @@ export async function drawLine(api: TestApi, options: DrawLineOptions = {}): Pro
   const mark = await api.post(world.lender.admin, '/price-marks', {
     commodityCode: world.commodityCode,
     grade: '80',
-    currency: 'USD',
-    pricePerUnit: options.pricePerUnit ?? '3.125',
+    pricePerUnit: { amount: options.pricePerUnit ?? '3.125', currency: 'USD', unit: 'kg' },
     source: 'test',
     asOf: new Date().toISOString(),
   });
@@ -120,5 +122,5 @@ export async function requestDrawThroughApi(api: TestApi, temporal: HarnessTempo
 export async function availabilityOf(api: TestApi, line: DrawLine): Promise<string> {
   const res = await api.get(line.world.lender.admin, `/credit-lines/${line.lineId}/borrowing-base?view=totals`);
   if (res.status !== 200) throw new Error(`borrowing base: ${res.status} ${JSON.stringify(res.body)}`);
-  return res.body.totals.availability;
+  return res.body.totals.availability.amount;
 }

@@ -34,7 +34,7 @@ describe('GET /events', () => {
     line = await drawLine(api, { quantity: '10000', pricePerUnit: '3.125' });
     const drawn = await api.post(line.sellerOperator, `/credit-lines/${line.lineId}/draws`, { amount: usd('2000'), purpose: 'working capital' }).expect(201);
     drawId = drawn.body.id;
-    await api.post(line.world.warehouse.admin, `/lots/${line.lotId}/adjustments`, { quantityDelta: '-12.5', kind: 'SHRINKAGE', reason: 'moisture loss' }).expect(201);
+    await api.post(line.world.warehouse.admin, `/lots/${line.lotId}/adjustments`, { quantityDelta: { amount: '-12.5', unit: 'kg' }, kind: 'SHRINKAGE', reason: 'moisture loss' }).expect(201);
   });
 
   test('each organisation sees exactly the events it is party to, in the order they happened', async () => {
@@ -74,7 +74,7 @@ describe('GET /events', () => {
       quantityAfter: { amount: '9987.5', unit: 'kg' },
     });
     const mark = lenderFeed.items.find((event) => event.type === 'price_mark.posted')!;
-    expect(mark.data).toMatchObject({ pricePerUnit: { amount: '3.125', currency: 'USD' }, grade: '80', source: 'test' });
+    expect(mark.data).toMatchObject({ pricePerUnit: { amount: '3.125', currency: 'USD', unit: 'kg' }, grade: '80', source: 'test' });
   });
 
   test('the cursor reads on from where the reader stopped, page by page, and filters by type', async () => {

@@ -120,7 +120,7 @@ async function postMark(lender: TestOrganisation): Promise<void> {
   const commodityCode = `WHEAT_${markSeq}_${Math.random().toString(36).slice(2, 6).toUpperCase()}`;
   const warehouse = await api.counterpart(lender, 'WAREHOUSE');
   await api.post(warehouse.admin, '/commodities', { code: commodityCode, name: 'Wheat', unit: 't', grades: ['A'] }).expect(201);
-  await post(lender.admin, '/price-marks', { commodityCode, grade: 'A', currency: 'USD', pricePerUnit: '212.5', source: 'exchange', asOf: new Date().toISOString() }).expect(201);
+  await post(lender.admin, '/price-marks', { commodityCode, grade: 'A', pricePerUnit: { amount: '212.5', currency: 'USD', unit: 't' }, source: 'exchange', asOf: new Date().toISOString() }).expect(201);
   await feedPassed();
 }
 

@@ -100,28 +100,27 @@ describe('text fields refuse what PostgreSQL cannot store', () => {
 });
 
 describe('decimals and instants are bounded by their columns', () => {
-  const lotBody = (overrides: Record<string, string>) => ({
+  const lotBody = (overrides: Record<string, unknown>) => ({
     sellerOrganisationId: world.seller.organisationId,
     commodityCode: world.commodityCode,
     grade: '80',
-    quantity: '10',
-    unit: 'kg',
+    quantity: { amount: '10', unit: 'kg' },
     locationId: world.roomId,
     receivedAt: '2026-11-20T08:00:00Z',
     receiptNumber: `WR-${randomUUID().slice(0, 8)}`,
     ...overrides,
   });
 
-  test.each(['1'.repeat(21), '9'.repeat(28), `${'9'.repeat(21)}.5`])('a quantity of %s (more than 20 integer digits) is a 400 naming body.quantity', async (quantity) => {
-    const res = await api.post(world.warehouse.admin, `/warehouses/${world.warehouseId}/lots`, lotBody({ quantity }));
-    expectProblem(res, 400, 'validation_failed', 'body.quantity');
+  test.each(['1'.repeat(21), '9'.repeat(28), `${'9'.repeat(21)}.5`])('a quantity of %s (more than 20 integer digits) is a 400 naming body.quantity.amount', async (quantity) => {
+    const res = await api.post(world.warehouse.admin, `/warehouses/${world.warehouseId}/lots`, lotBody({ quantity: { amount: quantity, unit: 'kg' } }));
+    expectProblem(res, 400, 'validation_failed', 'body.quantity.amount');
   });
 
   test('20 integer digits and 18 places, the column exactly, is accepted', async () => {
     const quantity = `${'9'.repeat(20)}.${'9'.repeat(18)}`;
-    const res = await api.post(world.warehouse.admin, `/warehouses/${world.warehouseId}/lots`, lotBody({ quantity }));
+    const res = await api.post(world.warehouse.admin, `/warehouses/${world.warehouseId}/lots`, lotBody({ quantity: { amount: quantity, unit: 'kg' } }));
     expect(res.status).toBe(201);
-    expect(res.body.lot.quantity).toBe(quantity);
+    expect(res.body.quantity).toEqual({ amount: quantity, unit: 'kg' });
   });
 
   test.each(['0000-01-01T00:00:00Z', '9999-12-31T23:59:59-23:59', '1899-12-31T23:59:59Z', '2999-12-31T23:59:59-00:01'])('an instant %s outside 1900–2999 UTC is a 400 naming the field', async (receivedAt) => {
@@ -130,15 +129,15 @@ describe('decimals and instants are bounded by their columns', () => {
   });
 
   test('a release confirmation dated 9999-12-31T23:59:59-23:59 is refused, and the lot history stays readable', async () => {
-    const order = await api.post(world.seller.admin, `/lots/${lot.id}/release-orders`, { quantity: '1' });
+    const order = await api.post(world.seller.admin, `/lots/${lot.id}/release-orders`, { quantity: { amount: '1', unit: 'kg' } });
     expect(order.status).toBe(201);
-    const res = await api.post(world.warehouse.admin, `/release-orders/${order.body.id}/confirmations`, { quantity: '1', releasedAt: '9999-12-31T23:59:59-23:59' });
+    const res = await api.post(world.warehouse.admin, `/release-orders/${order.body.id}/confirmations`, { quantity: { amount: '1', unit: 'kg' }, releasedAt: '9999-12-31T23:59:59-23:59' });
     expectProblem(res, 400, 'validation_failed', 'body.releasedAt');
     expect((await api.get(world.warehouse.admin, `/lots/${lot.id}/events`)).status).toBe(200);
   });
 
   test.each(['0000-01-01', '9999-12-31'])('a value date %s is a 400 naming body.receivedOn', async (receivedOn) => {
-    const res = await api.post(world.lender.admin, `/credit-lines/${lineId}/repayments`, { amount: '10.00', receivedOn });
+    const res = await api.post(world.lender.admin, `/credit-lines/${lineId}/repayments`, { amount: { amount: '10.00', currency: 'USD' }, receivedOn });
     expectProblem(res, 400, 'validation_failed', 'body.receivedOn');
   });
 });
@@ -233,9 +232,8 @@ describe('derived totals are checked against what the database holds', () => {
     const sale = (quantity: string, pricePerUnit: string) =>
       api.post(world.seller.admin, `/credit-lines/${lineId}/sales`, {
         buyerOrganisationId: buyer.organisationId,
-        items: [{ lotId: saleLot.id, quantity }],
-        currency: 'USD',
-        pricePerUnit,
+        items: [{ lotId: saleLot.id, quantity: { amount: quantity, unit: 'kg' } }],
+        pricePerUnit: { amount: pricePerUnit, currency: 'USD', unit: 'kg' },
         paymentDueDate: '2027-06-30',
       });
     const tiny = await sale('1', '0.001');

@@ -38,21 +38,23 @@ export async function fuzzWorld(api: TestApi): Promise<FuzzWorld> {
   if (spareLot) ids.push(spareLot.id);
   if (lot) await attempt(() => api.post(world.seller.admin, `/lots/${lot.id}/pledge`, { creditLineId: line.id }));
   await attempt(() =>
-    api.post(world.lender.admin, '/price-marks', { commodityCode: world.commodityCode, grade: '80', currency: 'USD', pricePerUnit: '2.00', source: 'fuzz', asOf: new Date().toISOString() }),
+    api.post(world.lender.admin, '/price-marks', { commodityCode: world.commodityCode, grade: '80', pricePerUnit: { amount: '2.00', currency: 'USD', unit: 'kg' }, source: 'fuzz', asOf: new Date().toISOString() }),
   );
   if (spareLot) {
-    const order = await attempt(() => api.post(world.seller.admin, `/lots/${spareLot.id}/release-orders`, { quantity: '10' }));
+    const order = await attempt(() => api.post(world.seller.admin, `/lots/${spareLot.id}/release-orders`, { quantity: { amount: '10', unit: 'kg' } }));
     if (order?.status === 201) ids.push(order.body.id as string);
   }
   const draw = await attempt(() => api.post(world.seller.admin, `/credit-lines/${line.id}/draws`, { amount: { amount: '100.00', currency: 'USD' } }));
   if (draw?.status === 201 || draw?.status === 202) ids.push(draw.body.id as string);
   if (lot) {
+    const buyer = await api.counterpart(world.lender, 'BUYER');
+    ids.push(buyer.organisationId);
     const sale = await attempt(() =>
       api.post(world.seller.admin, `/credit-lines/${line.id}/sales`, {
-        buyerName: 'Fuzz buyer',
-        currency: 'USD',
+        buyerOrganisationId: buyer.organisationId,
         paymentDueDate: '2027-06-30',
-        items: [{ lotId: lot.id, quantity: '5', pricePerUnit: '2.50' }],
+        items: [{ lotId: lot.id, quantity: { amount: '5', unit: 'kg' } }],
+        pricePerUnit: { amount: '2.50', currency: 'USD', unit: 'kg' },
       }),
     );
     if (sale?.status === 201 || sale?.status === 202) ids.push(sale.body.id as string);

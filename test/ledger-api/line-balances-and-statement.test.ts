@@ -27,7 +27,7 @@ beforeAll(async () => {
     sellerOrganisationId: seller.organisationId,
     terms: {
       currency: 'USD',
-      limit: '100000.00',
+      limit: { amount: '100000.00', currency: 'USD' },
       defaultAdvanceRate: '0.5',
       haircut: '0.1',
       annualInterestRate: '0.12',
@@ -40,7 +40,7 @@ beforeAll(async () => {
       curePeriodHours: 48,
       stockCountIntervalDays: 14,
       maturityDate: '2027-11-30',
-      approvalThresholds: { autoApproveUpTo: '1000.00', singleApproverUpTo: '20000.00' },
+      approvalThresholds: { autoApproveUpTo: { amount: '1000.00', currency: 'USD' }, singleApproverUpTo: { amount: '20000.00', currency: 'USD' } },
       approvalWindowHours: 12,
     },
   });

@@ -65,19 +65,18 @@ beforeAll(async () => {
   const sale = await api
     .post(line.world.seller.admin, `/credit-lines/${line.lineId}/sales`, {
       buyerOrganisationId: buyer.organisationId,
-      items: [{ lotId: line.lotId, quantity: '2000' }],
-      currency: 'USD',
-      totalPrice: '7000.00',
+      items: [{ lotId: line.lotId, quantity: { amount: '2000', unit: 'kg' } }],
+      totalPrice: { amount: '7000.00', currency: 'USD' },
       paymentDueDate: isoDay(Date.now() + 10 * DAY_MS),
     })
     .expect(201);
   await temporal.settled();
   // The buyer's first 500.00: fees 25.00, interest 0.27, principal 500.00 − 25.00 − 0.27 = 474.73.
-  const paid = await api.post(line.world.lender.admin, `/sales/${sale.body.id}/payments`, { amount: '500.00', receivedOn: today }).expect(201);
+  const paid = await api.post(line.world.lender.admin, `/sales/${sale.body.id}/payments`, { amount: { amount: '500.00', currency: 'USD' }, receivedOn: today }).expect(201);
   await temporal.settled();
-  expect(paid.body.allocation).toEqual({ fees: '25.00', interest: '0.27', principal: '474.73', toSeller: '0.00' });
-  const repaid = await api.post(line.world.lender.admin, `/credit-lines/${line.lineId}/repayments`, { amount: '100.00', receivedOn: today }).expect(201);
-  expect(repaid.body.allocation).toEqual({ fees: '0.00', interest: '0.00', principal: '100.00', toSeller: '0.00' });
+  expect(paid.body.allocation).toEqual({ fees: { amount: '25.00', currency: 'USD' }, interest: { amount: '0.27', currency: 'USD' }, principal: { amount: '474.73', currency: 'USD' }, toSeller: { amount: '0.00', currency: 'USD' } });
+  const repaid = await api.post(line.world.lender.admin, `/credit-lines/${line.lineId}/repayments`, { amount: { amount: '100.00', currency: 'USD' }, receivedOn: today }).expect(201);
+  expect(repaid.body.allocation).toEqual({ fees: { amount: '0.00', currency: 'USD' }, interest: { amount: '0.00', currency: 'USD' }, principal: { amount: '100.00', currency: 'USD' }, toSeller: { amount: '0.00', currency: 'USD' } });
 
   // Tomorrow's accrual also restates today, whose principal the payments dated today changed.
   await accrueLineDay(api.db.prisma, line.lineId, tomorrow, { now: startOfDay(tomorrow, 1) });

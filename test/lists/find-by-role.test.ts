@@ -55,16 +55,16 @@ describe('the warehouse', () => {
     const queue = await everything(operator, '/release-orders?status=OPEN');
     expect(queue).toHaveLength(1);
     const [order] = queue;
-    expect(order).toMatchObject({ lotId: home.lot2, kind: 'LENDER_AUTHORISATION', creditLineId: home.line2, saleId: home.saleId, quantityAuthorised: '1000', quantityReleased: '0', status: 'OPEN' });
+    expect(order).toMatchObject({ lotId: home.lot2, kind: 'LENDER_AUTHORISATION', creditLineId: home.line2, saleId: home.saleId, quantityAuthorised: { amount: '1000', unit: 'kg' }, quantityReleased: { amount: '0', unit: 'kg' }, status: 'OPEN' });
 
     // The sale the order names: its goods and who collects them, not the buyer's payments.
     const sale = await api.get(operator, `/sales/${home.saleId}`).expect(200);
     expect(sale.body).toMatchObject({ id: home.saleId, buyerOrganisationId: home.buyer.organisationId, status: 'RELEASE_AUTHORISED', payments: [] });
-    expect(sale.body.items).toEqual([expect.objectContaining({ lotId: home.lot2, quantity: '1000', releaseOrderId: order.id })]);
+    expect(sale.body.items).toEqual([expect.objectContaining({ lotId: home.lot2, quantity: { amount: '1000', unit: 'kg' }, releaseOrderId: order.id })]);
     // The lender still sees the payments on the same sale.
     expect((await api.get(home.lender.admin, `/sales/${home.saleId}`).expect(200)).body.payments.map((p: Item) => p.id)).toEqual([home.salePaymentId]);
 
-    await api.post(operator, `/release-orders/${order.id}/confirmations`, { quantity: '1000', releasedAt: new Date().toISOString() }).expect(201);
+    await api.post(operator, `/release-orders/${order.id}/confirmations`, { quantity: { amount: '1000', unit: 'kg' }, releasedAt: new Date().toISOString() }).expect(201);
     expect(await everything(operator, '/release-orders?status=OPEN')).toEqual([]);
     expect(ids(await everything(operator, '/release-orders?status=COMPLETED'))).toEqual([order.id]);
     // A warehouse holding none of a sale's goods does not learn that the sale exists.
@@ -87,13 +87,13 @@ describe('the seller', () => {
 
     const repayments = await everything(seller, '/repayments');
     expect(repayments).toEqual([
-      expect.objectContaining({ id: home.repaymentId, creditLineId: home.line1, kind: 'DIRECT_REPAYMENT', amount: '500.00', allocation: { fees: '0.00', interest: '0.00', principal: '500.00', toSeller: '0.00' } }),
+      expect.objectContaining({ id: home.repaymentId, creditLineId: home.line1, kind: 'DIRECT_REPAYMENT', amount: { amount: '500.00', currency: 'USD' }, allocation: { fees: { amount: '0.00', currency: 'USD' }, interest: { amount: '0.00', currency: 'USD' }, principal: { amount: '500.00', currency: 'USD' }, toSeller: { amount: '0.00', currency: 'USD' } } }),
     ]);
     expect(ids(await everything(seller, '/draws'))).toEqual([home.draw1]);
     const calls = await everything(seller, '/margin-calls?status=OPEN');
     expect(calls.map((call) => call.creditLineId)).toEqual([home.line1]);
     // 9 500.00 outstanding against 10 000 kg × 1.80 × 0.8 = 14 400.00
-    expect(calls[0]).toMatchObject({ outstandingPrincipal: '9500', collateralValue: '14400' });
+    expect(calls[0]).toMatchObject({ outstandingPrincipal: { amount: '9500.00', currency: 'USD' }, collateralValue: { amount: '14400.00', currency: 'USD' } });
     expect(ids(await everything(seller, '/lots'))).toEqual([home.lot1]);
   });
 
@@ -144,7 +144,7 @@ describe('the lender', () => {
     const calls = await everything(approver, '/margin-calls?status=OPEN');
     expect(calls.map((c) => c.creditLineId).sort()).toEqual(sorted(home.line1, home.line2));
     // Line 2: 12 000 − 3 125 = 8 875.00 outstanding against the 9 000 kg not sold: 9 000 × 1.80 × 0.8 = 12 960.00
-    expect(calls.find((c) => c.creditLineId === home.line2)).toMatchObject({ status: 'OPEN', outstandingPrincipal: '8875', collateralValue: '12960' });
+    expect(calls.find((c) => c.creditLineId === home.line2)).toMatchObject({ status: 'OPEN', outstandingPrincipal: { amount: '8875.00', currency: 'USD' }, collateralValue: { amount: '12960.00', currency: 'USD' } });
     expect(await everything(approver, '/margin-calls?status=LIQUIDATING')).toEqual([]);
 
     expect(ids(await everything(approver, '/repayments'))).toEqual(sorted(home.repaymentId, home.salePaymentId));
@@ -197,8 +197,11 @@ describe('notifications, audit and price marks', () => {
     expect(new Set(lineAudit.map((a) => a.targetId))).toEqual(new Set([home.line1, home.line2]));
     expect((await api.get(lender, `/audit?from=${dayAfter()}`).expect(200)).body.items).toEqual([]);
 
-    const marks = (await api.get(lender, `/price-marks?commodityCode=${home.commodityCode}&from=${day()}&to=${day()}`).expect(200)).body.items as { pricePerUnit: string }[];
-    expect(marks.map((m) => m.pricePerUnit)).toEqual(['1.8', '3.125']);
+    const marks = (await api.get(lender, `/price-marks?commodityCode=${home.commodityCode}&from=${day()}&to=${day()}`).expect(200)).body.items as { pricePerUnit: { amount: string; currency: string; unit: string } }[];
+    expect(marks.map((m) => m.pricePerUnit)).toEqual([
+      { amount: '1.8', currency: 'USD', unit: 'kg' },
+      { amount: '3.125', currency: 'USD', unit: 'kg' },
+    ]);
     expect((await api.get(lender, `/price-marks?commodityCode=${home.commodityCode}&from=${dayAfter()}`).expect(200)).body.items).toEqual([]);
     expect((await api.get(lender, '/price-marks?from=2026-12-31&to=2026-01-01')).status).toBe(400);
   });

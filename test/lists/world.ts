@@ -49,18 +49,17 @@ async function receiveFor(api: TestApi, world: CustodyWorld, seller: TestOrganis
     sellerOrganisationId: seller.organisationId,
     commodityCode: world.commodityCode,
     grade: '80',
-    quantity,
-    unit: 'kg',
+    quantity: { amount: quantity, unit: 'kg' },
     locationId: world.roomId,
     receivedAt: '2026-11-20T08:00:00Z',
     receiptNumber: `WR-${randomUUID().slice(0, 8)}`,
   });
-  return ((await ok(res, 201, 'receive')).lot as { id: string }).id;
+  return ((await ok(res, 201, 'receive')) as { id: string }).id;
 }
 
 async function mark(api: TestApi, world: CustodyWorld, pricePerUnit: string) {
   await ok(
-    await api.post(world.lender.admin, '/price-marks', { commodityCode: world.commodityCode, grade: '80', currency: 'USD', pricePerUnit, source: 'test', asOf: new Date().toISOString() }),
+    await api.post(world.lender.admin, '/price-marks', { commodityCode: world.commodityCode, grade: '80', pricePerUnit: { amount: pricePerUnit, currency: 'USD', unit: 'kg' }, source: 'test', asOf: new Date().toISOString() }),
     201,
     'mark',
   );
@@ -84,21 +83,20 @@ export async function tradingWorld(api: TestApi, harness: HarnessTemporal): Prom
 
   const draw1 = await ok(await api.post(world.seller.admin, `/credit-lines/${line1}/draws`, { amount: { amount: '1000.00', currency: 'USD' } }), 201, 'draw 1');
   const draw2 = await ok(await api.post(seller2.admin, `/credit-lines/${line2}/draws`, { amount: { amount: '400.00', currency: 'USD' } }), 201, 'draw 2');
-  const repaid = await ok(await api.post(world.lender.admin, `/credit-lines/${line1}/repayments`, { amount: '500.00', receivedOn: today() }), 201, 'repay');
+  const repaid = await ok(await api.post(world.lender.admin, `/credit-lines/${line1}/repayments`, { amount: { amount: '500.00', currency: 'USD' }, receivedOn: today() }), 201, 'repay');
 
   const sale = await ok(
     await api.post(seller2.admin, `/credit-lines/${line2}/sales`, {
       buyerOrganisationId: buyer.organisationId,
-      items: [{ lotId: lot2, quantity: '1000' }],
-      currency: 'USD',
-      totalPrice: '3125.00',
+      items: [{ lotId: lot2, quantity: { amount: '1000', unit: 'kg' } }],
+      totalPrice: { amount: '3125.00', currency: 'USD' },
       paymentDueDate: new Date(Date.now() + 10 * DAY_MS).toISOString().slice(0, 10),
     }),
     201,
     'sale',
   );
   await harness.settled();
-  const paid = await ok(await api.post(world.lender.admin, `/sales/${sale.id}/payments`, { amount: '3125.00', receivedOn: today() }), 201, 'sale payment');
+  const paid = await ok(await api.post(world.lender.admin, `/sales/${sale.id}/payments`, { amount: { amount: '3125.00', currency: 'USD' }, receivedOn: today() }), 201, 'sale payment');
   await harness.settled();
 
   await mark(api, world, '1.80');

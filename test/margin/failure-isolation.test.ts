@@ -76,7 +76,7 @@ test('POST /price-marks: a line whose goods are valued below zero is recorded an
   );
   await api.db.sql(`INSERT INTO sale_item (id, sale_id, lot_id, quantity, unit, price_per_unit) VALUES (gen_random_uuid(), $1, $2, 1500, 'kg', 1)`, [sale.id, brokenLot]);
 
-  const res = await api.post(world.lender.admin, '/price-marks', { commodityCode: world.commodityCode, grade: '80', currency: 'USD', pricePerUnit: '20.00', source: 'test feed', asOf: new Date().toISOString() });
+  const res = await api.post(world.lender.admin, '/price-marks', { commodityCode: world.commodityCode, grade: '80', pricePerUnit: { amount: '20.00', currency: 'USD', unit: 'kg' }, source: 'test feed', asOf: new Date().toISOString() });
   expect(res.status).toBe(201);
   expect(await api.db.prisma.priceMark.count({ where: { lenderOrganisationId: world.lender.organisationId, pricePerUnit: '20' } })).toBe(1);
 
@@ -145,12 +145,12 @@ test('POST /price-marks: when the one valuation statement fails because of one l
   await api.db.sql('UPDATE credit_line SET stock_count_interval_days = 2000000000 WHERE id = $1', [brokenLineId]);
 
   await api
-    .post(world.lender.admin, '/price-marks', { commodityCode: world.commodityCode, grade: '80', currency: 'USD', pricePerUnit: '20.00', source: 'test feed', asOf: new Date().toISOString() })
+    .post(world.lender.admin, '/price-marks', { commodityCode: world.commodityCode, grade: '80', pricePerUnit: { amount: '20.00', currency: 'USD', unit: 'kg' }, source: 'test feed', asOf: new Date().toISOString() })
     .expect(201);
   expect(await failureOf(brokenLineId)).toMatchObject({ stage: 'REVALUATION', attempts: 1 });
   expect((await failureOf(brokenLineId))!.reason).toMatch(/out of range/);
   expect(await failureOf(world.lineId)).toBeNull();
   // The healthy line's figures were computed with the new mark: 1 000 × 20.00 × 0.75 = 15 000.00, LTV 0.72.
   const base = await api.get(world.lender.admin, `/credit-lines/${world.lineId}/borrowing-base?view=totals`).expect(200);
-  expect([base.body.totals.eligibleCollateralValue, base.body.totals.ltv]).toEqual(['15000', '0.72']);
+  expect([base.body.totals.eligibleCollateralValue, base.body.totals.ltv]).toEqual([{ amount: '15000.00', currency: 'USD' }, '0.72']);
 });

@@ -64,7 +64,7 @@ describe('opening a margin call', () => {
     await evaluate(api, world.lineId, new Date());
     const forSeller = await api.get(world.seller.admin, `/credit-lines/${world.lineId}/margin-calls`).expect(200);
     expect(forSeller.body.items).toHaveLength(1);
-    expect(forSeller.body.items[0]).toMatchObject({ status: 'OPEN', cause: 'LTV_ABOVE_MARGIN_CALL', requiredRepayment: '4050', requiredAdditionalCollateralValue: '9000', collateralValue: '15000' });
+    expect(forSeller.body.items[0]).toMatchObject({ status: 'OPEN', cause: 'LTV_ABOVE_MARGIN_CALL', requiredRepayment: { amount: '4050.00', currency: 'USD' }, requiredAdditionalCollateralValue: { amount: '9000.00', currency: 'USD' }, collateralValue: { amount: '15000.00', currency: 'USD' } });
     await api.get(world.lender.admin, `/credit-lines/${world.lineId}/margin-calls`).expect(200);
     await api.get(world.warehouse.admin, `/credit-lines/${world.lineId}/margin-calls`).expect(404);
   });
@@ -116,16 +116,16 @@ describe('liquidation', () => {
 
     // The seller cannot sell; the lender sells 400 kg for 5,000.00: fees 50.00, interest 100.00, principal 4,850.00.
     const first = await api
-      .post(world.lender.admin, `/credit-lines/${world.lineId}/liquidation-sales`, { lotId: world.lotId, quantity: '400', proceeds: '5000.00', receivedOn: utcDay(new Date()) })
+      .post(world.lender.admin, `/credit-lines/${world.lineId}/liquidation-sales`, { lotId: world.lotId, quantity: { amount: '400', unit: 'kg' }, proceeds: { amount: '5000.00', currency: 'USD' }, receivedOn: utcDay(new Date()) })
       .expect(201);
-    expect(first.body.allocation).toEqual({ fees: '50.00', interest: '100.00', principal: '4850.00', toSeller: '0.00' });
+    expect(first.body.allocation).toEqual({ fees: { amount: '50.00', currency: 'USD' }, interest: { amount: '100.00', currency: 'USD' }, principal: { amount: '4850.00', currency: 'USD' }, toSeller: { amount: '0.00', currency: 'USD' } });
     expect(first.body.marginCall).toEqual({ id: call!.id, status: 'LIQUIDATING' });
     expect(await lineStatus(api, world.lineId)).toBe('IN_DEFAULT');
     // 600 kg for 7,000.00: principal 10,800 − 4,850 = 5,950.00, the remaining 1,050.00 is owed to the seller.
     const second = await api
-      .post(world.lender.admin, `/credit-lines/${world.lineId}/liquidation-sales`, { lotId: world.lotId, quantity: '600', proceeds: '7000.00', receivedOn: utcDay(new Date()) })
+      .post(world.lender.admin, `/credit-lines/${world.lineId}/liquidation-sales`, { lotId: world.lotId, quantity: { amount: '600', unit: 'kg' }, proceeds: { amount: '7000.00', currency: 'USD' }, receivedOn: utcDay(new Date()) })
       .expect(201);
-    expect(second.body.allocation).toEqual({ fees: '0.00', interest: '0.00', principal: '5950.00', toSeller: '1050.00' });
+    expect(second.body.allocation).toEqual({ fees: { amount: '0.00', currency: 'USD' }, interest: { amount: '0.00', currency: 'USD' }, principal: { amount: '5950.00', currency: 'USD' }, toSeller: { amount: '1050.00', currency: 'USD' } });
     expect(second.body.marginCall).toEqual({ id: call!.id, status: 'SETTLED' });
     expect(await balancesOf(api, world.lineId)).toMatchObject({
       LOAN_PRINCIPAL: '0.00',
@@ -146,7 +146,7 @@ describe('liquidation', () => {
   test('a liquidation sale is refused when the line is not in liquidation, and to the seller', async () => {
     const world = await fallenLine();
     await evaluate(api, world.lineId, new Date());
-    const body = { lotId: world.lotId, quantity: '100', proceeds: '1000.00', receivedOn: utcDay(new Date()) };
+    const body = { lotId: world.lotId, quantity: { amount: '100', unit: 'kg' }, proceeds: { amount: '1000.00', currency: 'USD' }, receivedOn: utcDay(new Date()) };
     expect((await api.post(world.lender.admin, `/credit-lines/${world.lineId}/liquidation-sales`, body)).status).toBe(422);
     expect((await api.post(world.seller.admin, `/credit-lines/${world.lineId}/liquidation-sales`, body)).status).toBe(403);
   });
@@ -211,7 +211,7 @@ describe('custody monitoring', () => {
     const lotA = await pledgedLot(api, world, '1000');
     const lotB = await pledgedLot(api, world, '400');
     await mark(api, world, '20.00');
-    await api.post(world.warehouse.admin, `/lots/${lotB}/stock-counts`, { countedQuantity: '380', countedAt: new Date().toISOString() }).expect(201);
+    await api.post(world.warehouse.admin, `/lots/${lotB}/stock-counts`, { countedQuantity: { amount: '380', unit: 'kg' }, countedAt: new Date().toISOString() }).expect(201);
     const lot = await api.db.prisma.lot.findUniqueOrThrow({ where: { id: lotB } });
     expect([lot.quantity.toFixed(), lot.countDifferenceFlag]).toEqual(['380', true]);
     expect(await evaluate(api, world.lineId, new Date(), 'STOCK_COUNT')).toMatchObject({ step: 'OPEN' });
@@ -222,7 +222,7 @@ describe('custody monitoring', () => {
     const world = await marginWorld(api, { stockCountIntervalDays: 30 });
     const lotId = await pledgedLot(api, world, '100');
     await api.db.sql(`UPDATE lien SET pledged_at = now() - interval '40 days' WHERE lot_id = $1`, [lotId]);
-    await api.post(world.warehouse.admin, `/lots/${lotId}/stock-counts`, { countedQuantity: '100', countedAt: new Date(Date.now() - 29 * DAY_MS).toISOString() }).expect(201);
+    await api.post(world.warehouse.admin, `/lots/${lotId}/stock-counts`, { countedQuantity: { amount: '100', unit: 'kg' }, countedAt: new Date(Date.now() - 29 * DAY_MS).toISOString() }).expect(201);
     const overdue = await overdueStockCounts(api.db.prisma, { now: new Date(), afterLienId: null, limit: 500 });
     expect(overdue.map((row) => row.lotId)).not.toContain(lotId);
   });

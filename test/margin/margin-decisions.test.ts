@@ -45,7 +45,7 @@ describe('stale or ineligible collateral is a shortfall with the normal cure per
 
     // Stale draws stop: the lot lends nothing, with its reason shown.
     const base = await api.get(world.seller.admin, `/credit-lines/${world.lineId}/borrowing-base`).expect(200);
-    expect([base.body.totals.borrowingBase, base.body.totals.availability, base.body.lots[0].reasons]).toEqual(['0', '-10800', ['MARK_STALE']]);
+    expect([base.body.totals.borrowingBase, base.body.totals.availability, base.body.lots[0].reasons]).toEqual([{ amount: '0.00', currency: 'USD' }, { amount: '-10800.00', currency: 'USD' }, ['MARK_STALE']]);
 
     // An hour later, still stale: the same open call, not a liquidation.
     expect(await evaluate(api, world.lineId, new Date(staleAt.getTime() + HOUR_MS), 'DAILY_CHECK')).toMatchObject({ step: 'KEEP_OPEN', callId: call!.id });
@@ -93,7 +93,7 @@ describe('liquidation sales', () => {
     await mark(api, world, '16.00');
     await evaluate(api, world.lineId, new Date());
     const tomorrow = new Date(Date.now() + DAY_MS).toISOString().slice(0, 10);
-    const res = await api.post(world.lender.admin, `/credit-lines/${world.lineId}/liquidation-sales`, { lotId: world.lotId, quantity: '100', proceeds: '1000.00', receivedOn: tomorrow });
+    const res = await api.post(world.lender.admin, `/credit-lines/${world.lineId}/liquidation-sales`, { lotId: world.lotId, quantity: { amount: '100', unit: 'kg' }, proceeds: { amount: '1000.00', currency: 'USD' }, receivedOn: tomorrow });
     expect(res.status).toBe(400);
     expect(res.body.errors.map((error: { path: string }) => error.path)).toEqual(['body.receivedOn']);
     expect(await api.db.prisma.releaseOrder.count({ where: { lotId: world.lotId } })).toBe(0);

@@ -85,14 +85,14 @@ export async function pledgedLot(api: TestApi, world: MarginWorld, quantity: str
 export async function mark(api: TestApi, world: MarginWorld, pricePerUnit: string, asOf = new Date()): Promise<void> {
   await ok(
     api.client(world.lender.admin).POST('/price-marks', {
-      body: { commodityCode: world.commodityCode, grade: '80', currency: 'USD', pricePerUnit, source: 'test feed', asOf: asOf.toISOString() },
+      body: { commodityCode: world.commodityCode, grade: '80', pricePerUnit: { amount: pricePerUnit, currency: 'USD', unit: 'kg' }, source: 'test feed', asOf: asOf.toISOString() },
     }),
   );
 }
 
 /** The lender records the seller's direct repayment (the sales capability's endpoint). */
 export async function repay(api: TestApi, world: MarginWorld, amount: string): Promise<void> {
-  await ok(api.client(world.lender.admin).POST('/credit-lines/{lineId}/repayments', { params: { path: { lineId: world.lineId } }, body: { amount, receivedOn: utcDay(new Date()) } }));
+  await ok(api.client(world.lender.admin).POST('/credit-lines/{lineId}/repayments', { params: { path: { lineId: world.lineId } }, body: { amount: { amount, currency: 'USD' }, receivedOn: utcDay(new Date()) } }));
 }
 
 export function evaluate(api: TestApi, lineId: string, now: Date, reason: RevaluationReason = 'PRICE_MARK') {

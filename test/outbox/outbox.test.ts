@@ -104,9 +104,8 @@ async function rowsOf(workflowId: string): Promise<OutboxRowView[]> {
 async function reportSale(world: SalesWorld, paymentDueDate: string, to: Express = app) {
   const res = await post(world.custody.seller.admin, `/credit-lines/${world.line.id}/sales`, {
     buyerOrganisationId: world.buyer.organisationId,
-    items: [{ lotId: world.lotId, quantity: '1000' }],
-    currency: 'USD',
-    pricePerUnit: '1.30',
+    items: [{ lotId: world.lotId, quantity: { amount: '1000', unit: 'kg' } }],
+    pricePerUnit: { amount: '1.30', currency: 'USD', unit: 'kg' },
     paymentDueDate,
   }, to);
   expect(res.status).toBe(201);
@@ -125,7 +124,7 @@ describe('a sale whose workflow start fails', () => {
     nowMs = Date.now();
     flaky.startFailures = 2;
     const sale = await reportSale(world, isoDay(nowMs));
-    expect(sale.totalPrice).toBe('1300.00');
+    expect(sale.totalPrice).toEqual({ amount: '1300.00', currency: 'USD' });
 
     // The attempt right after commit failed: the row keeps the error and waits 2 s.
     expect(harness.workflowIds).not.toContain(sale.workflowId);
@@ -168,7 +167,7 @@ describe('a sale whose workflow start fails', () => {
     nowMs = Date.now();
     flaky.startFailures = 1;
     const sale = await reportSale(world, isoDay(nowMs + 30 * 86_400_000));
-    const paid = await post(world.custody.lender.admin, `/sales/${sale.id}/payments`, { amount: '1300.00', receivedOn: isoDay(nowMs), reference: 'wire' });
+    const paid = await post(world.custody.lender.admin, `/sales/${sale.id}/payments`, { amount: { amount: '1300.00', currency: 'USD' }, receivedOn: isoDay(nowMs), reference: 'wire' });
     expect(paid.status).toBe(201);
     // The signal found no workflow to wake, which is fine: the workflow reads the sale when it starts.
     expect((await rowsOf(sale.workflowId)).map((r) => [r.kind, r.attempts, r.outcome])).toEqual([
@@ -185,7 +184,7 @@ describe('a sale whose workflow start fails', () => {
       ['SIGNAL', 1, 'WORKFLOW_NOT_RUNNING'],
     ]);
     const released = await request(app).get(`/sales/${sale.id}`).set('Authorization', `Bearer ${world.custody.seller.admin.apiKey}`).expect(200);
-    expect(released.body).toMatchObject({ status: 'RELEASE_AUTHORISED', amountPaid: '1300.00', remainingDue: '0.00' });
+    expect(released.body).toMatchObject({ status: 'RELEASE_AUTHORISED', amountPaid: { amount: '1300.00', currency: 'USD' }, remainingDue: { amount: '0.00', currency: 'USD' } });
     expect(released.body.items[0].releaseOrderId).toEqual(expect.any(String));
   });
 

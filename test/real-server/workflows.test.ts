@@ -139,24 +139,23 @@ describeWithTemporalServer('every workflow on a real Temporal server', (server) 
     async function reportedSale(world: SalesWorld) {
       const res = await api.post(world.custody.seller.admin, `/credit-lines/${world.line.id}/sales`, {
         buyerOrganisationId: world.buyer.organisationId,
-        items: [{ lotId: world.lotId, quantity: '20000' }],
-        currency: 'USD',
-        pricePerUnit: '1.30',
+        items: [{ lotId: world.lotId, quantity: { amount: '20000', unit: 'kg' } }],
+        pricePerUnit: { amount: '1.30', currency: 'USD', unit: 'kg' },
         paymentDueDate: isoDay(now + 30 * DAY_MS),
       });
       expect(res.status).toBe(201);
-      expect(res.body).toMatchObject({ totalPrice: '26000.00', feeOnSale: '1200.00', status: 'OPEN' });
+      expect(res.body).toMatchObject({ totalPrice: { amount: '26000.00', currency: 'USD' }, feeOnSale: { amount: '1200.00', currency: 'USD' }, status: 'OPEN' });
       return res.body as { id: string; workflowId: string };
     }
     const pay = (world: SalesWorld, saleId: string, amount: string) =>
-      api.post(world.custody.lender.admin, `/sales/${saleId}/payments`, { amount, receivedOn: today, reference: `wire ${amount}` });
+      api.post(world.custody.lender.admin, `/sales/${saleId}/payments`, { amount: { amount, currency: 'USD' }, receivedOn: today, reference: `wire ${amount}` });
     const salePhase = (workflowId: string) => handle(workflowId).query(saleSettlementPhaseQuery);
 
     async function confirmRelease(world: SalesWorld, saleId: string): Promise<string> {
       const detail = await api.get(world.custody.seller.admin, `/sales/${saleId}`).expect(200);
       expect(detail.body.status).toBe('RELEASE_AUTHORISED');
       const releaseOrderId = detail.body.items[0].releaseOrderId as string;
-      await api.post(world.custody.warehouse.admin, `/release-orders/${releaseOrderId}/confirmations`, { quantity: '20000', releasedAt: new Date().toISOString() }).expect(201);
+      await api.post(world.custody.warehouse.admin, `/release-orders/${releaseOrderId}/confirmations`, { quantity: { amount: '20000', unit: 'kg' }, releasedAt: new Date().toISOString() }).expect(201);
       return releaseOrderId;
     }
 
@@ -166,7 +165,7 @@ describeWithTemporalServer('every workflow on a real Temporal server', (server) 
       expect(await salePhase(sale.workflowId)).toBe('awaiting-payment');
       const paid = await pay(world, sale.id, '26000.00');
       expect(paid.status).toBe(201);
-      expect(paid.body.allocation).toEqual({ fees: '1200.00', interest: '120.00', principal: '12000.00', toSeller: '12680.00' });
+      expect(paid.body.allocation).toEqual({ fees: { amount: '1200.00', currency: 'USD' }, interest: { amount: '120.00', currency: 'USD' }, principal: { amount: '12000.00', currency: 'USD' }, toSeller: { amount: '12680.00', currency: 'USD' } });
       await eventually(() => salePhase(sale.workflowId), (phase) => phase === 'awaiting-release', 'release authorised');
       const releaseOrderId = await confirmRelease(world, sale.id);
       // The release confirmation wakes the workflow through the outbox (else it would find it at its next hourly poll).
@@ -182,12 +181,12 @@ describeWithTemporalServer('every workflow on a real Temporal server', (server) 
       const world = await drawnLine();
       const sale = await reportedSale(world);
       const first = await pay(world, sale.id, '10000.00');
-      expect(first.body.allocation).toEqual({ fees: '1200.00', interest: '120.00', principal: '8680.00', toSeller: '0.00' });
+      expect(first.body.allocation).toEqual({ fees: { amount: '1200.00', currency: 'USD' }, interest: { amount: '120.00', currency: 'USD' }, principal: { amount: '8680.00', currency: 'USD' }, toSeller: { amount: '0.00', currency: 'USD' } });
       // The workflow was woken, re-read the sale, and still waits for payment.
       await eventually(() => handle(sale.workflowId).fetchHistory(), (history) => (history.events ?? []).filter((event) => event.workflowExecutionSignaledEventAttributes).length === 1, 'payment signal');
       await eventually(() => salePhase(sale.workflowId), (phase) => phase === 'awaiting-payment', 'still awaiting payment');
       const second = await pay(world, sale.id, '16000.00');
-      expect(second.body.allocation).toEqual({ fees: '0.00', interest: '0.00', principal: '3320.00', toSeller: '12680.00' });
+      expect(second.body.allocation).toEqual({ fees: { amount: '0.00', currency: 'USD' }, interest: { amount: '0.00', currency: 'USD' }, principal: { amount: '3320.00', currency: 'USD' }, toSeller: { amount: '12680.00', currency: 'USD' } });
       await eventually(() => salePhase(sale.workflowId), (phase) => phase === 'awaiting-release', 'release authorised');
       await confirmRelease(world, sale.id);
       expect(await handle(sale.workflowId).result()).toMatchObject({ outcome: 'CLOSED', releaseReminded: false });
@@ -212,11 +211,11 @@ describeWithTemporalServer('every workflow on a real Temporal server', (server) 
       });
       // 5 000.00 paid before its workflow runs → fees 1 200.00, interest 120.00, principal 3 680.00
       const part = await pay(world, sale.id, '5000.00');
-      expect(part.body.allocation).toEqual({ fees: '1200.00', interest: '120.00', principal: '3680.00', toSeller: '0.00' });
+      expect(part.body.allocation).toEqual({ fees: { amount: '1200.00', currency: 'USD' }, interest: { amount: '120.00', currency: 'USD' }, principal: { amount: '3680.00', currency: 'USD' }, toSeller: { amount: '0.00', currency: 'USD' } });
       expect(await dispatchOutbox({ prisma: api.db.prisma, temporal: real.temporal, logger: pino({ level: 'silent' }) }, { onlyIds: outboxIds })).toEqual({ claimed: 1, dispatched: 1, failed: 0 });
       expect(await handle(sale.workflowId).result()).toEqual({ saleId: sale.id, outcome: 'LAPSED', releaseOrderIds: [], releaseReminded: false });
       const lapsed = await api.get(world.custody.seller.admin, `/sales/${sale.id}`).expect(200);
-      expect(lapsed.body).toMatchObject({ status: 'LAPSED', amountPaid: '5000.00', remainingDue: '21000.00' });
+      expect(lapsed.body).toMatchObject({ status: 'LAPSED', amountPaid: { amount: '5000.00', currency: 'USD' }, remainingDue: { amount: '21000.00', currency: 'USD' } });
       // Principal 12 000.00 − 3 680.00 = 8 320.00 still owed; the payment stays applied.
       const balances = await lineBalances(api, world);
       expect([balances.LOAN_PRINCIPAL, balances.INTEREST_RECEIVABLE, balances.FEES_RECEIVABLE, balances.COLLECTION]).toEqual(['8320.00', '0.00', '0.00', '5000.00']);

@@ -33,9 +33,8 @@ const availability = (line: DrawLine) => availabilityOf(api, line);
 async function sellBelowTheMark(line: DrawLine, buyer: TestOrganisation): Promise<string> {
   const sale = await api.post(line.world.seller.admin, `/credit-lines/${line.lineId}/sales`, {
     buyerOrganisationId: buyer.organisationId,
-    items: [{ lotId: line.lotId, quantity: '8000' }],
-    currency: 'USD',
-    pricePerUnit: '2.50',
+    items: [{ lotId: line.lotId, quantity: { amount: '8000', unit: 'kg' } }],
+    pricePerUnit: { amount: '2.50', currency: 'USD', unit: 'kg' },
     paymentDueDate: new Date(Date.now() + 5 * DAY_MS).toISOString().slice(0, 10),
   });
   expect(sale.status).toBe(201);
@@ -49,23 +48,23 @@ test("a buyer's payment that leaves reservations uncovered refuses the newest on
   const middle = await requestDraw(line, '3000.00');
   const newest = await requestDraw(line, '2500.00');
   // 12 500.00 − 9 500.00 reserved.
-  expect(await availability(line)).toBe('3000');
+  expect(await availability(line)).toBe('3000.00');
 
   // 8 000 kg sold at 2.50 (below the 3.125 mark): (2 000 × 3.125 + 8 000 × 2.50) × 0.8 × 0.5 = 10 500.00; 10 500.00 − 9 500.00.
   const saleId = await sellBelowTheMark(line, buyer);
-  expect(await availability(line)).toBe('1000');
+  expect(await availability(line)).toBe('1000.00');
 
   // 15 000.00 of 20 000.00 paid; nothing owed, so all of it is the seller's. The unpaid quarter secures
   // 8 000 × 2.50 × 0.25 = 5 000.00: (6 250.00 + 5 000.00) × 0.4 = 4 500.00; 4 500.00 − 9 500.00 = −5 000.00.
   // Newest first: −5 000.00 + 2 500.00 = −2 500.00, + 3 000.00 = 500.00. The oldest stays reserved.
   const paid = await api.post(line.world.lender.admin, `/sales/${saleId}/payments`, {
-    amount: '15000.00',
+    amount: { amount: '15000.00', currency: 'USD' },
     receivedOn: new Date().toISOString().slice(0, 10),
     reference: 'buyer wire',
   });
   expect(paid.status).toBe(201);
-  expect(paid.body.allocation).toMatchObject({ fees: '0.00', interest: '0.00', principal: '0.00', toSeller: '15000.00' });
-  expect(await availability(line)).toBe('500');
+  expect(paid.body.allocation).toEqual({ fees: { amount: '0.00', currency: 'USD' }, interest: { amount: '0.00', currency: 'USD' }, principal: { amount: '0.00', currency: 'USD' }, toSeller: { amount: '15000.00', currency: 'USD' } });
+  expect(await availability(line)).toBe('500.00');
 
   const reason =
     `coverage_insufficient: the buyer's payment of 15 000.00 USD for sale ${saleId} took the goods it paid for out of the borrowing base: ` +
@@ -127,7 +126,7 @@ test("a buyer's payment that leaves reservations uncovered refuses the newest on
   await api.post(line.approverA, `/draws/${oldest.id}/approve`, { reason: 'covered' }).expect(200);
   await temporal.handle(oldest.workflowId).settled();
   expect((await api.db.prisma.draw.findUniqueOrThrow({ where: { id: oldest.id } })).status).toBe('DISBURSED');
-  expect(await availability(line)).toBe('500');
+  expect(await availability(line)).toBe('500.00');
 });
 
 test('a payment that leaves the reservations covered refuses none', async () => {
@@ -137,8 +136,8 @@ test('a payment that leaves the reservations covered refuses none', async () => 
   const saleId = await sellBelowTheMark(line, buyer);
   // 5 000.00 of 20 000.00 paid: the unpaid three quarters secure 8 000 × 2.50 × 0.75 = 15 000.00;
   // (6 250.00 + 15 000.00) × 0.4 = 8 500.00; 8 500.00 − 4 000.00 = 4 500.00: lower, still covered.
-  await api.post(line.world.lender.admin, `/sales/${saleId}/payments`, { amount: '5000.00', receivedOn: new Date().toISOString().slice(0, 10) }).expect(201);
-  expect(await availability(line)).toBe('4500');
+  await api.post(line.world.lender.admin, `/sales/${saleId}/payments`, { amount: { amount: '5000.00', currency: 'USD' }, receivedOn: new Date().toISOString().slice(0, 10) }).expect(201);
+  expect(await availability(line)).toBe('4500.00');
   expect((await api.db.prisma.draw.findUniqueOrThrow({ where: { id: draw.id } })).status).toBe('REQUESTED');
   expect(await api.db.prisma.notification.count({ where: { kind: 'draw.refused', subjectId: draw.id } })).toBe(0);
   expect(await api.db.prisma.domainEvent.count({ where: { type: 'draw.refused', subjectId: draw.id } })).toBe(0);

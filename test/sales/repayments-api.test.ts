@@ -30,32 +30,32 @@ describe('direct repayment', () => {
     // Through the typed client: the repayment's route, body and answer as the OpenAPI document types them.
     const lender = api.client(world.custody.lender.admin);
     const lineId = world.line.id;
-    const repaid = await lender.POST('/credit-lines/{lineId}/repayments', { params: { path: { lineId } }, body: { amount: '5000.00', receivedOn: today } });
+    const repaid = await lender.POST('/credit-lines/{lineId}/repayments', { params: { path: { lineId } }, body: { amount: { amount: '5000.00', currency: 'USD' }, receivedOn: today } });
     expect(repaid.response.status).toBe(201);
-    expect(repaid.data?.repayment).toMatchObject({ kind: 'DIRECT_REPAYMENT', saleId: null, amount: '5000.00' });
-    expect(repaid.data?.allocation).toEqual({ fees: '0.00', interest: '120.00', principal: '4880.00', toSeller: '0.00' });
+    expect(repaid.data?.repayment).toMatchObject({ kind: 'DIRECT_REPAYMENT', saleId: null, amount: { amount: '5000.00', currency: 'USD' } });
+    expect(repaid.data?.allocation).toEqual({ fees: { amount: '0.00', currency: 'USD' }, interest: { amount: '120.00', currency: 'USD' }, principal: { amount: '4880.00', currency: 'USD' }, toSeller: { amount: '0.00', currency: 'USD' } });
     // 12 000.00 − 4 880.00 = 7 120.00
     const balances = await lineBalances(api, world);
     expect([balances.LOAN_PRINCIPAL, balances.INTEREST_RECEIVABLE, balances.COLLECTION]).toEqual(['7120.00', '0.00', '5000.00']);
     // More than the 7 120.00 still owed has nothing to repay.
-    const over = await lender.POST('/credit-lines/{lineId}/repayments', { params: { path: { lineId } }, body: { amount: '7120.01', receivedOn: today } });
+    const over = await lender.POST('/credit-lines/{lineId}/repayments', { params: { path: { lineId } }, body: { amount: { amount: '7120.01', currency: 'USD' }, receivedOn: today } });
     expect({ status: over.response.status, code: over.error?.code }).toEqual({ status: 422, code: 'repayment_exceeds_owed' });
   });
 
   test("follows the line's own order: principal first takes the whole 5 000.00", async () => {
     const world = await drawnLine({ waterfallOrder: ['PRINCIPAL', 'INTEREST', 'FEES'] });
-    const res = await api.post(world.custody.lender.admin, `/credit-lines/${world.line.id}/repayments`, { amount: '5000.00', receivedOn: today }).expect(201);
-    expect(res.body.allocation).toEqual({ fees: '0.00', interest: '0.00', principal: '5000.00', toSeller: '0.00' });
+    const res = await api.post(world.custody.lender.admin, `/credit-lines/${world.line.id}/repayments`, { amount: { amount: '5000.00', currency: 'USD' }, receivedOn: today }).expect(201);
+    expect(res.body.allocation).toEqual({ fees: { amount: '0.00', currency: 'USD' }, interest: { amount: '0.00', currency: 'USD' }, principal: { amount: '5000.00', currency: 'USD' }, toSeller: { amount: '0.00', currency: 'USD' } });
   });
 
   test('is recorded by the lender only, never by a VIEWER; the stored repayment cannot be changed', async () => {
     const world = await drawnLine();
     const path = `/credit-lines/${world.line.id}/repayments`;
-    expect((await api.post(world.custody.seller.admin, path, { amount: '1.00', receivedOn: today })).status).toBe(403);
+    expect((await api.post(world.custody.seller.admin, path, { amount: { amount: '1.00', currency: 'USD' }, receivedOn: today })).status).toBe(403);
     const viewer = await world.custody.lender.addUser('VIEWER');
-    expect((await api.post(viewer, path, { amount: '1.00', receivedOn: today })).status).toBe(403);
-    expect((await api.post(world.custody.lender.admin, path, { amount: 1, receivedOn: today })).status).toBe(400);
-    await api.post(world.custody.lender.admin, path, { amount: '1.00', receivedOn: today }).expect(201);
+    expect((await api.post(viewer, path, { amount: { amount: '1.00', currency: 'USD' }, receivedOn: today })).status).toBe(403);
+    expect((await api.post(world.custody.lender.admin, path, { amount: { amount: 1, currency: 'USD' }, receivedOn: today })).status).toBe(400);
+    await api.post(world.custody.lender.admin, path, { amount: { amount: '1.00', currency: 'USD' }, receivedOn: today }).expect(201);
     await expect(api.db.sql(`UPDATE repayment SET amount = 2 WHERE credit_line_id = $1`, [world.line.id])).rejects.toThrow(/append-only/);
   });
 });
@@ -66,21 +66,20 @@ describe('seller payouts', () => {
     const sale = await api
       .post(world.custody.seller.admin, `/credit-lines/${world.line.id}/sales`, {
         buyerOrganisationId: world.buyer.organisationId,
-        items: [{ lotId: world.lotId, quantity: '10000' }],
-        currency: 'USD',
-        totalPrice: '13000.00',
+        items: [{ lotId: world.lotId, quantity: { amount: '10000', unit: 'kg' } }],
+        totalPrice: { amount: '13000.00', currency: 'USD' },
         paymentDueDate: isoDay(Date.now() + 10 * DAY_MS),
       })
       .expect(201);
     await temporal.settled();
-    expect(sale.body).toMatchObject({ totalPrice: '13000.00', feeOnSale: '0.00', items: [{ quantity: '10000', pricePerUnit: '1.3' }] });
+    expect(sale.body).toMatchObject({ totalPrice: { amount: '13000.00', currency: 'USD' }, feeOnSale: { amount: '0.00', currency: 'USD' }, items: [{ quantity: { amount: '10000', unit: 'kg' }, pricePerUnit: { amount: '1.3', currency: 'USD', unit: 'kg' } }] });
     // 13 000.00 → interest 120.00, principal 12 000.00, seller 880.00
-    const paid = await api.post(world.custody.lender.admin, `/sales/${sale.body.id}/payments`, { amount: '13000.00', receivedOn: today }).expect(201);
+    const paid = await api.post(world.custody.lender.admin, `/sales/${sale.body.id}/payments`, { amount: { amount: '13000.00', currency: 'USD' }, receivedOn: today }).expect(201);
     await temporal.settled();
-    expect(paid.body.allocation).toEqual({ fees: '0.00', interest: '120.00', principal: '12000.00', toSeller: '880.00' });
-    const tooMuch = await api.post(world.custody.lender.admin, `/credit-lines/${world.line.id}/seller-payouts`, { amount: '880.01', paidOn: today }).expect(422);
+    expect(paid.body.allocation).toEqual({ fees: { amount: '0.00', currency: 'USD' }, interest: { amount: '120.00', currency: 'USD' }, principal: { amount: '12000.00', currency: 'USD' }, toSeller: { amount: '880.00', currency: 'USD' } });
+    const tooMuch = await api.post(world.custody.lender.admin, `/credit-lines/${world.line.id}/seller-payouts`, { amount: { amount: '880.01', currency: 'USD' }, paidOn: today }).expect(422);
     expect(tooMuch.body.code).toBe('payout_exceeds_seller_payable');
-    await api.post(world.custody.lender.admin, `/credit-lines/${world.line.id}/seller-payouts`, { amount: '880.00', paidOn: today }).expect(201);
+    await api.post(world.custody.lender.admin, `/credit-lines/${world.line.id}/seller-payouts`, { amount: { amount: '880.00', currency: 'USD' }, paidOn: today }).expect(201);
     const balances = await lineBalances(api, world);
     // 13 000.00 − 880.00 = 12 120.00 stays in the collection account
     expect([balances.SELLER_PAYABLE, balances.COLLECTION]).toEqual(['0.00', '12120.00']);
@@ -91,15 +90,20 @@ describe('reporting a sale', () => {
   test('only goods pledged to the line, and not more than is unsold', async () => {
     const world = await drawnLine();
     const path = `/credit-lines/${world.line.id}/sales`;
-    const body = { buyerOrganisationId: world.buyer.organisationId, items: [{ lotId: world.lotId, quantity: '15000' }], currency: 'USD', pricePerUnit: '1.30', paymentDueDate: isoDay(Date.now() + DAY_MS) };
+    const body = { buyerOrganisationId: world.buyer.organisationId, items: [{ lotId: world.lotId, quantity: { amount: '15000', unit: 'kg' } }], pricePerUnit: { amount: '1.30', currency: 'USD', unit: 'kg' }, paymentDueDate: isoDay(Date.now() + DAY_MS) };
     expect((await api.post(world.custody.lender.admin, path, body)).status).toBe(403);
     await api.post(world.custody.seller.admin, path, body).expect(201);
     await temporal.settled();
     // 20 000 kg held, 15 000 kg already sold: 5 000 kg left
-    const again = await api.post(world.custody.seller.admin, path, { ...body, items: [{ lotId: world.lotId, quantity: '5000.001' }] }).expect(422);
+    const again = await api.post(world.custody.seller.admin, path, { ...body, items: [{ lotId: world.lotId, quantity: { amount: '5000.001', unit: 'kg' } }] }).expect(422);
     expect(again.body.code).toBe('quantity_not_available');
     expect((await api.post(world.custody.seller.admin, path, { ...body, buyerOrganisationId: world.custody.lender.organisationId })).body.code).toBe('buyer_organisation_required');
-    expect((await api.post(world.custody.seller.admin, path, { ...body, currency: 'EUR' })).status).toBe(400);
-    expect((await api.post(world.custody.seller.admin, path, { ...body, totalPrice: '1.00' })).status).toBe(400);
+    const inEuro = await api.post(world.custody.seller.admin, path, { ...body, pricePerUnit: { ...body.pricePerUnit, currency: 'EUR' } });
+    expect(inEuro.status).toBe(422);
+    expect(inEuro.body).toMatchObject({ code: 'currency_mismatch', errors: [{ path: 'body.pricePerUnit.currency', reason: 'is EUR; the line is in USD' }] });
+    const perPound = await api.post(world.custody.seller.admin, path, { ...body, items: [{ lotId: world.lotId, quantity: { amount: '1', unit: 'kg' } }], pricePerUnit: { ...body.pricePerUnit, unit: 'lb' } });
+    expect(perPound.status).toBe(400);
+    expect(perPound.body.errors).toEqual([{ path: 'body.pricePerUnit.unit', reason: `is lb; lot ${world.lotId} is held in kg, so a price per unit is per kg` }]);
+    expect((await api.post(world.custody.seller.admin, path, { ...body, totalPrice: { amount: '1.00', currency: 'USD' } })).status).toBe(400);
   });
 });

@@ -23,14 +23,13 @@ afterAll(() => api.close());
 test('a sale below the mark that would leave the line short is refused, nothing written; one that leaves it at exactly 0 is reported', async () => {
   const world = await salesWorld(api);
   await postOnLine(api, world, { debit: 'LOAN_PRINCIPAL', credit: 'LENDER_FUNDING', amount: '10000.00', effectiveDate: isoDay(Date.now() - DAY_MS), description: 'Draw disbursed' });
-  const availability = async () => (await api.get(world.custody.lender.admin, `/credit-lines/${world.line.id}/borrowing-base?view=totals`).expect(200)).body.totals.availability;
-  expect(await availability()).toBe('2000');
+  const availability = async () => (await api.get(world.custody.lender.admin, `/credit-lines/${world.line.id}/borrowing-base?view=totals`).expect(200)).body.totals.availability.amount;
+  expect(await availability()).toBe('2000.00');
   const sell = (quantity: string, pricePerUnit: string) =>
     api.post(world.custody.seller.admin, `/credit-lines/${world.line.id}/sales`, {
       buyerOrganisationId: world.buyer.organisationId,
-      items: [{ lotId: world.lotId, quantity }],
-      currency: 'USD',
-      pricePerUnit,
+      items: [{ lotId: world.lotId, quantity: { amount: quantity, unit: 'kg' } }],
+      pricePerUnit: { amount: pricePerUnit, currency: 'USD', unit: 'kg' },
       paymentDueDate: isoDay(Date.now() + 5 * DAY_MS),
     });
 
@@ -38,9 +37,9 @@ test('a sale below the mark that would leave the line short is refused, nothing 
   const short = await sell('20000', '0.50');
   expect([short.status, short.body.code]).toEqual([422, 'coverage_insufficient']);
   expect((await api.db.sql<{ n: string }>(`SELECT count(*)::text AS n FROM sale`))[0].n).toBe('0');
-  expect(await availability()).toBe('2000');
+  expect(await availability()).toBe('2000.00');
 
   // 10 000 kg at 0.80: (10 000 × 1.20 + 10 000 × 0.80) × 0.5 = 10 000.00; availability exactly 0.00.
   await sell('10000', '0.80').expect(201);
-  expect(await availability()).toBe('0');
+  expect(await availability()).toBe('0.00');
 });

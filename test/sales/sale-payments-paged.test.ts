@@ -20,9 +20,8 @@ async function reportSale(quantity: string): Promise<string> {
   const sale = await api
     .post(world.custody.seller.admin, `/credit-lines/${world.line.id}/sales`, {
       buyerOrganisationId: world.buyer.organisationId,
-      items: [{ lotId: world.lotId, quantity }],
-      currency: 'USD',
-      totalPrice: '13000.00',
+      items: [{ lotId: world.lotId, quantity: { amount: quantity, unit: 'kg' } }],
+      totalPrice: { amount: '13000.00', currency: 'USD' },
       paymentDueDate: isoDay(Date.now() + 10 * DAY_MS),
     })
     .expect(201);
@@ -34,7 +33,7 @@ beforeAll(async () => {
   api = await createTestApi({ temporal: (databaseUrl) => (temporal = new HarnessTemporal({ databaseUrl })) });
   world = await salesWorld(api, { onSale: null });
   saleId = await reportSale('10000');
-  for (const amount of amounts) await api.post(world.custody.lender.admin, `/sales/${saleId}/payments`, { amount, receivedOn: today }).expect(201);
+  for (const amount of amounts) await api.post(world.custody.lender.admin, `/sales/${saleId}/payments`, { amount: { amount, currency: 'USD' }, receivedOn: today }).expect(201);
   await temporal.settled();
 }, 120_000);
 afterAll(() => api.close());
@@ -43,11 +42,11 @@ describe('GET /sales/{id}', () => {
   test(`embeds the first ${SALE_PAYMENTS_EMBEDDED_MAX} payments and says, with a link, that the 21st is elsewhere`, async () => {
     expect(SALE_PAYMENTS_EMBEDDED_MAX).toBe(20);
     const res = await api.get(world.custody.seller.admin, `/sales/${saleId}`).expect(200);
-    expect(res.body.payments.map((payment: { amount: string }) => payment.amount)).toEqual(amounts.slice(0, 20));
+    expect(res.body.payments.map((payment: { amount: { amount: string } }) => payment.amount.amount)).toEqual(amounts.slice(0, 20));
     expect(res.body.paymentsTruncated).toBe(true);
     expect(res.body.paymentsNext).toMatch(new RegExp(`^/sales/${saleId}/payments\\?cursor=[A-Za-z0-9_-]+$`));
     const rest = await api.get(world.custody.seller.admin, res.body.paymentsNext).expect(200);
-    expect(rest.body.items.map((payment: { amount: string }) => payment.amount)).toEqual(['21.00']);
+    expect(rest.body.items.map((payment: { amount: { amount: string } }) => payment.amount.amount)).toEqual(['21.00']);
     expect(rest.body.nextCursor).toBeNull();
   });
 
@@ -64,9 +63,9 @@ describe('GET /sales/{id}/payments', () => {
     const sizes: number[] = [];
     let cursor: string | null = null;
     do {
-      const res: { body: { items: { amount: string }[]; nextCursor: string | null } } = await api.get(world.buyer.admin, `/sales/${saleId}/payments?limit=8${cursor ? `&cursor=${cursor}` : ''}`).expect(200);
+      const res: { body: { items: { amount: { amount: string } }[]; nextCursor: string | null } } = await api.get(world.buyer.admin, `/sales/${saleId}/payments?limit=8${cursor ? `&cursor=${cursor}` : ''}`).expect(200);
       sizes.push(res.body.items.length);
-      seen.push(...res.body.items.map((payment) => payment.amount));
+      seen.push(...res.body.items.map((payment) => payment.amount.amount));
       cursor = res.body.nextCursor;
     } while (cursor !== null && sizes.length < 10);
     expect(sizes).toEqual([8, 8, 5]);
@@ -83,7 +82,7 @@ describe('GET /sales/{id}/payments', () => {
     expect([foreign.status, foreign.body.code]).toEqual([404, 'not_found']);
 
     const other = await reportSale('200');
-    await api.post(world.custody.lender.admin, `/sales/${other}/payments`, { amount: '5.00', receivedOn: today }).expect(201);
+    await api.post(world.custody.lender.admin, `/sales/${other}/payments`, { amount: { amount: '5.00', currency: 'USD' }, receivedOn: today }).expect(201);
     await temporal.settled();
     const otherPage = await api.get(world.custody.lender.admin, `/sales/${other}/payments?limit=1`).expect(200);
     const otherPayment = otherPage.body.items[0].id as string;

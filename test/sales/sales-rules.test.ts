@@ -24,7 +24,7 @@ describe('pricing a sale', () => {
 
 describe('fee on sale', () => {
   test('30 days × 0.002 USD/kg/day × 20 000 kg = 1 200.00', () => {
-    const fee = saleFee({ kind: 'STORAGE_DAYS', days: 30, dailyStorageRatePerUnit: usd('0.002') }, { totalQuantity: new D('20000'), totalPrice: usd('26000.00') });
+    const fee = saleFee({ kind: 'STORAGE_DAYS', days: 30, dailyStorageRatePerUnit: usd('0.002'), unit: 'kg' }, { totalQuantity: new D('20000'), totalPrice: usd('26000.00') });
     expect(fee.toFixedString()).toBe('1200.00');
   });
 

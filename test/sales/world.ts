@@ -55,7 +55,7 @@ export async function salesWorld(api: TestApi, options: SalesWorldOptions = {}):
     annualInterestRate: new D('0.12'),
     dayCount: 'ACT_360',
     feeSchedule: {
-      onSale: options.onSale === undefined ? { kind: 'STORAGE_DAYS', days: 30, dailyStorageRatePerUnit: usd('0.002') } : options.onSale,
+      onSale: options.onSale === undefined ? { kind: 'STORAGE_DAYS', days: 30, dailyStorageRatePerUnit: usd('0.002'), unit: 'kg' } : options.onSale,
       perDraw: null,
     },
     maxMarkAgeHours: 24 * 365,
@@ -80,8 +80,7 @@ export async function salesWorld(api: TestApi, options: SalesWorldOptions = {}):
     .post(custody.lender.admin, '/price-marks', {
       commodityCode: custody.commodityCode,
       grade: '80',
-      currency: 'USD',
-      pricePerUnit: options.markPrice ?? '1.20',
+      pricePerUnit: { amount: options.markPrice ?? '1.20', currency: 'USD', unit: 'kg' },
       source: 'wholesale market',
       asOf: new Date(Date.now() - 3_600_000).toISOString(),
     })

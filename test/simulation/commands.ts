@@ -65,7 +65,7 @@ async function availabilities(world: World): Promise<Map<string, Coverage | null
   const found = new Map<string, Coverage | null>();
   for (const lineId of world.lineIds) {
     const res = await world.call(world.lender, 'get', `/credit-lines/${lineId}/borrowing-base?view=totals`);
-    found.set(lineId, res.status === 200 ? { availability: new Decimal(res.body.totals.availability), reservedDraws: new Decimal(res.body.totals.reservedDraws) } : null);
+    found.set(lineId, res.status === 200 ? { availability: new Decimal(res.body.totals.availability.amount), reservedDraws: new Decimal(res.body.totals.reservedDraws.amount) } : null);
   }
   return found;
 }
@@ -116,11 +116,13 @@ async function checkReservationRefusals(world: World, step: string, reservedBefo
     if (concurrent) continue;
     const res = await world.call(world.lender, 'get', `/credit-lines/${lineId}/borrowing-base?view=totals`);
     if (res.status !== 200) continue;
-    const availability = new Decimal(res.body.totals.availability);
+    // The API shows availability rounded half-even to cents; the refusal judged the exact figure, so only
+    // what the rounding cannot blur is a violation: shown < 0 is exactly < 0, shown > amount is exactly ≥ amount.
+    const availability = new Decimal(res.body.totals.availability.amount);
     if (availability.isNegative() && stillReserved.some((d) => d.line_id === lineId)) {
       world.ruleViolations.push(`uncoveredReservationsRefusedNewestFirstAndFewest: "${step}" refused ${refused.length} draw(s) on line ${lineId} and left availability at ${availability.toFixed()} with draws still reserved`);
     }
-    if (!availability.isNegative() && !availability.minus(oldestRefused.amount).isNegative()) {
+    if (!availability.isNegative() && availability.gt(oldestRefused.amount)) {
       world.ruleViolations.push(`uncoveredReservationsRefusedNewestFirstAndFewest: "${step}" refused draw ${oldestRefused.id} of ${oldestRefused.amount} on line ${lineId}, but availability is ${availability.toFixed()} after it: it was covered`);
     }
   }
@@ -181,8 +183,7 @@ export class Receive extends SimCommand {
       sellerOrganisationId: w.seller.organisationId,
       commodityCode: COMMODITY,
       grade: this.grade,
-      quantity: this.quantity,
-      unit: 'kg',
+      quantity: { amount: this.quantity, unit: 'kg' },
       locationId: w.locationIds[this.location % w.locationIds.length],
       receivedAt: w.clock.now().toISOString(),
       receiptNumber: w.nextReceiptNumber(),
@@ -218,9 +219,9 @@ export class Count extends SimCommand {
     if (!lotId) return;
     const lot = await w.call(w.warehouse, 'get', `/lots/${lotId}`);
     if (lot.status !== 200) return;
-    const counted = Decimal.max(0, new Decimal(lot.body.quantity).plus(this.delta));
+    const counted = Decimal.max(0, new Decimal(lot.body.quantity.amount).plus(this.delta));
     const countedAt = new Date(w.clock.nowMs() + this.offsetHours * HOUR_MS).toISOString();
-    const res = await w.call(w.warehouse, 'post', `/lots/${lotId}/stock-counts`, { countedQuantity: qty(counted), countedAt, reason: 'simulated count' });
+    const res = await w.call(w.warehouse, 'post', `/lots/${lotId}/stock-counts`, { countedQuantity: { amount: qty(counted), unit: 'kg' }, countedAt, reason: 'simulated count' });
     if (this.offsetHours * HOUR_MS > CLOCK_SKEW_ALLOWED_MS) expectRefused(w, `a count of lot ${lotId}`, `dated ${countedAt}, ahead of now (${w.clock.now().toISOString()})`, res);
   }
   toString() {
@@ -235,7 +236,7 @@ export class Adjust extends SimCommand {
   }
   async act(m: Model, w: World) {
     const lotId = pickOf(m.lots, this.lot);
-    if (lotId) await w.call(w.warehouse, 'post', `/lots/${lotId}/adjustments`, { quantityDelta: this.delta, kind: this.kind, reason: 'simulated adjustment' });
+    if (lotId) await w.call(w.warehouse, 'post', `/lots/${lotId}/adjustments`, { quantityDelta: { amount: this.delta, unit: 'kg' }, kind: this.kind, reason: 'simulated adjustment' });
   }
   toString() {
     return `Adjust(lot #${this.lot}, ${this.delta} ${this.kind})`;
@@ -251,7 +252,7 @@ export class Split extends SimCommand {
     if (!lotId) return;
     const lot = await w.call(w.warehouse, 'get', `/lots/${lotId}`);
     if (lot.status !== 200) return;
-    await w.call(w.warehouse, 'post', `/lots/${lotId}/splits`, { quantity: qty(new Decimal(lot.body.quantity).times(this.fraction)), receiptNumber: w.nextReceiptNumber(), reason: 'simulated split' });
+    await w.call(w.warehouse, 'post', `/lots/${lotId}/splits`, { quantity: { amount: qty(new Decimal(lot.body.quantity.amount).times(this.fraction)), unit: 'kg' }, receiptNumber: w.nextReceiptNumber(), reason: 'simulated split' });
   }
   toString() {
     return `Split(lot #${this.lot}, ${this.fraction} of it)`;
@@ -281,8 +282,8 @@ export class ConfirmRelease extends SimCommand {
     const order = await w.call(w.warehouse, 'get', `/release-orders/${orderId}`);
     if (order.status !== 200) return;
     // What went short will never leave (a loss allocated to the order): it is not open.
-    const open = new Decimal(order.body.quantityAuthorised).minus(order.body.quantityReleased).minus(order.body.quantityShort);
-    await w.call(w.warehouse, 'post', `/release-orders/${orderId}/confirmations`, { quantity: qty(open.times(this.fraction)), releasedAt: w.clock.now().toISOString() });
+    const open = new Decimal(order.body.quantityAuthorised.amount).minus(order.body.quantityReleased.amount).minus(order.body.quantityShort.amount);
+    await w.call(w.warehouse, 'post', `/release-orders/${orderId}/confirmations`, { quantity: { amount: qty(open.times(this.fraction)), unit: 'kg' }, releasedAt: w.clock.now().toISOString() });
   }
   toString() {
     return `ConfirmRelease(order #${this.order}, ${this.fraction} of what is open)`;
@@ -327,8 +328,8 @@ export class RequestDraw extends SimCommand {
     const lineId = w.lineIds[0];
     const before = await w.call(w.lender, 'get', `/credit-lines/${lineId}/borrowing-base?view=totals`);
     const res = await w.call(this.byOperator ? w.sellerOperator : w.seller, 'post', `/credit-lines/${lineId}/draws`, { amount: { amount: this.amount, currency: CURRENCY }, purpose: 'simulated draw' });
-    if (res.status === 201 && before.status === 200 && new Decimal(before.body.totals.availability).lt(this.amount)) {
-      w.ruleViolations.push(`drawsStopWhenNotAvailable: a draw of ${this.amount} was reserved with availability ${before.body.totals.availability}`);
+    if (res.status === 201 && before.status === 200 && new Decimal(before.body.totals.availability.amount).lt(this.amount)) {
+      w.ruleViolations.push(`drawsStopWhenNotAvailable: a draw of ${this.amount} was reserved with availability ${before.body.totals.availability.amount}`);
     }
   }
   toString() {
@@ -345,13 +346,12 @@ export class ReportSale extends SimCommand {
     if (!lotId) return;
     const lot = await w.call(w.seller, 'get', `/lots/${lotId}`);
     if (lot.status !== 200) return;
-    const quantity = qty(new Decimal(lot.body.quantity).times(this.fraction));
+    const quantity = qty(new Decimal(lot.body.quantity.amount).times(this.fraction));
     if (new Decimal(quantity).isZero()) return;
     await w.call(w.seller, 'post', `/credit-lines/${w.lineIds[0]}/sales`, {
       buyerOrganisationId: w.buyer.organisationId,
-      items: [{ lotId, quantity }],
-      currency: CURRENCY,
-      pricePerUnit: this.pricePerUnit,
+      items: [{ lotId, quantity: { amount: quantity, unit: 'kg' } }],
+      pricePerUnit: { amount: this.pricePerUnit, currency: CURRENCY, unit: 'kg' },
       paymentDueDate: w.clock.day(this.dueInDays),
     });
   }
@@ -369,7 +369,7 @@ export class SellerOrdersRelease extends SimCommand {
     if (!lotId) return;
     const lot = await w.call(w.seller, 'get', `/lots/${lotId}`);
     if (lot.status !== 200) return;
-    await w.call(w.seller, 'post', `/lots/${lotId}/release-orders`, { quantity: qty(new Decimal(lot.body.quantity).times(this.fraction)), reason: 'seller ships' });
+    await w.call(w.seller, 'post', `/lots/${lotId}/release-orders`, { quantity: { amount: qty(new Decimal(lot.body.quantity.amount).times(this.fraction)), unit: 'kg' }, reason: 'seller ships' });
   }
   toString() {
     return `SellerOrdersRelease(lot #${this.lot}, ${this.fraction} of it)`;
@@ -386,7 +386,7 @@ export class PriceMark extends SimCommand {
   }
   async act(_m: Model, w: World) {
     const asOf = new Date(w.clock.nowMs() + this.asOfOffsetHours * HOUR_MS).toISOString();
-    const res = await w.call(w.lender, 'post', '/price-marks', { commodityCode: COMMODITY, grade: this.grade, currency: CURRENCY, pricePerUnit: this.price, source: 'simulated market', asOf });
+    const res = await w.call(w.lender, 'post', '/price-marks', { commodityCode: COMMODITY, grade: this.grade, pricePerUnit: { amount: this.price, currency: CURRENCY, unit: 'kg' }, source: 'simulated market', asOf });
     if (this.asOfOffsetHours * HOUR_MS > CLOCK_SKEW_ALLOWED_MS) expectRefused(w, `a price mark of grade ${this.grade}`, `dated ${asOf}, ahead of now (${w.clock.now().toISOString()})`, res);
   }
   toString() {
@@ -418,7 +418,7 @@ export class Repay extends SimCommand {
     const lineId = w.lineIds[0];
     const receivedOn = w.clock.day(this.valueDateOffsetDays);
     const outOfRules = moneyDateOutOfRules(w, lineId, receivedOn);
-    const res = await w.call(w.lender, 'post', `/credit-lines/${lineId}/repayments`, { amount: this.amount, receivedOn, reference: 'simulated wire' });
+    const res = await w.call(w.lender, 'post', `/credit-lines/${lineId}/repayments`, { amount: { amount: this.amount, currency: CURRENCY }, receivedOn, reference: 'simulated wire' });
     if (outOfRules) expectRefused(w, `a repayment of ${this.amount}`, outOfRules, res);
   }
   toString() {
@@ -435,11 +435,11 @@ export class PaySale extends SimCommand {
     if (!saleId) return;
     const sale = await w.call(w.lender, 'get', `/sales/${saleId}`);
     if (sale.status !== 200) return;
-    const amount = this.fraction >= 1 ? sale.body.remainingDue : money(new Decimal(sale.body.remainingDue).times(this.fraction));
+    const amount = this.fraction >= 1 ? sale.body.remainingDue.amount : money(new Decimal(sale.body.remainingDue.amount).times(this.fraction));
     if (new Decimal(amount).lte(0)) return;
     const receivedOn = w.clock.day(this.valueDateOffsetDays);
     const outOfRules = moneyDateOutOfRules(w, w.lineIds[0], receivedOn);
-    const res = await w.call(w.lender, 'post', `/sales/${saleId}/payments`, { amount, receivedOn, reference: 'simulated buyer payment' });
+    const res = await w.call(w.lender, 'post', `/sales/${saleId}/payments`, { amount: { amount, currency: CURRENCY }, receivedOn, reference: 'simulated buyer payment' });
     if (outOfRules) expectRefused(w, `a payment of ${amount} for sale ${saleId}`, outOfRules, res);
   }
   toString() {
@@ -455,16 +455,16 @@ export class CureMarginCall extends SimCommand {
   async act(_m: Model, w: World) {
     const lineId = w.lineIds[0];
     const calls = await w.call(w.lender, 'get', `/credit-lines/${lineId}/margin-calls`);
-    const open = calls.status === 200 ? (calls.body.items as { id: string; status: string; requiredRepayment: string }[]).find((c) => c.status === 'OPEN') : undefined;
-    if (!open || new Decimal(open.requiredRepayment).lte(0)) return;
-    const demanded = new Decimal(open.requiredRepayment).toDecimalPlaces(2, Decimal.ROUND_UP).toFixed(2);
-    const paid = await w.call(w.lender, 'post', `/credit-lines/${lineId}/repayments`, { amount: demanded, receivedOn: w.clock.day(), reference: 'margin call cure' });
+    const open = calls.status === 200 ? (calls.body.items as { id: string; status: string; requiredRepayment: { amount: string } }[]).find((c) => c.status === 'OPEN') : undefined;
+    if (!open || new Decimal(open.requiredRepayment.amount).lte(0)) return;
+    const demanded = open.requiredRepayment.amount;
+    const paid = await w.call(w.lender, 'post', `/credit-lines/${lineId}/repayments`, { amount: { amount: demanded, currency: CURRENCY }, receivedOn: w.clock.day(), reference: 'margin call cure' });
     if (paid.status !== 201) return;
     await w.settle();
     const after = await w.call(w.lender, 'get', `/credit-lines/${lineId}/margin-calls`);
-    const still = after.status === 200 ? (after.body.items as { id: string; status: string; requiredRepayment: string }[]).find((c) => c.id === open.id) : undefined;
+    const still = after.status === 200 ? (after.body.items as { id: string; status: string; requiredRepayment: { amount: string } }[]).find((c) => c.id === open.id) : undefined;
     if (still?.status === 'OPEN') {
-      w.ruleViolations.push(`marginCallCuredByWhatItDemands: call ${open.id} demanded ${open.requiredRepayment}; ${demanded} was repaid and it is still OPEN, now asking ${still.requiredRepayment}`);
+      w.ruleViolations.push(`marginCallCuredByWhatItDemands: call ${open.id} demanded ${open.requiredRepayment.amount}; ${demanded} was repaid and it is still OPEN, now asking ${still.requiredRepayment.amount}`);
     }
   }
   toString() {
@@ -478,7 +478,7 @@ export class PayOutSeller extends SimCommand {
     super();
   }
   async act(_m: Model, w: World) {
-    await w.call(w.lender, 'post', `/credit-lines/${w.lineIds[0]}/seller-payouts`, { amount: this.amount, paidOn: w.clock.day(), reference: 'simulated payout' });
+    await w.call(w.lender, 'post', `/credit-lines/${w.lineIds[0]}/seller-payouts`, { amount: { amount: this.amount, currency: CURRENCY }, paidOn: w.clock.day(), reference: 'simulated payout' });
   }
   toString() {
     return `PayOutSeller(${this.amount})`;
@@ -515,7 +515,7 @@ export class LenderAuthorisesRelease extends SimCommand {
     if (!lotId) return;
     const lot = await w.call(w.lender, 'get', `/lots/${lotId}`);
     if (lot.status !== 200) return;
-    await w.call(w.lender, 'post', `/lots/${lotId}/release-orders`, { quantity: qty(new Decimal(lot.body.quantity).times(this.fraction)), reason: 'lender authorises' });
+    await w.call(w.lender, 'post', `/lots/${lotId}/release-orders`, { quantity: { amount: qty(new Decimal(lot.body.quantity.amount).times(this.fraction)), unit: 'kg' }, reason: 'lender authorises' });
   }
   toString() {
     return `LenderAuthorisesRelease(lot #${this.lot}, ${this.fraction} of it)`;
@@ -531,11 +531,11 @@ export class LiquidationSale extends SimCommand {
     if (!lotId) return;
     const lot = await w.call(w.lender, 'get', `/lots/${lotId}`);
     if (lot.status !== 200) return;
-    const quantity = qty(new Decimal(lot.body.quantity).times(this.fraction));
+    const quantity = qty(new Decimal(lot.body.quantity.amount).times(this.fraction));
     await w.call(w.lender, 'post', `/credit-lines/${w.lineIds[0]}/liquidation-sales`, {
       lotId,
-      quantity,
-      proceeds: money(new Decimal(quantity).times(this.pricePerUnit)),
+      quantity: { amount: quantity, unit: 'kg' },
+      proceeds: { amount: money(new Decimal(quantity).times(this.pricePerUnit)), currency: CURRENCY },
       receivedOn: w.clock.day(),
       reference: 'simulated liquidation',
     });
@@ -590,7 +590,7 @@ export class AmendTerms extends SimCommand {
       c.kind === 'rate' || c.kind === 'fixed'
         ? { annualInterestRate: c.annualInterestRate, floatingRate: null }
         : c.kind === 'limit'
-          ? { limit: c.limit, approvalThresholds: { autoApproveUpTo: '2000.00', singleApproverUpTo: Decimal.min(c.limit, '10000.00').toFixed(2) } }
+          ? { limit: { amount: c.limit, currency: CURRENCY }, approvalThresholds: { autoApproveUpTo: { amount: '2000.00', currency: CURRENCY }, singleApproverUpTo: { amount: Decimal.min(c.limit, '10000.00').toFixed(2), currency: CURRENCY } } }
           : c.kind === 'float'
             ? { floatingRate: { referenceRateId: w.referenceRateId, spread: c.spread, floor: c.floor } }
             : { dayCount: c.dayCount };

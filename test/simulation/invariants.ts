@@ -340,14 +340,14 @@ export async function liquidationOnlyOnPricedLtvOrMissedCure(world: World): Prom
     world.liquidationsSeen.add(call.id);
     const res = await world.call(world.lender, 'get', `/credit-lines/${call.line_id}/borrowing-base?view=totals`);
     if (res.status !== 200) continue;
-    const collateral = new D(res.body.totals.collateralValue);
-    const principal = new D(res.body.totals.outstandingPrincipal);
+    const collateral = new D(res.body.totals.collateralValue.amount);
+    const principal = new D(res.body.totals.outstandingPrincipal.amount);
     // No goods at all with principal outstanding is an infinite priced LTV; goods with no value are unpriced.
     const unpriced = collateral.isZero() && res.body.totals.lotCount > 0;
     if (unpriced || (!collateral.isZero() && principal.div(collateral).lt(call.liquidation_ltv))) {
       broken.push(
         `margin call ${call.id} liquidated line ${call.line_id} on the threshold, but priced at the latest marks its LTV is ` +
-          `${collateral.isZero() ? 'unpriced (no collateral value)' : principal.div(collateral).toFixed(4)} < ${call.liquidation_ltv} (eligible collateral ${res.body.totals.eligibleCollateralValue})`,
+          `${collateral.isZero() ? 'unpriced (no collateral value)' : principal.div(collateral).toFixed(4)} < ${call.liquidation_ltv} (eligible collateral ${res.body.totals.eligibleCollateralValue.amount})`,
       );
     }
   }

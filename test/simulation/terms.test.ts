@@ -54,7 +54,7 @@ test('amendments and fixings over three weeks keep every invariant, and each one
     expect(days[0].stale).toBeGreaterThan(0);
     expect(days[0].floating).toBeGreaterThan(days[0].stale);
     const line = await world.call(world.lender, 'get', `/credit-lines/${world.lineIds[0]}/borrowing-base?view=totals`);
-    expect(line.body.totals.limit).toBe('20000');
+    expect(line.body.totals.limit).toEqual({ amount: '20000.00', currency: 'USD' });
   } finally {
     await world.close();
   }

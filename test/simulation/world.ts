@@ -49,13 +49,13 @@ export function lineTerms(clock: VirtualClock, approvedWarehouseIds: string[], d
   return {
     approvedWarehouseIds,
     currency: CURRENCY,
-    limit: '100000.00',
+    limit: { amount: '100000.00', currency: CURRENCY },
     defaultAdvanceRate: '0.5',
     advanceRatesByCommodity: {},
     haircut: '0.1',
     annualInterestRate: '0.12',
     dayCount,
-    feeSchedule: { onSale: { kind: 'STORAGE_DAYS', days: 30, dailyStorageRatePerUnit: '0.002' }, perDraw: '5.00' },
+    feeSchedule: { onSale: { kind: 'STORAGE_DAYS', days: 30, dailyStorageRatePerUnit: { amount: '0.002', currency: CURRENCY, unit: 'kg' } }, perDraw: { amount: '5.00', currency: CURRENCY } },
     maxMarkAgeHours: 72,
     marginCallLtv: '0.7',
     liquidationLtv: '0.85',
@@ -63,7 +63,7 @@ export function lineTerms(clock: VirtualClock, approvedWarehouseIds: string[], d
     curePeriodHours: 48,
     stockCountIntervalDays: 30,
     maturityDate: clock.day(365),
-    approvalThresholds: { autoApproveUpTo: '2000.00', singleApproverUpTo: '10000.00' },
+    approvalThresholds: { autoApproveUpTo: { amount: '2000.00', currency: CURRENCY }, singleApproverUpTo: { amount: '10000.00', currency: CURRENCY } },
     approvalWindowHours: 24,
     waterfallOrder: ['FEES', 'INTEREST', 'PRINCIPAL'],
   };
@@ -296,18 +296,17 @@ export class World {
           sellerOrganisationId: this.seller.organisationId,
           commodityCode: COMMODITY,
           grade,
-          quantity,
-          unit: 'kg',
+          quantity: { amount: quantity, unit: 'kg' },
           locationId: this.locationIds[0],
           receivedAt: this.clock.now().toISOString(),
           receiptNumber: this.nextReceiptNumber(),
         })
-      ).lot.id as string;
+      ).id as string;
     const pledged = await receive('60000', '80');
     await receive('8000', '70');
     await this.must(this.seller, `/lots/${pledged}/pledge`, { creditLineId: this.lineIds[0] });
     for (const [grade, pricePerUnit] of [['80', '1.20'], ['70', '1.00']]) {
-      await this.must(this.lender, '/price-marks', { commodityCode: COMMODITY, grade, currency: CURRENCY, pricePerUnit, source: 'opening mark', asOf: this.clock.now().toISOString() });
+      await this.must(this.lender, '/price-marks', { commodityCode: COMMODITY, grade, pricePerUnit: { amount: pricePerUnit, currency: CURRENCY, unit: 'kg' }, source: 'opening mark', asOf: this.clock.now().toISOString() });
     }
     await this.settle();
   }

@@ -17,12 +17,12 @@ afterAll(() => api.close());
 const hoursAgo = (hours: number) => new Date(Date.now() - hours * 3600_000).toISOString();
 
 async function mark(grade: string, pricePerUnit: string, asOf: string, currency = 'USD', lender = world.lender) {
-  return api.post(lender.admin, '/price-marks', { commodityCode: world.commodityCode, grade, currency, pricePerUnit, source: 'LME close', asOf }).expect(201);
+  return api.post(lender.admin, '/price-marks', { commodityCode: world.commodityCode, grade, pricePerUnit: { amount: pricePerUnit, currency, unit: 'kg' }, source: 'LME close', asOf }).expect(201);
 }
 
 describe('price marks', () => {
   test('only a lender posts marks; a VIEWER of the lender cannot', async () => {
-    const body = { commodityCode: world.commodityCode, grade: '80', currency: 'USD', pricePerUnit: '1', source: 's', asOf: hoursAgo(1) };
+    const body = { commodityCode: world.commodityCode, grade: '80', pricePerUnit: { amount: '1', currency: 'USD', unit: 'kg' }, source: 's', asOf: hoursAgo(1) };
     expect((await api.post(world.seller.admin, '/price-marks', body)).status).toBe(403);
     expect((await api.post(world.warehouse.admin, '/price-marks', body)).status).toBe(403);
     const viewer = await world.lender.addUser('VIEWER');
@@ -37,7 +37,10 @@ describe('price marks', () => {
     await mark('70', '3.10', '2026-11-01T00:00:00Z', 'USD', lender);
     await mark('70', '3.20', '2026-11-02T00:00:00Z', 'USD', lender);
     const list = await api.get(lender.admin, `/price-marks?commodityCode=${world.commodityCode}&grade=70`).expect(200);
-    expect(list.body.items.map((m: { pricePerUnit: string }) => m.pricePerUnit)).toEqual(['3.2', '3.1']);
+    expect(list.body.items.map((m: { pricePerUnit: unknown }) => m.pricePerUnit)).toEqual([
+      { amount: '3.2', currency: 'USD', unit: 'kg' },
+      { amount: '3.1', currency: 'USD', unit: 'kg' },
+    ]);
     expect((await api.get(world.lender.admin, `/price-marks?grade=70`)).body.items).toEqual([]);
     await expect(api.db.sql(`UPDATE price_mark SET price_per_unit = 0 WHERE lender_organisation_id = $1`, [lender.organisationId])).rejects.toThrow(/append-only/);
     await expect(api.db.sql(`DELETE FROM price_mark WHERE lender_organisation_id = $1`, [lender.organisationId])).rejects.toThrow(/append-only/);
@@ -70,36 +73,36 @@ describe('borrowing base through the API', () => {
     await mark('70', '4.00', hoursAgo(25), 'USD', lender);
     await mark('60', '4.00', hoursAgo(1), 'EUR', lender);
     await api.post(world.warehouse.admin, `/lots/${held.id}/inspections`, { qualityHold: true, reason: 'mould' }).expect(201);
-    await api.post(world.warehouse.admin, `/lots/${counted.id}/stock-counts`, { countedQuantity: '290', countedAt: new Date().toISOString() }).expect(201);
+    await api.post(world.warehouse.admin, `/lots/${counted.id}/stock-counts`, { countedQuantity: { amount: '290', unit: 'kg' }, countedAt: new Date().toISOString() }).expect(201);
     await api.db.sql(`UPDATE lien SET pledged_at = now() - interval '31 days' WHERE lot_id = $1`, [overdue.id]);
     await drawPrincipal(api.db.prisma, line, '600');
 
     const res = await api.get(lender.admin, `/credit-lines/${line.id}/borrowing-base`).expect(200);
     const byId = Object.fromEntries(res.body.lots.map((l: { lotId: string }) => [l.lotId, l]));
     // 1000 kg × 2.50 = 2500; × 0.8 = 2000; × 0.5 = 1000
-    expect(byId[fresh.id]).toMatchObject({ pricePerUnit: '2.5', marketValue: '2500', collateralValue: '2000', lendingValue: '1000', eligible: true, reasons: [] });
-    expect(byId[stale.id]).toMatchObject({ marketValue: '400', collateralValue: '320', lendingValue: '0', eligible: false, reasons: ['MARK_STALE'] });
-    expect(byId[unmarked.id]).toMatchObject({ pricePerUnit: null, marketValue: '0', lendingValue: '0', reasons: ['NO_MARK_IN_LINE_CURRENCY'] });
-    expect(byId[held.id]).toMatchObject({ marketValue: '500', lendingValue: '0', reasons: ['QUALITY_HOLD'] });
-    expect(byId[counted.id]).toMatchObject({ quantity: '290', marketValue: '725', lendingValue: '0', reasons: ['COUNT_DIFFERENCE_FLAG'] });
-    expect(byId[overdue.id]).toMatchObject({ marketValue: '1000', lendingValue: '0', reasons: ['STOCK_COUNT_OVERDUE'] });
+    expect(byId[fresh.id]).toMatchObject({ pricePerUnit: { amount: '2.5', currency: 'USD', unit: 'kg' }, marketValue: { amount: '2500.00', currency: 'USD' }, collateralValue: { amount: '2000.00', currency: 'USD' }, lendingValue: { amount: '1000.00', currency: 'USD' }, eligible: true, reasons: [] });
+    expect(byId[stale.id]).toMatchObject({ marketValue: { amount: '400.00', currency: 'USD' }, collateralValue: { amount: '320.00', currency: 'USD' }, lendingValue: { amount: '0.00', currency: 'USD' }, eligible: false, reasons: ['MARK_STALE'] });
+    expect(byId[unmarked.id]).toMatchObject({ pricePerUnit: null, marketValue: { amount: '0.00', currency: 'USD' }, lendingValue: { amount: '0.00', currency: 'USD' }, reasons: ['NO_MARK_IN_LINE_CURRENCY'] });
+    expect(byId[held.id]).toMatchObject({ marketValue: { amount: '500.00', currency: 'USD' }, lendingValue: { amount: '0.00', currency: 'USD' }, reasons: ['QUALITY_HOLD'] });
+    expect(byId[counted.id]).toMatchObject({ quantity: { amount: '290', unit: 'kg' }, marketValue: { amount: '725.00', currency: 'USD' }, lendingValue: { amount: '0.00', currency: 'USD' }, reasons: ['COUNT_DIFFERENCE_FLAG'] });
+    expect(byId[overdue.id]).toMatchObject({ marketValue: { amount: '1000.00', currency: 'USD' }, lendingValue: { amount: '0.00', currency: 'USD' }, reasons: ['STOCK_COUNT_OVERDUE'] });
     expect(res.body.totals).toEqual({
       lotCount: 6,
       eligibleLotCount: 1,
-      marketValue: '5125', // 2500 + 400 + 0 + 500 + 725 + 1000
-      collateralValue: '4100',
-      eligibleCollateralValue: '2000',
-      borrowingBase: '1000',
-      limit: '1500',
-      outstandingPrincipal: '600',
-      reservedDraws: '0',
-      availability: '400', // min(1500, 1000) − 600 − 0
+      marketValue: { amount: '5125.00', currency: 'USD' }, // 2500 + 400 + 0 + 500 + 725 + 1000
+      collateralValue: { amount: '4100.00', currency: 'USD' },
+      eligibleCollateralValue: { amount: '2000.00', currency: 'USD' },
+      borrowingBase: { amount: '1000.00', currency: 'USD' },
+      limit: { amount: '1500.00', currency: 'USD' },
+      outstandingPrincipal: { amount: '600.00', currency: 'USD' },
+      reservedDraws: { amount: '0.00', currency: 'USD' },
+      availability: { amount: '400.00', currency: 'USD' }, // min(1500, 1000) − 600 − 0
       noAvailabilityReason: null, // 400 can still be drawn
       ltv: '0.3', // 600 ÷ 2000
     });
     const totalsOnly = await api.get(world.seller.admin, `/credit-lines/${line.id}/borrowing-base?view=totals`).expect(200);
     expect(totalsOnly.body.lots).toBeNull();
-    expect(totalsOnly.body.totals.borrowingBase).toBe('1000');
+    expect(totalsOnly.body.totals.borrowingBase).toEqual({ amount: '1000.00', currency: 'USD' });
   });
 
   test('a commodity advance rate on the line overrides the default; availability is capped by the limit', async () => {
@@ -114,9 +117,9 @@ describe('borrowing base through the API', () => {
     await api.post(world.seller.admin, `/lots/${lot.id}/pledge`, { creditLineId: line.id }).expect(201);
     await mark('80', '33.3', hoursAgo(0), 'USD', lender);
     const res = await api.get(lender.admin, `/credit-lines/${line.id}/borrowing-base`).expect(200);
-    // 12.5 × 33.3 = 416.25; × 0.9 = 374.625; × 0.75 = 280.96875
-    expect(res.body.lots[0]).toMatchObject({ advanceRate: '0.75', marketValue: '416.25', collateralValue: '374.625', lendingValue: '280.96875' });
-    expect(res.body.totals).toMatchObject({ borrowingBase: '280.96875', availability: '100', ltv: '0' });
+    // 12.5 × 33.3 = 416.25; × 0.9 = 374.625; × 0.75 = 280.96875 — shown at the currency's scale, half-even: 374.62 and 280.97
+    expect(res.body.lots[0]).toMatchObject({ advanceRate: '0.75', marketValue: { amount: '416.25', currency: 'USD' }, collateralValue: { amount: '374.62', currency: 'USD' }, lendingValue: { amount: '280.97', currency: 'USD' } });
+    expect(res.body.totals).toMatchObject({ borrowingBase: { amount: '280.97', currency: 'USD' }, availability: { amount: '100.00', currency: 'USD' }, ltv: '0' });
   });
 
   test('only the lender and the seller of the line see its borrowing base', async () => {

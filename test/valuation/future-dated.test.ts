@@ -20,7 +20,7 @@ const MINUTE_MS = 60_000;
 describe('price marks cannot be dated ahead of now', () => {
   test('a mark dated tomorrow or in 2036 is refused naming body.asOf; one 4 minutes ahead (clock skew) is accepted', async () => {
     const world = await marginWorld(api);
-    const body = (asOf: string) => ({ commodityCode: world.commodityCode, grade: '80', currency: 'USD', pricePerUnit: '28.80', source: 'test feed', asOf });
+    const body = (asOf: string) => ({ commodityCode: world.commodityCode, grade: '80', pricePerUnit: { amount: '28.80', currency: 'USD', unit: 'kg' }, source: 'test feed', asOf });
     for (const asOf of [new Date(Date.now() + DAY_MS).toISOString(), '2036-11-23T00:00:00Z']) {
       const res = await api.post(world.lender.admin, '/price-marks', body(asOf));
       expect(res.status).toBe(400);
@@ -44,7 +44,12 @@ describe('price marks cannot be dated ahead of now', () => {
     await mark(api, world, '28.80');
     const base = await api.get(world.lender.admin, `/credit-lines/${world.lineId}/borrowing-base`).expect(200);
     // 1 000 × 28.80 = 28 800; × 0.75 = 21 600; × 0.6 = 12 960; LTV 10 800 / 21 600 = 0.5.
-    expect([base.body.lots[0].pricePerUnit, base.body.totals.marketValue, base.body.totals.borrowingBase, base.body.totals.ltv]).toEqual(['28.8', '28800', '12960', '0.5']);
+    expect([base.body.lots[0].pricePerUnit, base.body.totals.marketValue, base.body.totals.borrowingBase, base.body.totals.ltv]).toEqual([
+      { amount: '28.8', currency: 'USD', unit: 'kg' },
+      { amount: '28800.00', currency: 'USD' },
+      { amount: '12960.00', currency: 'USD' },
+      '0.5',
+    ]);
   });
 });
 
@@ -52,7 +57,7 @@ describe('stock counts cannot be dated ahead of now', () => {
   test('a count dated next year is refused naming body.countedAt, and the lot is unchanged', async () => {
     const world = await marginWorld(api);
     const lotId = await pledgedLot(api, world, '1000');
-    const res = await api.post(world.warehouse.admin, `/lots/${lotId}/stock-counts`, { countedQuantity: '1000', countedAt: new Date(Date.now() + 365 * DAY_MS).toISOString() });
+    const res = await api.post(world.warehouse.admin, `/lots/${lotId}/stock-counts`, { countedQuantity: { amount: '1000', unit: 'kg' }, countedAt: new Date(Date.now() + 365 * DAY_MS).toISOString() });
     expect(res.status).toBe(400);
     expect(res.body.errors.map((error: { path: string }) => error.path)).toEqual(['body.countedAt']);
     expect((await api.db.prisma.lot.findUniqueOrThrow({ where: { id: lotId } })).lastCountedAt).toBeNull();
@@ -65,7 +70,7 @@ describe('stock counts cannot be dated ahead of now', () => {
     await api.db.sql(`UPDATE lien SET pledged_at = now() - interval '31 days' WHERE lot_id = $1`, [lotId]);
     await api.db.sql(`UPDATE lot SET last_counted_at = '2036-01-01T00:00:00Z' WHERE id = $1`, [lotId]);
     const base = await api.get(world.lender.admin, `/credit-lines/${world.lineId}/borrowing-base`).expect(200);
-    expect([base.body.lots[0].eligible, base.body.lots[0].reasons, base.body.totals.borrowingBase]).toEqual([false, ['STOCK_COUNT_OVERDUE'], '0']);
+    expect([base.body.lots[0].eligible, base.body.lots[0].reasons, base.body.totals.borrowingBase]).toEqual([false, ['STOCK_COUNT_OVERDUE'], { amount: '0.00', currency: 'USD' }]);
     const overdue = await overdueStockCounts(api.db.prisma, { now: new Date(), afterLienId: null, limit: 500 });
     expect(overdue.map((row) => row.lotId)).toContain(lotId);
   });

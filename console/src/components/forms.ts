@@ -24,7 +24,7 @@ export function useWrite() {
       const problem = asApiProblem(caught);
       const fields = (problem?.problem.errors ?? []).filter((field) => field.path.startsWith('body.'));
       if (form && fields.length > 0) {
-        form.setFields(fields.map((field) => ({ name: field.path.slice('body.'.length).split('.'), errors: [field.reason] })));
+        form.setFields(fields.map((field) => ({ name: formFieldOf(form, field.path.slice('body.'.length).split('.')), errors: [field.reason] })));
       }
       setError(problem ?? caught);
       return undefined;
@@ -33,4 +33,19 @@ export function useWrite() {
     }
   }
   return { run, error, busy, clearError: () => setError(null) };
+}
+
+/**
+ * The form field an API path points into: the longest run of its segments that names a field of the
+ * form (`body.amount.amount` → the form's `amount`; `body.items.0.quantity.amount` → `quantity`,
+ * where the form has one item), else the path itself.
+ */
+function formFieldOf(form: FormInstance, segments: string[]): string[] {
+  for (let length = segments.length; length > 0; length -= 1) {
+    for (let start = 0; start + length <= segments.length; start += 1) {
+      const name = segments.slice(start, start + length);
+      if (form.getFieldInstance(name)) return name;
+    }
+  }
+  return segments;
 }

@@ -29,6 +29,10 @@ export interface I18n {
   has(key: string): key is MessageKey;
   money(money: { amount: string; currency: string } | null | undefined): string;
   amount(amount: string | null | undefined, currency: string): string;
+  /** A Quantity component: `1,234.5 kg`. */
+  quantity(quantity: { amount: string; unit: string } | null | undefined): string;
+  /** A UnitPrice component: `USD 3.125 / kg`. */
+  unitPrice(price: { amount: string; currency: string; unit: string } | null | undefined): string;
   decimal(value: string | null | undefined): string;
   percent(ratio: string | null | undefined): string;
   dateTime(iso: string | null | undefined): string;
@@ -55,6 +59,8 @@ export function I18nProvider({ children }: { children: ReactNode }) {
       has: (key): key is MessageKey => key in CATALOGUES[locale],
       money: (money) => (money ? formatMoney(money.amount, money.currency, locale) : dash),
       amount: (amount, currency) => (amount === null || amount === undefined ? dash : formatMoney(amount, currency, locale)),
+      quantity: (quantity) => (quantity ? `${formatDecimal(quantity.amount, locale)} ${quantity.unit}` : dash),
+      unitPrice: (price) => (price ? `${formatMoney(price.amount, price.currency, locale)} / ${price.unit}` : dash),
       decimal: (value) => (value === null || value === undefined ? dash : formatDecimal(value, locale)),
       percent: (ratio) => (ratio === null || ratio === undefined ? dash : formatRatioAsPercent(ratio, locale)),
       dateTime: (iso) => (iso ? formatDateTime(iso, locale) : dash),

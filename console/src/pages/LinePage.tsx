@@ -27,11 +27,11 @@ async function loadLine(lineId: string) {
 const todayIso = () => new Date().toISOString().slice(0, 10);
 
 function Totals({ data }: { data: Line }) {
-  const { t, amount } = useI18n();
+  const { t, money } = useI18n();
   const { line, base } = data;
   const currency = line.terms.currency;
   const openCalls = data.calls.filter((call) => call.status === 'OPEN').length;
-  const figures: [MessageKey, string, string][] = [
+  const figures: [MessageKey, { amount: string; currency: string }, string][] = [
     ['line.limit', base.totals.limit, 'limit'],
     ['line.borrowingBase', base.totals.borrowingBase, 'borrowing-base'],
     ['line.outstanding', base.totals.outstandingPrincipal, 'outstanding'],
@@ -42,7 +42,7 @@ function Totals({ data }: { data: Line }) {
     <Card>
       <Space wrap size="large">
         {figures.map(([label, value, id]) => (
-          <Statistic key={id} title={t(label)} value={amount(value, currency)} data-testid={`total-${id}`} />
+          <Statistic key={id} title={t(label)} value={money(value)} data-testid={`total-${id}`} />
         ))}
         <div>
           <Typography.Text type="secondary">{t('line.ltv')}</Typography.Text>
@@ -56,7 +56,7 @@ function Totals({ data }: { data: Line }) {
 }
 
 function Collateral({ data }: { data: Line }) {
-  const { t, amount, decimal, dateTime } = useI18n();
+  const { t, dateTime, money, quantity, unitPrice } = useI18n();
   const currency = data.line.terms.currency;
   return (
     <Scroll><Table
@@ -68,11 +68,11 @@ function Collateral({ data }: { data: Line }) {
       columns={[
         { title: t('lot.receiptNumber'), key: 'receipt', render: (_v, lot) => <Link to={`/app/lots/${lot.lotId}`}>{lot.receiptNumber}</Link> },
         { title: t('lot.commodity'), key: 'commodity', render: (_v, lot) => `${lot.commodityCode} · ${lot.grade}` },
-        { title: t('lot.quantity'), key: 'quantity', align: 'right', render: (_v, lot) => `${decimal(lot.quantity)} ${lot.unit}` },
-        { title: t('lot.price'), key: 'price', align: 'right', render: (_v, lot) => amount(lot.pricePerUnit, currency) },
+        { title: t('lot.quantity'), key: 'quantity', align: 'right', render: (_v, lot) => quantity(lot.quantity) },
+        { title: t('lot.price'), key: 'price', align: 'right', render: (_v, lot) => unitPrice(lot.pricePerUnit) },
         { title: t('lot.markAsOf'), key: 'mark', render: (_v, lot) => dateTime(lot.markAsOf) },
-        { title: t('lot.collateralValue'), key: 'collateral', align: 'right', render: (_v, lot) => amount(lot.collateralValue, currency) },
-        { title: t('lot.lendingValue'), key: 'lending', align: 'right', render: (_v, lot) => amount(lot.lendingValue, currency) },
+        { title: t('lot.collateralValue'), key: 'collateral', align: 'right', render: (_v, lot) => money(lot.collateralValue) },
+        { title: t('lot.lendingValue'), key: 'lending', align: 'right', render: (_v, lot) => money(lot.lendingValue) },
         {
           title: t('lot.eligibility'),
           key: 'eligible',
@@ -93,14 +93,14 @@ function Collateral({ data }: { data: Line }) {
 }
 
 function RequestDraw({ data, onDone }: { data: Line; onDone: () => void }) {
-  const { t, amount } = useI18n();
+  const { t, amount, money } = useI18n();
   const [form] = Form.useForm();
   const write = useWrite();
   const [result, setResult] = useState<string | null>(null);
   const currency = data.line.terms.currency;
   return (
     <Card title={t('draw.request')} data-testid="request-draw">
-      <Typography.Paragraph data-testid="availability-before">{t('draw.availabilityNow', { availability: amount(data.base.totals.availability, currency) })}</Typography.Paragraph>
+      <Typography.Paragraph data-testid="availability-before">{t('draw.availabilityNow', { availability: money(data.base.totals.availability) })}</Typography.Paragraph>
       <ProblemAlert error={write.error} />
       {result && <Typography.Paragraph data-testid="draw-result">{result}</Typography.Paragraph>}
       <Form
@@ -163,7 +163,7 @@ function Draws({ data, reloadKey }: { data: Line; reloadKey: number }) {
 }
 
 function MarginCalls({ data }: { data: Line }) {
-  const { t, amount, dateTime } = useI18n();
+  const { t, dateTime, money } = useI18n();
   return (
     <Scroll><Table
       rowKey="id"
@@ -175,7 +175,7 @@ function MarginCalls({ data }: { data: Line }) {
         { title: t('call.openedAt'), key: 'opened', render: (_v, call) => dateTime(call.openedAt) },
         { title: t('call.status'), key: 'status', render: (_v, call) => <StatusTag status={call.status} /> },
         { title: t('call.cause'), key: 'cause', render: (_v, call) => t(`call.cause.${call.cause}`) },
-        { title: t('call.requiredRepayment'), key: 'required', align: 'right', render: (_v, call) => amount(call.requiredRepayment, call.currency) },
+        { title: t('call.requiredRepayment'), key: 'required', align: 'right', render: (_v, call) => money(call.requiredRepayment) },
         { title: t('call.cureDeadline'), key: 'deadline', render: (_v, call) => (call.cureDeadline ? <span>{dateTime(call.cureDeadline)} {call.status === 'OPEN' && <Countdown until={call.cureDeadline} />}</span> : t('common.none')) },
       ]}
     /></Scroll>
@@ -183,7 +183,7 @@ function MarginCalls({ data }: { data: Line }) {
 }
 
 function Sales({ data, reloadKey }: { data: Line; reloadKey: number }) {
-  const { t, amount, date } = useI18n();
+  const { t, date, money } = useI18n();
   const fetchPage = useCallback(
     (cursor: string | undefined) => unwrap(api.GET('/credit-lines/{lineId}/sales', { params: { path: { lineId: data.line.id }, query: { cursor, limit: 20 } } })),
     [data.line.id],
@@ -197,8 +197,8 @@ function Sales({ data, reloadKey }: { data: Line; reloadKey: number }) {
       data-testid="sales"
       columns={[
         { title: t('sale.sale'), key: 'id', render: (_v, sale) => <Link to={`/app/sales/${sale.id}`}>{t('sale.open')}</Link> },
-        { title: t('sale.totalPrice'), key: 'total', align: 'right', render: (_v, sale) => amount(sale.totalPrice, sale.currency) },
-        { title: t('sale.amountPaid'), key: 'paid', align: 'right', render: (_v, sale) => amount(sale.amountPaid, sale.currency) },
+        { title: t('sale.totalPrice'), key: 'total', align: 'right', render: (_v, sale) => money(sale.totalPrice) },
+        { title: t('sale.amountPaid'), key: 'paid', align: 'right', render: (_v, sale) => money(sale.amountPaid) },
         { title: t('sale.paymentDueDate'), key: 'due', render: (_v, sale) => date(sale.paymentDueDate) },
         { title: t('sale.status'), key: 'status', render: (_v, sale) => <StatusTag status={sale.status} /> },
       ]}
@@ -207,12 +207,13 @@ function Sales({ data, reloadKey }: { data: Line; reloadKey: number }) {
 }
 
 function ReportSale({ data, onDone }: { data: Line; onDone: () => void }) {
-  const { t, decimal } = useI18n();
+  const { t, quantity } = useI18n();
   const [form] = Form.useForm();
   const write = useWrite();
   const buyers = useOrganisations('BUYER');
   const currency = data.line.terms.currency;
   const lots = data.base.lots ?? [];
+  const unitOf = (lotId: string) => lots.find((lot) => lot.lotId === lotId)?.quantity.unit ?? '';
   return (
     <Card title={t('sale.report')} data-testid="report-sale">
       <ProblemAlert error={write.error} />
@@ -225,7 +226,7 @@ function ReportSale({ data, onDone }: { data: Line; onDone: () => void }) {
               unwrap(
                 api.POST('/credit-lines/{lineId}/sales', {
                   params: { path: { lineId: data.line.id }, header: { 'Idempotency-Key': key } },
-                  body: { buyerOrganisationId: values.buyerOrganisationId, items: [{ lotId: values.lotId, quantity: values.quantity }], currency, pricePerUnit: values.pricePerUnit, paymentDueDate: values.paymentDueDate },
+                  body: { buyerOrganisationId: values.buyerOrganisationId, items: [{ lotId: values.lotId, quantity: { amount: values.quantity, unit: unitOf(values.lotId) } }], pricePerUnit: { amount: values.pricePerUnit, currency, unit: unitOf(values.lotId) }, paymentDueDate: values.paymentDueDate },
                 }),
               ),
             form,
@@ -240,7 +241,7 @@ function ReportSale({ data, onDone }: { data: Line; onDone: () => void }) {
           <Select showSearch={{ optionFilterProp: 'label' }} options={buyers.items.map((buyer) => ({ value: buyer.id, label: buyer.name }))} />
         </Form.Item>
         <Form.Item label={t('sale.lot')} name="lotId" rules={[{ required: true, message: t('form.required') }]}>
-          <Select options={lots.map((lot) => ({ value: lot.lotId, label: `${lot.receiptNumber} · ${decimal(lot.quantity)} ${lot.unit}` }))} />
+          <Select options={lots.map((lot) => ({ value: lot.lotId, label: `${lot.receiptNumber} · ${quantity(lot.quantity)}` }))} />
         </Form.Item>
         <Form.Item label={t('sale.quantity')} name="quantity" rules={[{ required: true, pattern: DECIMAL_PATTERN, message: t('form.decimal') }]}>
           <Input inputMode="decimal" />
@@ -261,10 +262,10 @@ function ReportSale({ data, onDone }: { data: Line; onDone: () => void }) {
 
 /** The lender records cash the seller paid in directly; the allocation shown is the server's waterfall. */
 function RecordRepayment({ data, onDone }: { data: Line; onDone: () => void }) {
-  const { t, amount } = useI18n();
+  const { t } = useI18n();
   const [form] = Form.useForm();
   const write = useWrite();
-  const [allocation, setAllocation] = useState<{ fees: string; interest: string; principal: string; toSeller: string } | null>(null);
+  const [allocation, setAllocation] = useState<Allocation | null>(null);
   const currency = data.line.terms.currency;
   return (
     <Card title={t('repayment.record')} data-testid="record-repayment">
@@ -279,7 +280,7 @@ function RecordRepayment({ data, onDone }: { data: Line; onDone: () => void }) {
               unwrap(
                 api.POST('/credit-lines/{lineId}/repayments', {
                   params: { path: { lineId: data.line.id }, header: { 'Idempotency-Key': key } },
-                  body: { amount: values.amount, receivedOn: values.receivedOn, ...(values.reference ? { reference: values.reference } : {}) },
+                  body: { amount: { amount: values.amount, currency }, receivedOn: values.receivedOn, ...(values.reference ? { reference: values.reference } : {}) },
                 }),
               ),
             form,
@@ -304,19 +305,22 @@ function RecordRepayment({ data, onDone }: { data: Line; onDone: () => void }) {
           {t('repayment.submit')}
         </Button>
       </Form>
-      {allocation && <Waterfall allocation={allocation} currency={currency} />}
+      {allocation && <Waterfall allocation={allocation} />}
     </Card>
   );
 }
 
-export function Waterfall({ allocation, currency }: { allocation: { fees: string; interest: string; principal: string; toSeller: string }; currency: string }) {
-  const { t, amount } = useI18n();
+type Money = { amount: string; currency: string };
+export type Allocation = { fees: Money; interest: Money; principal: Money; toSeller: Money };
+
+export function Waterfall({ allocation }: { allocation: Allocation }) {
+  const { t, money } = useI18n();
   return (
     <Descriptions title={t('waterfall.title')} bordered size="small" column={1} data-testid="waterfall">
-      <Descriptions.Item label={t('waterfall.fees')}>{amount(allocation.fees, currency)}</Descriptions.Item>
-      <Descriptions.Item label={t('waterfall.interest')}>{amount(allocation.interest, currency)}</Descriptions.Item>
-      <Descriptions.Item label={t('waterfall.principal')}>{amount(allocation.principal, currency)}</Descriptions.Item>
-      <Descriptions.Item label={t('waterfall.toSeller')}>{amount(allocation.toSeller, currency)}</Descriptions.Item>
+      <Descriptions.Item label={t('waterfall.fees')}>{money(allocation.fees)}</Descriptions.Item>
+      <Descriptions.Item label={t('waterfall.interest')}>{money(allocation.interest)}</Descriptions.Item>
+      <Descriptions.Item label={t('waterfall.principal')}>{money(allocation.principal)}</Descriptions.Item>
+      <Descriptions.Item label={t('waterfall.toSeller')}>{money(allocation.toSeller)}</Descriptions.Item>
     </Descriptions>
   );
 }
@@ -347,11 +351,11 @@ function Statement({ data }: { data: Line }) {
 }
 
 function Terms({ data }: { data: Line }) {
-  const { t, amount, percent, date } = useI18n();
+  const { t, percent, date, money } = useI18n();
   const terms = data.line.terms;
   return (
     <Descriptions bordered size="small" column={{ xs: 1, md: 2 }} data-testid="terms">
-      <Descriptions.Item label={t('line.limit')}>{amount(terms.limit, terms.currency)}</Descriptions.Item>
+      <Descriptions.Item label={t('line.limit')}>{money(terms.limit)}</Descriptions.Item>
       <Descriptions.Item label={t('terms.advanceRate')}>{percent(terms.defaultAdvanceRate)}</Descriptions.Item>
       <Descriptions.Item label={t('terms.haircut')}>{percent(terms.haircut)}</Descriptions.Item>
       <Descriptions.Item label={t('terms.interestRate')}>{percent(terms.annualInterestRate)}</Descriptions.Item>

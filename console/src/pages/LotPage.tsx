@@ -48,7 +48,7 @@ function Pledge({ lotId, onDone }: { lotId: string; onDone: () => void }) {
 }
 
 function History({ lotId, reloadKey }: { lotId: string; reloadKey: number }) {
-  const { t, decimal, dateTime } = useI18n();
+  const { t, dateTime, quantity } = useI18n();
   const events = useLoad(() => unwrap(api.GET('/lots/{lotId}/events', { params: { path: { lotId }, query: { limit: 100 } } })), [lotId, reloadKey]);
   return (
     <Card title={t('lot.history')}>
@@ -58,7 +58,7 @@ function History({ lotId, reloadKey }: { lotId: string; reloadKey: number }) {
           key: event.id,
           content: (
             <span>
-              <Typography.Text strong>{t(`custodyEvent.${event.type}` as MessageKey)}</Typography.Text> · {dateTime(event.occurredAt)} · {t('lot.quantityChange', { before: decimal(event.quantityBefore), after: decimal(event.quantityAfter) })}
+              <Typography.Text strong>{t(`custodyEvent.${event.type}` as MessageKey)}</Typography.Text> · {dateTime(event.occurredAt)} · {t('lot.quantityChange', { before: quantity(event.quantityBefore), after: quantity(event.quantityAfter) })}
               {event.reason ? ` · ${event.reason}` : ''}
             </span>
           ),
@@ -70,7 +70,7 @@ function History({ lotId, reloadKey }: { lotId: string; reloadKey: number }) {
 
 export function LotPage() {
   const { lotId = '' } = useParams();
-  const { t, decimal, dateTime } = useI18n();
+  const { t, dateTime, quantity } = useI18n();
   const { user } = useSession();
   const [reloadKey, setReloadKey] = useState(0);
   const lot = useLoad(() => unwrap(api.GET('/lots/{lotId}', { params: { path: { lotId } } })), [lotId, reloadKey]);
@@ -86,7 +86,7 @@ export function LotPage() {
       <Descriptions bordered size="small" column={{ xs: 1, md: 2 }}>
         <Descriptions.Item label={t('lot.commodity')}>{`${data.commodityCode} · ${data.grade}`}</Descriptions.Item>
         <Descriptions.Item label={t('lot.quantity')}>
-          <span data-testid="lot-quantity">{`${decimal(data.quantity)} ${data.unit}`}</span>
+          <span data-testid="lot-quantity">{quantity(data.quantity)}</span>
         </Descriptions.Item>
         <Descriptions.Item label={t('lot.receivedAt')}>{dateTime(data.receivedAt)}</Descriptions.Item>
         <Descriptions.Item label={t('lot.pledgedTo')}>
@@ -116,7 +116,7 @@ type OrderPage = Awaited<ReturnType<typeof fetchAnyOrders>>;
 const fetchAnyOrders = (cursor: string | undefined) => unwrap(api.GET('/release-orders', { params: { query: { cursor, limit: 20 } } }));
 
 export function ReleaseOrderTable({ fetchPage, deps, extraColumn }: { fetchPage: (cursor: string | undefined) => Promise<OrderPage>; deps: unknown[]; extraColumn?: (order: OrderPage['items'][number]) => React.ReactNode }) {
-  const { t, decimal, dateTime } = useI18n();
+  const { t, dateTime, quantity } = useI18n();
   return (
     <CursorTable
       rowKey="id"
@@ -126,8 +126,8 @@ export function ReleaseOrderTable({ fetchPage, deps, extraColumn }: { fetchPage:
       columns={[
         { title: t('release.createdAt'), key: 'created', render: (_v, order) => dateTime(order.createdAt) },
         { title: t('release.kind'), key: 'kind', render: (_v, order) => t(`release.kind.${order.kind}`) },
-        { title: t('release.authorised'), key: 'authorised', align: 'right', render: (_v, order) => decimal(order.quantityAuthorised) },
-        { title: t('release.released'), key: 'released', align: 'right', render: (_v, order) => decimal(order.quantityReleased) },
+        { title: t('release.authorised'), key: 'authorised', align: 'right', render: (_v, order) => quantity(order.quantityAuthorised) },
+        { title: t('release.released'), key: 'released', align: 'right', render: (_v, order) => quantity(order.quantityReleased) },
         { title: t('release.status'), key: 'status', render: (_v, order) => t(`status.${order.status}`) },
         ...(extraColumn ? [{ title: t('common.actions'), key: 'actions', render: (_v: unknown, order: OrderPage['items'][number]) => extraColumn(order) }] : []),
       ]}

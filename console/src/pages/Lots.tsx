@@ -9,7 +9,7 @@ import { useSession } from '../session';
 
 /** Lots in my custody (warehouse) or mine (seller), filtered by commodity; phone-width friendly (scrolls sideways). */
 export function Lots() {
-  const { t, decimal, dateTime } = useI18n();
+  const { t, dateTime, quantity } = useI18n();
   const { user } = useSession();
   const organisations = useOrganisations();
   const [commodityCode, setCommodityCode] = useState('');
@@ -39,7 +39,7 @@ export function Lots() {
         columns={[
           { title: t('lot.receiptNumber'), key: 'receipt', render: (_v, lot) => <Link to={`/app/lots/${lot.id}`}>{lot.receiptNumber}</Link> },
           { title: t('lot.commodity'), key: 'commodity', render: (_v, lot) => `${lot.commodityCode} · ${lot.grade}` },
-          { title: t('lot.quantity'), key: 'quantity', align: 'right', render: (_v, lot) => <span data-testid="lot-quantity">{`${decimal(lot.quantity)} ${lot.unit}`}</span> },
+          { title: t('lot.quantity'), key: 'quantity', align: 'right', render: (_v, lot) => <span data-testid="lot-quantity">{quantity(lot.quantity)}</span> },
           ...(isWarehouse ? [{ title: t('lot.seller'), key: 'seller', render: (_v: unknown, lot: { sellerOrganisationId: string }) => organisations.nameOf(lot.sellerOrganisationId) }] : []),
           { title: t('lot.receivedAt'), key: 'received', render: (_v, lot) => dateTime(lot.receivedAt) },
           {

@@ -9,11 +9,11 @@ import { useInterval, useLoad } from '../components/useLoad';
 import { Scroll } from '../components/Scroll';
 import { useI18n } from '../i18n';
 import { useSession } from '../session';
-import { Waterfall } from './LinePage';
+import { Waterfall, type Allocation } from './LinePage';
 
 export function SalePage() {
   const { saleId = '' } = useParams();
-  const { t, amount, decimal, date } = useI18n();
+  const { t, date, money, quantity, unitPrice } = useI18n();
   const { user } = useSession();
   const sale = useLoad(() => unwrap(api.GET('/sales/{saleId}', { params: { path: { saleId } } })), [saleId]);
   const { reload } = sale;
@@ -22,7 +22,7 @@ export function SalePage() {
   useInterval(refresh, 4000);
   const [form] = Form.useForm();
   const write = useWrite();
-  const [allocation, setAllocation] = useState<{ fees: string; interest: string; principal: string; toSeller: string } | null>(null);
+  const [allocation, setAllocation] = useState<Allocation | null>(null);
   if (!sale.data) return <LoadState loading={sale.loading} error={sale.error} />;
   const data = sale.data;
   const isLender = user?.organisation.kind === 'LENDER' && user.role !== 'VIEWER';
@@ -37,10 +37,10 @@ export function SalePage() {
         </span>
       </Space>
       <Descriptions bordered size="small" column={{ xs: 1, md: 2 }}>
-        <Descriptions.Item label={t('sale.totalPrice')}>{amount(data.totalPrice, data.currency)}</Descriptions.Item>
-        <Descriptions.Item label={t('sale.amountPaid')}>{amount(data.amountPaid, data.currency)}</Descriptions.Item>
-        <Descriptions.Item label={t('sale.remainingDue')}>{amount(data.remainingDue, data.currency)}</Descriptions.Item>
-        <Descriptions.Item label={t('sale.feeOnSale')}>{amount(data.feeOnSale, data.currency)}</Descriptions.Item>
+        <Descriptions.Item label={t('sale.totalPrice')}>{money(data.totalPrice)}</Descriptions.Item>
+        <Descriptions.Item label={t('sale.amountPaid')}>{money(data.amountPaid)}</Descriptions.Item>
+        <Descriptions.Item label={t('sale.remainingDue')}>{money(data.remainingDue)}</Descriptions.Item>
+        <Descriptions.Item label={t('sale.feeOnSale')}>{money(data.feeOnSale)}</Descriptions.Item>
         <Descriptions.Item label={t('sale.paymentDueDate')}>{date(data.paymentDueDate)}</Descriptions.Item>
         {user?.organisation.kind !== 'WAREHOUSE' && (
           <Descriptions.Item label={t('sale.line')}>
@@ -55,8 +55,8 @@ export function SalePage() {
        
         columns={[
           { title: t('sale.lot'), key: 'lot', render: (_v, item) => <Link to={`/app/lots/${item.lotId}`}>{t('sale.openLot')}</Link> },
-          { title: t('sale.quantity'), key: 'quantity', align: 'right', render: (_v, item) => `${decimal(item.quantity)} ${item.unit}` },
-          { title: t('sale.pricePerUnit', { currency: data.currency }), key: 'price', align: 'right', render: (_v, item) => amount(item.pricePerUnit, data.currency) },
+          { title: t('sale.quantity'), key: 'quantity', align: 'right', render: (_v, item) => quantity(item.quantity) },
+          { title: t('sale.pricePerUnit', { currency: data.currency }), key: 'price', align: 'right', render: (_v, item) => unitPrice(item.pricePerUnit) },
         ]}
       /></Scroll>
       {isLender && data.status === 'OPEN' && (
@@ -72,7 +72,7 @@ export function SalePage() {
                   unwrap(
                     api.POST('/sales/{saleId}/payments', {
                       params: { path: { saleId }, header: { 'Idempotency-Key': key } },
-                      body: { amount: values.amount, receivedOn: values.receivedOn, ...(values.reference ? { reference: values.reference } : {}) },
+                      body: { amount: { amount: values.amount, currency: data.currency }, receivedOn: values.receivedOn, ...(values.reference ? { reference: values.reference } : {}) },
                     }),
                   ),
                 form,
@@ -98,11 +98,11 @@ export function SalePage() {
           </Form>
         </Card>
       )}
-      {allocation && <Waterfall allocation={allocation} currency={data.currency} />}
+      {allocation && <Waterfall allocation={allocation} />}
       {(data.payments ?? []).length > 0 && (
         <Card title={t('sale.payments')}>
           {(data.payments ?? []).map((payment) => (
-            <Waterfall key={payment.id} allocation={payment.allocation} currency={payment.currency} />
+            <Waterfall key={payment.id} allocation={payment.allocation} />
           ))}
         </Card>
       )}

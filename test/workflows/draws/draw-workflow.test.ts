@@ -247,7 +247,7 @@ test('a reservation refused while it waits for approvers: the signal wakes the w
   // 9 500 kg spoiled (a physical fact: recorded, reservations wait): 500 × 3.125 × 0.8 × 0.5 = 625.00 − 4 000.00 = −3 375.00.
   // Then the line's reservations are re-checked as after a change nobody could refuse.
   const before = await lineCoverage(api.db.prisma, line.lineId, new Date());
-  await api.post(line.world.warehouse.admin, `/lots/${line.lotId}/adjustments`, { quantityDelta: '-9500', kind: 'SPOILAGE', reason: 'cold room failure' }).expect(201);
+  await api.post(line.world.warehouse.admin, `/lots/${line.lotId}/adjustments`, { quantityDelta: { amount: '-9500', unit: 'kg' }, kind: 'SPOILAGE', reason: 'cold room failure' }).expect(201);
   const refused = await inTransaction(api.db.prisma, async (tx) => {
     await lockLines(tx, [line.lineId]);
     return refuseUncoveredReservations(tx, { before, now: new Date(), cause: 'a test', actor: null });

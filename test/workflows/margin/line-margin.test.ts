@@ -68,9 +68,9 @@ describe('lineMarginWorkflow', () => {
     expect((await liveCall(api, world.lineId))!.liquidationReason).toBe('CURE_DEADLINE_PASSED');
 
     const sale = await api
-      .post(world.lender.admin, `/credit-lines/${world.lineId}/liquidation-sales`, { lotId: world.lotId, quantity: '1000', proceeds: '11000.00', receivedOn: utcDay(new Date()) })
+      .post(world.lender.admin, `/credit-lines/${world.lineId}/liquidation-sales`, { lotId: world.lotId, quantity: { amount: '1000', unit: 'kg' }, proceeds: { amount: '11000.00', currency: 'USD' }, receivedOn: utcDay(new Date()) })
       .expect(201);
-    expect(sale.body.allocation).toEqual({ fees: '0.00', interest: '0.00', principal: '10800.00', toSeller: '200.00' });
+    expect(sale.body.allocation).toEqual({ fees: { amount: '0.00', currency: 'USD' }, interest: { amount: '0.00', currency: 'USD' }, principal: { amount: '10800.00', currency: 'USD' }, toSeller: { amount: '200.00', currency: 'USD' } });
     await harness.signal(revalueLineSignal, 'LIQUIDATION_PROCEEDS');
     // The sale's own evaluation settled the call; the workflow finds no live call left and completes.
     const result: LineMarginState = await harness.result();

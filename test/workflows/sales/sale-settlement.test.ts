@@ -41,9 +41,8 @@ async function drawnLine(): Promise<SalesWorld> {
 async function reportSale(world: SalesWorld, body: Record<string, unknown> = {}) {
   const res = await api.post(world.custody.seller.admin, `/credit-lines/${world.line.id}/sales`, {
     buyerOrganisationId: world.buyer.organisationId,
-    items: [{ lotId: world.lotId, quantity: '20000' }],
-    currency: 'USD',
-    pricePerUnit: '1.30',
+    items: [{ lotId: world.lotId, quantity: { amount: '20000', unit: 'kg' } }],
+    pricePerUnit: { amount: '1.30', currency: 'USD', unit: 'kg' },
     paymentDueDate: dueDate,
     ...body,
   });
@@ -55,7 +54,7 @@ async function reportSale(world: SalesWorld, body: Record<string, unknown> = {})
 }
 
 async function pay(world: SalesWorld, saleId: string, amount: string) {
-  const res = await api.post(world.custody.lender.admin, `/sales/${saleId}/payments`, { amount, receivedOn: today, reference: `wire ${amount}` });
+  const res = await api.post(world.custody.lender.admin, `/sales/${saleId}/payments`, { amount: { amount, currency: 'USD' }, receivedOn: today, reference: `wire ${amount}` });
   await temporal.settled();
   return res;
 }
@@ -77,7 +76,7 @@ describe('canonical sale: cold-store apples, 50 % advance, fee on sale = 30 days
 
     // 20 000 kg × 1.30 = 26 000.00; fee 30 × 0.002 × 20 000 = 1 200.00
     const sale = await reportSale(world);
-    expect(sale).toMatchObject({ totalPrice: '26000.00', feeOnSale: '1200.00', status: 'OPEN' });
+    expect(sale).toMatchObject({ totalPrice: { amount: '26000.00', currency: 'USD' }, feeOnSale: { amount: '1200.00', currency: 'USD' }, status: 'OPEN' });
     const run = temporal.handle(sale.workflowId);
     expect(await run.query(saleSettlementPhaseQuery)).toBe('awaiting-payment');
     // Sold but unpaid: valued at min(mark 1.20, sale 1.30) = 1.20 → 20 000 × 1.20 × 0.5 = 12 000
@@ -86,7 +85,7 @@ describe('canonical sale: cold-store apples, 50 % advance, fee on sale = 30 days
     // 26 000.00 → fees 1 200.00, interest 120.00, principal 12 000.00, seller 26 000 − 13 320 = 12 680.00
     const paid = await pay(world, sale.id, '26000.00');
     expect(paid.status).toBe(201);
-    expect(paid.body.allocation).toEqual({ fees: '1200.00', interest: '120.00', principal: '12000.00', toSeller: '12680.00' });
+    expect(paid.body.allocation).toEqual({ fees: { amount: '1200.00', currency: 'USD' }, interest: { amount: '120.00', currency: 'USD' }, principal: { amount: '12000.00', currency: 'USD' }, toSeller: { amount: '12680.00', currency: 'USD' } });
     expect(temporal.signalled).toContainEqual({ workflowId: sale.workflowId, signalName: 'paymentRecorded', args: [paid.body.repayment.id] });
 
     expect(await lineBalances(api, world)).toEqual({
@@ -103,15 +102,15 @@ describe('canonical sale: cold-store apples, 50 % advance, fee on sale = 30 days
     // Paid in full: the workflow authorised the release of 20 000 kg by itself.
     expect(await run.query(saleSettlementPhaseQuery)).toBe('awaiting-release');
     const afterPayment = await api.get(world.custody.seller.admin, `/sales/${sale.id}`).expect(200);
-    expect(afterPayment.body).toMatchObject({ status: 'RELEASE_AUTHORISED', amountPaid: '26000.00', remainingDue: '0.00' });
+    expect(afterPayment.body).toMatchObject({ status: 'RELEASE_AUTHORISED', amountPaid: { amount: '26000.00', currency: 'USD' }, remainingDue: { amount: '0.00', currency: 'USD' } });
     const releaseOrderId = afterPayment.body.items[0].releaseOrderId as string;
     const order = await api.get(world.custody.warehouse.admin, `/release-orders/${releaseOrderId}`).expect(200);
-    expect(order.body).toMatchObject({ kind: 'LENDER_AUTHORISATION', creditLineId: world.line.id, quantityAuthorised: '20000', status: 'OPEN' });
+    expect(order.body).toMatchObject({ kind: 'LENDER_AUTHORISATION', creditLineId: world.line.id, quantityAuthorised: { amount: '20000', unit: 'kg' }, status: 'OPEN' });
     // The paid goods no longer secure the line.
     expect(await borrowingBase(world)).toBe('0');
 
     await api
-      .post(world.custody.warehouse.admin, `/release-orders/${releaseOrderId}/confirmations`, { quantity: '20000', releasedAt: new Date().toISOString() })
+      .post(world.custody.warehouse.admin, `/release-orders/${releaseOrderId}/confirmations`, { quantity: { amount: '20000', unit: 'kg' }, releasedAt: new Date().toISOString() })
       .expect(201);
     // The confirmation wakes the sale's workflow through the outbox (found on the real server: without it the sale waited for its hourly poll).
     await temporal.settled();
@@ -122,7 +121,7 @@ describe('canonical sale: cold-store apples, 50 % advance, fee on sale = 30 days
     const closed = await api.get(world.buyer.admin, `/sales/${sale.id}`).expect(200);
     expect(closed.body.status).toBe('CLOSED');
     const lot = await api.get(world.custody.warehouse.admin, `/lots/${world.lotId}`).expect(200);
-    expect(lot.body.quantity).toBe('0');
+    expect(lot.body.quantity).toEqual({ amount: '0', unit: 'kg' });
     const events = await api.db.sql<{ type: string }>(`SELECT type::text FROM custody_event WHERE lot_id = $1 ORDER BY seq`, [world.lotId]);
     expect(events.map((e) => e.type)).toEqual(['RECEIVED', 'PLEDGED', 'RELEASE_ORDERED', 'RELEASED']);
 
@@ -153,7 +152,7 @@ describe('canonical sale: cold-store apples, 50 % advance, fee on sale = 30 days
     expect(told.filter((n) => n.kind === 'sale.closed').map((n) => n.organisation_id)).toEqual(sorted([lender.organisationId, seller.organisationId, world.buyer.organisationId]));
 
     // The lender pays the seller what it is owed: 12 680.00 out of the collection account (26 000.00 − 12 680.00 = 13 320.00 left).
-    await api.post(lender.admin, `/credit-lines/${world.line.id}/seller-payouts`, { amount: '12680.00', paidOn: today }).expect(201);
+    await api.post(lender.admin, `/credit-lines/${world.line.id}/seller-payouts`, { amount: { amount: '12680.00', currency: 'USD' }, paidOn: today }).expect(201);
     const after = await lineBalances(api, world);
     expect([after.SELLER_PAYABLE, after.COLLECTION]).toEqual(['0.00', '13320.00']);
   });
@@ -167,8 +166,8 @@ describe('partial payments', () => {
 
     // 10 000.00 → fees 1 200.00, interest 120.00, principal 10 000 − 1 320 = 8 680.00, seller 0.00
     const first = await pay(world, sale.id, '10000.00');
-    expect(first.body.allocation).toEqual({ fees: '1200.00', interest: '120.00', principal: '8680.00', toSeller: '0.00' });
-    expect(first.body.sale).toMatchObject({ status: 'OPEN', amountPaid: '10000.00', remainingDue: '16000.00' });
+    expect(first.body.allocation).toEqual({ fees: { amount: '1200.00', currency: 'USD' }, interest: { amount: '120.00', currency: 'USD' }, principal: { amount: '8680.00', currency: 'USD' }, toSeller: { amount: '0.00', currency: 'USD' } });
+    expect(first.body.sale).toMatchObject({ status: 'OPEN', amountPaid: { amount: '10000.00', currency: 'USD' }, remainingDue: { amount: '16000.00', currency: 'USD' } });
     expect(await run.query(saleSettlementPhaseQuery)).toBe('awaiting-payment');
     // Unpaid share 16 000 / 26 000 of 20 000 kg at min(1.20, 1.30): 1.20 × 20 000 × 16/26 × 0.5 = 7 384.615384…
     expect(await borrowingBase(world)).toMatch(/^7384\.6153846153/);
@@ -180,7 +179,7 @@ describe('partial payments', () => {
 
     // 16 000.00 → principal 12 000 − 8 680 = 3 320.00, seller 16 000 − 3 320 = 12 680.00
     const second = await pay(world, sale.id, '16000.00');
-    expect(second.body.allocation).toEqual({ fees: '0.00', interest: '0.00', principal: '3320.00', toSeller: '12680.00' });
+    expect(second.body.allocation).toEqual({ fees: { amount: '0.00', currency: 'USD' }, interest: { amount: '0.00', currency: 'USD' }, principal: { amount: '3320.00', currency: 'USD' }, toSeller: { amount: '12680.00', currency: 'USD' } });
     expect(await run.query(saleSettlementPhaseQuery)).toBe('awaiting-release');
     const balances = await lineBalances(api, world);
     expect([balances.LOAN_PRINCIPAL, balances.FEES_RECEIVABLE, balances.SELLER_PAYABLE, balances.COLLECTION]).toEqual(['0.00', '0.00', '12680.00', '26000.00']);
@@ -188,7 +187,7 @@ describe('partial payments', () => {
     expect(balances.FEE_INCOME).toBe('1200.00');
 
     const detail = await api.get(world.custody.lender.admin, `/sales/${sale.id}`).expect(200);
-    expect(detail.body.payments.map((p: { amount: string }) => p.amount)).toEqual(['10000.00', '16000.00']);
+    expect(detail.body.payments.map((p: { amount: { amount: string } }) => p.amount.amount)).toEqual(['10000.00', '16000.00']);
     // After payment in full nothing more is taken.
     expect((await pay(world, sale.id, '0.01')).body.code).toBe('sale_not_open');
   });
@@ -217,14 +216,14 @@ describe('lapse', () => {
 
     // 5 000.00 → fees 1 200.00, interest 120.00, principal 3 680.00
     const part = await pay(world, sale.id, '5000.00');
-    expect(part.body.allocation).toEqual({ fees: '1200.00', interest: '120.00', principal: '3680.00', toSeller: '0.00' });
+    expect(part.body.allocation).toEqual({ fees: { amount: '1200.00', currency: 'USD' }, interest: { amount: '120.00', currency: 'USD' }, principal: { amount: '3680.00', currency: 'USD' }, toSeller: { amount: '0.00', currency: 'USD' } });
 
     await run.advanceTime(29 * DAY_MS);
     expect(await run.query(saleSettlementPhaseQuery)).toBe('awaiting-payment');
     expect(await run.result()).toEqual({ saleId: sale.id, outcome: 'LAPSED', releaseOrderIds: [], releaseReminded: false });
 
     const lapsed = await api.get(world.custody.seller.admin, `/sales/${sale.id}`).expect(200);
-    expect(lapsed.body).toMatchObject({ status: 'LAPSED', amountPaid: '5000.00', remainingDue: '21000.00' });
+    expect(lapsed.body).toMatchObject({ status: 'LAPSED', amountPaid: { amount: '5000.00', currency: 'USD' }, remainingDue: { amount: '21000.00', currency: 'USD' } });
     // Principal 12 000.00 − 3 680.00 = 8 320.00 still owed; the payment stays applied.
     const balances = await lineBalances(api, world);
     expect([balances.LOAN_PRINCIPAL, balances.INTEREST_RECEIVABLE, balances.FEES_RECEIVABLE, balances.COLLECTION]).toEqual(['8320.00', '0.00', '0.00', '5000.00']);
@@ -237,6 +236,6 @@ describe('lapse', () => {
     expect(told).toEqual([world.custody.seller.organisationId, world.custody.lender.organisationId, world.buyer.organisationId].sort());
     expect((await pay(world, sale.id, '21000.00')).body.code).toBe('sale_not_open');
     // The lapsed goods can be sold again.
-    await reportSale(world, { pricePerUnit: '1.25' });
+    await reportSale(world, { pricePerUnit: { amount: '1.25', currency: 'USD', unit: 'kg' } });
   });
 });

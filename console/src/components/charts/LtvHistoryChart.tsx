@@ -60,8 +60,8 @@ export function LtvHistoryChart({ line }: { line: LineLike }) {
       xAxis: { type: 'category' as const, data: days.map((day) => date(day.date)) },
       yAxis: { type: 'value' as const },
       series: [
-        { name: t('line.borrowingBase'), type: 'line' as const, data: days.map((day) => Number(day.borrowingBase)) },
-        { name: t('line.outstanding'), type: 'line' as const, data: days.map((day) => Number(day.outstanding)) },
+        { name: t('line.borrowingBase'), type: 'line' as const, data: days.map((day) => Number(day.borrowingBase.amount)) },
+        { name: t('line.outstanding'), type: 'line' as const, data: days.map((day) => Number(day.outstanding.amount)) },
       ],
     }),
     [days, line.terms.currency, amount, date, t],

@@ -26,7 +26,7 @@ async function loadPage(cursor: string | undefined) {
 }
 
 export function Portfolio() {
-  const { t, amount } = useI18n();
+  const { t, money } = useI18n();
   const organisations = useOrganisations();
   return (
     <Space orientation="vertical" style={{ width: '100%' }}>
@@ -41,9 +41,9 @@ export function Portfolio() {
         columns={[
           { title: t('portfolio.seller'), key: 'seller', render: (_value, line) => <Link to={`/app/lines/${line.id}`}>{organisations.nameOf(line.sellerOrganisationId)}</Link> },
           { title: t('line.status'), key: 'status', render: (_value, line) => <StatusTag status={line.status} /> },
-          { title: t('line.limit'), key: 'limit', align: 'right', render: (_value, line) => amount(line.terms.limit, line.terms.currency) },
-          { title: t('line.outstanding'), key: 'outstanding', align: 'right', render: (_value, line) => amount(line.totals?.outstandingPrincipal, line.terms.currency) },
-          { title: t('line.availability'), key: 'availability', align: 'right', render: (_value, line) => amount(line.totals?.availability, line.terms.currency) },
+          { title: t('line.limit'), key: 'limit', align: 'right', render: (_value, line) => money(line.terms.limit) },
+          { title: t('line.outstanding'), key: 'outstanding', align: 'right', render: (_value, line) => money(line.totals?.outstandingPrincipal) },
+          { title: t('line.availability'), key: 'availability', align: 'right', render: (_value, line) => money(line.totals?.availability) },
           {
             title: t('line.ltv'),
             key: 'ltv',

@@ -19,11 +19,11 @@ function MarkHistory({ commodityCode, grade, currency }: { commodityCode: string
   const points = useMemo(() => [...(marks.data?.items ?? [])].sort((a, b) => a.asOf.localeCompare(b.asOf)), [marks.data]);
   const option = useMemo(
     () => ({
-      tooltip: { trigger: 'axis' as const, renderMode: 'richText' as const, valueFormatter: (value: unknown) => amount(String(value), currency || (points[0]?.currency ?? '')) },
+      tooltip: { trigger: 'axis' as const, renderMode: 'richText' as const, valueFormatter: (value: unknown) => amount(String(value), currency || (points[0]?.pricePerUnit.currency ?? '')) },
       grid: { left: 64, right: 24, top: 24, bottom: 32 },
       xAxis: { type: 'category' as const, data: points.map((mark) => dateTime(mark.asOf)) },
       yAxis: { type: 'value' as const, scale: true },
-      series: [{ name: t('marks.price'), type: 'line' as const, data: points.map((mark) => Number(mark.pricePerUnit)) }],
+      series: [{ name: t('marks.price'), type: 'line' as const, data: points.map((mark) => Number(mark.pricePerUnit.amount)) }],
     }),
     [points, amount, dateTime, currency, t],
   );
@@ -32,7 +32,7 @@ function MarkHistory({ commodityCode, grade, currency }: { commodityCode: string
 }
 
 export function PriceMarks() {
-  const { t, amount, dateTime } = useI18n();
+  const { t, dateTime, unitPrice } = useI18n();
   const [form] = Form.useForm();
   const write = useWrite();
   const [filter, setFilter] = useState({ commodityCode: '', grade: '', currency: '' });
@@ -56,13 +56,13 @@ export function PriceMarks() {
         <Form
           form={form}
           layout="inline"
-          onFinish={async (values: { commodityCode: string; grade: string; currency: string; pricePerUnit: string; source: string }) => {
+          onFinish={async ({ currency, pricePerUnit, unit, ...values }: { commodityCode: string; grade: string; currency: string; pricePerUnit: string; unit: string; source: string }) => {
             const mark = await write.run(
-              (key) => unwrap(api.POST('/price-marks', { params: { header: { 'Idempotency-Key': key } }, body: { ...values, asOf: new Date().toISOString() } })),
+              (key) => unwrap(api.POST('/price-marks', { params: { header: { 'Idempotency-Key': key } }, body: { ...values, pricePerUnit: { amount: pricePerUnit, currency, unit }, asOf: new Date().toISOString() } })),
               form,
             );
             if (mark) {
-              setFilter({ commodityCode: mark.commodityCode, grade: mark.grade, currency: mark.currency });
+              setFilter({ commodityCode: mark.commodityCode, grade: mark.grade, currency: mark.pricePerUnit.currency });
               setReloadKey((value) => value + 1);
             }
           }}
@@ -78,6 +78,9 @@ export function PriceMarks() {
           </Form.Item>
           <Form.Item label={t('marks.pricePerUnit')} name="pricePerUnit" rules={[{ required: true, pattern: DECIMAL_PATTERN, message: t('form.decimal') }]}>
             <Input inputMode="decimal" />
+          </Form.Item>
+          <Form.Item label={t('marks.unit')} name="unit" rules={[{ required: true, message: t('form.required') }]}>
+            <Input />
           </Form.Item>
           <Form.Item label={t('marks.source')} name="source" rules={[{ required: true, message: t('form.required') }]}>
             <Input />
@@ -103,7 +106,7 @@ export function PriceMarks() {
           columns={[
             { title: t('marks.asOf'), key: 'asOf', render: (_v, mark) => dateTime(mark.asOf) },
             { title: t('marks.commodity'), key: 'commodity', render: (_v, mark) => `${mark.commodityCode} · ${mark.grade}` },
-            { title: t('marks.pricePerUnit'), key: 'price', align: 'right', render: (_v, mark) => amount(mark.pricePerUnit, mark.currency) },
+            { title: t('marks.pricePerUnit'), key: 'price', align: 'right', render: (_v, mark) => unitPrice(mark.pricePerUnit) },
             { title: t('marks.source'), key: 'source', dataIndex: 'source' },
           ]}
         />

@@ -9,7 +9,7 @@ import { useI18n } from '../../i18n';
 const fetchLines = (cursor: string | undefined) => unwrap(api.GET('/credit-lines', { params: { query: { cursor, limit: 20 } } }));
 
 export function MyLines() {
-  const { t, amount } = useI18n();
+  const { t, money } = useI18n();
   const organisations = useOrganisations();
   return (
     <Space orientation="vertical" style={{ width: '100%' }}>
@@ -24,7 +24,7 @@ export function MyLines() {
         columns={[
           { title: t('myLines.lender'), key: 'lender', render: (_v, line) => <Link to={`/app/lines/${line.id}`}>{organisations.nameOf(line.lenderOrganisationId)}</Link> },
           { title: t('line.status'), key: 'status', render: (_v, line) => <StatusTag status={line.status} /> },
-          { title: t('line.limit'), key: 'limit', align: 'right', render: (_v, line) => amount(line.terms.limit, line.terms.currency) },
+          { title: t('line.limit'), key: 'limit', align: 'right', render: (_v, line) => money(line.terms.limit) },
           { title: t('terms.maturity'), key: 'maturity', render: (_v, line) => line.terms.maturityDate },
         ]}
       />

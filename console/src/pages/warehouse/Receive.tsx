@@ -20,7 +20,7 @@ interface ReceiveValues {
 
 /** Goods arriving at the warehouse: a form built for a tablet or a phone on the floor (one column, large targets). */
 export function Receive() {
-  const { t, decimal } = useI18n();
+  const { t, quantity } = useI18n();
   const [form] = Form.useForm<ReceiveValues>();
   const write = useWrite();
   const sellers = useOrganisations('SELLER');
@@ -34,13 +34,13 @@ export function Receive() {
   );
   const locations = locationPage.data?.items ?? [];
   const commodity = commodities.data?.items.find((item) => item.code === commodityCode);
-  const [received, setReceived] = useState<{ id: string; receiptNumber: string; quantity: string; unit: string } | null>(null);
+  const [received, setReceived] = useState<{ id: string; receiptNumber: string; quantity: { amount: string; unit: string } } | null>(null);
   return (
     <Card title={<Typography.Title level={1} style={{ fontSize: 20, margin: 0 }}>{t('receive.title')}</Typography.Title>} style={{ maxWidth: 560 }}>
       <ProblemAlert error={write.error} />
       {received && (
         <Typography.Paragraph data-testid="received">
-          {t('receive.done', { receipt: received.receiptNumber, quantity: decimal(received.quantity), unit: received.unit })} <Link to={`/app/lots/${received.id}`}>{t('receive.openLot')}</Link>
+          {t('receive.done', { receipt: received.receiptNumber, quantity: quantity(received.quantity) })} <Link to={`/app/lots/${received.id}`}>{t('receive.openLot')}</Link>
         </Typography.Paragraph>
       )}
       <Form<ReceiveValues>
@@ -58,8 +58,7 @@ export function Receive() {
                     sellerOrganisationId: values.sellerOrganisationId,
                     commodityCode: values.commodityCode,
                     grade: values.grade,
-                    quantity: values.quantity,
-                    unit: commodity.unit,
+                    quantity: { amount: values.quantity, unit: commodity.unit },
                     locationId: values.locationId,
                     receivedAt: new Date().toISOString(),
                     receiptNumber: values.receiptNumber,
@@ -69,7 +68,7 @@ export function Receive() {
             form,
           );
           if (result) {
-            setReceived({ id: result.lot.id, receiptNumber: result.lot.receiptNumber, quantity: result.lot.quantity, unit: result.lot.unit });
+            setReceived({ id: result.id, receiptNumber: result.receiptNumber, quantity: result.quantity });
             form.resetFields(['quantity', 'receiptNumber']);
           }
         }}

@@ -7,11 +7,12 @@ import { ProblemAlert } from '../../components/Results';
 import { useI18n } from '../../i18n';
 import { ReleaseOrderTable } from '../LotPage';
 
-type Order = { id: string; lotId: string; quantityAuthorised: string; quantityReleased: string; quantityShort: string };
+type Quantity = { amount: string; unit: string };
+type Order = { id: string; lotId: string; quantityAuthorised: Quantity; quantityReleased: Quantity; quantityShort: Quantity };
 
 /** Open release orders: the warehouse confirms what actually left (never more than authorised; the server checks). */
 export function ReleaseOrders() {
-  const { t, decimal } = useI18n();
+  const { t, quantity: shown } = useI18n();
   const [reloadKey, setReloadKey] = useState(0);
   const [confirming, setConfirming] = useState<Order | null>(null);
   const [quantity, setQuantity] = useState('');
@@ -57,7 +58,7 @@ export function ReleaseOrders() {
             unwrap(
               api.POST('/release-orders/{orderId}/confirmations', {
                 params: { path: { orderId: confirming.id }, header: { 'Idempotency-Key': key } },
-                body: { quantity, releasedAt: new Date().toISOString() },
+                body: { quantity: { amount: quantity, unit: confirming.quantityAuthorised.unit }, releasedAt: new Date().toISOString() },
               }),
             ),
           );
@@ -68,7 +69,7 @@ export function ReleaseOrders() {
         }}
       >
         <ProblemAlert error={write.error} />
-        {confirming && <Typography.Paragraph>{t('release.authorisedWas', { authorised: decimal(confirming.quantityAuthorised), released: decimal(confirming.quantityReleased) })}</Typography.Paragraph>}
+        {confirming && <Typography.Paragraph>{t('release.authorisedWas', { authorised: shown(confirming.quantityAuthorised), released: shown(confirming.quantityReleased) })}</Typography.Paragraph>}
         <label>
           {t('release.quantityLeft')}
           <Input inputMode="decimal" value={quantity} onChange={(event) => setQuantity(event.target.value)} data-testid="release-quantity" />
