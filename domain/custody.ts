@@ -34,13 +34,13 @@ export function checkRelease(input: {
   if (quantityRequested.gt(orderRemaining)) {
     throw new BusinessRuleError(
       'release_exceeds_authorisation',
-      `the release order allows ${orderRemaining.toString()} ${unit} more (authorised ${quantityAuthorised.toString()}, released ${quantityAlreadyReleased.toString()}); requested ${quantityRequested.toString()} ${unit}`,
+      `the release order allows ${orderRemaining.toString()} ${unit} more (authorised ${quantityAuthorised.toString()}, released ${quantityAlreadyReleased.toString()}); requested ${quantityRequested.toString()} ${unit}`, 'body.quantity',
     );
   }
   if (quantityRequested.gt(quantityHeld)) {
     throw new BusinessRuleError(
       'release_exceeds_quantity_held',
-      `the lot holds ${quantityHeld.toString()} ${unit}; requested ${quantityRequested.toString()} ${unit}`,
+      `the lot holds ${quantityHeld.toString()} ${unit}; requested ${quantityRequested.toString()} ${unit}`, 'body.quantity',
     );
   }
   return { quantityAfter: quantityHeld.minus(quantityRequested), orderRemainingAfter: orderRemaining.minus(quantityRequested) };
@@ -53,7 +53,7 @@ export function checkReleaseOrderQuantity(input: { quantityHeld: Decimal; quanti
   if (quantityRequested.gt(quantityHeld)) {
     throw new BusinessRuleError(
       'release_exceeds_quantity_held',
-      `the lot holds ${quantityHeld.toString()} ${unit}; a release of ${quantityRequested.toString()} ${unit} cannot be ordered`,
+      `the lot holds ${quantityHeld.toString()} ${unit}; a release of ${quantityRequested.toString()} ${unit} cannot be ordered`, 'body.quantity',
     );
   }
 }
@@ -65,7 +65,7 @@ export function splitQuantities(quantityHeld: Decimal, quantitySplitOff: Decimal
   if (!quantitySplitOff.lt(quantityHeld)) {
     throw new BusinessRuleError(
       'split_not_smaller_than_lot',
-      `a split takes part of the lot: less than the ${quantityHeld.toString()} ${unit} held; requested ${quantitySplitOff.toString()} ${unit}`,
+      `a split takes part of the lot: less than the ${quantityHeld.toString()} ${unit} held; requested ${quantitySplitOff.toString()} ${unit}`, 'body.quantity',
     );
   }
   const remaining = quantityHeld.minus(quantitySplitOff);
@@ -86,7 +86,7 @@ export function adjustQuantity(input: { quantityHeld: Decimal; quantityDelta: De
   if (after.isNegative()) {
     throw new BusinessRuleError(
       'adjustment_below_zero',
-      `the lot holds ${quantityHeld.toString()} ${unit}; an adjustment of ${quantityDelta.toString()} ${unit} would leave ${after.toString()} ${unit}`,
+      `the lot holds ${quantityHeld.toString()} ${unit}; an adjustment of ${quantityDelta.toString()} ${unit} would leave ${after.toString()} ${unit}`, 'body.quantityDelta',
     );
   }
   return after;

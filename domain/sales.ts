@@ -111,7 +111,7 @@ export function checkSalePayment(sale: { totalPrice: Money; amountPaid: Money },
   if (payment.gt(remaining)) {
     throw new BusinessRuleError(
       'overpayment',
-      `the sale's remaining due is ${remaining.format()} (price ${sale.totalPrice.format()}, paid ${sale.amountPaid.format()}); a payment of ${payment.format()} would overpay it`,
+      `the sale's remaining due is ${remaining.format()} (price ${sale.totalPrice.format()}, paid ${sale.amountPaid.format()}); a payment of ${payment.format()} would overpay it`, 'body.amount',
     );
   }
   const remainingAfter = remaining.minus(payment);
@@ -125,7 +125,7 @@ export function checkDirectRepayment(payment: Money, owed: OwedAmounts): void {
   if (payment.gt(totalOwed)) {
     throw new BusinessRuleError(
       'repayment_exceeds_owed',
-      `the line owes ${totalOwed.format()} (fees ${owed.fees.format()}, interest ${owed.interest.format()}, principal ${owed.principal.format()}); a repayment of ${payment.format()} is more than that`,
+      `the line owes ${totalOwed.format()} (fees ${owed.fees.format()}, interest ${owed.interest.format()}, principal ${owed.principal.format()}); a repayment of ${payment.format()} is more than that`, 'body.amount',
     );
   }
 }
@@ -134,7 +134,7 @@ export function checkDirectRepayment(payment: Money, owed: OwedAmounts): void {
 export function checkSellerPayout(payout: Money, sellerPayable: Money): void {
   requireRepaymentAmount(payout, sellerPayable.currency, 'pay out to a seller in');
   if (payout.gt(sellerPayable)) {
-    throw new BusinessRuleError('payout_exceeds_seller_payable', `the line owes the seller ${sellerPayable.format()}; a payout of ${payout.format()} is more than that`);
+    throw new BusinessRuleError('payout_exceeds_seller_payable', `the line owes the seller ${sellerPayable.format()}; a payout of ${payout.format()} is more than that`, 'body.amount');
   }
 }
 

@@ -129,11 +129,11 @@ async function requireSellerCounterpart(db: Db, lenderOrganisationId: string, or
   if (!relation) {
     throw new BusinessRuleError(
       'seller_not_counterpart',
-      `organisation ${organisationId} is not a seller you onboarded; a lender offers credit lines only to its own SELLER counterparts (register them with POST /organisations)`,
+      `organisation ${organisationId} is not a seller you onboarded; a lender offers credit lines only to its own SELLER counterparts (register them with POST /organisations)`, 'body.sellerOrganisationId',
     );
   }
   if (relation.counterpartKind !== 'SELLER') {
-    throw new BusinessRuleError('seller_organisation_required', `organisation ${organisationId} is a ${relation.counterpartKind}; a credit line is offered to a SELLER organisation`);
+    throw new BusinessRuleError('seller_organisation_required', `organisation ${organisationId} is a ${relation.counterpartKind}; a credit line is offered to a SELLER organisation`, 'body.sellerOrganisationId');
   }
 }
 
@@ -151,7 +151,7 @@ export async function requireWarehouseCounterparts(db: Db, lenderOrganisationId:
     throw new BusinessRuleError(
       'warehouse_not_counterpart',
       `terms.approvedWarehouseIds: warehouse(s) ${refused.join(', ')} are not operated by a warehouse you onboarded as collateral manager; ` +
-        'a lender approves only warehouses of its own WAREHOUSE counterparts',
+        'a lender approves only warehouses of its own WAREHOUSE counterparts', 'body.terms.approvedWarehouseIds',
     );
   }
 }

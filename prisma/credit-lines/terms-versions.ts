@@ -204,12 +204,12 @@ export async function requireUsableFloatingRate(db: Db, lenderOrganisationId: st
     SELECT (SELECT count(*)::int FROM rate_fixing f WHERE f.reference_rate_id = r.id AND f.effective_date <= ${effectiveFrom}::date) AS fixings
       FROM reference_rate r WHERE r.id = ${floating.referenceRateId}::uuid AND r.lender_organisation_id = ${lenderOrganisationId}::uuid`;
   if (!rate) {
-    throw new BusinessRuleError('reference_rate_unknown', `terms.floatingRate.referenceRateId: ${floating.referenceRateId} is not a reference rate your organisation registered (POST /reference-rates)`);
+    throw new BusinessRuleError('reference_rate_unknown', `terms.floatingRate.referenceRateId: ${floating.referenceRateId} is not a reference rate your organisation registered (POST /reference-rates)`, 'body.terms.floatingRate.referenceRateId');
   }
   if (rate.fixings === 0) {
     throw new BusinessRuleError(
       'reference_rate_without_fixing',
-      `terms.floatingRate.referenceRateId: reference rate ${floating.referenceRateId} has no fixing on or before ${effectiveFrom}; post one (POST /reference-rates/{id}/fixings) before the rate takes effect`,
+      `terms.floatingRate.referenceRateId: reference rate ${floating.referenceRateId} has no fixing on or before ${effectiveFrom}; post one (POST /reference-rates/{id}/fixings) before the rate takes effect`, 'body.terms.floatingRate.referenceRateId',
     );
   }
 }
@@ -239,7 +239,7 @@ export async function proposeAmendment(
   if (input.effectiveFrom < base.effectiveFrom) {
     throw new BusinessRuleError(
       'amendment_before_agreed_version',
-      `effectiveFrom ${input.effectiveFrom} is before ${base.effectiveFrom}, from which an agreed version is in force; an amendment takes effect on or after it`,
+      `effectiveFrom ${input.effectiveFrom} is before ${base.effectiveFrom}, from which an agreed version is in force; an amendment takes effect on or after it`, 'body.effectiveFrom',
     );
   }
   if (input.terms.currency !== line.terms.currency) throw new BusinessRuleError('amendment_changes_currency', `a line's currency (${line.terms.currency}) is never amended`);

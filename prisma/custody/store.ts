@@ -190,7 +190,7 @@ export async function receiveLot(db: Db, actor: CustodyActor, warehouseId: strin
   if (!location || location.warehouseId !== warehouseId) throw new ValidationError('body.locationId', `is not a location of warehouse ${warehouseId}`);
   const commodity = await requireCommodityGrade(db, input.commodityCode, input.grade);
   if (input.unit !== commodity.unit) {
-    throw new BusinessRuleError('unit_not_convertible', `${commodity.code} is held in ${commodity.unit}; no conversion from ${input.unit} is defined`);
+    throw new BusinessRuleError('unit_not_convertible', `${commodity.code} is held in ${commodity.unit}; no conversion from ${input.unit} is defined`, 'body.quantity.unit');
   }
   const seller = await db.organisation.findUnique({ where: { id: input.sellerOrganisationId } });
   if (!seller || seller.kind !== 'SELLER') throw new ValidationError('body.sellerOrganisationId', 'is not a SELLER organisation');
@@ -251,7 +251,7 @@ export async function moveLot(db: Db, actor: CustodyActor, lotId: string, input:
   if (!location || location.warehouseId !== lot.warehouseId) {
     throw new ValidationError('body.toLocationId', `is not a location of the lot's warehouse ${lot.warehouseId}`);
   }
-  if (location.id === lot.locationId) throw new BusinessRuleError('already_there', `the lot is already at location ${location.name}`);
+  if (location.id === lot.locationId) throw new BusinessRuleError('already_there', `the lot is already at location ${location.name}`, 'body.locationId');
   const updated = await db.lot.update({ where: { id: lotId }, data: { locationId: location.id } });
   const quantity = dec(lot.quantity);
   const eventId = await appendEvent(db, actor, lotId, {

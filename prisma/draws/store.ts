@@ -78,7 +78,7 @@ export async function requestDraw(db: Db, actor: LineActor, lineId: string, requ
   if (request.amount.gt(position.availability)) {
     throw new BusinessRuleError(
       'insufficient_availability',
-      `availability is ${position.availability.roundToScale().format()}${position.noAvailabilityReason ? ` (${position.noAvailabilityReason})` : ''}; requested ${request.amount.format()}`,
+      `availability is ${position.availability.roundToScale().format()}${position.noAvailabilityReason ? ` (${position.noAvailabilityReason})` : ''}; requested ${request.amount.format()}`, 'body.amount',
     );
   }
   const id = randomUUID();
@@ -130,7 +130,7 @@ function requireLineOpenForDraws(line: CreditLineRecord, onDate: string): void {
 
 async function requireLotPledgedToLine(db: Db, lotId: string, lineId: string): Promise<void> {
   const lien = await db.lien.findFirst({ where: { lotId, creditLineId: lineId, releasedAt: null } });
-  if (!lien) throw new BusinessRuleError('lot_not_pledged_to_line', `lot ${lotId} is not pledged to credit line ${lineId}; a draw may name only a lot pledged to its line`);
+  if (!lien) throw new BusinessRuleError('lot_not_pledged_to_line', `lot ${lotId} is not pledged to credit line ${lineId}; a draw may name only a lot pledged to its line`, 'body.lotId');
 }
 
 /** Locks the line row (as freeze and close do) before reading it, so status and reservations cannot change under us. */

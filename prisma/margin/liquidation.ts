@@ -55,7 +55,7 @@ export async function recordLiquidationSale(db: Db, actor: CustodyActor, lineId:
   }
   const lien = await db.lien.findFirst({ where: { lotId: input.lotId, releasedAt: null } });
   if (!lien || lien.creditLineId !== lineId) {
-    throw new BusinessRuleError('lot_not_pledged_to_line', `lot ${input.lotId} is not pledged to credit line ${lineId}; a liquidation sells only goods pledged to the line`);
+    throw new BusinessRuleError('lot_not_pledged_to_line', `lot ${input.lotId} is not pledged to credit line ${lineId}; a liquidation sells only goods pledged to the line`, 'body.lotId');
   }
   requireCurrency('body.proceeds.currency', input.currency, line.currency);
   const lot = await db.lot.findUniqueOrThrow({ where: { id: input.lotId } });

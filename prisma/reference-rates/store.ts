@@ -69,7 +69,7 @@ export async function postFixing(db: Db, actor: LineActor, referenceRateId: stri
   const reference = await referenceRateOf(db, actor.organisationId, referenceRateId);
   requireIsoDate(input.effectiveDate, 'effectiveDate');
   if (input.effectiveDate > today) {
-    throw new BusinessRuleError('fixing_dated_ahead', `a fixing is posted once known: effectiveDate ${input.effectiveDate} is after today (${today})`);
+    throw new BusinessRuleError('fixing_dated_ahead', `a fixing is posted once known: effectiveDate ${input.effectiveDate} is after today (${today})`, 'body.effectiveDate');
   }
   await db.$queryRaw`SELECT id FROM reference_rate WHERE id = ${reference.id}::uuid FOR UPDATE`;
   const existing = await db.rateFixing.findUnique({ where: { referenceRateId_effectiveDate: { referenceRateId: reference.id, effectiveDate: new Date(`${input.effectiveDate}T00:00:00Z`) } } });

@@ -191,7 +191,7 @@ function salePrice(input: ReportSaleInput, currency: string): SalePrice {
 async function requireBuyer(db: Db, organisationId: string): Promise<void> {
   const buyer = await db.organisation.findUnique({ where: { id: organisationId } });
   if (!buyer || buyer.kind !== 'BUYER') {
-    throw new BusinessRuleError('buyer_organisation_required', `organisation ${organisationId} ${buyer ? `is a ${buyer.kind}` : 'does not exist'}; a sale names a registered BUYER organisation`);
+    throw new BusinessRuleError('buyer_organisation_required', `organisation ${organisationId} ${buyer ? `is a ${buyer.kind}` : 'does not exist'}; a sale names a registered BUYER organisation`, 'body.buyerOrganisationId');
   }
 }
 
@@ -208,7 +208,7 @@ async function lockSellableLots(db: Db, line: CreditLineRecord, items: readonly 
     const lien = locked.has(item.lotId) ? await db.lien.findFirst({ where: { lotId: item.lotId, releasedAt: null } }) : null;
     const lot = lien ? await db.lot.findUnique({ where: { id: item.lotId } }) : null;
     if (!lot || lien?.creditLineId !== line.id || lot.sellerOrganisationId !== line.sellerOrganisationId) {
-      throw new BusinessRuleError('lot_not_pledged_to_line', `lot ${item.lotId} is not one of your lots pledged to credit line ${line.id}; a sale names goods pledged to the line`);
+      throw new BusinessRuleError('lot_not_pledged_to_line', `lot ${item.lotId} is not one of your lots pledged to credit line ${line.id}; a sale names goods pledged to the line`, `body.items.${items.indexOf(item)}.lotId`);
     }
     requireFreeQuantity({ free: await lotFreeQuantity(db, lot), quantityRequested: item.quantity, unit: lot.unit, what: `a sale of lot ${lot.receiptNumber}` });
     units.set(item.lotId, lot.unit);

@@ -1,6 +1,7 @@
 import request from 'supertest';
 import { allRoutes } from '../../api/app';
 import { createTestApi, type TestApi, type TestOrganisation } from '../support/api';
+import { lineTerms } from '../draws/factories';
 
 let api: TestApi;
 let lender: TestOrganisation;
@@ -75,6 +76,32 @@ describe('problem+json errors', () => {
       expect([value, res.status]).toEqual([value, 400]);
       expect(res.body.errors.map((e: { path: string }) => e.path)).toContain('body.rate');
     }
+  });
+
+  test('a body whose nested value is malformed is a 400 naming it on every route with a sign rule, never a 500', async () => {
+    const lineId = '00000000-0000-4000-8000-000000000001';
+    for (const [path, body, named] of [
+      [`/credit-lines/${lineId}/draws`, { amount: 'abc' }, 'body.amount'],
+      [`/credit-lines/${lineId}/draws`, { amount: { amount: 'x', currency: 'USD' } }, 'body.amount.amount'],
+      ['/price-marks', { commodityCode: 'X', grade: 'A', pricePerUnit: 7, source: 's', asOf: '2026-12-01T00:00:00Z' }, 'body.pricePerUnit'],
+      [`/credit-lines/${lineId}/liquidation-sales`, { lotId: lineId, quantity: { amount: '-', unit: 'kg' }, proceeds: null, receivedOn: '2026-12-01' }, 'body.quantity.amount'],
+      [`/credit-lines/${lineId}/sales`, { buyerOrganisationId: lineId, items: 'all of it', pricePerUnit: { amount: '1', currency: 'USD', unit: 'kg' }, paymentDueDate: '2026-12-31' }, 'body.items'],
+      [`/credit-lines/${lineId}/repayments`, { amount: { amount: '1e3', currency: 'USD' }, receivedOn: '2026-12-01' }, 'body.amount.amount'],
+    ] as const) {
+      const res = await api.post(lender.admin, path, body);
+      expect([path, res.status]).toEqual([path, 400]);
+      expect(res.body.errors.map((e: { path: string }) => e.path)).toContain(named);
+    }
+  });
+
+  test('a business rule that refuses a value of the request names that field', async () => {
+    const rate = await api.post(lender.admin, '/reference-rates', { code: `EURIBOR_${Date.now()}`, name: 'EURIBOR 3M', maxFixingAgeDays: 5 }).expect(201);
+    const tomorrow = new Date(Date.now() + 86_400_000).toISOString().slice(0, 10);
+    const ahead = await api.post(lender.admin, `/reference-rates/${rate.body.id}/fixings`, { effectiveDate: tomorrow, rate: '0.03' });
+    expect({ status: ahead.status, code: ahead.body.code, paths: ahead.body.errors?.map((e: { path: string }) => e.path) }).toEqual({ status: 422, code: 'fixing_dated_ahead', paths: ['body.effectiveDate'] });
+    const stranger = await api.organisation('SELLER');
+    const offer = await api.post(lender.admin, '/credit-lines', { sellerOrganisationId: stranger.organisationId, terms: lineTerms() });
+    expect({ status: offer.status, code: offer.body.code, paths: offer.body.errors?.map((e: { path: string }) => e.path) }).toEqual({ status: 422, code: 'seller_not_counterpart', paths: ['body.sellerOrganisationId'] });
   });
 
   test('every response carries a request id, echoed when the client sends a valid one', async () => {
