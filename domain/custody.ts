@@ -168,12 +168,13 @@ export function freeQuantity(held: Decimal, reservations: readonly LotReservatio
  * Taking `quantityRequested` out of the lot (a split, an unpledge of the whole
  * lot, a new sale or a new release order) may use only its free quantity.
  */
-export function requireFreeQuantity(input: { free: FreeQuantity; quantityRequested: Decimal; unit: string; what: string }): void {
-  const { free, quantityRequested, unit, what } = input;
+export function requireFreeQuantity(input: { free: FreeQuantity; quantityRequested: Decimal; unit: string; what: string; field?: string }): void {
+  const { free, quantityRequested, unit, what, field } = input;
   if (quantityRequested.gt(free.free)) {
     throw new BusinessRuleError(
       'quantity_not_available',
       `free quantity is ${free.free.toFixed()} ${unit}; requested ${quantityRequested.toFixed()} ${unit} (${what}; the lot holds ${free.held.toFixed()} ${unit}, of which ${free.soldNotReleased.toFixed()} ${unit} is sold and not yet released and ${free.authorisedNotConfirmed.toFixed()} ${unit} is authorised to leave and not yet confirmed)`,
+      field,
     );
   }
 }

@@ -59,7 +59,7 @@ export async function createReleaseOrder(
   checkReleaseOrderQuantity({ quantityHeld: held, quantityRequested: input.quantity, unit: lot.unit });
   // A sale's own order releases what the sale reserved (its caller checks the item); any other takes free goods only.
   if (options.forSaleItemId === undefined) {
-    requireFreeQuantity({ free: await lotFreeQuantity(db, lot), quantityRequested: input.quantity, unit: lot.unit, what: 'a release order reserves what it authorises' });
+    requireFreeQuantity({ free: await lotFreeQuantity(db, lot), quantityRequested: input.quantity, unit: lot.unit, what: 'a release order reserves what it authorises', field: 'body.quantity' });
   }
   const order = await db.releaseOrder.create({
     data: {
@@ -141,6 +141,7 @@ export async function confirmRelease(
     quantityRequested: input.quantity,
     unit: lot.unit,
     what: `release order ${orderId} may take what it reserved and free goods`,
+    field: 'body.quantity',
   });
   const checked = lot.activeLien !== null && (await coverageCheckedOnRelease(db, order, lot.activeLien.creditLineId));
   const before = lot.activeLien ? await lineCoverage(db, lot.activeLien.creditLineId, now) : null;

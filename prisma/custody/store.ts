@@ -279,7 +279,7 @@ export async function splitLot(
   const held = dec(lot.quantity);
   const { remaining, splitOff } = splitQuantities(held, input.quantity, lot.unit);
   // Sold and authorised goods stay with the lot their sale or order names.
-  requireFreeQuantity({ free: await lotFreeQuantity(db, lot), quantityRequested: splitOff, unit: lot.unit, what: 'a split takes goods out of the lot' });
+  requireFreeQuantity({ free: await lotFreeQuantity(db, lot), quantityRequested: splitOff, unit: lot.unit, what: 'a split takes goods out of the lot', field: 'body.quantity' });
   const before = await coverageOfLot(db, lot, now);
   const inserted = await db.$queryRaw<{ id: string }[]>`
     INSERT INTO lot (id, warehouse_id, location_id, seller_organisation_id, commodity_code, grade, quantity, unit, receipt_number,

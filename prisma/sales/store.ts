@@ -210,7 +210,7 @@ async function lockSellableLots(db: Db, line: CreditLineRecord, items: readonly 
     if (!lot || lien?.creditLineId !== line.id || lot.sellerOrganisationId !== line.sellerOrganisationId) {
       throw new BusinessRuleError('lot_not_pledged_to_line', `lot ${item.lotId} is not one of your lots pledged to credit line ${line.id}; a sale names goods pledged to the line`, `body.items.${items.indexOf(item)}.lotId`);
     }
-    requireFreeQuantity({ free: await lotFreeQuantity(db, lot), quantityRequested: item.quantity, unit: lot.unit, what: `a sale of lot ${lot.receiptNumber}` });
+    requireFreeQuantity({ free: await lotFreeQuantity(db, lot), quantityRequested: item.quantity, unit: lot.unit, what: `a sale of lot ${lot.receiptNumber}`, field: `body.items.${items.indexOf(item)}.quantity` });
     units.set(item.lotId, lot.unit);
   }
   return units;

@@ -79,12 +79,14 @@ describe('free quantity: sold and authorised goods are reserved', () => {
     const split = await api.post(world.custody.warehouse.admin, `/lots/${world.lotId}/splits`, { quantity: { amount: '6000', unit: 'kg' }, receiptNumber: `WR-split-${world.lotId}` });
     expect([split.status, split.body.code]).toEqual([422, 'quantity_not_available']);
     expect(split.body.detail).toContain('free quantity is 5000 kg; requested 6000 kg');
+    expect(split.body.errors.map((e: { path: string }) => e.path)).toEqual(['body.quantity']);
     const unpledge = await api.post(world.custody.lender.admin, `/lots/${world.lotId}/unpledge`);
     expect([unpledge.status, unpledge.body.code]).toEqual([422, 'quantity_not_available']);
     expect(unpledge.body.detail).toContain('free quantity is 5000 kg; requested 20000 kg');
     const order = await api.post(world.custody.lender.admin, `/lots/${world.lotId}/release-orders`, { quantity: { amount: '5000.5', unit: 'kg' } });
     expect([order.status, order.body.code]).toEqual([422, 'quantity_not_available']);
     expect(order.body.detail).toContain('free quantity is 5000 kg; requested 5000.5 kg');
+    expect(order.body.errors.map((e: { path: string }) => e.path)).toEqual(['body.quantity']);
     // An authorisation of 1 000 kg reserves it too: a sale of the other 4 000.001 kg no longer fits.
     await api.post(world.custody.lender.admin, `/lots/${world.lotId}/release-orders`, { quantity: { amount: '1000', unit: 'kg' } }).expect(201);
     const sale = await api.post(world.custody.seller.admin, `/credit-lines/${world.line.id}/sales`, {

@@ -97,6 +97,7 @@ describe('reporting a sale', () => {
     // 20 000 kg held, 15 000 kg already sold: 5 000 kg left
     const again = await api.post(world.custody.seller.admin, path, { ...body, items: [{ lotId: world.lotId, quantity: { amount: '5000.001', unit: 'kg' } }] }).expect(422);
     expect(again.body.code).toBe('quantity_not_available');
+    expect(again.body.errors).toEqual([{ path: 'body.items.0.quantity', reason: again.body.detail }]);
     expect((await api.post(world.custody.seller.admin, path, { ...body, buyerOrganisationId: world.custody.lender.organisationId })).body.code).toBe('buyer_organisation_required');
     const inEuro = await api.post(world.custody.seller.admin, path, { ...body, pricePerUnit: { ...body.pricePerUnit, currency: 'EUR' } });
     expect(inEuro.status).toBe(422);
