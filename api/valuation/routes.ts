@@ -93,9 +93,9 @@ const BorrowingBaseView = z
       reservedDraws: ComputedDecimalString,
       availability: ComputedDecimalString.meta({ description: 'min(limit, borrowing base) − outstanding principal − reserved draws; negative when over-advanced' }),
       noAvailabilityReason: z
-        .enum(['LIMIT_BELOW_OUTSTANDING', 'BORROWING_BASE_BELOW_OUTSTANDING', 'FULLY_DRAWN'])
+        .enum(['MATURED', 'LIMIT_BELOW_OUTSTANDING', 'BORROWING_BASE_BELOW_OUTSTANDING', 'FULLY_DRAWN'])
         .nullable()
-        .meta({ description: 'Why nothing can be drawn (availability ≤ 0): the limit is below outstanding + reserved (e.g. cut by an amendment), the borrowing base is, or the line is fully drawn; null while something can' }),
+        .meta({ description: 'Why nothing can be drawn (availability ≤ 0): the line reached its maturity date (a renewal lifts it), the limit is below outstanding + reserved (e.g. cut by an amendment), the borrowing base is, or the line is fully drawn; null while something can' }),
       ltv: ComputedDecimalString.nullable().meta({ description: `outstanding principal ÷ eligible collateral value, rounded half-even to ${LTV_DISPLAY_PLACES} places; null when infinite (debt with no eligible collateral)` }),
     }),
     lots: z.array(LotValuationView).nullable().meta({ description: 'One page of the per-lot breakdown by lot id; null with view=totals' }),
