@@ -7,10 +7,11 @@
  * due at maturity, due on it. What the line is charged after that (interest of
  * each later day, fees) is due on the day it is charged.
  *
- * Payments clear the oldest due amounts first (within the waterfall's order of
- * fees, interest and principal, domain/waterfall.ts), so what is still owed is
- * always the most recent charges: walking the charges back from the newest
- * until they cover what is owed finds the oldest unpaid one (`oldestUnpaid`).
+ * Payments clear the oldest due amounts first within the waterfall (fees,
+ * interest and principal in the line's order, domain/waterfall.ts, and within
+ * each the oldest first), so what is still owed of each is its most recent
+ * charges: walking them back from the newest until they cover what is owed
+ * finds the oldest unpaid one (`oldestUnpaid`).
  *
  *   days past due on day t = t − due date of the oldest unpaid amount (0 when nothing due is unpaid)
  *   overdue               ⇔ days past due > gracePeriodDays
@@ -143,8 +144,8 @@ export interface DelinquencyInput {
   terms: DelinquencyTerms;
   /** What the line owed at the start of its maturity date (ledger balances as of the day before). */
   owedAtMaturity: Owed;
-  /** What was charged to the line from its maturity date on (interest, default interest, fees), one per day charged, in date order. */
-  chargedSinceMaturity: readonly DueCharge[];
+  /** What was charged to the line from its maturity date on (interest, default interest, fees), per day charged, in date order. */
+  chargedSinceMaturity: readonly (Owed & { dueDate: string })[];
   /** What the line owes now. */
   owedNow: Owed;
 }
@@ -167,6 +168,13 @@ export interface LineDelinquency {
   defaultDue: boolean;
 }
 
+const OWED_PARTS = ['fees', 'interest', 'principal'] as const;
+
+/**
+ * The line's delinquency on `today`. A payment runs through the waterfall (fees, interest, principal in the
+ * line's order) and, within each of them, clears the oldest due amount first: so each part's oldest unpaid
+ * amount is found among that part's charges, and the line is as many days past due as its oldest one.
+ */
 export function lineDelinquency(input: DelinquencyInput): LineDelinquency {
   const { today, maturityDate, terms } = input;
   const currency = input.owedNow.principal.currency;
@@ -174,17 +182,19 @@ export function lineDelinquency(input: DelinquencyInput): LineDelinquency {
   if (!isMatured(maturityDate, today)) {
     return { matured: false, dueAtMaturity: null, amountDue: null, oldestUnpaidDueDate: null, daysPastDue: 0, bucket: 'CURRENT', overdue: false, overduePrincipal: zero, defaultDue: false };
   }
-  const atMaturity = owedTotal(input.owedAtMaturity);
-  const charges: DueCharge[] = [{ dueDate: maturityDate, amount: atMaturity }, ...input.chargedSinceMaturity.filter((charge) => charge.amount.isPositive())];
-  const owedNow = owedTotal(input.owedNow);
-  const oldest = oldestUnpaid(charges, owedNow);
-  const daysPastDue = oldest ? Math.max(0, daysBetween(oldest.dueDate, today)) : 0;
+  let oldestDueDate: string | null = null;
+  for (const part of OWED_PARTS) {
+    const charges = [{ dueDate: maturityDate, amount: input.owedAtMaturity[part] }, ...input.chargedSinceMaturity.map((charge) => ({ dueDate: charge.dueDate, amount: charge[part] }))];
+    const oldest = oldestUnpaid(charges.filter((charge) => charge.amount.isPositive()), input.owedNow[part]);
+    if (oldest && (oldestDueDate === null || oldest.dueDate < oldestDueDate)) oldestDueDate = oldest.dueDate;
+  }
+  const daysPastDue = oldestDueDate === null ? 0 : Math.max(0, daysBetween(oldestDueDate, today));
   const overdue = daysPastDue > terms.gracePeriodDays;
   return {
     matured: true,
-    dueAtMaturity: { ...input.owedAtMaturity, total: atMaturity, dueDate: maturityDate },
-    amountDue: owedNow,
-    oldestUnpaidDueDate: oldest?.dueDate ?? null,
+    dueAtMaturity: { ...input.owedAtMaturity, total: owedTotal(input.owedAtMaturity), dueDate: maturityDate },
+    amountDue: owedTotal(input.owedNow),
+    oldestUnpaidDueDate: oldestDueDate,
     daysPastDue,
     bucket: dpdBucket(daysPastDue),
     overdue,
@@ -228,6 +238,7 @@ export interface DefaultInterestDay {
 
 export interface DefaultInterestCharge {
   days: (DefaultInterestDay & { exactInterest: Decimal })[];
+  carriedIn: Decimal;
   /** Σ exact interest of the days, at INTEREST_SCALE. */
   exactInterest: Decimal;
   posted: Money;
@@ -253,5 +264,5 @@ export function chargeDefaultInterest(input: { days: readonly DefaultInterestDay
   const posted = due.roundToScale();
   const carriedRemainder = due.minus(posted).amount;
   assert(carriedRemainder.abs().lte(halfMinorUnit) && isAtInterestScale(carriedRemainder), 'default interest carries at most half a minor unit');
-  return { days, exactInterest, posted, carriedRemainder };
+  return { days, carriedIn: carried, exactInterest, posted, carriedRemainder };
 }

@@ -45,7 +45,7 @@ type Row = {
   principal_at_maturity: string;
   interest_at_maturity: string;
   fees_at_maturity: string;
-  charges: { date: string; amount: string }[] | null;
+  charges: { date: string; principal: string; interest: string; fees: string }[] | null;
   default_interest_posted: string;
 };
 
@@ -63,8 +63,12 @@ async function delinquencyWhere(db: Db, where: Prisma.Sql, today: string): Promi
            ${balanceOf('LOAN_PRINCIPAL', Prisma.sql`l.maturity_date - 1`)} AS principal_at_maturity,
            ${balanceOf('INTEREST_RECEIVABLE', Prisma.sql`l.maturity_date - 1`)} AS interest_at_maturity,
            ${balanceOf('FEES_RECEIVABLE', Prisma.sql`l.maturity_date - 1`)} AS fees_at_maturity,
-           (SELECT json_agg(json_build_object('date', c.effective_date::text, 'amount', c.amount::text) ORDER BY c.effective_date)
-              FROM (SELECT e.effective_date, sum(jl.amount) AS amount
+           (SELECT json_agg(json_build_object('date', c.effective_date::text, 'principal', c.principal::text, 'interest', c.interest::text, 'fees', c.fees::text)
+                            ORDER BY c.effective_date)
+              FROM (SELECT e.effective_date,
+                           coalesce(sum(jl.amount) FILTER (WHERE a.code = 'LOAN_PRINCIPAL'), 0) AS principal,
+                           coalesce(sum(jl.amount) FILTER (WHERE a.code = 'INTEREST_RECEIVABLE'), 0) AS interest,
+                           coalesce(sum(jl.amount) FILTER (WHERE a.code = 'FEES_RECEIVABLE'), 0) AS fees
                       FROM ledger_account a JOIN journal_line jl ON jl.account_id = a.id JOIN journal_entry e ON e.id = jl.entry_id
                      WHERE a.account_set_id = l.id AND a.code IN ${RECEIVABLES} AND jl.side = 'DEBIT'
                        AND e.effective_date >= l.maturity_date AND e.effective_date <= ${today}::date
@@ -100,7 +104,7 @@ function recordOf(row: Row, today: string): LineDelinquencyRecord {
     maturityDate: row.maturity_date,
     terms,
     owedAtMaturity: { principal: money(row.principal_at_maturity), interest: money(row.interest_at_maturity), fees: money(row.fees_at_maturity) },
-    chargedSinceMaturity: (row.charges ?? []).map((charge) => ({ dueDate: charge.date, amount: money(charge.amount) })),
+    chargedSinceMaturity: (row.charges ?? []).map((charge) => ({ dueDate: charge.date, principal: money(charge.principal), interest: money(charge.interest), fees: money(charge.fees) })),
     owedNow: owed,
   });
   return {

@@ -76,6 +76,12 @@ export const LINE_ACCOUNTS = [
 
 export type LineAccountCode = (typeof LINE_ACCOUNTS)[number]['code'];
 
+/**
+ * Default interest earned (prisma/accrual/default-interest.ts): Dr INTEREST_RECEIVABLE / Cr DEFAULT_INTEREST_INCOME.
+ * Created for a line the first time it is charged default interest, so that lines that never are keep their set.
+ */
+export const DEFAULT_INTEREST_ACCOUNT = { code: 'DEFAULT_INTEREST_INCOME', name: 'Default interest earned', type: 'INCOME', normalBalance: 'CREDIT', mustNotGoNegative: false } as const satisfies AccountDefinition;
+
 // ─── Opening ─────────────────────────────────────────────────────────────────
 
 export function requireLenderAdmin(actor: LineActor): void {

@@ -46,10 +46,8 @@ describe('maturity', () => {
 describe('days past due: payments clear the oldest due amount first', () => {
   // Due at maturity (12-31): 1 007.50. Interest charged 01-01 (0.33) and 01-02 (0.33). On 01-10:
   const atMaturity = { principal: usd('1000.00'), interest: usd('5.00'), fees: usd('2.50') };
-  const charged = [
-    { dueDate: '2027-01-01', amount: usd('0.33') },
-    { dueDate: '2027-01-02', amount: usd('0.33') },
-  ];
+  const interestOnly = (dueDate: string, interest: string) => ({ dueDate, principal: usd('0.00'), interest: usd(interest), fees: usd('0.00') });
+  const charged = [interestOnly('2027-01-01', '0.33'), interestOnly('2027-01-02', '0.33')];
   const on = (owedNow: { principal: string; interest: string; fees: string }, gracePeriodDays = 5) =>
     lineDelinquency({
       today: '2027-01-10',
@@ -68,10 +66,17 @@ describe('days past due: payments clear the oldest due amount first', () => {
     expect(on({ principal: '1000.00', interest: '5.66', fees: '2.50' }, 10).overdue).toBe(false);
   });
 
-  test('paid all but 0.50: what is left is the newest charges, 01-02 (0.33) and 0.17 of 01-01', () => {
-    expect(oldestUnpaid([{ dueDate: '2026-12-31', amount: atMaturity.principal.plus(atMaturity.interest).plus(atMaturity.fees) }, ...charged], usd('0.50'))).toEqual({ dueDate: '2027-01-01', unpaid: usd('0.17') });
+  test('all but 0.50 of interest paid: what is left is the newest interest, 01-02 (0.33) and 0.17 of 01-01', () => {
+    expect(oldestUnpaid([{ dueDate: '2026-12-31', amount: atMaturity.interest }, ...charged.map((charge) => ({ dueDate: charge.dueDate, amount: charge.interest }))], usd('0.50'))).toEqual({
+      dueDate: '2027-01-01',
+      unpaid: usd('0.17'),
+    });
     const delinquency = on({ principal: '0.00', interest: '0.50', fees: '0.00' });
     expect([delinquency.oldestUnpaidDueDate, delinquency.daysPastDue, delinquency.overdue]).toEqual(['2027-01-01', 9, true]);
+  });
+
+  test('interest paid first by the waterfall, 1.00 of principal left: principal is due since maturity, 10 days', () => {
+    expect(on({ principal: '1.00', interest: '0.00', fees: '0.00' })).toMatchObject({ oldestUnpaidDueDate: '2026-12-31', daysPastDue: 10, overdue: true });
   });
 
   test('nothing owed: current', () => {
