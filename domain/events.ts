@@ -121,6 +121,22 @@ export const EVENT_CATALOGUE = {
     version: 1,
     data: z.object({ creditLineId: Id, from: CreditLineStatus, to: CreditLineStatus, change: z.string() }),
   },
+  // Maturity and delinquency (domain/delinquency.ts), written once each by the daily review (prisma/credit-lines/delinquency.ts).
+  'credit_line.amount_due': {
+    subject: 'credit_line',
+    version: 1,
+    data: z.object({ creditLineId: Id, dueDate: Day, principal: EventMoney, interest: EventMoney, fees: EventMoney, total: EventMoney }),
+  },
+  'credit_line.overdue': {
+    subject: 'credit_line',
+    version: 1,
+    data: z.object({ creditLineId: Id, dueDate: Day, daysPastDue: z.number().int().min(1), gracePeriodDays: z.number().int().min(0), amountDue: EventMoney, overduePrincipal: EventMoney }),
+  },
+  'credit_line.defaulted': {
+    subject: 'credit_line',
+    version: 1,
+    data: z.object({ creditLineId: Id, dueDate: Day, daysPastDue: z.number().int().min(1), defaultAfterDaysPastDue: z.number().int().min(1), amountDue: EventMoney }),
+  },
   'terms.amendment_proposed': { subject: 'credit_line', version: 1, data: z.object(AmendmentFacts) },
   'terms.amendment_approved': { subject: 'credit_line', version: 1, data: z.object(AmendmentFacts) },
   'terms.amendment_accepted': { subject: 'credit_line', version: 1, data: z.object(AmendmentFacts) },

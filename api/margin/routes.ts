@@ -3,7 +3,7 @@ import { D } from '../../domain/money';
 import { decText } from '../../prisma/custody/store';
 import type { MarginCall } from '../../prisma/generated/client';
 import { recordLiquidationSale } from '../../prisma/margin/liquidation';
-import { MARGIN_CALLS_PAGE_MAX, marginCallsOfLine } from '../../prisma/margin/store';
+import { MARGIN_CALLS_PAGE_MAX, marginCallsOfLine, startPastDueLiquidation } from '../../prisma/margin/store';
 import { defineRoute } from '../http/route';
 import { DecimalString, IsoDate, NonNegativeDecimalString, Uuid, afterIdOf, decodeCursor, encodeCursor, listQuery, pageFrom, pageOf, periodWhere } from '../http/schemas';
 import { marginCallsVisibleTo } from '../../prisma/margin/lists';
@@ -33,7 +33,7 @@ const MarginCallView = z
     requiredAdditionalCollateralValue: DecimalString.meta({ description: 'Collateral value (after haircut) that alone restores the target LTV' }),
     evaluatedAt: z.string(),
     curedAt: z.string().nullable(),
-    liquidationReason: z.enum(['CURE_DEADLINE_PASSED', 'LIQUIDATION_THRESHOLD']).nullable(),
+    liquidationReason: z.enum(['CURE_DEADLINE_PASSED', 'LIQUIDATION_THRESHOLD', 'PAST_DUE']).nullable(),
     liquidationStartedAt: z.string().nullable(),
     settledAt: z.string().nullable(),
   })
@@ -105,6 +105,18 @@ export const marginRoutes = [
         nextCursor: calls.length === query.limit ? encodeCursor({ openedAt: last.openedAt.toISOString(), id: last.id }) : null,
       };
     },
+  }),
+  defineRoute({
+    method: 'post',
+    path: '/credit-lines/{lineId}/liquidation',
+    operationId: 'startPastDueLiquidation',
+    summary:
+      "The lender (ADMIN or APPROVER) starts a liquidation of a line IN_DEFAULT by days past due (GET /credit-lines/{lineId}/delinquency): the path of an uncured margin call, a LIQUIDATING call (reason PAST_DUE) demanding everything owed; then POST …/liquidation-sales",
+    tag: TAG,
+    problems: [403, 404, 409, 422],
+    params: LineParams,
+    success: { status: 201, description: 'The liquidating margin call', schema: MarginCallView },
+    handler: async ({ db, actor, params, now }) => marginCallView(await startPastDueLiquidation(db, params.lineId, actor, now)),
   }),
   defineRoute({
     method: 'post',

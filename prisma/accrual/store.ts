@@ -34,6 +34,7 @@ import { applyDueTermsVersions } from '../credit-lines/terms-versions';
 import { delinquencyTermsFromJson, type DelinquencyTermsJson } from '../credit-lines/store';
 import { NO_DELINQUENCY_TERMS, type DelinquencyTerms } from '../../domain/delinquency';
 import { accrueDefaultInterest, mayOweDefaultInterest } from './default-interest';
+import { reviewDelinquency } from '../credit-lines/delinquency';
 
 /** Days a single call may accrue to catch up a line whose accrual fell behind; beyond it, back-fill with `npm run accrue`. */
 export const CATCH_UP_DAYS_MAX = 366;
@@ -694,6 +695,8 @@ export async function accrueLines(prisma: PrismaClient, date: string, lineIds: r
     }
   }
   await clearFailures(prisma, reached, date);
+  // What today's figures mean for the lines' maturity and delinquency (events, IN_DEFAULT), told once each.
+  await inTransaction(prisma, (tx) => reviewDelinquency(tx, [...new Set(lineIds.map((lineId) => lineId.toLowerCase()))], clock.now));
   counts.postedByCurrency = postedAsStrings(posted);
   return counts;
 }

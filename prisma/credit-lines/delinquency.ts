@@ -13,6 +13,9 @@ import { lineDelinquency, DPD_BUCKETS, type DpdBucket, type DelinquencyTerms, ty
 import type { CreditLineStatus } from '../../domain/credit-line-status';
 import { D, Money } from '../../domain/money';
 import { Prisma, type Db } from '../client';
+import { recordEvent } from '../events/store';
+import { notify } from '../notifications/store';
+import { lockLines } from '../locks';
 
 export interface LineDelinquencyRecord extends LineDelinquency {
   creditLineId: string;
@@ -167,4 +170,110 @@ export async function portfolioDelinquency(db: Db, lenderOrganisationId: string,
   });
   const pastDue = lines.filter((line) => line.daysPastDue > 0).sort((a, b) => b.daysPastDue - a.daysPastDue || (a.creditLineId < b.creditLineId ? -1 : 1));
   return { asOf: today, buckets, lineCount: lines.length, pastDueLineCount: pastDue.length, pastDueLines: pastDue.slice(0, PORTFOLIO_PAST_DUE_LINES_MAX) };
+}
+
+// ─── The daily review ────────────────────────────────────────────────────────
+
+export interface DelinquencyReview {
+  amountsDue: number;
+  overdue: number;
+  defaulted: number;
+}
+
+/**
+ * What the lines' delinquency as of `now` means, told once: an amount fell due at maturity
+ * (credit_line.amount_due), an amount is overdue (credit_line.overdue, once per oldest due date), the line reached
+ * its default threshold (credit_line.defaulted: an ACTIVE or FROZEN line goes IN_DEFAULT, after which its lender
+ * may start a liquidation, POST /credit-lines/{lineId}/liquidation). Each fact is recorded in
+ * line_delinquency_event first, so a rerun of the same day, or of any later one, tells nothing twice. Lines not
+ * in force are left alone. The daily accrual runs it after each batch (prisma/accrual/store.ts accrueLines).
+ */
+export async function reviewDelinquency(db: Db, lineIds: readonly string[], now: Date): Promise<DelinquencyReview> {
+  const review = { amountsDue: 0, overdue: 0, defaulted: 0 };
+  const today = now.toISOString().slice(0, 10);
+  const lines = (await delinquencyOfLines(db, lineIds, today)).filter((line) => line.status === 'ACTIVE' || line.status === 'FROZEN' || line.status === 'IN_DEFAULT');
+  for (const line of lines) {
+    if (!line.matured || !line.dueAtMaturity) continue;
+    const parties = [line.lenderOrganisationId, line.sellerOrganisationId];
+    const amountDue = (line.amountDue ?? Money.zero(line.currency)).toJSON();
+    if (await firstTime(db, line.creditLineId, 'AMOUNT_DUE', line.maturityDate)) {
+      review.amountsDue += 1;
+      const due = line.dueAtMaturity;
+      await recordEvent(db, 'credit_line.amount_due', {
+        subjectId: line.creditLineId,
+        parties,
+        requestId: null,
+        data: { creditLineId: line.creditLineId, dueDate: due.dueDate, principal: due.principal.toJSON(), interest: due.interest.toJSON(), fees: due.fees.toJSON(), total: due.total.toJSON() },
+      });
+      await tell(db, line, 'amount_due', line.maturityDate, `Credit line ${line.creditLineId} matured on ${line.maturityDate}: ${due.total.format()} is due (principal ${due.principal.format()}, interest ${due.interest.format()}, fees ${due.fees.format()}); no more draws.`);
+    }
+    if (!line.overdue || line.oldestUnpaidDueDate === null) continue;
+    if (await firstTime(db, line.creditLineId, 'OVERDUE', line.oldestUnpaidDueDate)) {
+      review.overdue += 1;
+      await recordEvent(db, 'credit_line.overdue', {
+        subjectId: line.creditLineId,
+        parties,
+        requestId: null,
+        data: { creditLineId: line.creditLineId, dueDate: line.oldestUnpaidDueDate, daysPastDue: line.daysPastDue, gracePeriodDays: line.terms.gracePeriodDays, amountDue, overduePrincipal: line.overduePrincipal.toJSON() },
+      });
+      await tell(
+        db,
+        line,
+        'overdue',
+        line.oldestUnpaidDueDate,
+        `Credit line ${line.creditLineId} is ${line.daysPastDue} days past due (due ${line.oldestUnpaidDueDate}, grace period ${line.terms.gracePeriodDays} days): ${line.amountDue?.format() ?? ''} is overdue` +
+          `${line.terms.defaultInterestSpread.gt(0) ? `, and overdue principal accrues default interest of ${line.terms.defaultInterestSpread.toFixed()} a year over the contract rate` : ''}.`,
+      );
+    }
+    if (!line.defaultDue || line.terms.defaultAfterDaysPastDue === null || line.status === 'IN_DEFAULT') continue;
+    // Under the line's lock, as every status change: a freeze or a margin evaluation never interleaves.
+    await lockLines(db, [line.creditLineId]);
+    const { status } = await db.creditLine.findUniqueOrThrow({ where: { id: line.creditLineId }, select: { status: true } });
+    if (status !== line.status) continue;
+    if (await firstTime(db, line.creditLineId, 'DEFAULTED', line.oldestUnpaidDueDate)) {
+      review.defaulted += 1;
+      await db.creditLine.update({ where: { id: line.creditLineId }, data: { status: 'IN_DEFAULT' } });
+      await db.auditRecord.create({
+        data: {
+          actorUserId: null,
+          organisationId: line.lenderOrganisationId,
+          action: 'credit_line.default_past_due',
+          targetType: 'credit_line',
+          targetId: line.creditLineId,
+          before: { status: line.status },
+          after: { status: 'IN_DEFAULT', daysPastDue: line.daysPastDue, dueDate: line.oldestUnpaidDueDate, defaultAfterDaysPastDue: line.terms.defaultAfterDaysPastDue },
+          requestId: null,
+        },
+      });
+      await recordEvent(db, 'credit_line.status_changed', { subjectId: line.creditLineId, parties, requestId: null, data: { creditLineId: line.creditLineId, from: line.status, to: 'IN_DEFAULT', change: 'default_past_due' } });
+      await recordEvent(db, 'credit_line.defaulted', {
+        subjectId: line.creditLineId,
+        parties,
+        requestId: null,
+        data: { creditLineId: line.creditLineId, dueDate: line.oldestUnpaidDueDate, daysPastDue: line.daysPastDue, defaultAfterDaysPastDue: line.terms.defaultAfterDaysPastDue, amountDue },
+      });
+      await tell(
+        db,
+        line,
+        'defaulted',
+        line.oldestUnpaidDueDate,
+        `Credit line ${line.creditLineId} is in default: ${line.daysPastDue} days past due (due ${line.oldestUnpaidDueDate}), the line's limit is ${line.terms.defaultAfterDaysPastDue}. ` +
+          `${line.amountDue?.format() ?? ''} is owed; the lender may start a liquidation of the pledged goods.`,
+      );
+    }
+  }
+  return review;
+}
+
+async function firstTime(db: Db, lineId: string, kind: 'AMOUNT_DUE' | 'OVERDUE' | 'DEFAULTED', dueDate: string): Promise<boolean> {
+  const inserted = await db.$queryRaw<{ kind: string }[]>(Prisma.sql`
+    INSERT INTO line_delinquency_event (credit_line_id, kind, due_date) VALUES (${lineId}::uuid, ${kind}, ${dueDate}::date)
+    ON CONFLICT DO NOTHING RETURNING kind`);
+  return inserted.length === 1;
+}
+
+async function tell(db: Db, line: LineDelinquencyRecord, kind: string, dueDate: string, message: string): Promise<void> {
+  for (const organisationId of [line.lenderOrganisationId, line.sellerOrganisationId]) {
+    await notify(db, { organisationId, kind: `credit_line_${kind}`, message, subjectType: 'credit_line', subjectId: line.creditLineId, dedupeKey: `delinquency-${kind}:${line.creditLineId}:${dueDate}:${organisationId}` });
+  }
 }

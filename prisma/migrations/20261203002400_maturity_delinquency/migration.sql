@@ -1,3 +1,6 @@
+-- AlterEnum
+ALTER TYPE "LiquidationReason" ADD VALUE 'PAST_DUE';
+
 -- AlterTable
 ALTER TABLE "credit_line" ADD COLUMN     "default_after_days_past_due" INTEGER,
 ADD COLUMN     "default_interest_spread" DECIMAL(20,10) NOT NULL DEFAULT 0,
@@ -64,6 +67,14 @@ ALTER TABLE "default_interest_accrual"
 ALTER TABLE "line_delinquency_event"
     ADD CONSTRAINT "line_delinquency_event_kind_known" CHECK ("kind" IN ('AMOUNT_DUE', 'OVERDUE', 'DEFAULTED')),
     ADD CONSTRAINT "line_delinquency_event_credit_line_fkey" FOREIGN KEY ("credit_line_id") REFERENCES "credit_line"("id") ON DELETE RESTRICT;
+
+-- A liquidation started on a line in default by days past due (reason PAST_DUE) has no cure period, like one
+-- started above the liquidation threshold. Written without naming the new value: an enum value added in a
+-- transaction cannot be used in it.
+ALTER TABLE "margin_call" DROP CONSTRAINT "margin_call_cure_deadline";
+ALTER TABLE "margin_call" ADD CONSTRAINT "margin_call_cure_deadline" CHECK (
+  ("cure_deadline" IS NULL AND "liquidation_reason" <> 'CURE_DEADLINE_PASSED' AND "liquidation_started_at" = "opened_at")
+  OR "cure_deadline" > "opened_at");
 
 -- A charged day is history: never changed or deleted.
 CREATE TRIGGER default_interest_accrual_append_only
