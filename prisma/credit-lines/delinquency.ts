@@ -131,12 +131,6 @@ export async function delinquencyOfLine(db: Db, lineId: string, today: string): 
   return record;
 }
 
-/** The delinquency of each of the lines (in force or not), as of `today`. */
-export async function delinquencyOfLines(db: Db, lineIds: readonly string[], today: string): Promise<LineDelinquencyRecord[]> {
-  if (lineIds.length === 0) return [];
-  return delinquencyWhere(db, Prisma.sql`l.id = ANY(${[...lineIds]}::uuid[])`, today);
-}
-
 /** Lines a portfolio lists by name (the most days past due first); the buckets count them all. */
 export const PORTFOLIO_PAST_DUE_LINES_MAX = 200;
 
@@ -191,7 +185,13 @@ export interface DelinquencyReview {
 export async function reviewDelinquency(db: Db, lineIds: readonly string[], now: Date): Promise<DelinquencyReview> {
   const review = { amountsDue: 0, overdue: 0, defaulted: 0 };
   const today = now.toISOString().slice(0, 10);
-  const lines = (await delinquencyOfLines(db, lineIds, today)).filter((line) => line.status === 'ACTIVE' || line.status === 'FROZEN' || line.status === 'IN_DEFAULT');
+  if (lineIds.length === 0) return review;
+  // Only lines in force that have reached their maturity have anything to tell: the others are not read at all.
+  const lines = await delinquencyWhere(
+    db,
+    Prisma.sql`l.id = ANY(${[...lineIds]}::uuid[]) AND l.status IN ('ACTIVE', 'FROZEN', 'IN_DEFAULT') AND l.maturity_date <= ${today}::date`,
+    today,
+  );
   for (const line of lines) {
     if (!line.matured || !line.dueAtMaturity) continue;
     const parties = [line.lenderOrganisationId, line.sellerOrganisationId];
