@@ -172,6 +172,7 @@ export interface DelinquencyReview {
   amountsDue: number;
   overdue: number;
   defaulted: number;
+  leftDefault: number;
 }
 
 /**
@@ -180,19 +181,22 @@ export interface DelinquencyReview {
  * its default threshold (credit_line.defaulted: an ACTIVE or FROZEN line goes IN_DEFAULT, after which its lender
  * may start a liquidation, POST /credit-lines/{lineId}/liquidation). Each fact is recorded in
  * line_delinquency_event first, so a rerun of the same day, or of any later one, tells nothing twice. Lines not
- * in force are left alone. The daily accrual runs it after each batch (prisma/accrual/store.ts accrueLines).
+ * in force are left alone. A line in default by days past due that no longer is (paid, or renewed) and is not
+ * being liquidated leaves default for FROZEN, as a settled liquidation does: its lender unfreezes it. The daily
+ * accrual runs it after each batch (prisma/accrual/store.ts accrueLines).
  */
 export async function reviewDelinquency(db: Db, lineIds: readonly string[], now: Date): Promise<DelinquencyReview> {
-  const review = { amountsDue: 0, overdue: 0, defaulted: 0 };
+  const review = { amountsDue: 0, overdue: 0, defaulted: 0, leftDefault: 0 };
   const today = now.toISOString().slice(0, 10);
   if (lineIds.length === 0) return review;
-  // Only lines in force that have reached their maturity have anything to tell: the others are not read at all.
+  // Only lines in force that have reached their maturity (or are in default, which a renewal may end) have anything to tell.
   const lines = await delinquencyWhere(
     db,
-    Prisma.sql`l.id = ANY(${[...lineIds]}::uuid[]) AND l.status IN ('ACTIVE', 'FROZEN', 'IN_DEFAULT') AND l.maturity_date <= ${today}::date`,
+    Prisma.sql`l.id = ANY(${[...lineIds]}::uuid[]) AND l.status IN ('ACTIVE', 'FROZEN', 'IN_DEFAULT') AND (l.maturity_date <= ${today}::date OR l.status = 'IN_DEFAULT')`,
     today,
   );
   for (const line of lines) {
+    if (line.status === 'IN_DEFAULT' && !line.defaultDue && (await leaveDefault(db, line))) review.leftDefault += 1;
     if (!line.matured || !line.dueAtMaturity) continue;
     const parties = [line.lenderOrganisationId, line.sellerOrganisationId];
     const amountDue = (line.amountDue ?? Money.zero(line.currency)).toJSON();
@@ -263,6 +267,40 @@ export async function reviewDelinquency(db: Db, lineIds: readonly string[], now:
     }
   }
   return review;
+}
+
+/** IN_DEFAULT → FROZEN for a line that defaulted by days past due, is no longer due to, and has no live margin call. */
+async function leaveDefault(db: Db, line: LineDelinquencyRecord): Promise<boolean> {
+  await lockLines(db, [line.creditLineId]);
+  const [row] = await db.$queryRaw<{ status: string; defaulted: boolean; live_call: boolean }[]>(Prisma.sql`
+    SELECT l.status::text AS status,
+           EXISTS (SELECT 1 FROM line_delinquency_event e WHERE e.credit_line_id = l.id AND e.kind = 'DEFAULTED') AS defaulted,
+           EXISTS (SELECT 1 FROM margin_call c WHERE c.credit_line_id = l.id AND c.status IN ('OPEN', 'LIQUIDATING')) AS live_call
+      FROM credit_line l WHERE l.id = ${line.creditLineId}::uuid`);
+  if (!row || row.status !== 'IN_DEFAULT' || !row.defaulted || row.live_call) return false;
+  await db.creditLine.update({ where: { id: line.creditLineId }, data: { status: 'FROZEN' } });
+  await db.auditRecord.create({
+    data: {
+      actorUserId: null,
+      organisationId: line.lenderOrganisationId,
+      action: 'credit_line.leave_default_past_due',
+      targetType: 'credit_line',
+      targetId: line.creditLineId,
+      before: { status: 'IN_DEFAULT' },
+      after: { status: 'FROZEN', daysPastDue: line.daysPastDue, maturityDate: line.maturityDate },
+      requestId: null,
+    },
+  });
+  const parties = [line.lenderOrganisationId, line.sellerOrganisationId];
+  await recordEvent(db, 'credit_line.status_changed', { subjectId: line.creditLineId, parties, requestId: null, data: { creditLineId: line.creditLineId, from: 'IN_DEFAULT', to: 'FROZEN', change: 'leave_default_past_due' } });
+  await tell(
+    db,
+    line,
+    'left_default',
+    line.maturityDate,
+    `Credit line ${line.creditLineId} has left default: it is ${line.daysPastDue} days past due (maturity ${line.maturityDate}). It stays frozen until its lender unfreezes or closes it.`,
+  );
+  return true;
 }
 
 async function firstTime(db: Db, lineId: string, kind: 'AMOUNT_DUE' | 'OVERDUE' | 'DEFAULTED', dueDate: string): Promise<boolean> {

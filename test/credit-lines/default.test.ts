@@ -100,3 +100,31 @@ test('at 5 days past due the line is IN_DEFAULT; its lender starts a liquidation
   const again = await api.post(approver, `/credit-lines/${line.id}/liquidation`);
   expect(again.status).toBe(409);
 });
+
+test('renewed, a line in default by days past due and not being liquidated leaves default for FROZEN', async () => {
+  // A second line of the same parties: opened 09-01, 10 000.00 drawn, maturing 09-05, in default from 1 day past due.
+  now = new Date('2026-09-01T08:00:00Z');
+  const other = await openLine(api.db.prisma, { lenderOrganisationId: lender.organisationId, sellerOrganisationId: seller.organisationId }, { openedOn: '2026-09-01' });
+  await draw(api.db.prisma, other, '2026-09-01', '10000.00');
+  await api.post(lender.admin, `/credit-lines/${other.id}/terms`, { effectiveFrom: '2026-09-01', terms: { maturityDate: '2026-09-05', delinquency: { gracePeriodDays: 0, defaultInterestSpread: '0', defaultAfterDaysPastDue: 1 } } }).expect(201);
+  await api.post(approver, `/credit-lines/${other.id}/terms/2/approve`).expect(200);
+  await api.post(seller.admin, `/credit-lines/${other.id}/terms/2/accept`).expect(200);
+  const nightOf = async (date: string) => {
+    now = new Date(Date.parse(`${date}T00:00:00Z`) + 86_400_000 + 30 * 60_000);
+    await accrueDate(api.db.prisma, date, { now });
+  };
+  for (const date of ['2026-09-01', '2026-09-02', '2026-09-03', '2026-09-04', '2026-09-05']) await nightOf(date);
+  // 09-06: 1 day past due.
+  expect((await api.get(lender.admin, `/credit-lines/${other.id}`).expect(200)).body.status).toBe('IN_DEFAULT');
+  const renewal = await api.post(lender.admin, `/credit-lines/${other.id}/terms`, { effectiveFrom: '2026-09-06', terms: { maturityDate: '2026-12-31' } }).expect(201);
+  expect(renewal.body.worsenings).toEqual([]);
+  await api.post(approver, `/credit-lines/${other.id}/terms/${renewal.body.versionNo}/approve`).expect(200);
+  await nightOf('2026-09-06');
+  expect((await api.get(lender.admin, `/credit-lines/${other.id}`).expect(200)).body.status).toBe('FROZEN');
+  const changes = await api.db.sql(`SELECT data->>'to' AS "to", data->>'change' AS change FROM domain_event WHERE subject_id = $1 AND type = 'credit_line.status_changed' ORDER BY seq`, [other.id]);
+  expect(changes.map((c) => [c.to, c.change])).toEqual([
+    ['IN_DEFAULT', 'default_past_due'],
+    ['FROZEN', 'leave_default_past_due'],
+  ]);
+  expect((await api.get(lender.admin, `/credit-lines/${other.id}/delinquency`).expect(200)).body).toMatchObject({ matured: false, daysPastDue: 0, status: 'FROZEN' });
+});
