@@ -14,6 +14,9 @@ import { accrueDate } from '../../prisma/accrual/store';
 import { createTestApi, type TestApi, type TestOrganisation, type TestUser } from '../support/api';
 import { draw, openLine, type AccruingLine } from '../accrual/factories';
 
+// Each test runs several nightly accruals: more than the default 30 s on a busy machine.
+jest.setTimeout(120_000);
+
 let now = new Date('2026-09-01T08:00:00Z');
 let api: TestApi;
 let lender: TestOrganisation;

@@ -97,7 +97,8 @@ beforeAll(async () => {
 
   now = new Date('2026-11-01T00:30:00Z');
   for (const date of datesFromTo('2026-10-01', '2026-10-31')) await accrueDate(api.db.prisma, date, { now });
-});
+  // A month of nightly runs and a dozen requests: more than the default 30 s on a busy machine.
+}, 180_000);
 afterAll(() => api.close());
 
 test("interest: each day's principal and rate under the version in force, exactly the table", async () => {
