@@ -17,6 +17,7 @@ import { notificationRoutes } from './notifications/routes';
 import { marginRoutes } from './margin/routes';
 import { organisationListRoutes } from './identity/organisations';
 import { accrualRoutes } from './credit-lines/accruals';
+import { delinquencyRoutes } from './credit-lines/delinquency';
 import { termsRoutes } from './credit-lines/terms';
 import { referenceRateRoutes } from './reference-rates/routes';
 import { lineHistoryRoutes } from './credit-lines/history';
@@ -34,6 +35,7 @@ export function allRoutes(): AnyRoute[] {
     ...auditRoutes,
     ...creditLineRoutes,
     ...accrualRoutes,
+    ...delinquencyRoutes,
     ...termsRoutes,
     ...referenceRateRoutes,
     ...lineHistoryRoutes,

@@ -11,6 +11,7 @@
  */
 import type { Decimal } from 'decimal.js';
 import { DAY_COUNTS, type DayCount } from './day-count';
+import { delinquencyTermsProblems, type DelinquencyTerms } from './delinquency';
 import { D, Money, isCurrency } from './money';
 
 export type CommodityCode = string;
@@ -70,8 +71,10 @@ export interface CreditTerms {
   targetLtv: Decimal;
   curePeriodHours: number;
   stockCountIntervalDays: number;
-  /** Calendar date 'YYYY-MM-DD'. */
+  /** Calendar date 'YYYY-MM-DD': from it no draws, and everything owed is due (domain/delinquency.ts). */
   maturityDate: string;
+  /** Grace period, default interest and default (domain/delinquency.ts); absent or null: NO_DELINQUENCY_TERMS. */
+  delinquency?: DelinquencyTerms | null;
   approvalThresholds: ApprovalThresholds;
   approvalWindowHours: number;
   waterfallOrder: readonly WaterfallBucket[];
@@ -113,6 +116,7 @@ export function validateCreditTerms(terms: CreditTerms): TermsProblem[] {
   checkLtvThresholds(problems, terms);
   checkDurations(problems, terms);
   checkMaturityDate(problems, terms);
+  if (terms.delinquency) for (const found of delinquencyTermsProblems(terms.delinquency)) problem(problems, `delinquency.${found.field}`, found.reason);
   checkApprovalThresholds(problems, terms);
   checkWaterfallOrder(problems, terms);
   return problems;

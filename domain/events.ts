@@ -108,6 +108,22 @@ export const EVENT_CATALOGUE = {
     version: 1,
     data: z.object({ creditLineId: Id, from: CreditLineStatus, to: CreditLineStatus, change: z.string() }),
   },
+  // Maturity and delinquency (domain/delinquency.ts), written once each by the daily review (prisma/credit-lines/delinquency.ts).
+  'credit_line.amount_due': {
+    subject: 'credit_line',
+    version: 1,
+    data: z.object({ creditLineId: Id, dueDate: CalendarDate, principal: Money, interest: Money, fees: Money, total: Money }),
+  },
+  'credit_line.overdue': {
+    subject: 'credit_line',
+    version: 1,
+    data: z.object({ creditLineId: Id, dueDate: CalendarDate, daysPastDue: z.number().int().min(1), gracePeriodDays: z.number().int().min(0), amountDue: Money, overduePrincipal: Money }),
+  },
+  'credit_line.defaulted': {
+    subject: 'credit_line',
+    version: 1,
+    data: z.object({ creditLineId: Id, dueDate: CalendarDate, daysPastDue: z.number().int().min(1), defaultAfterDaysPastDue: z.number().int().min(1), amountDue: Money }),
+  },
   'terms.amendment_proposed': { subject: 'credit_line', version: 1, data: z.object(AmendmentFacts) },
   'terms.amendment_approved': { subject: 'credit_line', version: 1, data: z.object(AmendmentFacts) },
   'terms.amendment_accepted': { subject: 'credit_line', version: 1, data: z.object(AmendmentFacts) },

@@ -22,7 +22,8 @@
  * LTV; a higher haircut, fixed rate, spread or floor (a floor added counts as
  * raised), per-draw fee or on-sale fee (days, daily rate or percent; a fee
  * added, or its kind changed); a shorter maximum mark age, cure period,
- * stock-count interval or approval window; an earlier maturity; lower
+ * stock-count interval, approval window or grace period; an earlier maturity;
+ * a higher default-interest spread; defaulting after fewer days past due; lower
  * approval thresholds (more draws wait for people); a warehouse removed from
  * the approved list. Changes that cannot be ordered for every day — a
  * different day count, a change between fixed and floating or of the
@@ -32,6 +33,7 @@
  */
 import { Decimal } from 'decimal.js';
 import { advanceRateFor, type CreditTerms, type OnSaleFee } from './credit-terms';
+import { NO_DELINQUENCY_TERMS, type DelinquencyTerms } from './delinquency';
 import type { LineParty } from './credit-line-status';
 import type { UserRole } from './onboarding';
 
@@ -66,6 +68,7 @@ export function worsenings(before: AmendableTerms, after: AmendableTerms): strin
   shorter('curePeriodHours', before.curePeriodHours, after.curePeriodHours);
   shorter('stockCountIntervalDays', before.stockCountIntervalDays, after.stockCountIntervalDays);
   if (after.maturityDate < before.maturityDate) worse.push('maturityDate');
+  delinquencyWorsenings(before.delinquency ?? NO_DELINQUENCY_TERMS, after.delinquency ?? NO_DELINQUENCY_TERMS, worse);
   lower('approvalThresholds.autoApproveUpTo', before.approvalThresholds.autoApproveUpTo.amount, after.approvalThresholds.autoApproveUpTo.amount);
   lower('approvalThresholds.singleApproverUpTo', before.approvalThresholds.singleApproverUpTo.amount, after.approvalThresholds.singleApproverUpTo.amount);
   shorter('approvalWindowHours', before.approvalWindowHours, after.approvalWindowHours);
@@ -88,6 +91,14 @@ function rateWorsenings(before: CreditTerms, after: CreditTerms, worse: string[]
   }
   if (b.spread.gt(a.spread)) worse.push('floatingRate.spread');
   if (b.floor !== null && (a.floor === null || b.floor.gt(a.floor))) worse.push('floatingRate.floor');
+}
+
+/** A shorter grace period, a higher default spread, or defaulting sooner (or at all, where the line never did) is worse. */
+function delinquencyWorsenings(before: DelinquencyTerms, after: DelinquencyTerms, worse: string[]): void {
+  if (after.gracePeriodDays < before.gracePeriodDays) worse.push('delinquency.gracePeriodDays');
+  if (after.defaultInterestSpread.gt(before.defaultInterestSpread)) worse.push('delinquency.defaultInterestSpread');
+  const defaultsSooner = after.defaultAfterDaysPastDue !== null && (before.defaultAfterDaysPastDue === null || after.defaultAfterDaysPastDue < before.defaultAfterDaysPastDue);
+  if (defaultsSooner) worse.push('delinquency.defaultAfterDaysPastDue');
 }
 
 function feeWorsenings(before: CreditTerms, after: CreditTerms, worse: string[]): void {

@@ -184,19 +184,24 @@ export function availability(input: {
   outstandingPrincipal: Money;
   /** Σ of approved-not-disbursed and pending draws. */
   reservedDraws: Money;
+  /** On or after its maturity date the line lends nothing more (domain/delinquency.ts): no room, a shortfall still shown. */
+  matured?: boolean;
 }): Money {
   const { limit, borrowingBase: base, outstandingPrincipal, reservedDraws } = input;
-  return Money.min(limit, base).minus(outstandingPrincipal).minus(reservedDraws);
+  const room = Money.min(limit, base).minus(outstandingPrincipal).minus(reservedDraws);
+  return input.matured ? Money.min(room, Money.zero(room.currency)) : room;
 }
 
 /**
  * Why nothing can be drawn (availability ≤ 0), or null when something can. A
- * limit cut below what is outstanding and reserved (an amendment) says so
+ * line on or after its maturity date says MATURED first (a renewal, an
+ * amendment of the maturity, lifts it). A limit cut below what is outstanding and reserved (an amendment) says so
  * first: it stops draws and breaks nothing else, and the seller sees why.
  */
-export type NoAvailabilityReason = 'LIMIT_BELOW_OUTSTANDING' | 'BORROWING_BASE_BELOW_OUTSTANDING' | 'FULLY_DRAWN';
+export type NoAvailabilityReason = 'MATURED' | 'LIMIT_BELOW_OUTSTANDING' | 'BORROWING_BASE_BELOW_OUTSTANDING' | 'FULLY_DRAWN';
 
-export function noAvailabilityReason(input: { limit: Money; borrowingBase: Money; outstandingPrincipal: Money; reservedDraws: Money }): NoAvailabilityReason | null {
+export function noAvailabilityReason(input: { limit: Money; borrowingBase: Money; outstandingPrincipal: Money; reservedDraws: Money; matured?: boolean }): NoAvailabilityReason | null {
+  if (input.matured) return 'MATURED';
   const used = input.outstandingPrincipal.plus(input.reservedDraws);
   if (input.limit.lt(used)) return 'LIMIT_BELOW_OUTSTANDING';
   if (input.borrowingBase.lt(used)) return 'BORROWING_BASE_BELOW_OUTSTANDING';

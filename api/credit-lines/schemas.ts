@@ -48,6 +48,25 @@ const OnSaleFeeWire = z
   ])
   .nullable();
 
+/** What happens after maturity (domain/delinquency.ts); amendable like every term. */
+const DelinquencyTermsWire = z
+  .object({
+    gracePeriodDays: z.int('must be a whole number').min(0).max(WHOLE_NUMBER_MAX).meta({ description: 'Days past due before an amount is overdue (0: from the first day past due)' }),
+    defaultInterestSpread: RateString,
+    defaultAfterDaysPastDue: z
+      .int('must be a whole number')
+      .min(1)
+      .max(WHOLE_NUMBER_MAX)
+      .nullable()
+      .meta({ description: 'Days past due from which the line is IN_DEFAULT and the lender may liquidate; null: never by itself' }),
+  })
+  .meta({
+    id: 'DelinquencyTerms',
+    description:
+      'At maturity everything owed is due; unpaid after gracePeriodDays it is overdue, and overdue principal accrues default interest from the first day past due: ' +
+      'defaultInterestSpread over the contract rate, a fraction per year ("0.02" = 2.00 % p.a.; "0" for none)',
+  });
+
 export const CreditTermsWire = z
   .object({
     currency: LineCurrency,
@@ -85,6 +104,7 @@ export const CreditTermsWire = z
     approvalThresholds: z.object({ autoApproveUpTo: MoneySchema, singleApproverUpTo: MoneySchema }),
     approvalWindowHours: WholeNumber,
     waterfallOrder: z.array(WaterfallBucket).max(WATERFALL_BUCKETS.length * 2).default(['FEES', 'INTEREST', 'PRINCIPAL']),
+    delinquency: DelinquencyTermsWire.default({ gracePeriodDays: 0, defaultInterestSpread: '0', defaultAfterDaysPastDue: null }),
   })
   .meta({
     id: 'CreditTerms',
@@ -187,6 +207,11 @@ export function creditTermsFromWire(wire: CreditTermsWire): CreditTerms {
     },
     approvalWindowHours: wire.approvalWindowHours,
     waterfallOrder: wire.waterfallOrder,
+    delinquency: {
+      gracePeriodDays: wire.delinquency.gracePeriodDays,
+      defaultInterestSpread: new D(wire.delinquency.defaultInterestSpread),
+      defaultAfterDaysPastDue: wire.delinquency.defaultAfterDaysPastDue,
+    },
   };
 }
 

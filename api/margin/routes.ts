@@ -3,7 +3,7 @@ import { D } from '../../domain/money';
 import { decText } from '../../prisma/custody/store';
 import type { MarginCall } from '../../prisma/generated/client';
 import { recordLiquidationSale } from '../../prisma/margin/liquidation';
-import { MARGIN_CALLS_PAGE_MAX, marginCallsOfLine } from '../../prisma/margin/store';
+import { MARGIN_CALLS_PAGE_MAX, marginCallsOfLine, startPastDueLiquidation } from '../../prisma/margin/store';
 import { defineRoute } from '../http/route';
 import { afterIdOf, notNegativeAt, CalendarDate, decodeCursor, encodeCursor, listQuery, MoneySchema, moneyOf, moneyShown, orNull, pageFrom, pageOf, periodWhere, Quantity, Ratio, Timestamp, Uuid } from '../http/schemas';
 import { AllocationView } from '../sales/schemas';
@@ -32,7 +32,7 @@ const MarginCallView = z
     requiredAdditionalCollateralValue: MoneySchema,
     evaluatedAt: Timestamp,
     curedAt: orNull(Timestamp),
-    liquidationReason: z.enum(['CURE_DEADLINE_PASSED', 'LIQUIDATION_THRESHOLD']).nullable(),
+    liquidationReason: z.enum(['CURE_DEADLINE_PASSED', 'LIQUIDATION_THRESHOLD', 'PAST_DUE']).nullable(),
     liquidationStartedAt: orNull(Timestamp),
     settledAt: orNull(Timestamp),
   })
@@ -110,6 +110,18 @@ export const marginRoutes = [
         nextCursor: calls.length === query.limit ? encodeCursor({ openedAt: last.openedAt.toISOString(), id: last.id }) : null,
       };
     },
+  }),
+  defineRoute({
+    method: 'post',
+    path: '/credit-lines/{lineId}/liquidation',
+    operationId: 'startPastDueLiquidation',
+    summary:
+      "The lender (ADMIN or APPROVER) starts a liquidation of a line IN_DEFAULT by days past due (GET /credit-lines/{lineId}/delinquency): the path of an uncured margin call, a LIQUIDATING call (reason PAST_DUE) demanding everything owed; then POST …/liquidation-sales",
+    tag: TAG,
+    problems: [403, 404, 409, 422],
+    params: LineParams,
+    success: { status: 201, description: 'The liquidating margin call', schema: MarginCallView },
+    handler: async ({ db, actor, params, now }) => marginCallView(await startPastDueLiquidation(db, params.lineId, actor, now)),
   }),
   defineRoute({
     method: 'post',

@@ -31,6 +31,10 @@ import { Prisma, inTransaction, type Db, type PrismaClient } from '../client';
 import { balances, postEntry, postingPayloadOf, type PostEntryInput } from '../ledger/store';
 import { notify } from '../notifications/store';
 import { applyDueTermsVersions } from '../credit-lines/terms-versions';
+import { delinquencyTermsFromJson, type DelinquencyTermsJson } from '../credit-lines/store';
+import { NO_DELINQUENCY_TERMS, type DelinquencyTerms } from '../../domain/delinquency';
+import { accrueDefaultInterest, mayOweDefaultInterest } from './default-interest';
+import { reviewDelinquency } from '../credit-lines/delinquency';
 
 /** Days a single call may accrue to catch up a line whose accrual fell behind; beyond it, back-fill with `npm run accrue`. */
 export const CATCH_UP_DAYS_MAX = 366;
@@ -254,7 +258,7 @@ async function accrueNextDayUpTo(prisma: PrismaClient, lineId: string, date: str
 }
 
 /** The line as it accrues one day: the rate and day count are that day's (termsOfDay). */
-interface LineForAccrual extends TermsOfDay {
+export interface LineForAccrual extends TermsOfDay {
   id: string;
   currency: string;
   openedOn: string;
@@ -274,12 +278,15 @@ function carriedInFrom(carriedOut: Decimal | null): Decimal {
 }
 
 /** The rate, day count and their source on one day: the agreed terms version in force on it (and, floating, its fixing). */
-interface TermsOfDay {
+export interface TermsOfDay {
   annualInterestRate: Decimal;
   dayCount: DayCount;
   termsVersionNo: number | null;
   fixing: Fixing | null;
   rateFlag: RateFlag | null;
+  /** The maturity and delinquency terms of the day: they decide whether the day attracts default interest. */
+  maturityDate: string;
+  delinquency: DelinquencyTerms;
 }
 
 /**
@@ -290,7 +297,8 @@ interface TermsOfDay {
  */
 function termsOfDayJoins(line: Prisma.Sql, date: Prisma.Sql): Prisma.Sql {
   return Prisma.sql`
-    LEFT JOIN LATERAL (SELECT v.version_no, v.annual_interest_rate, v.day_count, v.reference_rate_id, v.rate_spread, v.rate_floor
+    LEFT JOIN LATERAL (SELECT v.version_no, v.annual_interest_rate, v.day_count, v.reference_rate_id, v.rate_spread, v.rate_floor,
+                              v.terms->>'maturityDate' AS maturity_date, v.terms->'delinquency' AS delinquency
                          FROM credit_terms_version v
                         WHERE v.credit_line_id = ${line}.id AND v.status = 'AGREED' AND v.effective_from <= ${date}
                         ORDER BY v.effective_from DESC, v.version_no DESC LIMIT 1) AS tv ON true
@@ -305,7 +313,12 @@ function termsOfDayColumns(line: Prisma.Sql): Prisma.Sql {
   const pick = (column: string) => Prisma.sql`(CASE WHEN tv.version_no IS NULL THEN ${line}.${Prisma.raw(column)} ELSE tv.${Prisma.raw(column)} END)`;
   return Prisma.sql`tv.version_no AS terms_version_no, ${pick('annual_interest_rate')}::text AS fixed_rate, ${pick('day_count')}::text AS day_count,
     ${pick('reference_rate_id')}::text AS reference_rate_id, ${pick('rate_spread')}::text AS rate_spread, ${pick('rate_floor')}::text AS rate_floor,
-    fx.effective_date::text AS fixing_date, fx.rate::text AS fixing_rate, fx.max_fixing_age_days`;
+    fx.effective_date::text AS fixing_date, fx.rate::text AS fixing_rate, fx.max_fixing_age_days,
+    (CASE WHEN tv.version_no IS NULL THEN ${line}.maturity_date::text ELSE tv.maturity_date END) AS maturity_date,
+    (CASE WHEN tv.version_no IS NULL
+          THEN jsonb_build_object('gracePeriodDays', ${line}.grace_period_days, 'defaultInterestSpread', ${line}.default_interest_spread::text,
+                                  'defaultAfterDaysPastDue', ${line}.default_after_days_past_due)
+          ELSE tv.delinquency END) AS delinquency`;
 }
 
 interface TermsOfDayRow {
@@ -318,6 +331,9 @@ interface TermsOfDayRow {
   fixing_date: string | null;
   fixing_rate: string | null;
   max_fixing_age_days: number | null;
+  maturity_date: string;
+  /** Null for a version written before delinquency terms existed. */
+  delinquency: DelinquencyTermsJson | null;
 }
 
 /** The day's rate from its terms and fixing (domain/interest-rate.ts). */
@@ -332,10 +348,18 @@ function termsOfDayFrom(row: TermsOfDayRow, date: string): TermsOfDay {
     fixingInForce: row.fixing_date === null || row.fixing_rate === null ? null : { effectiveDate: row.fixing_date, rate: new D(row.fixing_rate) },
     maxFixingAgeDays: row.max_fixing_age_days,
   });
-  return { annualInterestRate: rate.annualRate, dayCount: row.day_count, termsVersionNo: row.terms_version_no, fixing: rate.fixing, rateFlag: rate.flag };
+  return {
+    annualInterestRate: rate.annualRate,
+    dayCount: row.day_count,
+    termsVersionNo: row.terms_version_no,
+    fixing: rate.fixing,
+    rateFlag: rate.flag,
+    maturityDate: row.maturity_date,
+    delinquency: delinquencyTermsFromJson(row.delinquency),
+  };
 }
 
-async function termsOfDay(db: Db, lineId: string, date: string): Promise<TermsOfDay> {
+export async function termsOfDay(db: Db, lineId: string, date: string): Promise<TermsOfDay> {
   const line = Prisma.raw('l');
   const [row] = await db.$queryRaw<TermsOfDayRow[]>(Prisma.sql`
     SELECT ${termsOfDayColumns(line)} FROM credit_line l ${termsOfDayJoins(line, Prisma.sql`${date}::date`)} WHERE l.id = ${lineId}::uuid`);
@@ -351,6 +375,7 @@ async function lineForAccrual(db: Db, lineId: string): Promise<LineForAccrual> {
       rate: string;
       day_count: DayCount;
       opened_on: string;
+      maturity_date: string;
       principal: string | null;
       receivable: string | null;
       income: string | null;
@@ -358,7 +383,7 @@ async function lineForAccrual(db: Db, lineId: string): Promise<LineForAccrual> {
     }[]
   >(Prisma.sql`
     SELECT l.currency, l.annual_interest_rate::text AS rate, l.day_count::text AS day_count,
-           to_char(l.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD') AS opened_on,
+           to_char(l.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD') AS opened_on, l.maturity_date::text AS maturity_date,
            (SELECT id::text FROM ledger_account WHERE account_set_id = l.id AND code = 'LOAN_PRINCIPAL') AS principal,
            (SELECT id::text FROM ledger_account WHERE account_set_id = l.id AND code = 'INTEREST_RECEIVABLE') AS receivable,
            (SELECT id::text FROM ledger_account WHERE account_set_id = l.id AND code = 'INTEREST_INCOME') AS income,
@@ -377,6 +402,8 @@ async function lineForAccrual(db: Db, lineId: string): Promise<LineForAccrual> {
     termsVersionNo: null,
     fixing: null,
     rateFlag: null,
+    maturityDate: row.maturity_date,
+    delinquency: NO_DELINQUENCY_TERMS,
     openedOn: row.opened_on,
     principalAccountId: row.principal,
     interestReceivableAccountId: row.receivable,
@@ -424,6 +451,7 @@ async function accrueOneDay(db: Db, line: LineForAccrual, date: string, carriedI
             ${(restatement?.posted ?? Money.zero(line.currency)).toFixedString()}::numeric, ${restatementEntryId}::uuid,
             ${line.termsVersionNo}::int, ${line.fixing?.effectiveDate ?? null}::date, ${line.fixing?.rate.toFixed() ?? null}::numeric, ${line.rateFlag})
     RETURNING ${ACCRUAL_COLUMNS}`);
+  await accrueDefaultInterest(db, line, date, principal.balance);
   if (restatement) {
     const restated = restatement.days.map((restatedDay) => ({
       credit_line_id: line.id,
@@ -667,6 +695,8 @@ export async function accrueLines(prisma: PrismaClient, date: string, lineIds: r
     }
   }
   await clearFailures(prisma, reached, date);
+  // What today's figures mean for the lines' maturity and delinquency (events, IN_DEFAULT), told once each.
+  await inTransaction(prisma, (tx) => reviewDelinquency(tx, [...new Set(lineIds.map((lineId) => lineId.toLowerCase()))], clock.now));
   counts.postedByCurrency = postedAsStrings(posted);
   return counts;
 }
@@ -791,6 +821,8 @@ function planNextDay(state: LineState, date: string): PlannedDay | null {
   if (state.needsRestatement) return null;
   const nextDate = latest ? addDays(latest.accrualDate, 1) : line.openedOn;
   if (daysBetween(nextDate, date) > CATCH_UP_DAYS_MAX) return null;
+  // Default interest (prisma/accrual/default-interest.ts) is charged one line at a time, by accrueLineDay.
+  if (mayOweDefaultInterest(line, nextDate, state.principalAtNextDay)) return null;
   const carriedIn = carriedInFrom(latest?.carriedOut ?? null);
   const accrual = accrualOfDay(line, nextDate, state.principalAtNextDay, carriedIn);
   const entry = accrual.posted.isPositive() ? accrualEntry(line, nextDate, state.principalAtNextDay, accrual) : null;

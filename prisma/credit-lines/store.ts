@@ -10,6 +10,7 @@ import { validateCreditTerms, type CreditTerms, type DayCount, type OnSaleFee, t
 import { decideStatusChange, type CreditLineStatus, type StatusChange } from '../../domain/credit-line-status';
 import { BusinessRuleError, ConflictError, ForbiddenError, NotFoundError, assert } from '../../domain/errors';
 import { D, Money } from '../../domain/money';
+import { NO_DELINQUENCY_TERMS, type DelinquencyTerms } from '../../domain/delinquency';
 import { recordEvent } from '../events/store';
 import { recordAudit, type AuditActor } from '../audit/store';
 import type { Db, Prisma } from '../client';
@@ -74,6 +75,12 @@ export const LINE_ACCOUNTS = [
 ] as const satisfies readonly AccountDefinition[];
 
 export type LineAccountCode = (typeof LINE_ACCOUNTS)[number]['code'];
+
+/**
+ * Default interest earned (prisma/accrual/default-interest.ts): Dr INTEREST_RECEIVABLE / Cr DEFAULT_INTEREST_INCOME.
+ * Created for a line the first time it is charged default interest, so that lines that never are keep their set.
+ */
+export const DEFAULT_INTEREST_ACCOUNT = { code: 'DEFAULT_INTEREST_INCOME', name: 'Default interest earned', type: 'INCOME', normalBalance: 'CREDIT', mustNotGoNegative: false } as const satisfies AccountDefinition;
 
 // ─── Opening ─────────────────────────────────────────────────────────────────
 
@@ -321,6 +328,15 @@ export function termsColumns(terms: CreditTerms) {
     singleApproverUpTo: terms.approvalThresholds.singleApproverUpTo.amount.toFixed(),
     approvalWindowHours: terms.approvalWindowHours,
     waterfallOrder: [...terms.waterfallOrder],
+    ...delinquencyColumns(terms.delinquency ?? NO_DELINQUENCY_TERMS),
+  };
+}
+
+function delinquencyColumns(delinquency: DelinquencyTerms) {
+  return {
+    gracePeriodDays: delinquency.gracePeriodDays,
+    defaultInterestSpread: delinquency.defaultInterestSpread.toFixed(),
+    defaultAfterDaysPastDue: delinquency.defaultAfterDaysPastDue,
   };
 }
 
@@ -363,6 +379,7 @@ export function creditLineFromRow(row: CreditLineRow): CreditLineRecord {
       approvalThresholds: { autoApproveUpTo: money(row.autoApproveUpTo), singleApproverUpTo: money(row.singleApproverUpTo) },
       approvalWindowHours: row.approvalWindowHours,
       waterfallOrder: row.waterfallOrder as WaterfallBucket[],
+      delinquency: { gracePeriodDays: row.gracePeriodDays, defaultInterestSpread: decimalOf(row.defaultInterestSpread), defaultAfterDaysPastDue: row.defaultAfterDaysPastDue },
     },
     approvedWarehouseIds: row.approvedWarehouses.map((approved) => approved.warehouseId).sort(),
     acceptedAt: row.acceptedAt,
@@ -407,7 +424,19 @@ export type CreditTermsJson = {
   approvalThresholds: { autoApproveUpTo: string; singleApproverUpTo: string };
   approvalWindowHours: number;
   waterfallOrder: WaterfallBucket[];
+  delinquency: DelinquencyTermsJson;
 };
+
+export type DelinquencyTermsJson = { gracePeriodDays: number; defaultInterestSpread: string; defaultAfterDaysPastDue: number | null };
+
+export function delinquencyTermsAsJson(delinquency: DelinquencyTerms | null | undefined): DelinquencyTermsJson {
+  const terms = delinquency ?? NO_DELINQUENCY_TERMS;
+  return { gracePeriodDays: terms.gracePeriodDays, defaultInterestSpread: terms.defaultInterestSpread.toFixed(), defaultAfterDaysPastDue: terms.defaultAfterDaysPastDue };
+}
+
+export function delinquencyTermsFromJson(json: DelinquencyTermsJson | null | undefined): DelinquencyTerms {
+  return json ? { gracePeriodDays: json.gracePeriodDays, defaultInterestSpread: new D(json.defaultInterestSpread), defaultAfterDaysPastDue: json.defaultAfterDaysPastDue } : NO_DELINQUENCY_TERMS;
+}
 
 export function creditTermsAsJson(terms: CreditTerms): CreditTermsJson {
   const rate = (value: Decimal) => value.toFixed();
@@ -445,11 +474,12 @@ export function creditTermsAsJson(terms: CreditTerms): CreditTermsJson {
     },
     approvalWindowHours: terms.approvalWindowHours,
     waterfallOrder: [...terms.waterfallOrder],
+    delinquency: delinquencyTermsAsJson(terms.delinquency),
   };
 }
 
 /** The inverse of creditTermsAsJson: what a terms version stores, read back. */
-export function creditTermsFromJson(json: CreditTermsJson): CreditTerms {
+export function creditTermsFromJson(json: Omit<CreditTermsJson, 'delinquency'> & { delinquency?: DelinquencyTermsJson }): CreditTerms {
   const money = (amount: string) => Money.of(amount, json.currency);
   const onSale = json.feeSchedule.onSale;
   return {
@@ -482,6 +512,8 @@ export function creditTermsFromJson(json: CreditTermsJson): CreditTerms {
     approvalThresholds: { autoApproveUpTo: money(json.approvalThresholds.autoApproveUpTo), singleApproverUpTo: money(json.approvalThresholds.singleApproverUpTo) },
     approvalWindowHours: json.approvalWindowHours,
     waterfallOrder: json.waterfallOrder,
+    // Absent from versions written before delinquency terms existed.
+    delinquency: delinquencyTermsFromJson(json.delinquency),
   };
 }
 

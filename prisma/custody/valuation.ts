@@ -12,6 +12,8 @@
  */
 import type { Decimal } from 'decimal.js';
 import type { IneligibilityReason } from '../../domain/valuation';
+import { isMatured } from '../../domain/delinquency';
+import { utcDay } from '../../domain/value-dates';
 import { availability, ltv, noAvailabilityReason, type LoanToValue, type NoAvailabilityReason } from '../../domain/valuation';
 import { ForbiddenError, NotFoundError, ValidationError } from '../../domain/errors';
 import { D, Money, isCurrency } from '../../domain/money';
@@ -303,7 +305,7 @@ export interface LinePosition extends LineFigures {
   line: CreditLine;
 }
 
-function lineFigures(currency: string, limitAmount: string, figures: BorrowingBaseFigures): LineFigures {
+function lineFigures(currency: string, limitAmount: string, figures: BorrowingBaseFigures, matured: boolean): LineFigures {
   const limit = Money.of(limitAmount, currency);
   const outstandingPrincipal = Money.of(figures.outstandingPrincipal, currency);
   const reservedDraws = Money.of(figures.reservedDraws, currency);
@@ -313,8 +315,8 @@ function lineFigures(currency: string, limitAmount: string, figures: BorrowingBa
     limit,
     outstandingPrincipal,
     reservedDraws,
-    availability: availability({ limit, borrowingBase: Money.of(figures.totals.borrowingBase, currency), outstandingPrincipal, reservedDraws }),
-    noAvailabilityReason: noAvailabilityReason({ limit, borrowingBase: Money.of(figures.totals.borrowingBase, currency), outstandingPrincipal, reservedDraws }),
+    availability: availability({ limit, borrowingBase: Money.of(figures.totals.borrowingBase, currency), outstandingPrincipal, reservedDraws, matured }),
+    noAvailabilityReason: noAvailabilityReason({ limit, borrowingBase: Money.of(figures.totals.borrowingBase, currency), outstandingPrincipal, reservedDraws, matured }),
     loanToValue: ltv({ outstandingPrincipal, collateralValue: Money.of(figures.totals.eligibleCollateralValue, currency) }),
   };
 }
@@ -324,7 +326,8 @@ type PositionOptions = { now: Date; excludeLotId?: string | null; lotsPage: { af
 /** The line's borrowing base, availability and LTV as of `now` (line must exist). */
 export async function linePosition(db: Db, line: CreditLine, options: PositionOptions): Promise<LinePosition> {
   const figures = await borrowingBaseQuery(db, { lineId: line.id, ...options });
-  return { line, ...lineFigures(line.currency, line.limitAmount.toString(), figures) };
+  const matured = isMatured(line.maturityDate.toISOString().slice(0, 10), utcDay(options.now));
+  return { line, ...lineFigures(line.currency, line.limitAmount.toString(), figures, matured) };
 }
 
 /**
@@ -338,13 +341,13 @@ export async function linePositionForViewer(
   lineId: string,
   options: Omit<PositionOptions, 'excludeLotId'>,
 ): Promise<LineFigures & { lineId: string; currency: string }> {
-  const rows = await db.$queryRaw<(BorrowingBaseRow & { currency: string; limit_amount: string })[]>`
-    SELECT cl.currency::text AS currency, trim_scale(cl.limit_amount)::text AS limit_amount, bb.*
+  const rows = await db.$queryRaw<(BorrowingBaseRow & { currency: string; limit_amount: string; maturity_date: string })[]>`
+    SELECT cl.currency::text AS currency, trim_scale(cl.limit_amount)::text AS limit_amount, cl.maturity_date::text AS maturity_date, bb.*
       FROM credit_line cl
      CROSS JOIN LATERAL ${lineBorrowingBaseCall(Prisma.sql`cl.id`, options)} bb
      WHERE cl.id = ${lineId}::uuid
        AND (cl.lender_organisation_id = ${actor.organisationId}::uuid OR cl.seller_organisation_id = ${actor.organisationId}::uuid)`;
   const row = rows[0];
   if (!row) throw new NotFoundError('credit line', lineId);
-  return { lineId, currency: row.currency, ...lineFigures(row.currency, row.limit_amount, borrowingBaseFiguresOf(row)) };
+  return { lineId, currency: row.currency, ...lineFigures(row.currency, row.limit_amount, borrowingBaseFiguresOf(row), isMatured(row.maturity_date, utcDay(options.now))) };
 }

@@ -15,6 +15,7 @@
  * notifications carry keys derived from the draw's workflow id.
  */
 import { randomUUID } from 'node:crypto';
+import { isMatured } from '../../domain/delinquency';
 import { canApprove, requiredApprovals, type RequiredApprovals } from '../../domain/approval';
 import { coverageAfter, disbursementRefusal, reservationsToRefuse } from '../../domain/custody';
 import { BusinessRuleError, ConflictError, CurrencyMismatchError, ForbiddenError, NotFoundError, assert } from '../../domain/errors';
@@ -112,13 +113,19 @@ export async function requestDraw(db: Db, actor: LineActor, lineId: string, requ
   return draw;
 }
 
-/** A line takes new draws while ACTIVE and not past its maturity date (the maturity day itself still counts). */
+/**
+ * A line takes new draws while ACTIVE and before its maturity date: on that day everything owed falls due
+ * (domain/delinquency.ts), so nothing more is lent; a renewal (an amendment of the maturity) lifts it.
+ */
 function lineRefusal(line: { id: string; status: string; maturityDate: string }, onDate: string): { code: string; message: string } | null {
   if (line.status !== 'ACTIVE') {
     return { code: 'credit_line_not_active', message: `credit line ${line.id} is ${line.status}; draws are made only on an ACTIVE line` };
   }
-  if (onDate > line.maturityDate) {
-    return { code: 'credit_line_matured', message: `credit line ${line.id} matured on ${line.maturityDate}; no draws after maturity (the date is ${onDate})` };
+  if (isMatured(line.maturityDate, onDate)) {
+    return {
+      code: 'credit_line_matured',
+      message: `credit line ${line.id} matures on ${line.maturityDate}; no draws from its maturity date (the date is ${onDate}), when everything owed is due — a renewal (an amendment of maturityDate) lifts this`,
+    };
   }
   return null;
 }

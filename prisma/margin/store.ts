@@ -11,7 +11,7 @@
 import { isLineInForce } from '../../domain/credit-line-status';
 import { nextMarginStep, type LiveMarginCall, type MarginStep } from '../../domain/margin-call';
 import { D, Money } from '../../domain/money';
-import { NotFoundError, assert } from '../../domain/errors';
+import { BusinessRuleError, ConflictError, ForbiddenError, NotFoundError, assert } from '../../domain/errors';
 import { compareLtv, type CureAmounts } from '../../domain/margin';
 import { DEFAULT_WATERFALL, validateWaterfallOrder } from '../../domain/waterfall';
 import type { Decimal } from 'decimal.js';
@@ -242,6 +242,64 @@ async function applyStep(
       return call;
     }
   }
+}
+
+/**
+ * The lender starts a liquidation of a line that is IN_DEFAULT because it is past due beyond its default threshold
+ * (prisma/credit-lines/delinquency.ts reviewDelinquency): the same path as an uncured margin call — a LIQUIDATING
+ * call (reason PAST_DUE) demanding everything owed, liquidation sales through the waterfall, SETTLE once nothing is
+ * owed. An open margin call becomes that liquidation; a line already liquidating is refused.
+ */
+export async function startPastDueLiquidation(db: Db, lineId: string, actor: Pick<CustodyActor, 'organisationId' | 'userId'> & { role: string }, now: Date): Promise<MarginCall> {
+  await db.$queryRaw`SELECT id FROM credit_line WHERE id = ${lineId}::uuid FOR UPDATE`;
+  const line = await db.creditLine.findUnique({ where: { id: lineId } });
+  if (!line || (line.lenderOrganisationId !== actor.organisationId && line.sellerOrganisationId !== actor.organisationId)) throw new NotFoundError('credit line', lineId);
+  if (line.lenderOrganisationId !== actor.organisationId || !['ADMIN', 'APPROVER'].includes(actor.role)) {
+    throw new ForbiddenError(`only an ADMIN or APPROVER of the line's lender starts a liquidation; you are ${actor.role} of its ${line.lenderOrganisationId === actor.organisationId ? 'lender' : 'seller'}`);
+  }
+  const defaulted = await db.$queryRaw<{ kind: string }[]>`SELECT kind FROM line_delinquency_event WHERE credit_line_id = ${lineId}::uuid AND kind = 'DEFAULTED' LIMIT 1`;
+  if (line.status !== 'IN_DEFAULT' || defaulted.length === 0) {
+    throw new BusinessRuleError('line_not_in_default', `credit line ${lineId} is ${line.status}; a liquidation is started on a line IN_DEFAULT by days past due (GET /credit-lines/${lineId}/delinquency)`);
+  }
+  const live = await db.marginCall.findFirst({ where: { creditLineId: lineId, status: { in: ['OPEN', 'LIQUIDATING'] } } });
+  if (live?.status === 'LIQUIDATING') throw new ConflictError(`credit line ${lineId} is already in liquidation (margin call ${live.id})`);
+  const [figures] = await borrowingBaseTotalsOfLines(db, { lineIds: [lineId], now });
+  assert(figures !== undefined, `credit line ${lineId} is valued`);
+  const owed = await owedOf(db, line);
+  const principal = Money.of(figures.outstandingPrincipal, line.currency);
+  const collateralValue = Money.of(figures.totals.eligibleCollateralValue, line.currency);
+  const latest = {
+    outstandingPrincipal: principal.amount.toFixed(),
+    collateralValue: collateralValue.amount.toFixed(),
+    // Everything owed is due: what cures the line is paying all of it.
+    requiredRepayment: principal.plus(owed.interest).plus(owed.fees).amount.toFixed(),
+    requiredAdditionalCollateralValue: '0',
+    evaluatedAt: now,
+  };
+  const liquidation = { status: 'LIQUIDATING' as const, liquidationReason: 'PAST_DUE' as const, liquidationStartedAt: now };
+  const call = live
+    ? await db.marginCall.update({ where: { id: live.id }, data: { ...latest, ...liquidation } })
+    : await db.marginCall.create({
+        data: {
+          creditLineId: line.id,
+          currency: line.currency,
+          openedAt: now,
+          cureDeadline: null,
+          targetLtv: line.targetLtv,
+          outstandingPrincipalAtOpen: latest.outstandingPrincipal,
+          collateralValueAtOpen: latest.collateralValue,
+          workflowId: lineMarginWorkflowId(line.id),
+          ...latest,
+          ...liquidation,
+        },
+      });
+  await db.auditRecord.create({
+    data: { actorUserId: actor.userId, organisationId: line.lenderOrganisationId, action: 'margin_call.liquidation_started', targetType: 'margin_call', targetId: call.id, before: Prisma.JsonNull, after: { reason: 'PAST_DUE', ...latest, evaluatedAt: now.toISOString() }, requestId: null },
+  });
+  const message = `Credit line ${line.id} is in liquidation: it is in default, past due. The lender may sell the pledged goods; proceeds pay fees, interest and principal.`;
+  await tellParties(db, line, { kind: 'LIQUIDATION_STARTED', message, callId: call.id, event: 'liquidation' });
+  await recordEvent(db, 'margin_call.liquidating', { subjectId: call.id, parties: partiesOfLine(line), data: { ...marginCallFacts(call), liquidationReason: 'PAST_DUE' } });
+  return call;
 }
 
 async function setLineStatus(db: Db, line: CreditLine, status: 'IN_DEFAULT' | 'FROZEN', callId: string): Promise<void> {

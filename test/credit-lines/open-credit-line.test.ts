@@ -1,6 +1,8 @@
 import { ok, type operations } from '../../client';
 import { createTestApi, type TestApi, type TestOrganisation } from '../support/api';
 
+const NO_DELINQUENCY = { gracePeriodDays: 0, defaultInterestSpread: '0', defaultAfterDaysPastDue: null };
+
 type OfferTerms = operations['openCreditLine']['requestBody']['content']['application/json']['terms'];
 
 let api: TestApi;
@@ -65,10 +67,11 @@ describe('opening a credit line', () => {
         feesReceivable: { amount: '0.00', currency: 'USD' },
       },
     });
-    // A fixed-rate line reads back with floatingRate null (no reference rate).
-    expect(line.terms).toEqual({ ...terms, floatingRate: null });
+    // A fixed-rate line reads back with floatingRate null (no reference rate), and without delinquency terms with none:
+    // overdue from the first day past due, no default interest, never in default by itself.
+    expect(line.terms).toEqual({ ...terms, floatingRate: null, delinquency: NO_DELINQUENCY });
     const read = await ok(lenderClient.GET('/credit-lines/{lineId}', { params: { path: { lineId: line.id } } }));
-    expect(read.terms).toEqual({ ...terms, floatingRate: null });
+    expect(read.terms).toEqual({ ...terms, floatingRate: null, delinquency: NO_DELINQUENCY });
   });
 
   test('the line gets its 8 ledger accounts, in its currency, at zero, with the agreed types and guards', async () => {
@@ -103,7 +106,7 @@ describe('opening a credit line', () => {
         sellerOrganisationId: seller.organisationId,
         status: 'OFFERED',
         // The audit keeps the stored snapshot of the terms: amounts as decimal strings in the line currency.
-        terms: { ...terms, floatingRate: null, limit: '500000.00', approvalThresholds: { autoApproveUpTo: '10000.00', singleApproverUpTo: '100000.00' } },
+        terms: { ...terms, floatingRate: null, delinquency: NO_DELINQUENCY, limit: '500000.00', approvalThresholds: { autoApproveUpTo: '10000.00', singleApproverUpTo: '100000.00' } },
         approvedWarehouseIds: [],
       });
     }

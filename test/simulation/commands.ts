@@ -472,6 +472,20 @@ export class CureMarginCall extends SimCommand {
   }
 }
 
+/**
+ * The lender's approver starts a liquidation of a line past due beyond its default threshold (the path of an
+ * uncured margin call); refused (4xx) on a line not IN_DEFAULT by days past due, or already liquidating.
+ */
+export class StartPastDueLiquidation extends SimCommand {
+  override readonly partyAction = false;
+  async act(_m: Model, w: World) {
+    await w.call(w.approvers[0], 'post', `/credit-lines/${w.lineIds[0]}/liquidation`);
+  }
+  toString() {
+    return 'StartPastDueLiquidation';
+  }
+}
+
 /** The lender pays the seller part of what it is owed (SELLER_PAYABLE must never go negative). */
 export class PayOutSeller extends SimCommand {
   constructor(readonly amount: string) {
@@ -564,7 +578,9 @@ export type TermsChange =
   | { kind: 'limit'; limit: string }
   | { kind: 'float'; spread: string; floor: string | null }
   | { kind: 'fixed'; annualInterestRate: string }
-  | { kind: 'dayCount'; dayCount: 'ACT_360' | 'ACT_365' | 'ACT_ACT_ISDA' | 'THIRTY_E_360' };
+  | { kind: 'dayCount'; dayCount: 'ACT_360' | 'ACT_365' | 'ACT_ACT_ISDA' | 'THIRTY_E_360' }
+  /** Let the line mature (in 0 to 2 days: it falls due, then overdue as time advances) or renew it (a maturity far on), with its delinquency terms. */
+  | { kind: 'maturity'; inDays: number; gracePeriodDays: number; defaultInterestSpread: string; defaultAfterDaysPastDue: number | null };
 
 /**
  * The lender's ADMIN proposes an amendment from today or a few days on, an APPROVER approves it, and
@@ -593,7 +609,12 @@ export class AmendTerms extends SimCommand {
           ? { limit: { amount: c.limit, currency: CURRENCY }, approvalThresholds: { autoApproveUpTo: { amount: '2000.00', currency: CURRENCY }, singleApproverUpTo: { amount: Decimal.min(c.limit, '10000.00').toFixed(2), currency: CURRENCY } } }
           : c.kind === 'float'
             ? { floatingRate: { referenceRateId: w.referenceRateId, spread: c.spread, floor: c.floor } }
-            : { dayCount: c.dayCount };
+            : c.kind === 'maturity'
+              ? {
+                  maturityDate: w.clock.day(c.inDays),
+                  delinquency: { gracePeriodDays: c.gracePeriodDays, defaultInterestSpread: c.defaultInterestSpread, defaultAfterDaysPastDue: c.defaultAfterDaysPastDue },
+                }
+              : { dayCount: c.dayCount };
     const proposed = await w.call(w.lender, 'post', `/credit-lines/${lineId}/terms`, { effectiveFrom: w.clock.day(this.effectiveInDays), terms });
     if (proposed.status !== 201) return;
     const versionNo = proposed.body.versionNo as number;
@@ -603,7 +624,16 @@ export class AmendTerms extends SimCommand {
   }
   toString() {
     const c = this.change;
-    const what = c.kind === 'rate' || c.kind === 'fixed' ? `rate ${c.annualInterestRate}` : c.kind === 'limit' ? `limit ${c.limit}` : c.kind === 'float' ? `SOFR + ${c.spread}${c.floor === null ? '' : ` floor ${c.floor}`}` : c.dayCount;
+    const what =
+      c.kind === 'rate' || c.kind === 'fixed'
+        ? `rate ${c.annualInterestRate}`
+        : c.kind === 'limit'
+          ? `limit ${c.limit}`
+          : c.kind === 'float'
+            ? `SOFR + ${c.spread}${c.floor === null ? '' : ` floor ${c.floor}`}`
+            : c.kind === 'maturity'
+              ? `maturity day +${c.inDays}, grace ${c.gracePeriodDays}, default +${c.defaultInterestSpread}, in default after ${c.defaultAfterDaysPastDue ?? 'never'}`
+              : c.dayCount;
     return `AmendTerms(${what} from day +${this.effectiveInDays}, approver ${this.approver}, seller ${this.seller})`;
   }
 }
@@ -751,6 +781,9 @@ export function commandArbitraries(without: readonly string[] = []): fc.Arbitrar
             fc.tuple(fc.constantFrom('0.01', '0.02', '-0.01'), fc.constantFrom<string | null>('0', null)).map(([sp, fl]): TermsChange => ({ kind: 'float', spread: sp, floor: fl })),
             fc.constantFrom('0.1', '0.12').map((r): TermsChange => ({ kind: 'fixed', annualInterestRate: r })),
             fc.constantFrom<'ACT_360' | 'ACT_365' | 'ACT_ACT_ISDA' | 'THIRTY_E_360'>('ACT_360', 'ACT_365', 'ACT_ACT_ISDA', 'THIRTY_E_360').map((d): TermsChange => ({ kind: 'dayCount', dayCount: d })),
+            fc
+              .tuple(fc.constantFrom(0, 1, 2, 120), fc.constantFrom(0, 1, 3), fc.constantFrom('0.02', '0.05', '0'), fc.constantFrom<number | null>(4, 10, null))
+              .map(([inDays, grace, spread, after]): TermsChange => ({ kind: 'maturity', inDays, gracePeriodDays: grace, defaultInterestSpread: spread, defaultAfterDaysPastDue: after })),
           ),
           fc.constantFrom(0, 0, 1, 3),
           fc.nat({ max: 1 }),
@@ -761,6 +794,7 @@ export function commandArbitraries(without: readonly string[] = []): fc.Arbitrar
     ],
     ['PostFixing', fc.tuple(fc.constantFrom('0.0430', '0.0455', '0.0390', '-0.0050'), fc.constantFrom(0, 0, -1, -4, 1)).map(([r, d]) => new PostFixing(r, d)), 2],
     ['CureMarginCall', fc.constant(new CureMarginCall()), 2],
+    ['StartPastDueLiquidation', fc.constant(new StartPastDueLiquidation()), 1],
     ['PayOutSeller', fc.constantFrom('1.00', '100.00', '2500.00', '50000.00').map((a) => new PayOutSeller(a)), 1],
     ['RepayRetried', fc.constantFrom('10.00', '500.00', '3000.00').map((a) => new RepayRetried(a)), 1],
     ['FailNextStart', fc.constant(new FailNextStart()), 1],

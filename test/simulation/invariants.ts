@@ -319,6 +319,55 @@ export async function interestEqualsExactInterestOnPrincipalHistory(world: World
 }
 
 /**
+ * Default interest (prisma/accrual/default-interest.ts) is the exact interest on overdue principal: each charged
+ * day's principal is the ledger's principal at the end of that day as its charging run saw it (journal entries
+ * recorded before the row), its spread and day count those of the terms version in force on the day, the day is
+ * on or after the maturity in force on its charging day, and Σ posted (DEFAULT_INTEREST_INCOME) is Σ principal ×
+ * spread × the day's fraction, recomputed here, within half a minor unit.
+ */
+export async function defaultInterestEqualsExactOnOverduePrincipal(world: World): Promise<string[]> {
+  type Day = { date: string; principal_charged: string; principal_seen: string; spread_charged: string; spread_in_force: string | null; day_count: DayCount; day_count_in_force: string; maturity: string };
+  const rows = await world.db.sql<{ line_id: string; days: Day[] | null; posted: string }>(
+    `SELECT l.id::text AS line_id,
+            (SELECT json_agg(json_build_object(
+               'date', d.accrual_date::text, 'principal_charged', d.overdue_principal::text, 'spread_charged', d.default_spread::text, 'day_count', d.day_count::text,
+               'principal_seen', (SELECT coalesce(sum(CASE jl.side WHEN 'DEBIT' THEN jl.amount ELSE -jl.amount END), 0)
+                                    FROM journal_line jl JOIN journal_entry je ON je.id = jl.entry_id JOIN ledger_account pa ON pa.id = jl.account_id
+                                   WHERE pa.account_set_id = l.id AND pa.code = 'LOAN_PRINCIPAL' AND je.effective_date <= d.accrual_date AND je.recorded_at <= d.created_at)::text,
+               'spread_in_force', CASE WHEN tv.version_no IS NULL THEN l.default_interest_spread::text ELSE coalesce(tv.terms->'delinquency'->>'defaultInterestSpread', '0') END,
+               'day_count_in_force', coalesce(tv.day_count, l.day_count)::text,
+               'maturity', CASE WHEN tc.version_no IS NULL THEN l.maturity_date::text ELSE tc.terms->>'maturityDate' END) ORDER BY d.accrual_date)
+               FROM default_interest_accrual d
+               LEFT JOIN LATERAL (SELECT v.version_no, v.terms, v.day_count FROM credit_terms_version v
+                                   WHERE v.credit_line_id = l.id AND v.status = 'AGREED' AND v.effective_from <= d.accrual_date
+                                   ORDER BY v.effective_from DESC, v.version_no DESC LIMIT 1) AS tv ON true
+               LEFT JOIN LATERAL (SELECT v.version_no, v.terms FROM credit_terms_version v
+                                   WHERE v.credit_line_id = l.id AND v.status = 'AGREED' AND v.effective_from <= d.charged_on
+                                   ORDER BY v.effective_from DESC, v.version_no DESC LIMIT 1) AS tc ON true
+              WHERE d.credit_line_id = l.id) AS days,
+            (SELECT coalesce(sum(CASE jl.side WHEN 'CREDIT' THEN jl.amount ELSE -jl.amount END), 0)
+               FROM journal_line jl JOIN ledger_account a ON a.id = jl.account_id
+              WHERE a.account_set_id = l.id AND a.code = 'DEFAULT_INTEREST_INCOME')::text AS posted
+       FROM credit_line l`,
+  );
+  const broken: string[] = [];
+  for (const r of rows) {
+    let exact = new D(0);
+    for (const day of r.days ?? []) {
+      if (!new D(day.principal_charged).eq(day.principal_seen)) broken.push(`line ${r.line_id}: default interest of ${day.date} charged on ${day.principal_charged}; the principal at its end was ${day.principal_seen}`);
+      if (day.spread_in_force === null || !new D(day.spread_charged).eq(day.spread_in_force)) broken.push(`line ${r.line_id}: default interest of ${day.date} at ${day.spread_charged}; the spread in force was ${day.spread_in_force}`);
+      if (day.day_count !== day.day_count_in_force) broken.push(`line ${r.line_id}: default interest of ${day.date} under ${day.day_count}; the day count in force was ${day.day_count_in_force}`);
+      if (day.date < day.maturity) broken.push(`line ${r.line_id}: default interest charged for ${day.date}, before the maturity ${day.maturity}`);
+      const { days, basis } = dayFraction(day.day_count, day.date);
+      exact = exact.plus(new D(day.principal_charged).times(day.spread_charged).times(days).div(basis));
+    }
+    const diff = new D(r.posted).minus(exact).abs();
+    if (diff.gt(MINOR_UNIT.div(2))) broken.push(`line ${r.line_id}: default interest posted ${r.posted}, exact on the overdue principal ${exact.toFixed(6)} (off by ${diff.toFixed(6)})`);
+  }
+  return broken;
+}
+
+/**
  * Liquidation only on a priced LTV at or above the liquidation threshold, or once a cure deadline
  * has passed: stale, unpriced or otherwise ineligible collateral never liquidates by itself. A call
  * that went to liquidation on the threshold is checked in the step it appeared in, against the
@@ -331,6 +380,12 @@ export async function liquidationOnlyOnPricedLtvOrMissedCure(world: World): Prom
       WHERE liquidation_reason = 'CURE_DEADLINE_PASSED' AND (cure_deadline IS NULL OR liquidation_started_at < cure_deadline)`,
   );
   broken.push(...early.map((c) => `margin call ${c.id} went to liquidation at ${c.started}, before its cure deadline ${c.deadline}`));
+  const pastDue = await world.db.sql<{ id: string; line_id: string }>(
+    `SELECT mc.id::text, mc.credit_line_id::text AS line_id FROM margin_call mc
+      WHERE mc.liquidation_reason = 'PAST_DUE'
+        AND NOT EXISTS (SELECT 1 FROM line_delinquency_event e WHERE e.credit_line_id = mc.credit_line_id AND e.kind = 'DEFAULTED')`,
+  );
+  broken.push(...pastDue.map((c) => `margin call ${c.id} liquidates line ${c.line_id} as PAST_DUE, but the line never defaulted by days past due`));
   const fresh = await world.db.sql<{ id: string; line_id: string; liquidation_ltv: string }>(
     `SELECT mc.id::text, mc.credit_line_id::text AS line_id, cl.liquidation_ltv::text FROM margin_call mc JOIN credit_line cl ON cl.id = mc.credit_line_id
       WHERE mc.liquidation_reason = 'LIQUIDATION_THRESHOLD' ORDER BY mc.id`,
@@ -497,6 +552,7 @@ export const INVARIANTS: Record<string, Invariant> = {
   pledgedGoodsLeaveOnlyWithLenderAuthorisation,
   everyPastDayAccruedOnce,
   interestEqualsExactInterestOnPrincipalHistory,
+  defaultInterestEqualsExactOnOverduePrincipal,
   liquidationOnlyOnPricedLtvOrMissedCure,
   valueDatesWithinRules,
   everyCommittedSaleAndDrawHasItsWorkflow,
