@@ -100,6 +100,17 @@ export const CreditTermsWire = z
     approvalThresholds: z.object({ autoApproveUpTo: AmountString, singleApproverUpTo: AmountString }),
     approvalWindowHours: WholeNumber,
     waterfallOrder: z.array(WaterfallBucket).max(WATERFALL_BUCKETS.length * 2).default(['FEES', 'INTEREST', 'PRINCIPAL']),
+    concentrationLimits: z
+      .object({
+        commodity: RateString.nullable().default(null).meta({ description: 'Largest share of the borrowing base one commodity may provide ("0.5" = 50 %); null for none' }),
+        warehouse: RateString.nullable().default(null).meta({ description: 'Largest share of the borrowing base one warehouse may provide; null for none' }),
+        lot: RateString.nullable().default(null).meta({ description: 'Largest share of the borrowing base one lot may provide; null for none' }),
+      })
+      .default({ commodity: null, warehouse: null, lot: null })
+      .meta({
+        description:
+          'Shares of the borrowing base after the cut: what exceeds a limit is ineligible (CONCENTRATION_COMMODITY, CONCENTRATION_WAREHOUSE, CONCENTRATION_LOT on the lot), and the cut is the smallest that keeps every group within its limit. With a limit below 1, one commodity (or warehouse) alone provides all of any base, so at least two are needed for a base above zero',
+      }),
   })
   .meta({
     id: 'CreditTerms',
@@ -197,6 +208,11 @@ export function creditTermsFromWire(wire: CreditTermsWire): CreditTerms {
     approvalThresholds: {
       autoApproveUpTo: inLineCurrency(wire.approvalThresholds.autoApproveUpTo),
       singleApproverUpTo: inLineCurrency(wire.approvalThresholds.singleApproverUpTo),
+    },
+    concentrationLimits: {
+      commodity: wire.concentrationLimits.commodity === null ? null : new D(wire.concentrationLimits.commodity),
+      warehouse: wire.concentrationLimits.warehouse === null ? null : new D(wire.concentrationLimits.warehouse),
+      lot: wire.concentrationLimits.lot === null ? null : new D(wire.concentrationLimits.lot),
     },
     approvalWindowHours: wire.approvalWindowHours,
     waterfallOrder: wire.waterfallOrder,

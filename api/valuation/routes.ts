@@ -40,7 +40,18 @@ function priceMarkView(mark: PriceMark): z.infer<typeof PriceMarkView> {
   };
 }
 
-const IneligibilityReason = z.enum(['NO_MARK_IN_LINE_CURRENCY', 'MARK_STALE', 'COUNT_DIFFERENCE_FLAG', 'QUALITY_HOLD', 'STOCK_COUNT_OVERDUE', 'WAREHOUSE_NOT_APPROVED']);
+const IneligibilityReason = z.enum([
+  'NO_MARK_IN_LINE_CURRENCY',
+  'MARK_STALE',
+  'COUNT_DIFFERENCE_FLAG',
+  'QUALITY_HOLD',
+  'STOCK_COUNT_OVERDUE',
+  'WAREHOUSE_NOT_APPROVED',
+  // The line's concentration limits cut this lot's lending value (all of it when lendingValue is zero).
+  'CONCENTRATION_COMMODITY',
+  'CONCENTRATION_WAREHOUSE',
+  'CONCENTRATION_LOT',
+]);
 
 const LotValuationView = z
   .object({
@@ -55,7 +66,8 @@ const LotValuationView = z
     advanceRate: DecimalString,
     marketValue: ComputedDecimalString,
     collateralValue: ComputedDecimalString,
-    lendingValue: ComputedDecimalString.meta({ description: 'Zero when the lot is ineligible' }),
+    lendingValue: ComputedDecimalString.meta({ description: 'Zero when the lot is ineligible; after the cut of the concentration limits' }),
+    concentrationExcess: ComputedDecimalString.meta({ description: "Lending value the line's concentration limits cut from this lot (reasons CONCENTRATION_*): ineligible" }),
     eligible: z.boolean(),
     reasons: z.array(IneligibilityReason),
   })
@@ -86,8 +98,9 @@ const BorrowingBaseView = z
       eligibleLotCount: z.number().int(),
       marketValue: ComputedDecimalString,
       collateralValue: ComputedDecimalString,
-      eligibleCollateralValue: ComputedDecimalString,
-      borrowingBase: ComputedDecimalString,
+      eligibleCollateralValue: ComputedDecimalString.meta({ description: 'Collateral value of eligible lots, less the share the concentration limits cut' }),
+      borrowingBase: ComputedDecimalString.meta({ description: 'Σ lending value of eligible lots after the concentration limits cut' }),
+      concentrationExcess: ComputedDecimalString.meta({ description: "Σ lending value the line's concentration limits cut (ineligible); zero without limits" }),
       limit: ComputedDecimalString,
       outstandingPrincipal: ComputedDecimalString,
       reservedDraws: ComputedDecimalString,
@@ -186,6 +199,7 @@ export const valuationRoutes = [
           collateralValue: totals.collateralValue.toFixed(),
           eligibleCollateralValue: totals.eligibleCollateralValue.toFixed(),
           borrowingBase: totals.borrowingBase.toFixed(),
+          concentrationExcess: totals.concentrationExcess.toFixed(),
           limit: position.limit.amount.toFixed(),
           outstandingPrincipal: position.outstandingPrincipal.amount.toFixed(),
           reservedDraws: position.reservedDraws.amount.toFixed(),

@@ -6,7 +6,7 @@
  * balances of the line's ledger account set (account set id = line id).
  */
 import type { Decimal } from 'decimal.js';
-import { validateCreditTerms, type CreditTerms, type DayCount, type OnSaleFee, type WaterfallBucket } from '../../domain/credit-terms';
+import { concentrationLimitsOf, validateCreditTerms, type CreditTerms, type DayCount, type OnSaleFee, type WaterfallBucket } from '../../domain/credit-terms';
 import { decideStatusChange, type CreditLineStatus, type StatusChange } from '../../domain/credit-line-status';
 import { BusinessRuleError, ConflictError, ForbiddenError, NotFoundError, assert } from '../../domain/errors';
 import { D, Money } from '../../domain/money';
@@ -320,6 +320,9 @@ export function termsColumns(terms: CreditTerms) {
     singleApproverUpTo: terms.approvalThresholds.singleApproverUpTo.amount.toFixed(),
     approvalWindowHours: terms.approvalWindowHours,
     waterfallOrder: [...terms.waterfallOrder],
+    concentrationLimitCommodity: concentrationLimitsOf(terms).commodity?.toFixed() ?? null,
+    concentrationLimitWarehouse: concentrationLimitsOf(terms).warehouse?.toFixed() ?? null,
+    concentrationLimitLot: concentrationLimitsOf(terms).lot?.toFixed() ?? null,
   };
 }
 
@@ -362,6 +365,11 @@ export function creditLineFromRow(row: CreditLineRow): CreditLineRecord {
       approvalThresholds: { autoApproveUpTo: money(row.autoApproveUpTo), singleApproverUpTo: money(row.singleApproverUpTo) },
       approvalWindowHours: row.approvalWindowHours,
       waterfallOrder: row.waterfallOrder as WaterfallBucket[],
+      concentrationLimits: {
+        commodity: row.concentrationLimitCommodity === null ? null : decimalOf(row.concentrationLimitCommodity),
+        warehouse: row.concentrationLimitWarehouse === null ? null : decimalOf(row.concentrationLimitWarehouse),
+        lot: row.concentrationLimitLot === null ? null : decimalOf(row.concentrationLimitLot),
+      },
     },
     approvedWarehouseIds: row.approvedWarehouses.map((approved) => approved.warehouseId).sort(),
     acceptedAt: row.acceptedAt,
@@ -406,6 +414,7 @@ export type CreditTermsJson = {
   approvalThresholds: { autoApproveUpTo: string; singleApproverUpTo: string };
   approvalWindowHours: number;
   waterfallOrder: WaterfallBucket[];
+  concentrationLimits: { commodity: string | null; warehouse: string | null; lot: string | null };
 };
 
 export function creditTermsAsJson(terms: CreditTerms): CreditTermsJson {
@@ -444,11 +453,20 @@ export function creditTermsAsJson(terms: CreditTerms): CreditTermsJson {
     },
     approvalWindowHours: terms.approvalWindowHours,
     waterfallOrder: [...terms.waterfallOrder],
+    concentrationLimits: concentrationLimitsAsJson(terms),
   };
 }
 
+function concentrationLimitsAsJson(terms: CreditTerms): NonNullable<CreditTermsJson['concentrationLimits']> {
+  const limits = concentrationLimitsOf(terms);
+  return { commodity: limits.commodity?.toFixed() ?? null, warehouse: limits.warehouse?.toFixed() ?? null, lot: limits.lot?.toFixed() ?? null };
+}
+
+/** What a terms version stored: versions stored before concentration limits existed have none. */
+export type StoredCreditTermsJson = Omit<CreditTermsJson, 'concentrationLimits'> & Partial<Pick<CreditTermsJson, 'concentrationLimits'>>;
+
 /** The inverse of creditTermsAsJson: what a terms version stores, read back. */
-export function creditTermsFromJson(json: CreditTermsJson): CreditTerms {
+export function creditTermsFromJson(json: StoredCreditTermsJson): CreditTerms {
   const money = (amount: string) => Money.of(amount, json.currency);
   const onSale = json.feeSchedule.onSale;
   return {
@@ -481,6 +499,11 @@ export function creditTermsFromJson(json: CreditTermsJson): CreditTerms {
     approvalThresholds: { autoApproveUpTo: money(json.approvalThresholds.autoApproveUpTo), singleApproverUpTo: money(json.approvalThresholds.singleApproverUpTo) },
     approvalWindowHours: json.approvalWindowHours,
     waterfallOrder: json.waterfallOrder,
+    concentrationLimits: {
+      commodity: json.concentrationLimits?.commodity == null ? null : new D(json.concentrationLimits.commodity),
+      warehouse: json.concentrationLimits?.warehouse == null ? null : new D(json.concentrationLimits.warehouse),
+      lot: json.concentrationLimits?.lot == null ? null : new D(json.concentrationLimits.lot),
+    },
   };
 }
 

@@ -3,7 +3,8 @@ import type { Decimal } from 'decimal.js';
 import { D } from '../../domain/money';
 import { applyConcentrationLimits, concentrationLimitProblems, type ConcentrationLimits, type LotForConcentration } from '../../domain/concentration';
 
-const d = (value: string) => new D(value);
+// Integers from the generators are exact; they become decimals through their text.
+const d = (value: string | number) => new D(String(value));
 const lot = (lotId: string, commodityCode: string, warehouseId: string, lendingValue: string): LotForConcentration => ({ lotId, commodityCode, warehouseId, lendingValue: d(lendingValue) });
 const limits = (partial: Partial<Record<keyof ConcentrationLimits, string>>): ConcentrationLimits => ({
   commodity: partial.commodity === undefined ? null : d(partial.commodity),
@@ -105,7 +106,12 @@ const arbInstance = fc.record({
   limits: fc.record({ commodity: arbLimit, warehouse: arbLimit, lot: arbLimit }),
 });
 
-function lotsOf(instance: fc.infer<typeof arbInstance>): LotForConcentration[] {
+interface Instance {
+  lots: { commodityCode: string; warehouseId: string; cents: number }[];
+  limits: ConcentrationLimits;
+}
+
+function lotsOf(instance: Instance): LotForConcentration[] {
   return instance.lots.map((entry, index) => ({ lotId: `lot-${index}`, commodityCode: entry.commodityCode, warehouseId: entry.warehouseId, lendingValue: d(entry.cents).dividedBy(100) }));
 }
 

@@ -90,6 +90,7 @@ describe('borrowing base through the API', () => {
       collateralValue: '4100',
       eligibleCollateralValue: '2000',
       borrowingBase: '1000',
+      concentrationExcess: '0', // the line has no concentration limits
       limit: '1500',
       outstandingPrincipal: '600',
       reservedDraws: '0',
