@@ -1,6 +1,8 @@
 import { ok, type operations } from '../../client';
 import { createTestApi, type TestApi, type TestOrganisation } from '../support/api';
 
+const NO_CONCENTRATION_LIMITS = { commodity: null, warehouse: null, lot: null };
+
 type OfferTerms = operations['openCreditLine']['requestBody']['content']['application/json']['terms'];
 
 let api: TestApi;
@@ -65,10 +67,10 @@ describe('opening a credit line', () => {
         feesReceivable: { amount: '0.00', currency: 'USD' },
       },
     });
-    // A fixed-rate line reads back with floatingRate null (no reference rate).
-    expect(line.terms).toEqual({ ...terms, floatingRate: null });
+    // A fixed-rate line reads back with floatingRate null (no reference rate), and with no concentration limit.
+    expect(line.terms).toEqual({ ...terms, floatingRate: null, concentrationLimits: NO_CONCENTRATION_LIMITS });
     const read = await ok(lenderClient.GET('/credit-lines/{lineId}', { params: { path: { lineId: line.id } } }));
-    expect(read.terms).toEqual({ ...terms, floatingRate: null });
+    expect(read.terms).toEqual({ ...terms, floatingRate: null, concentrationLimits: NO_CONCENTRATION_LIMITS });
   });
 
   test('the line gets its 8 ledger accounts, in its currency, at zero, with the agreed types and guards', async () => {
@@ -102,7 +104,7 @@ describe('opening a credit line', () => {
         lenderOrganisationId: lender.organisationId,
         sellerOrganisationId: seller.organisationId,
         status: 'OFFERED',
-        terms: { ...terms, floatingRate: null },
+        terms: { ...terms, floatingRate: null, concentrationLimits: NO_CONCENTRATION_LIMITS },
         approvedWarehouseIds: [],
       });
     }
