@@ -25,6 +25,7 @@ import { salesListRoutes } from './sales/lists';
 import { drawListRoutes } from './draws/lists';
 import { eventRoutes } from './events/routes';
 import { webhookRoutes } from './webhooks/routes';
+import { portfolioRoutes } from './portfolio/routes';
 
 /** Every capability's routes, in the order they appear in the OpenAPI document. */
 export function allRoutes(): AnyRoute[] {
@@ -49,6 +50,7 @@ export function allRoutes(): AnyRoute[] {
     ...marginRoutes,
     ...eventRoutes,
     ...webhookRoutes,
+    ...portfolioRoutes,
   ];
 }
 

@@ -202,7 +202,7 @@ export interface LineConcentration {
   collateralExcess: Decimal;
   /** Lots cut to nothing: no longer eligible. */
   lotsCutToNothing: number;
-  lots: Map<string, { lendingValue: Decimal; excess: Decimal; collateralExcess: Decimal; reasons: ConcentrationReason[] }>;
+  lots: Map<string, { commodityCode: string; warehouseId: string; lendingValue: Decimal; excess: Decimal; collateralExcess: Decimal; reasons: ConcentrationReason[] }>;
 }
 
 interface EligibleLotRow {
@@ -262,7 +262,7 @@ export function concentrationOf(
     cut.lendingExcess = cut.lendingExcess.plus(entry.excess);
     cut.collateralExcess = cut.collateralExcess.plus(collateralExcess);
     if (entry.lendingValue.isZero()) cut.lotsCutToNothing += 1;
-    cut.lots.set(entry.lotId, { lendingValue: entry.lendingValue, excess: entry.excess, collateralExcess, reasons: entry.reasons });
+    cut.lots.set(entry.lotId, { commodityCode: lots[index].commodity_code, warehouseId: lots[index].warehouse_id, lendingValue: entry.lendingValue, excess: entry.excess, collateralExcess, reasons: entry.reasons });
   });
   return cut;
 }
