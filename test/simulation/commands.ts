@@ -564,7 +564,8 @@ export type TermsChange =
   | { kind: 'limit'; limit: string }
   | { kind: 'float'; spread: string; floor: string | null }
   | { kind: 'fixed'; annualInterestRate: string }
-  | { kind: 'dayCount'; dayCount: 'ACT_360' | 'ACT_365' | 'ACT_ACT_ISDA' | 'THIRTY_E_360' };
+  | { kind: 'dayCount'; dayCount: 'ACT_360' | 'ACT_365' | 'ACT_ACT_ISDA' | 'THIRTY_E_360' }
+  | { kind: 'concentration'; commodity: string | null; warehouse: string | null; lot: string | null };
 
 /**
  * The lender's ADMIN proposes an amendment from today or a few days on, an APPROVER approves it, and
@@ -593,7 +594,9 @@ export class AmendTerms extends SimCommand {
           ? { limit: c.limit, approvalThresholds: { autoApproveUpTo: '2000.00', singleApproverUpTo: Decimal.min(c.limit, '10000.00').toFixed(2) } }
           : c.kind === 'float'
             ? { floatingRate: { referenceRateId: w.referenceRateId, spread: c.spread, floor: c.floor } }
-            : { dayCount: c.dayCount };
+            : c.kind === 'concentration'
+              ? { concentrationLimits: { commodity: c.commodity, warehouse: c.warehouse, lot: c.lot } }
+              : { dayCount: c.dayCount };
     const proposed = await w.call(w.lender, 'post', `/credit-lines/${lineId}/terms`, { effectiveFrom: w.clock.day(this.effectiveInDays), terms });
     if (proposed.status !== 201) return;
     const versionNo = proposed.body.versionNo as number;
@@ -603,7 +606,16 @@ export class AmendTerms extends SimCommand {
   }
   toString() {
     const c = this.change;
-    const what = c.kind === 'rate' || c.kind === 'fixed' ? `rate ${c.annualInterestRate}` : c.kind === 'limit' ? `limit ${c.limit}` : c.kind === 'float' ? `SOFR + ${c.spread}${c.floor === null ? '' : ` floor ${c.floor}`}` : c.dayCount;
+    const what =
+      c.kind === 'rate' || c.kind === 'fixed'
+        ? `rate ${c.annualInterestRate}`
+        : c.kind === 'limit'
+          ? `limit ${c.limit}`
+          : c.kind === 'float'
+            ? `SOFR + ${c.spread}${c.floor === null ? '' : ` floor ${c.floor}`}`
+            : c.kind === 'concentration'
+              ? `concentration limits commodity ${c.commodity ?? '-'}, warehouse ${c.warehouse ?? '-'}, lot ${c.lot ?? '-'}`
+              : c.dayCount;
     return `AmendTerms(${what} from day +${this.effectiveInDays}, approver ${this.approver}, seller ${this.seller})`;
   }
 }
@@ -751,6 +763,10 @@ export function commandArbitraries(without: readonly string[] = []): fc.Arbitrar
             fc.tuple(fc.constantFrom('0.01', '0.02', '-0.01'), fc.constantFrom<string | null>('0', null)).map(([sp, fl]): TermsChange => ({ kind: 'float', spread: sp, floor: fl })),
             fc.constantFrom('0.1', '0.12').map((r): TermsChange => ({ kind: 'fixed', annualInterestRate: r })),
             fc.constantFrom<'ACT_360' | 'ACT_365' | 'ACT_ACT_ISDA' | 'THIRTY_E_360'>('ACT_360', 'ACT_365', 'ACT_ACT_ISDA', 'THIRTY_E_360').map((d): TermsChange => ({ kind: 'dayCount', dayCount: d })),
+            // The world's goods are one commodity in one warehouse: a limit on either below 1 cuts the base to zero.
+            fc
+              .tuple(fc.constantFrom<string | null>(null, null, '1', '0.6'), fc.constantFrom<string | null>(null, null, '1', '0.9'), fc.constantFrom<string | null>(null, '0.25', '0.4', '0.6'))
+              .map(([commodity, warehouse, lot]): TermsChange => ({ kind: 'concentration', commodity, warehouse, lot })),
           ),
           fc.constantFrom(0, 0, 1, 3),
           fc.nat({ max: 1 }),
