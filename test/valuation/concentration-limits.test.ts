@@ -122,6 +122,9 @@ test('an amendment sets a warehouse limit: it worsens the seller\'s terms, is ac
   expect(body.lots.find((lot: { lotId: string }) => lot.lotId === setup.appleLotId)).toMatchObject({ lendingValue: '400000', reasons: ['CONCENTRATION_WAREHOUSE'] });
   const line = (await api.get(setup.world.seller.admin, `/credit-lines/${setup.lineId}`).expect(200)).body;
   expect(line.terms.concentrationLimits).toEqual({ commodity: null, warehouse: '0.5', lot: null });
+  // The statement of the day shows the change of terms.
+  const statement = (await api.get(setup.world.seller.admin, `/credit-lines/${setup.lineId}/statement?from=${today}&to=${today}`).expect(200)).body;
+  expect(statement.termsChanges).toEqual([expect.objectContaining({ versionNo: proposed.body.versionNo, effectiveFrom: today, changedFields: ['concentrationLimits'], worsenings: ['concentrationLimits.warehouse'] })]);
 });
 
 test('a limit outside (0, 1] is refused naming the field', async () => {
