@@ -120,6 +120,15 @@ function subsets<T>(items: T[]): T[][] {
 }
 
 /**
+ * Bisection halves its interval 90 times, so its midpoints carry more digits than D's 60 and are
+ * rounded; where a bound equals the base over a whole interval (k lots at a limit with k × L = 1),
+ * that rounding alone could call a reachable base unreachable. This slack absorbs it; since every
+ * limit here is a whole percentage, beyond the optimum the base outgrows its bound by at least 1 % of
+ * the distance, so the slack moves the answer by 10^-28 at most.
+ */
+const BISECTION_SLACK = d('1e-30');
+
+/**
  * Whether some allocation keeps `base` within every limit, by the cut argument
  * alone (not the code under test): for every set of limited commodities and
  * limited warehouses, those groups provide at most their limit × base and the
@@ -138,7 +147,7 @@ function reachable(lots: LotForConcentration[], limits: ConcentrationLimits, bas
         if (cutCommodities.includes(entry.commodityCode) || cutWarehouses.includes(entry.warehouseId)) continue;
         bound = bound.plus(limits.lot === null ? entry.lendingValue : D.min(entry.lendingValue, limits.lot.times(base)));
       }
-      if (bound.lt(base)) return false;
+      if (bound.lt(base.minus(BISECTION_SLACK))) return false;
     }
   }
   return true;
