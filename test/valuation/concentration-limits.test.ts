@@ -12,6 +12,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { utcDay } from '../../domain/value-dates';
+import { borrowingBaseQuery, borrowingBaseTotalsOfLines } from '../../prisma/custody/valuation';
 import { createTestApi, type TestApi } from '../support/api';
 import { HarnessTemporal } from '../support/harness-temporal';
 import { custodyWorld, receiveLot, type CustodyWorld } from '../custody/factories';
@@ -135,4 +136,28 @@ test('a limit outside (0, 1] is refused naming the field', async () => {
   });
   expect(res.status).toBe(400);
   expect(JSON.stringify(res.body)).toContain('body.terms.concentrationLimits.lot');
+});
+
+test('coverage sees the cut: with 100 000.00 outstanding, unpledging the pears would leave apples alone, which provide all of any base under a 50 % limit, so it is refused', async () => {
+  const setup = await concentrationWorld({ commodity: '0.5' });
+  await draw(api, setup.lineId, '100000.00');
+  // The lender consents; the coverage check still stands between the consent and the goods.
+  await api.post(setup.world.lender.admin, `/lots/${setup.pearLotId}/unpledge-consent`).expect(201);
+  const refused = await api.post(setup.world.seller.admin, `/lots/${setup.pearLotId}/unpledge`);
+  expect(refused.status).toBe(422);
+  // Apples alone: a base of 0, where without the limit they would lend 600 000.
+  expect(refused.body).toMatchObject({ code: 'coverage_insufficient', detail: expect.stringContaining('availability would be -100 000.00 USD') });
+  expect((await borrowingBase(setup)).totals).toMatchObject({ lotCount: 2, borrowingBase: '800000' });
+});
+
+test('the set-based revaluation and the single line agree on the cut figures', async () => {
+  const limited = await concentrationWorld({ commodity: '0.5' });
+  const unlimited = await concentrationWorld(null);
+  const now = new Date();
+  const set = await borrowingBaseTotalsOfLines(api.db.prisma, { lineIds: [limited.lineId, unlimited.lineId], now });
+  for (const line of set) {
+    const single = await borrowingBaseQuery(api.db.prisma, { lineId: line.lineId, now, lotsPage: null });
+    expect(line.totals).toEqual(single.totals);
+  }
+  expect(Object.fromEntries(set.map((line) => [line.lineId, line.totals.borrowingBase.toFixed()]))).toEqual({ [limited.lineId]: '800000', [unlimited.lineId]: '1000000' });
 });
