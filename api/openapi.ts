@@ -26,6 +26,7 @@ import { salesListRoutes } from './sales/lists';
 import { drawListRoutes } from './draws/lists';
 import { eventRoutes } from './events/routes';
 import { webhookRoutes } from './webhooks/routes';
+import { portfolioRoutes } from './portfolio/routes';
 
 /** Every capability's routes, in the order they appear in the OpenAPI document. */
 export function allRoutes(): AnyRoute[] {
@@ -51,6 +52,7 @@ export function allRoutes(): AnyRoute[] {
     ...marginRoutes,
     ...eventRoutes,
     ...webhookRoutes,
+    ...portfolioRoutes,
   ];
 }
 

@@ -10,6 +10,7 @@
  * the API edge turns the list into problem+json field errors.
  */
 import type { Decimal } from 'decimal.js';
+import { concentrationLimitProblems, type ConcentrationLimits } from './concentration';
 import { DAY_COUNTS, type DayCount } from './day-count';
 import { delinquencyTermsProblems, type DelinquencyTerms } from './delinquency';
 import { D, Money, isCurrency } from './money';
@@ -78,6 +79,8 @@ export interface CreditTerms {
   approvalThresholds: ApprovalThresholds;
   approvalWindowHours: number;
   waterfallOrder: readonly WaterfallBucket[];
+  /** The largest share of the borrowing base one commodity, warehouse or lot may provide (domain/concentration.ts); absent or null: none. */
+  concentrationLimits?: ConcentrationLimits | null;
 }
 
 export interface TermsProblem {
@@ -119,6 +122,7 @@ export function validateCreditTerms(terms: CreditTerms): TermsProblem[] {
   if (terms.delinquency) for (const found of delinquencyTermsProblems(terms.delinquency)) problem(problems, `delinquency.${found.field}`, found.reason);
   checkApprovalThresholds(problems, terms);
   checkWaterfallOrder(problems, terms);
+  for (const found of concentrationLimitProblems(concentrationLimitsOf(terms))) problem(problems, found.field, found.reason);
   return problems;
 }
 
@@ -130,6 +134,11 @@ export function advanceRateFor(
   return Object.prototype.hasOwnProperty.call(terms.advanceRatesByCommodity, commodityCode)
     ? terms.advanceRatesByCommodity[commodityCode]
     : terms.defaultAdvanceRate;
+}
+
+/** The line's concentration limits, each null where none is set. */
+export function concentrationLimitsOf(terms: Pick<CreditTerms, 'concentrationLimits'>): ConcentrationLimits {
+  return terms.concentrationLimits ?? { commodity: null, warehouse: null, lot: null };
 }
 
 // ---------------------------------------------------------------------------

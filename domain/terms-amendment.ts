@@ -22,8 +22,9 @@
  * LTV; a higher haircut, fixed rate, spread or floor (a floor added counts as
  * raised), per-draw fee or on-sale fee (days, daily rate or percent; a fee
  * added, or its kind changed); a shorter maximum mark age, cure period,
- * stock-count interval, approval window or grace period; an earlier maturity;
- * a higher default-interest spread; defaulting after fewer days past due; lower
+ * stock-count interval, approval window or grace period; a concentration limit
+ * added or lowered; an earlier maturity; a higher default-interest spread;
+ * defaulting after fewer days past due; lower
  * approval thresholds (more draws wait for people); a warehouse removed from
  * the approved list. Changes that cannot be ordered for every day — a
  * different day count, a change between fixed and floating or of the
@@ -32,7 +33,7 @@
  * warehouse added) does not.
  */
 import { Decimal } from 'decimal.js';
-import { advanceRateFor, type CreditTerms, type OnSaleFee } from './credit-terms';
+import { advanceRateFor, concentrationLimitsOf, type CreditTerms, type OnSaleFee } from './credit-terms';
 import { NO_DELINQUENCY_TERMS, type DelinquencyTerms } from './delinquency';
 import type { LineParty } from './credit-line-status';
 import type { UserRole } from './onboarding';
@@ -73,6 +74,7 @@ export function worsenings(before: AmendableTerms, after: AmendableTerms): strin
   lower('approvalThresholds.singleApproverUpTo', before.approvalThresholds.singleApproverUpTo.amount, after.approvalThresholds.singleApproverUpTo.amount);
   shorter('approvalWindowHours', before.approvalWindowHours, after.approvalWindowHours);
   if (before.waterfallOrder.join() !== after.waterfallOrder.join()) worse.push('waterfallOrder');
+  concentrationWorsenings(before, after, worse);
   const kept = new Set(after.approvedWarehouseIds);
   if (before.approvedWarehouseIds.some((id) => !kept.has(id))) worse.push('approvedWarehouseIds');
   return worse;
@@ -99,6 +101,17 @@ function delinquencyWorsenings(before: DelinquencyTerms, after: DelinquencyTerms
   if (after.defaultInterestSpread.gt(before.defaultInterestSpread)) worse.push('delinquency.defaultInterestSpread');
   const defaultsSooner = after.defaultAfterDaysPastDue !== null && (before.defaultAfterDaysPastDue === null || after.defaultAfterDaysPastDue < before.defaultAfterDaysPastDue);
   if (defaultsSooner) worse.push('delinquency.defaultAfterDaysPastDue');
+}
+
+/** A concentration limit added or lowered cuts more of the borrowing base. */
+function concentrationWorsenings(before: CreditTerms, after: CreditTerms, worse: string[]): void {
+  const a = concentrationLimitsOf(before);
+  const b = concentrationLimitsOf(after);
+  for (const dimension of ['commodity', 'warehouse', 'lot'] as const) {
+    const limitBefore = a[dimension];
+    const limitAfter = b[dimension];
+    if (limitAfter !== null && (limitBefore === null || limitAfter.lt(limitBefore))) worse.push(`concentrationLimits.${dimension}`);
+  }
 }
 
 function feeWorsenings(before: CreditTerms, after: CreditTerms, worse: string[]): void {

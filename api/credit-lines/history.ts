@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { concentrationLimitsOf } from '../../domain/credit-terms';
 import { D } from '../../domain/money';
 import { utcDay } from '../../domain/value-dates';
 import { ValidationError } from '../../domain/errors';
@@ -75,7 +76,7 @@ export const lineHistoryRoutes = [
         throw new ValidationError('query.from', `asks for ${days} days from ${from} to ${to}; at most ${LINE_HISTORY_DAYS_MAX} days per request: ask for the rest in another`);
       }
       const line = await creditLineVisibleTo(db, actor.organisationId, params.lineId);
-      const points = await lineHistory(db, { id: line.id, currency: line.terms.currency, limit: line.terms.limit }, { from, to });
+      const points = await lineHistory(db, { id: line.id, currency: line.terms.currency, limit: line.terms.limit, concentrationLimits: concentrationLimitsOf(line.terms) }, { from, to });
       return {
         creditLineId: line.id,
         currency: line.terms.currency,

@@ -105,6 +105,18 @@ export const CreditTermsWire = z
     approvalWindowHours: WholeNumber,
     waterfallOrder: z.array(WaterfallBucket).max(WATERFALL_BUCKETS.length * 2).default(['FEES', 'INTEREST', 'PRINCIPAL']),
     delinquency: DelinquencyTermsWire.default({ gracePeriodDays: 0, defaultInterestSpread: '0', defaultAfterDaysPastDue: null }),
+    concentrationLimits: z
+      .object({
+        commodity: orNull(RateString).default(null),
+        warehouse: orNull(RateString).default(null),
+        lot: orNull(RateString).default(null),
+      })
+      .default({ commodity: null, warehouse: null, lot: null })
+      .meta({
+        description:
+          'The largest share of the borrowing base one commodity, one warehouse or one lot may provide ("0.5" = 50 %; null for none), as shares of the base after the cut: ' +
+          'what exceeds a limit is ineligible (CONCENTRATION_COMMODITY, CONCENTRATION_WAREHOUSE, CONCENTRATION_LOT on the lot), and the cut is the smallest that keeps every group within its limit. With a limit below 1, one commodity (or warehouse) alone provides all of any base, so at least two are needed for a base above zero',
+      }),
   })
   .meta({
     id: 'CreditTerms',
@@ -204,6 +216,11 @@ export function creditTermsFromWire(wire: CreditTermsWire): CreditTerms {
     approvalThresholds: {
       autoApproveUpTo: money(wire.approvalThresholds.autoApproveUpTo),
       singleApproverUpTo: money(wire.approvalThresholds.singleApproverUpTo),
+    },
+    concentrationLimits: {
+      commodity: wire.concentrationLimits.commodity === null ? null : new D(wire.concentrationLimits.commodity),
+      warehouse: wire.concentrationLimits.warehouse === null ? null : new D(wire.concentrationLimits.warehouse),
+      lot: wire.concentrationLimits.lot === null ? null : new D(wire.concentrationLimits.lot),
     },
     approvalWindowHours: wire.approvalWindowHours,
     waterfallOrder: wire.waterfallOrder,

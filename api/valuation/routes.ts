@@ -38,7 +38,18 @@ function priceMarkView(mark: PriceMarkWithUnit): z.infer<typeof PriceMarkView> {
   };
 }
 
-const IneligibilityReason = z.enum(['NO_MARK_IN_LINE_CURRENCY', 'MARK_STALE', 'COUNT_DIFFERENCE_FLAG', 'QUALITY_HOLD', 'STOCK_COUNT_OVERDUE', 'WAREHOUSE_NOT_APPROVED']);
+const IneligibilityReason = z.enum([
+  'NO_MARK_IN_LINE_CURRENCY',
+  'MARK_STALE',
+  'COUNT_DIFFERENCE_FLAG',
+  'QUALITY_HOLD',
+  'STOCK_COUNT_OVERDUE',
+  'WAREHOUSE_NOT_APPROVED',
+  // The line's concentration limits cut this lot's lending value (all of it when lendingValue is zero).
+  'CONCENTRATION_COMMODITY',
+  'CONCENTRATION_WAREHOUSE',
+  'CONCENTRATION_LOT',
+]);
 
 const LotValuationView = z
   .object({
@@ -53,10 +64,16 @@ const LotValuationView = z
     marketValue: MoneySchema,
     collateralValue: MoneySchema,
     lendingValue: MoneySchema,
+    concentrationExcess: MoneySchema,
     eligible: z.boolean(),
     reasons: z.array(IneligibilityReason),
   })
-  .meta({ id: 'LotValuation', description: "One lot's value: lendingValue is zero when the lot is ineligible (reasons say why)" });
+  .meta({
+    id: 'LotValuation',
+    description:
+      "One lot's value: lendingValue is zero when the lot is ineligible (reasons say why), and after the cut of the line's concentration limits; " +
+      'concentrationExcess is the lending value those limits cut from this lot (reasons CONCENTRATION_*), which is ineligible',
+  });
 
 function lotValuationView(lot: LotValuationRow, currency: string): z.infer<typeof LotValuationView> {
   return {
@@ -71,6 +88,7 @@ function lotValuationView(lot: LotValuationRow, currency: string): z.infer<typeo
     marketValue: moneyShown(new D(lot.marketValue), currency),
     collateralValue: moneyShown(new D(lot.collateralValue), currency),
     lendingValue: moneyShown(new D(lot.lendingValue), currency),
+    concentrationExcess: moneyShown(new D(lot.concentrationExcess), currency),
     eligible: lot.eligible,
     reasons: lot.reasons,
   };
@@ -103,6 +121,7 @@ const BorrowingBaseView = z
       collateralValue: MoneySchema,
       eligibleCollateralValue: MoneySchema,
       borrowingBase: MoneySchema,
+      concentrationExcess: MoneySchema,
       limit: MoneySchema,
       outstandingPrincipal: MoneySchema,
       reservedDraws: MoneySchema,
@@ -213,6 +232,7 @@ export const valuationRoutes = [
           collateralValue: moneyShown(totals.collateralValue, currency),
           eligibleCollateralValue: moneyShown(totals.eligibleCollateralValue, currency),
           borrowingBase: moneyShown(totals.borrowingBase, currency),
+          concentrationExcess: moneyShown(totals.concentrationExcess, currency),
           limit: moneyShown(position.limit.amount, currency),
           outstandingPrincipal: moneyShown(position.outstandingPrincipal.amount, currency),
           reservedDraws: moneyShown(position.reservedDraws.amount, currency),

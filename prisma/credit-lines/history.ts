@@ -18,13 +18,16 @@
  *   - reserved draws: draws requested before the day's end whose reservation had not ended by then
  *     (disbursed: its entry recorded; refused, rejected or expired: decided).
  * The line's terms (haircut, advance rates, maximum mark age, stock-count interval, approved
- * warehouses, thresholds) are its current terms: terms are not versioned on this line record.
+ * warehouses, thresholds, concentration limits) are its current terms: terms are not versioned on this line record.
+ * Each day's borrowing base is cut by the concentration limits exactly as today's is (concentrationOf).
  * The same rules as valued_lots() (migration 20261203000400), applied at each day's end.
  */
 import { availability, ltv, type LoanToValue } from '../../domain/valuation';
 import { D, Money } from '../../domain/money';
 import type { Decimal } from 'decimal.js';
-import type { Db } from '../client';
+import { hasConcentrationLimits, type ConcentrationLimits } from '../../domain/concentration';
+import { Prisma, type Db } from '../client';
+import { concentrationOf } from '../custody/valuation';
 
 /** The longest period one request may ask for. */
 export const LINE_HISTORY_DAYS_MAX = 366;
@@ -48,16 +51,12 @@ interface DayRow {
   reserved_draws: string;
 }
 
-/** The line's figures at the end of every day from `from` to `to` (YYYY-MM-DD, inclusive, at most LINE_HISTORY_DAYS_MAX days). */
-export async function lineHistory(
-  db: Db,
-  line: { id: string; currency: string; limit: Money },
-  period: { from: string; to: string },
-): Promise<LineDayFigures[]> {
-  const rows = await db.$queryRaw<DayRow[]>`
+/** The valuation of each pledged lot at the end of each day: the CTEs up to `valued` (one row per day and lot). */
+function valuedDaysSql(lineId: string, period: { from: string; to: string }): Prisma.Sql {
+  return Prisma.sql`
     WITH line AS MATERIALIZED (
       SELECT id, lender_organisation_id, currency, haircut, default_advance_rate, max_mark_age_hours, stock_count_interval_days
-        FROM credit_line WHERE id = ${line.id}::uuid
+        FROM credit_line WHERE id = ${lineId}::uuid
     ),
     days AS MATERIALIZED (
       SELECT d::date AS day, (d::date + 1)::timestamp AT TIME ZONE 'UTC' AS day_end
@@ -66,7 +65,7 @@ export async function lineHistory(
     pledged AS MATERIALIZED (
       SELECT days.day, days.day_end, li.lot_id, li.pledged_at, l.warehouse_id, l.commodity_code, l.grade AS grade_now
         FROM days
-        JOIN lien li ON li.credit_line_id = ${line.id}::uuid AND li.pledged_at < days.day_end
+        JOIN lien li ON li.credit_line_id = ${lineId}::uuid AND li.pledged_at < days.day_end
                     AND (li.released_at IS NULL OR li.released_at >= days.day_end)
         JOIN lot l ON l.id = li.lot_id
     ),
@@ -119,7 +118,7 @@ export async function lineHistory(
        GROUP BY mk.day, mk.lot_id
     ),
     valued AS (
-      SELECT mk.day,
+      SELECT mk.day, mk.lot_id, mk.commodity_code, mk.warehouse_id,
              CASE WHEN mk.price_per_unit IS NULL THEN NULL
                   ELSE (mk.quantity - coalesce(sold.sold_quantity, 0)) * mk.price_per_unit + coalesce(sold.sold_unpaid_value, 0) END AS secured_value,
              coalesce(ar.advance_rate, line.default_advance_rate) AS advance_rate,
@@ -135,7 +134,19 @@ export async function lineHistory(
         CROSS JOIN line
         LEFT JOIN credit_line_advance_rate ar ON ar.credit_line_id = line.id AND ar.commodity_code = mk.commodity_code
         LEFT JOIN sold ON sold.day = mk.day AND sold.lot_id = mk.lot_id
-    ),
+    )`;
+}
+
+/** The line's figures at the end of every day from `from` to `to` (YYYY-MM-DD, inclusive, at most LINE_HISTORY_DAYS_MAX days). */
+export async function lineHistory(
+  db: Db,
+  line: { id: string; currency: string; limit: Money; concentrationLimits: ConcentrationLimits },
+  period: { from: string; to: string },
+): Promise<LineDayFigures[]> {
+  const valued = valuedDaysSql(line.id, period);
+  const cuts = await concentrationByDay(db, line, valued);
+  const rows = await db.$queryRaw<DayRow[]>`
+    ${valued},
     collateral AS (
       SELECT day,
              coalesce(sum(secured_value * (1 - haircut)) FILTER (WHERE eligible), 0) AS eligible_collateral_value,
@@ -160,10 +171,11 @@ export async function lineHistory(
       FROM days LEFT JOIN collateral c ON c.day = days.day
      ORDER BY days.day`;
   return rows.map((row) => {
+    const cut = cuts.get(row.day);
     const outstandingPrincipal = Money.of(row.outstanding_principal, line.currency);
-    const borrowingBase = Money.of(row.borrowing_base, line.currency);
+    const borrowingBase = Money.of(new D(row.borrowing_base).minus(cut?.lendingExcess ?? 0), line.currency);
     const reservedDraws = Money.of(row.reserved_draws, line.currency);
-    const eligibleCollateralValue = new D(row.eligible_collateral_value);
+    const eligibleCollateralValue = new D(row.eligible_collateral_value).minus(cut?.collateralExcess ?? 0);
     return {
       date: row.day,
       outstandingPrincipal,
@@ -174,4 +186,25 @@ export async function lineHistory(
       loanToValue: ltv({ outstandingPrincipal, collateralValue: Money.of(eligibleCollateralValue, line.currency) }),
     };
   });
+}
+
+/** Each day's cut of the line's concentration limits (the same rule as today's borrowing base, prisma/custody/valuation.ts); none without limits. */
+async function concentrationByDay(db: Db, line: { concentrationLimits: ConcentrationLimits }, valued: Prisma.Sql) {
+  const cuts = new Map<string, ReturnType<typeof concentrationOf>>();
+  if (!hasConcentrationLimits(line.concentrationLimits)) return cuts;
+  const rows = await db.$queryRaw<{ day: string; lot_id: string; commodity_code: string; warehouse_id: string; lending_value: string; collateral_value: string }[]>`
+    ${valued}
+    SELECT to_char(day, 'YYYY-MM-DD') AS day, lot_id::text AS lot_id, commodity_code, warehouse_id::text AS warehouse_id,
+           trim_scale(secured_value * (1 - haircut) * advance_rate)::text AS lending_value, trim_scale(secured_value * (1 - haircut))::text AS collateral_value
+      FROM valued
+     WHERE eligible AND secured_value * (1 - haircut) * advance_rate > 0
+     ORDER BY day, lot_id`;
+  const byDay = new Map<string, typeof rows>();
+  for (const row of rows) {
+    const lots = byDay.get(row.day);
+    if (lots) lots.push(row);
+    else byDay.set(row.day, [row]);
+  }
+  for (const [day, lots] of byDay) cuts.set(day, concentrationOf(lots, line.concentrationLimits));
+  return cuts;
 }

@@ -6,7 +6,7 @@
  * balances of the line's ledger account set (account set id = line id).
  */
 import type { Decimal } from 'decimal.js';
-import { validateCreditTerms, type CreditTerms, type DayCount, type OnSaleFee, type WaterfallBucket } from '../../domain/credit-terms';
+import { concentrationLimitsOf, validateCreditTerms, type CreditTerms, type DayCount, type OnSaleFee, type WaterfallBucket } from '../../domain/credit-terms';
 import { decideStatusChange, type CreditLineStatus, type StatusChange } from '../../domain/credit-line-status';
 import { BusinessRuleError, ConflictError, ForbiddenError, NotFoundError, assert } from '../../domain/errors';
 import { D, Money } from '../../domain/money';
@@ -328,6 +328,9 @@ export function termsColumns(terms: CreditTerms) {
     singleApproverUpTo: terms.approvalThresholds.singleApproverUpTo.amount.toFixed(),
     approvalWindowHours: terms.approvalWindowHours,
     waterfallOrder: [...terms.waterfallOrder],
+    concentrationLimitCommodity: concentrationLimitsOf(terms).commodity?.toFixed() ?? null,
+    concentrationLimitWarehouse: concentrationLimitsOf(terms).warehouse?.toFixed() ?? null,
+    concentrationLimitLot: concentrationLimitsOf(terms).lot?.toFixed() ?? null,
     ...delinquencyColumns(terms.delinquency ?? NO_DELINQUENCY_TERMS),
   };
 }
@@ -380,6 +383,11 @@ export function creditLineFromRow(row: CreditLineRow): CreditLineRecord {
       approvalWindowHours: row.approvalWindowHours,
       waterfallOrder: row.waterfallOrder as WaterfallBucket[],
       delinquency: { gracePeriodDays: row.gracePeriodDays, defaultInterestSpread: decimalOf(row.defaultInterestSpread), defaultAfterDaysPastDue: row.defaultAfterDaysPastDue },
+      concentrationLimits: {
+        commodity: row.concentrationLimitCommodity === null ? null : decimalOf(row.concentrationLimitCommodity),
+        warehouse: row.concentrationLimitWarehouse === null ? null : decimalOf(row.concentrationLimitWarehouse),
+        lot: row.concentrationLimitLot === null ? null : decimalOf(row.concentrationLimitLot),
+      },
     },
     approvedWarehouseIds: row.approvedWarehouses.map((approved) => approved.warehouseId).sort(),
     acceptedAt: row.acceptedAt,
@@ -425,6 +433,7 @@ export type CreditTermsJson = {
   approvalWindowHours: number;
   waterfallOrder: WaterfallBucket[];
   delinquency: DelinquencyTermsJson;
+  concentrationLimits: { commodity: string | null; warehouse: string | null; lot: string | null };
 };
 
 export type DelinquencyTermsJson = { gracePeriodDays: number; defaultInterestSpread: string; defaultAfterDaysPastDue: number | null };
@@ -475,11 +484,20 @@ export function creditTermsAsJson(terms: CreditTerms): CreditTermsJson {
     approvalWindowHours: terms.approvalWindowHours,
     waterfallOrder: [...terms.waterfallOrder],
     delinquency: delinquencyTermsAsJson(terms.delinquency),
+    concentrationLimits: concentrationLimitsAsJson(terms),
   };
 }
 
+function concentrationLimitsAsJson(terms: CreditTerms): NonNullable<CreditTermsJson['concentrationLimits']> {
+  const limits = concentrationLimitsOf(terms);
+  return { commodity: limits.commodity?.toFixed() ?? null, warehouse: limits.warehouse?.toFixed() ?? null, lot: limits.lot?.toFixed() ?? null };
+}
+
+/** What a terms version stored: versions stored before concentration limits existed have none. */
+export type StoredCreditTermsJson = Omit<CreditTermsJson, 'concentrationLimits'> & Partial<Pick<CreditTermsJson, 'concentrationLimits'>>;
+
 /** The inverse of creditTermsAsJson: what a terms version stores, read back. */
-export function creditTermsFromJson(json: Omit<CreditTermsJson, 'delinquency'> & { delinquency?: DelinquencyTermsJson }): CreditTerms {
+export function creditTermsFromJson(json: Omit<StoredCreditTermsJson, 'delinquency'> & { delinquency?: DelinquencyTermsJson }): CreditTerms {
   const money = (amount: string) => Money.of(amount, json.currency);
   const onSale = json.feeSchedule.onSale;
   return {
@@ -514,6 +532,11 @@ export function creditTermsFromJson(json: Omit<CreditTermsJson, 'delinquency'> &
     waterfallOrder: json.waterfallOrder,
     // Absent from versions written before delinquency terms existed.
     delinquency: delinquencyTermsFromJson(json.delinquency),
+    concentrationLimits: {
+      commodity: json.concentrationLimits?.commodity == null ? null : new D(json.concentrationLimits.commodity),
+      warehouse: json.concentrationLimits?.warehouse == null ? null : new D(json.concentrationLimits.warehouse),
+      lot: json.concentrationLimits?.lot == null ? null : new D(json.concentrationLimits.lot),
+    },
   };
 }
 

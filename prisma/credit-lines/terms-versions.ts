@@ -29,6 +29,7 @@ import {
   type CreditLineRecord,
   type CreditTermsJson,
   type LineActor,
+  type StoredCreditTermsJson,
 } from './store';
 
 export const TERMS_VERSIONS_PAGE_MAX = 200;
@@ -60,7 +61,7 @@ type VersionRow = {
   version_no: number;
   status: AmendmentStatus;
   effective_from: string;
-  terms: TermsVersionJson;
+  terms: StoredCreditTermsJson & { approvedWarehouseIds: string[] };
   worsens_for_seller: boolean;
   worsenings: string[];
   proposed_by: string | null;

@@ -14,6 +14,7 @@ import type { Decimal } from 'decimal.js';
 import type { IneligibilityReason } from '../../domain/valuation';
 import { isMatured } from '../../domain/delinquency';
 import { utcDay } from '../../domain/value-dates';
+import { applyConcentrationLimits, hasConcentrationLimits, type ConcentrationLimits, type ConcentrationReason } from '../../domain/concentration';
 import { availability, ltv, noAvailabilityReason, type LoanToValue, type NoAvailabilityReason } from '../../domain/valuation';
 import { ForbiddenError, NotFoundError, ValidationError } from '../../domain/errors';
 import { D, Money, isCurrency } from '../../domain/money';
@@ -134,7 +135,9 @@ export interface LotValuationRow {
   collateralValue: string;
   lendingValue: string;
   eligible: boolean;
-  reasons: IneligibilityReason[];
+  reasons: (IneligibilityReason | ConcentrationReason)[];
+  /** Lending value the line's concentration limits cut (domain/concentration.ts); lendingValue is what is left. */
+  concentrationExcess: string;
 }
 
 export interface BorrowingBaseTotals {
@@ -144,6 +147,8 @@ export interface BorrowingBaseTotals {
   collateralValue: Decimal;
   eligibleCollateralValue: Decimal;
   borrowingBase: Decimal;
+  /** Σ lending value cut by the concentration limits: borrowingBase is after it. */
+  concentrationExcess: Decimal;
 }
 
 /** A line's totals, principal and reservations as line_borrowing_base() and the set-based statement answer them. */
@@ -159,7 +164,7 @@ interface FiguresRow {
 }
 
 interface BorrowingBaseRow extends FiguresRow {
-  lots: LotValuationRow[] | null;
+  lots: Omit<LotValuationRow, 'concentrationExcess'>[] | null;
 }
 
 export interface BorrowingBaseFigures {
@@ -181,8 +186,128 @@ export async function borrowingBaseQuery(
   db: Db,
   input: { lineId: string; now: Date; excludeLotId?: string | null; lotsPage: { afterLotId: string | null; limit: number } | null },
 ): Promise<BorrowingBaseFigures> {
-  const rows = await db.$queryRaw<BorrowingBaseRow[]>`SELECT * FROM ${lineBorrowingBaseCall(Prisma.sql`${input.lineId}::uuid`, input)}`;
-  return borrowingBaseFiguresOf(rows[0]);
+  const rows = await db.$queryRaw<(BorrowingBaseRow & LimitColumns)[]>`
+    SELECT ${LIMIT_COLUMNS}, bb.*
+      FROM credit_line cl
+     CROSS JOIN LATERAL ${lineBorrowingBaseCall(Prisma.sql`cl.id`, input)} bb
+     WHERE cl.id = ${input.lineId}::uuid`;
+  const row = rows[0];
+  if (!row) throw new NotFoundError('credit line', input.lineId);
+  const cuts = await concentrationCuts(db, [{ lineId: input.lineId, limits: limitsOfTextColumns(row) }], input);
+  return withConcentration(borrowingBaseFiguresOf(row), cuts.get(input.lineId) ?? null);
+}
+
+// ─── Concentration limits ────────────────────────────────────────────────────
+//
+// The one place the cut of domain/concentration.ts meets the valuation: every
+// reader of a borrowing base (the borrowing-base endpoint, draws and coverage
+// through linePosition, margin and revaluation through borrowingBaseTotalsOfLines,
+// the portfolio's exposure) takes its figures through withConcentration or
+// concentratedTotals, so they all see the same cut figure.
+
+/** What the concentration limits cut of one line's valuation. */
+export interface LineConcentration {
+  /** Σ lending value cut. */
+  lendingExcess: Decimal;
+  /** Σ collateral value of what was cut: out of the eligible collateral value, the denominator of LTV. */
+  collateralExcess: Decimal;
+  /** Lots cut to nothing: no longer eligible. */
+  lotsCutToNothing: number;
+  lots: Map<string, { commodityCode: string; warehouseId: string; lendingValue: Decimal; excess: Decimal; collateralExcess: Decimal; reasons: ConcentrationReason[] }>;
+}
+
+interface EligibleLotRow {
+  line_id: string;
+  lot_id: string;
+  commodity_code: string;
+  warehouse_id: string;
+  lending_value: string;
+  collateral_value: string;
+}
+
+/**
+ * The cut of each line that has concentration limits (lines without are left
+ * out of the answer, and cost no query). The eligible lots come from the same
+ * valued_lots() as the totals, in one statement for all the lines.
+ */
+export async function concentrationCuts(
+  db: Db,
+  lines: readonly { lineId: string; limits: ConcentrationLimits }[],
+  input: { now: Date; excludeLotId?: string | null },
+): Promise<Map<string, LineConcentration>> {
+  const limited = lines.filter((line) => hasConcentrationLimits(line.limits));
+  const cuts = new Map<string, LineConcentration>();
+  if (limited.length === 0) return cuts;
+  const rows = await db.$queryRaw<EligibleLotRow[]>`
+    SELECT v.credit_line_id::text AS line_id, v.lot_id::text AS lot_id, v.commodity_code, l.warehouse_id::text AS warehouse_id,
+           trim_scale(v.lending_value)::text AS lending_value, trim_scale(v.collateral_value)::text AS collateral_value
+      FROM valued_lots(${limited.map((line) => line.lineId)}::uuid[], ${input.now}::timestamptz, ${input.excludeLotId ?? null}::uuid) v
+      JOIN lot l ON l.id = v.lot_id
+     WHERE v.eligible AND v.lending_value > 0
+     ORDER BY v.credit_line_id, v.lot_id`;
+  const lotsByLine = new Map<string, EligibleLotRow[]>();
+  for (const row of rows) {
+    const lots = lotsByLine.get(row.line_id);
+    if (lots) lots.push(row);
+    else lotsByLine.set(row.line_id, [row]);
+  }
+  for (const line of limited) cuts.set(line.lineId, concentrationOf(lotsByLine.get(line.lineId) ?? [], line.limits));
+  return cuts;
+}
+
+/** The cut of one line's eligible lots (lending and collateral values as exact decimal text) under its limits. */
+export function concentrationOf(
+  lots: readonly { lot_id: string; commodity_code: string; warehouse_id: string; lending_value: string; collateral_value: string }[],
+  limits: ConcentrationLimits,
+): LineConcentration {
+  const result = applyConcentrationLimits(
+    lots.map((row) => ({ lotId: row.lot_id, commodityCode: row.commodity_code, warehouseId: row.warehouse_id, lendingValue: new D(row.lending_value) })),
+    limits,
+  );
+  const cut: LineConcentration = { lendingExcess: new D(0), collateralExcess: new D(0), lotsCutToNothing: 0, lots: new Map() };
+  result.lots.forEach((entry, index) => {
+    if (entry.excess.isZero()) return;
+    const collateral = new D(lots[index].collateral_value);
+    // The cut share of the lot's collateral, rounded UP at 18 places: LTV never looks better than it is.
+    const collateralExcess = D.min(collateral, collateral.times(entry.excess).dividedBy(lots[index].lending_value).toDecimalPlaces(18, D.ROUND_UP));
+    cut.lendingExcess = cut.lendingExcess.plus(entry.excess);
+    cut.collateralExcess = cut.collateralExcess.plus(collateralExcess);
+    if (entry.lendingValue.isZero()) cut.lotsCutToNothing += 1;
+    cut.lots.set(entry.lotId, { commodityCode: lots[index].commodity_code, warehouseId: lots[index].warehouse_id, lendingValue: entry.lendingValue, excess: entry.excess, collateralExcess, reasons: entry.reasons });
+  });
+  return cut;
+}
+
+/** Totals after the cut (unchanged when there is none). */
+export function concentratedTotals(totals: BorrowingBaseTotals, cut: LineConcentration | null): BorrowingBaseTotals {
+  if (cut === null) return totals;
+  return {
+    ...totals,
+    eligibleLotCount: totals.eligibleLotCount - cut.lotsCutToNothing,
+    eligibleCollateralValue: totals.eligibleCollateralValue.minus(cut.collateralExcess),
+    borrowingBase: totals.borrowingBase.minus(cut.lendingExcess),
+    concentrationExcess: cut.lendingExcess,
+  };
+}
+
+function withConcentration(figures: BorrowingBaseFigures, cut: LineConcentration | null): BorrowingBaseFigures {
+  if (cut === null) return figures;
+  return {
+    ...figures,
+    totals: concentratedTotals(figures.totals, cut),
+    lots:
+      figures.lots?.map((lot) => {
+        const lotCut = cut.lots.get(lot.lotId);
+        if (!lotCut) return lot;
+        return {
+          ...lot,
+          lendingValue: lotCut.lendingValue.toFixed(),
+          concentrationExcess: lotCut.excess.toFixed(),
+          eligible: lotCut.lendingValue.gt(0),
+          reasons: [...lot.reasons, ...lotCut.reasons],
+        };
+      }) ?? null,
+  };
 }
 
 /** The call of line_borrowing_base() for the line `lineId` (an SQL expression) as of `now`. */
@@ -197,7 +322,7 @@ function lineBorrowingBaseCall(
 }
 
 function borrowingBaseFiguresOf(row: BorrowingBaseRow): BorrowingBaseFigures {
-  return { ...figuresOf(row), lots: row.lots };
+  return { ...figuresOf(row), lots: row.lots?.map((lot) => ({ ...lot, concentrationExcess: '0' })) ?? null };
 }
 
 function figuresOf(row: FiguresRow): Omit<BorrowingBaseFigures, 'lots'> {
@@ -209,6 +334,7 @@ function figuresOf(row: FiguresRow): Omit<BorrowingBaseFigures, 'lots'> {
       collateralValue: new D(row.collateral_value),
       eligibleCollateralValue: new D(row.eligible_collateral_value),
       borrowingBase: new D(row.borrowing_base),
+      concentrationExcess: new D(0),
     },
     outstandingPrincipal: new D(row.outstanding_principal),
     reservedDraws: new D(row.reserved_draws),
@@ -228,10 +354,25 @@ export interface LineTotals {
 /** Lines valued in one statement at most (a mark's lines come in pages of this size). */
 export const LINES_TOTALS_BATCH_MAX = 10_000;
 
-interface LineTotalsRow extends FiguresRow {
+interface LimitColumns {
+  concentration_limit_commodity: string | null;
+  concentration_limit_warehouse: string | null;
+  concentration_limit_lot: string | null;
+}
+
+interface LineTotalsRow extends FiguresRow, LimitColumns {
   line_id: string;
   unpriced_lot_count: bigint;
 }
+
+function limitsOfTextColumns(row: LimitColumns): ConcentrationLimits {
+  const limit = (value: string | null) => (value === null ? null : new D(value));
+  return { commodity: limit(row.concentration_limit_commodity), warehouse: limit(row.concentration_limit_warehouse), lot: limit(row.concentration_limit_lot) };
+}
+
+const LIMIT_COLUMNS = Prisma.sql`trim_scale(cl.concentration_limit_commodity)::text AS concentration_limit_commodity,
+           trim_scale(cl.concentration_limit_warehouse)::text AS concentration_limit_warehouse,
+           trim_scale(cl.concentration_limit_lot)::text AS concentration_limit_lot`;
 
 /**
  * The borrowing base totals of many lines in ONE statement (the same CTEs as
@@ -246,14 +387,19 @@ export async function borrowingBaseTotalsOfLines(db: Db, input: { lineIds: reado
     throw new ValidationError('lineIds', `at most ${LINES_TOTALS_BATCH_MAX} lines are valued in one statement; got ${input.lineIds.length}`);
   }
   const rows = await db.$queryRaw<LineTotalsRow[]>(borrowingBaseTotalsOfLinesSql(input));
-  return rows.map((row) => ({ lineId: row.line_id, ...figuresOf(row), unpricedLotCount: Number(row.unpriced_lot_count) }));
+  const cuts = await concentrationCuts(db, rows.map((row) => ({ lineId: row.line_id, limits: limitsOfTextColumns(row) })), input);
+  return rows.map((row) => {
+    const figures = figuresOf(row);
+    return { lineId: row.line_id, ...figures, totals: concentratedTotals(figures.totals, cuts.get(row.line_id) ?? null), unpricedLotCount: Number(row.unpriced_lot_count) };
+  });
 }
 
 /** The statement of borrowingBaseTotalsOfLines (exported for EXPLAIN ANALYZE in bench/revaluation.ts). */
 export function borrowingBaseTotalsOfLinesSql(input: { lineIds: readonly string[]; now: Date }): Prisma.Sql {
   // valued_lots() is inlined into this statement and planned for these arguments.
   return Prisma.sql`
-    WITH line AS (SELECT id FROM credit_line WHERE id = ANY(${[...input.lineIds]}::uuid[])),
+    WITH line AS (SELECT id, concentration_limit_commodity, concentration_limit_warehouse, concentration_limit_lot
+                    FROM credit_line WHERE id = ANY(${[...input.lineIds]}::uuid[])),
     totals AS (
       SELECT credit_line_id,
              count(*) AS lot_count,
@@ -273,6 +419,9 @@ export function borrowingBaseTotalsOfLinesSql(input: { lineIds: readonly string[
        GROUP BY d.credit_line_id
     )
     SELECT line.id::text AS line_id,
+           trim_scale(line.concentration_limit_commodity)::text AS concentration_limit_commodity,
+           trim_scale(line.concentration_limit_warehouse)::text AS concentration_limit_warehouse,
+           trim_scale(line.concentration_limit_lot)::text AS concentration_limit_lot,
            coalesce(t.lot_count, 0) AS lot_count,
            coalesce(t.eligible_lot_count, 0) AS eligible_lot_count,
            coalesce(t.unpriced_lot_count, 0) AS unpriced_lot_count,
@@ -341,13 +490,15 @@ export async function linePositionForViewer(
   lineId: string,
   options: Omit<PositionOptions, 'excludeLotId'>,
 ): Promise<LineFigures & { lineId: string; currency: string }> {
-  const rows = await db.$queryRaw<(BorrowingBaseRow & { currency: string; limit_amount: string; maturity_date: string })[]>`
-    SELECT cl.currency::text AS currency, trim_scale(cl.limit_amount)::text AS limit_amount, cl.maturity_date::text AS maturity_date, bb.*
+  const rows = await db.$queryRaw<(BorrowingBaseRow & LimitColumns & { currency: string; limit_amount: string; maturity_date: string })[]>`
+    SELECT cl.currency::text AS currency, trim_scale(cl.limit_amount)::text AS limit_amount, cl.maturity_date::text AS maturity_date, ${LIMIT_COLUMNS}, bb.*
       FROM credit_line cl
      CROSS JOIN LATERAL ${lineBorrowingBaseCall(Prisma.sql`cl.id`, options)} bb
      WHERE cl.id = ${lineId}::uuid
        AND (cl.lender_organisation_id = ${actor.organisationId}::uuid OR cl.seller_organisation_id = ${actor.organisationId}::uuid)`;
   const row = rows[0];
   if (!row) throw new NotFoundError('credit line', lineId);
-  return { lineId, currency: row.currency, ...lineFigures(row.currency, row.limit_amount, borrowingBaseFiguresOf(row), isMatured(row.maturity_date, utcDay(options.now))) };
+  const cuts = await concentrationCuts(db, [{ lineId, limits: limitsOfTextColumns(row) }], options);
+  const figures = withConcentration(borrowingBaseFiguresOf(row), cuts.get(lineId) ?? null);
+  return { lineId, currency: row.currency, ...lineFigures(row.currency, row.limit_amount, figures, isMatured(row.maturity_date, utcDay(options.now))) };
 }

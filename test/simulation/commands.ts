@@ -580,7 +580,8 @@ export type TermsChange =
   | { kind: 'fixed'; annualInterestRate: string }
   | { kind: 'dayCount'; dayCount: 'ACT_360' | 'ACT_365' | 'ACT_ACT_ISDA' | 'THIRTY_E_360' }
   /** Let the line mature (in 0 to 2 days: it falls due, then overdue as time advances) or renew it (a maturity far on), with its delinquency terms. */
-  | { kind: 'maturity'; inDays: number; gracePeriodDays: number; defaultInterestSpread: string; defaultAfterDaysPastDue: number | null };
+  | { kind: 'maturity'; inDays: number; gracePeriodDays: number; defaultInterestSpread: string; defaultAfterDaysPastDue: number | null }
+  | { kind: 'concentration'; commodity: string | null; warehouse: string | null; lot: string | null };
 
 /**
  * The lender's ADMIN proposes an amendment from today or a few days on, an APPROVER approves it, and
@@ -614,6 +615,8 @@ export class AmendTerms extends SimCommand {
                   maturityDate: w.clock.day(c.inDays),
                   delinquency: { gracePeriodDays: c.gracePeriodDays, defaultInterestSpread: c.defaultInterestSpread, defaultAfterDaysPastDue: c.defaultAfterDaysPastDue },
                 }
+            : c.kind === 'concentration'
+              ? { concentrationLimits: { commodity: c.commodity, warehouse: c.warehouse, lot: c.lot } }
               : { dayCount: c.dayCount };
     const proposed = await w.call(w.lender, 'post', `/credit-lines/${lineId}/terms`, { effectiveFrom: w.clock.day(this.effectiveInDays), terms });
     if (proposed.status !== 201) return;
@@ -633,6 +636,8 @@ export class AmendTerms extends SimCommand {
             ? `SOFR + ${c.spread}${c.floor === null ? '' : ` floor ${c.floor}`}`
             : c.kind === 'maturity'
               ? `maturity day +${c.inDays}, grace ${c.gracePeriodDays}, default +${c.defaultInterestSpread}, in default after ${c.defaultAfterDaysPastDue ?? 'never'}`
+            : c.kind === 'concentration'
+              ? `concentration limits commodity ${c.commodity ?? '-'}, warehouse ${c.warehouse ?? '-'}, lot ${c.lot ?? '-'}`
               : c.dayCount;
     return `AmendTerms(${what} from day +${this.effectiveInDays}, approver ${this.approver}, seller ${this.seller})`;
   }
@@ -784,6 +789,10 @@ export function commandArbitraries(without: readonly string[] = []): fc.Arbitrar
             fc
               .tuple(fc.constantFrom(0, 1, 2, 120), fc.constantFrom(0, 1, 3), fc.constantFrom('0.02', '0.05', '0'), fc.constantFrom<number | null>(4, 10, null))
               .map(([inDays, grace, spread, after]): TermsChange => ({ kind: 'maturity', inDays, gracePeriodDays: grace, defaultInterestSpread: spread, defaultAfterDaysPastDue: after })),
+            // The world's goods are one commodity in one warehouse: a limit on either below 1 cuts the base to zero.
+            fc
+              .tuple(fc.constantFrom<string | null>(null, null, '1', '0.6'), fc.constantFrom<string | null>(null, null, '1', '0.9'), fc.constantFrom<string | null>(null, '0.25', '0.4', '0.6'))
+              .map(([commodity, warehouse, lot]): TermsChange => ({ kind: 'concentration', commodity, warehouse, lot })),
           ),
           fc.constantFrom(0, 0, 1, 3),
           fc.nat({ max: 1 }),

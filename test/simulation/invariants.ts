@@ -6,6 +6,7 @@
  */
 import { Decimal } from 'decimal.js';
 import { dayFraction, type DayCount } from '../../domain/day-count';
+import { borrowingBaseQuery } from '../../prisma/custody/valuation';
 import type { World } from './world';
 
 export type Invariant = (world: World) => Promise<string[]>;
@@ -69,6 +70,92 @@ export async function linesAndBorrowingBasesAnswer(world: World): Promise<string
     const path = `/credit-lines/${lineId}/borrowing-base?view=totals`;
     const res = await world.call(world.lender, 'get', path);
     if (res.status !== 200) broken.push(`GET ${path} answered ${res.status}: ${JSON.stringify(res.body).slice(0, 300)}`);
+  }
+  return broken;
+}
+
+/**
+ * No commodity, warehouse or lot provides more than the line's concentration limit of its borrowing
+ * base after the cut, on the exact figures every reader of the borrowing base takes
+ * (borrowingBaseQuery); the lots' lending values add up to that base, and every lot with an excess
+ * says which limit cut it.
+ */
+export async function concentrationLimitsHold(world: World): Promise<string[]> {
+  const broken: string[] = [];
+  for (const lineId of world.lineIds) {
+    const [limits] = await world.db.sql<{ commodity: string | null; warehouse: string | null; lot: string | null }>(
+      `SELECT concentration_limit_commodity::text AS commodity, concentration_limit_warehouse::text AS warehouse, concentration_limit_lot::text AS lot
+         FROM credit_line WHERE id = $1::uuid`,
+      [lineId],
+    );
+    const figures = await borrowingBaseQuery(world.db.prisma, { lineId, now: world.clock.now(), lotsPage: { afterLotId: null, limit: 1000 } });
+    const lots = figures.lots ?? [];
+    if (lots.length < figures.totals.lotCount) continue;
+    const warehouses = new Map(
+      (await world.db.sql<{ id: string; warehouse_id: string }>(`SELECT id::text, warehouse_id::text FROM lot WHERE id = ANY($1::uuid[])`, [lots.map((lot) => lot.lotId)])).map((row) => [row.id, row.warehouse_id]),
+    );
+    const base = new D(figures.totals.borrowingBase.toFixed());
+    const sum = lots.reduce((total, lot) => total.plus(lot.lendingValue), new D(0));
+    if (!sum.equals(base)) broken.push(`line ${lineId}: its lots lend ${sum.toFixed()} in all, but its borrowing base is ${base.toFixed()}`);
+    for (const lot of lots) {
+      if (new D(lot.concentrationExcess).gt(0) && !lot.reasons.some((reason) => reason.startsWith('CONCENTRATION_'))) {
+        broken.push(`line ${lineId}: lot ${lot.lotId} lost ${lot.concentrationExcess} to the concentration limits without a reason`);
+      }
+    }
+    const dimensions = [
+      ['commodity', limits.commodity, (lot: (typeof lots)[number]) => lot.commodityCode],
+      ['warehouse', limits.warehouse, (lot: (typeof lots)[number]) => warehouses.get(lot.lotId) ?? '?'],
+      ['lot', limits.lot, (lot: (typeof lots)[number]) => lot.lotId],
+    ] as const;
+    for (const [dimension, limit, keyOf] of dimensions) {
+      if (limit === null) continue;
+      const groups = new Map<string, Decimal>();
+      for (const lot of lots) groups.set(keyOf(lot), (groups.get(keyOf(lot)) ?? new D(0)).plus(lot.lendingValue));
+      for (const [key, provided] of groups) {
+        if (provided.gt(base.times(limit))) broken.push(`line ${lineId}: ${dimension} ${key} provides ${provided.toFixed()} of a borrowing base of ${base.toFixed()}, above its limit ${limit}`);
+      }
+    }
+  }
+  return broken;
+}
+
+/**
+ * The lender's exposure (GET /portfolio/exposure): by seller, by commodity and by warehouse each
+ * sums exactly to its totals; the totals are the lines' outstanding principal (ledger) and their
+ * borrowing bases as every other reader sees them (borrowingBaseQuery), rounded once.
+ */
+export async function exposureSumsToTotals(world: World): Promise<string[]> {
+  const broken: string[] = [];
+  const res = await world.call(world.lender, 'get', '/portfolio/exposure');
+  if (res.status !== 200) return [`GET /portfolio/exposure answered ${res.status}: ${JSON.stringify(res.body).slice(0, 300)}`];
+  type Money = { amount: string; currency: string };
+  type Figures = Record<'outstandingPrincipal' | 'borrowingBase' | 'collateralValue' | 'eligibleCollateralValue', Money>;
+  type Entry = { currency: string; totals: Figures; bySeller: { figures: Figures }[]; byCommodity: { figures: Figures }[]; byWarehouse: { figures: Figures }[] };
+  const lines = await world.db.sql<{ id: string; currency: string; principal: string }>(
+    `SELECT cl.id::text, cl.currency::text, coalesce(a.balance, 0)::text AS principal FROM credit_line cl
+       LEFT JOIN ledger_account a ON a.account_set_id = cl.id AND a.code = 'LOAN_PRINCIPAL'
+      WHERE cl.id = ANY($1::uuid[]) AND cl.status IN ('ACTIVE', 'FROZEN', 'IN_DEFAULT')`,
+    [world.lineIds],
+  );
+  const entries = res.body.currencies as Entry[];
+  const currencies = [...new Set(lines.map((line) => line.currency))].sort();
+  if (JSON.stringify(entries.map((entry) => entry.currency)) !== JSON.stringify(currencies)) broken.push(`exposure is in ${entries.map((entry) => entry.currency).join(', ') || 'no currency'}; the lines in force are in ${currencies.join(', ') || 'none'}`);
+  for (const entry of entries) {
+    for (const [dimension, groups] of [['bySeller', entry.bySeller], ['byCommodity', entry.byCommodity], ['byWarehouse', entry.byWarehouse]] as const) {
+      for (const figure of ['outstandingPrincipal', 'borrowingBase', 'collateralValue', 'eligibleCollateralValue'] as const) {
+        const sum = groups.reduce((total, group) => total.plus(group.figures[figure].amount), new D(0));
+        if (!sum.equals(entry.totals[figure].amount)) broken.push(`${entry.currency} ${dimension}: ${figure} adds up to ${sum.toFixed()}, not the total ${entry.totals[figure].amount}`);
+      }
+    }
+    const own = lines.filter((line) => line.currency === entry.currency);
+    const principal = own.reduce((total, line) => total.plus(line.principal), new D(0));
+    if (!principal.equals(entry.totals.outstandingPrincipal.amount)) broken.push(`${entry.currency}: exposure's outstanding principal is ${entry.totals.outstandingPrincipal.amount}, the lines' ledger ${principal.toFixed()}`);
+    let base = new D(0);
+    for (const line of own) base = base.plus((await borrowingBaseQuery(world.db.prisma, { lineId: line.id, now: world.clock.now(), lotsPage: null })).totals.borrowingBase.toFixed());
+    const places = entry.totals.borrowingBase.amount.split('.')[1]?.length ?? 0;
+    if (!base.toDecimalPlaces(places, Decimal.ROUND_HALF_EVEN).equals(entry.totals.borrowingBase.amount)) {
+      broken.push(`${entry.currency}: exposure's borrowing base is ${entry.totals.borrowingBase.amount}; the lines' borrowing bases add up to ${base.toFixed()}`);
+    }
   }
   return broken;
 }
@@ -544,6 +631,8 @@ export const INVARIANTS: Record<string, Invariant> = {
   marginCallCuredByWhatItDemands,
   idempotentWrites,
   linesAndBorrowingBasesAnswer,
+  concentrationLimitsHold,
+  exposureSumsToTotals,
   ledgerNetsToZeroPerCurrency,
   ledgerPrincipalMatchesLines,
   accountsThatMustNotGoNegativeDoNot,

@@ -93,6 +93,7 @@ describe('borrowing base through the API', () => {
       collateralValue: { amount: '4100.00', currency: 'USD' },
       eligibleCollateralValue: { amount: '2000.00', currency: 'USD' },
       borrowingBase: { amount: '1000.00', currency: 'USD' },
+      concentrationExcess: { amount: '0.00', currency: 'USD' }, // the line has no concentration limits
       limit: { amount: '1500.00', currency: 'USD' },
       outstandingPrincipal: { amount: '600.00', currency: 'USD' },
       reservedDraws: { amount: '0.00', currency: 'USD' },
