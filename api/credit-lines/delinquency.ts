@@ -19,6 +19,7 @@ const Owed = z.object({ principal: MoneySchema, interest: MoneySchema, fees: Mon
 const LineDelinquencyView = z
   .object({
     creditLineId: Uuid,
+    sellerOrganisationId: Uuid,
     status: CreditLineStatus,
     asOf: CalendarDate,
     maturityDate: CalendarDate,
@@ -58,6 +59,7 @@ function lineView(record: LineDelinquencyRecord): z.infer<typeof LineDelinquency
   });
   return {
     creditLineId: record.creditLineId,
+    sellerOrganisationId: record.sellerOrganisationId,
     status: record.status,
     asOf: record.asOf,
     maturityDate: record.maturityDate,

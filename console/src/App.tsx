@@ -16,6 +16,7 @@ const Portfolio = lazy(() => import('./pages/lender/Portfolio').then((module) =>
 const LinePage = lazy(() => import('./pages/LinePage').then((module) => ({ default: module.LinePage })));
 const Approvals = lazy(() => import('./pages/lender/Approvals').then((module) => ({ default: module.Approvals })));
 const PriceMarks = lazy(() => import('./pages/lender/PriceMarks').then((module) => ({ default: module.PriceMarks })));
+const ReferenceRates = lazy(() => import('./pages/lender/ReferenceRates').then((module) => ({ default: module.ReferenceRates })));
 const Receive = lazy(() => import('./pages/warehouse/Receive').then((module) => ({ default: module.Receive })));
 const Lots = lazy(() => import('./pages/Lots').then((module) => ({ default: module.Lots })));
 const LotPage = lazy(() => import('./pages/LotPage').then((module) => ({ default: module.LotPage })));
@@ -64,6 +65,7 @@ function SignedIn() {
         <Route path="/portfolio" element={<Only kinds={['LENDER']}><Portfolio /></Only>} />
         <Route path="/approvals" element={<Only kinds={['LENDER']}><Approvals /></Only>} />
         <Route path="/price-marks" element={<Only kinds={['LENDER']}><PriceMarks /></Only>} />
+        <Route path="/reference-rates" element={<Only kinds={['LENDER']}><ReferenceRates /></Only>} />
         <Route path="/lines" element={<Only kinds={['SELLER']}><MyLines /></Only>} />
         <Route path="/lines/:lineId" element={<Only kinds={['LENDER', 'SELLER']}><LinePage /></Only>} />
         <Route path="/sales/:saleId" element={<Only kinds={['LENDER', 'SELLER', 'WAREHOUSE']}><SalePage /></Only>} />

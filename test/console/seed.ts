@@ -140,6 +140,7 @@ export async function seedWorlds(baseUrl: string, prisma: PrismaClient): Promise
   const worlds: Worlds = {};
   for (const language of ['en', 'zh']) {
     worlds[`signIn-${language}`] = await seedWorld(baseUrl, prisma, `signin ${language}`);
+    worlds[`lineLife-${language}`] = await seedWorld(baseUrl, prisma, `line life ${language}`);
   }
   return worlds;
 }

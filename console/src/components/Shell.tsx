@@ -12,6 +12,7 @@ const NAV: Record<OrganisationKind, { path: string; labelKey: MessageKey }[]> = 
     { path: '/app/portfolio', labelKey: 'nav.portfolio' },
     { path: '/app/approvals', labelKey: 'nav.approvals' },
     { path: '/app/price-marks', labelKey: 'nav.priceMarks' },
+    { path: '/app/reference-rates', labelKey: 'nav.referenceRates' },
   ],
   WAREHOUSE: [
     { path: '/app/lots', labelKey: 'nav.lots' },

@@ -1,4 +1,4 @@
-import { Badge, Button, Card, Descriptions, Form, Input, Select, Space, Statistic, Table, Tabs, Typography } from 'antd';
+import { Alert, Badge, Button, Card, Descriptions, Form, Input, Select, Space, Statistic, Table, Tabs, Typography } from 'antd';
 import { useCallback, useEffect, useState } from 'react';
 import { Link, useParams } from 'react-router-dom';
 import { api, unwrap } from '../api';
@@ -14,6 +14,8 @@ import { useI18n, type MessageKey } from '../i18n';
 import { useSession } from '../session';
 import { Countdown } from '../components/Countdown';
 import { LtvHistoryChart } from '../components/charts/LtvHistoryChart';
+import { Delinquency } from './line/Delinquency';
+import { delinquencyOf, TermsVersions } from './line/TermsVersions';
 
 type Line = Awaited<ReturnType<typeof loadLine>>;
 
@@ -353,6 +355,7 @@ function Statement({ data }: { data: Line }) {
 function Terms({ data }: { data: Line }) {
   const { t, percent, date, money } = useI18n();
   const terms = data.line.terms;
+  const delinquency = delinquencyOf(terms);
   return (
     <Descriptions bordered size="small" column={{ xs: 1, md: 2 }} data-testid="terms">
       <Descriptions.Item label={t('line.limit')}>{money(terms.limit)}</Descriptions.Item>
@@ -366,6 +369,17 @@ function Terms({ data }: { data: Line }) {
       <Descriptions.Item label={t('terms.curePeriod')}>{t('terms.hours', { hours: terms.curePeriodHours })}</Descriptions.Item>
       <Descriptions.Item label={t('terms.maxMarkAge')}>{t('terms.hours', { hours: terms.maxMarkAgeHours })}</Descriptions.Item>
       <Descriptions.Item label={t('terms.maturity')}>{date(terms.maturityDate)}</Descriptions.Item>
+      <Descriptions.Item label={t('terms.floatingRate')}>
+        {terms.floatingRate ? t('terms.floatingOver', { spread: percent(terms.floatingRate.spread), floor: terms.floatingRate.floor === null ? t('common.none') : percent(terms.floatingRate.floor) }) : t('terms.fixed')}
+      </Descriptions.Item>
+      <Descriptions.Item label={t('delinquency.gracePeriod')}>{t('delinquency.days', { days: delinquency.gracePeriodDays })}</Descriptions.Item>
+      <Descriptions.Item label={t('delinquency.defaultSpread')}>{percent(delinquency.defaultInterestSpread)}</Descriptions.Item>
+      <Descriptions.Item label={t('delinquency.defaultAfter')}>
+        {delinquency.defaultAfterDaysPastDue === null ? t('delinquency.never') : t('delinquency.days', { days: delinquency.defaultAfterDaysPastDue })}
+      </Descriptions.Item>
+      <Descriptions.Item label={t('concentration.commodity')}>{percent(terms.concentrationLimits.commodity)}</Descriptions.Item>
+      <Descriptions.Item label={t('concentration.warehouse')}>{percent(terms.concentrationLimits.warehouse)}</Descriptions.Item>
+      <Descriptions.Item label={t('concentration.lot')}>{percent(terms.concentrationLimits.lot)}</Descriptions.Item>
     </Descriptions>
   );
 }
@@ -397,7 +411,16 @@ export function LinePage() {
     { key: 'calls', label: t('line.tab.marginCalls'), children: <MarginCalls data={data} /> },
     { key: 'history', label: t('line.tab.history'), children: <LtvHistoryChart line={data.line} /> },
     { key: 'statement', label: t('line.tab.statement'), children: <Statement data={data} /> },
-    { key: 'terms', label: t('line.tab.terms'), children: <Terms data={data} /> },
+    {
+      key: 'terms',
+      label: t('line.tab.terms'),
+      children: (
+        <Space orientation="vertical" style={{ width: '100%' }} size="middle">
+          <Terms data={data} />
+          <TermsVersions lineId={data.line.id} reloadKey={reloadKey} onChange={refresh} />
+        </Space>
+      ),
+    },
   ];
   return (
     <Space orientation="vertical" style={{ width: '100%' }} size="middle">
@@ -408,6 +431,10 @@ export function LinePage() {
         <StatusTag status={data.line.status} />
       </Space>
       <Totals data={data} />
+      {data.base.totals.noAvailabilityReason && (
+        <Alert type="warning" showIcon title={t(`noAvailability.${data.base.totals.noAvailabilityReason}` as MessageKey)} data-testid="no-availability-reason" />
+      )}
+      <Delinquency lineId={data.line.id} reloadKey={reloadKey} onChange={refresh} />
       {isSeller && canWrite && (
         <Space wrap align="start" style={{ width: '100%' }}>
           <RequestDraw data={data} onDone={refresh} />

@@ -6,6 +6,7 @@ import { LtvAgainstThresholds } from '../../components/Ltv';
 import { useOrganisations } from '../../components/organisations';
 import { StatusTag } from '../../components/StatusTag';
 import { useI18n } from '../../i18n';
+import { DelinquencyBuckets } from './DelinquencyBuckets';
 import { Exposure } from './Exposure';
 
 type Line = Awaited<ReturnType<typeof loadPage>>['items'][number];
@@ -62,6 +63,7 @@ export function Portfolio() {
           },
         ]}
       />
+      <DelinquencyBuckets />
       <Exposure />
     </Space>
   );
