@@ -12,36 +12,43 @@
  * so that what the seller owes for it is interest in the waterfall (paid with interest, the oldest first) while
  * the lender's income shows it apart; the account is created for the line the first time it is needed. One row
  * per day charged (default_interest_accrual); the row of the day that posts carries the posting's figures.
+ *
+ * Restated the way interest is (prisma/accrual/store.ts restatementDue): first, days already charged whose overdue
+ * principal changed since (a repayment dated into them, recorded after their night) are recomputed on the principal
+ * the ledger now gives them (domain/interest.ts restateDays, at the spread and day count each was charged at), and
+ * the difference is posted as its own entry keyed by line and day (`default-interest-restatement:…`):
+ *
+ *   under-charged: Dr INTEREST_RECEIVABLE / Cr DEFAULT_INTEREST_INCOME
+ *   over-charged:  Dr DEFAULT_INTEREST_INCOME / Cr INTEREST_RECEIVABLE as far as it holds, the rest Cr SELLER_PAYABLE
+ *
+ * linked to the days it restates by default_interest_restatement rows, its remainder carried into the day's own
+ * charge on the same row (default_interest_accrual_remainder_carried). A day that restates earlier days but owes
+ * no default interest itself (its principal is repaid, say) still gets its row — charged nothing, at spread 0 — to
+ * carry the restatement's figures and the remainder chain. Appended, never updated.
  */
 import type { Decimal } from 'decimal.js';
 import { chargeDefaultInterest, defaultInterestDaysToCharge, isMatured } from '../../domain/delinquency';
 import { InvariantViolation } from '../../domain/errors';
+import type { ProposedLine } from '../../domain/ledger';
+import { restateDays, type DayCount, type Restatement } from '../../domain/interest';
 import { D, Money } from '../../domain/money';
 import { describeFraction, dayFraction } from '../../domain/day-count';
 import { Prisma, type Db } from '../client';
-import { balances, createAccountSet, postEntry } from '../ledger/store';
+import { balances, createAccountSet, postEntry, type PostEntryInput } from '../ledger/store';
 import { DEFAULT_INTEREST_ACCOUNT } from '../credit-lines/store';
-import { termsOfDay, type LineForAccrual } from './store';
+import { dayRanges, termsOfDay, type LineForAccrual } from './store';
 
 /** Whether the line's day may charge default interest: a default spread, on or after maturity, principal owed. */
 export function mayOweDefaultInterest(line: Pick<LineForAccrual, 'maturityDate' | 'delinquency'>, date: string, principalAtEndOfDay: Money): boolean {
   return line.delinquency.defaultInterestSpread.gt(0) && isMatured(line.maturityDate, date) && principalAtEndOfDay.isPositive();
 }
 
-/** Charges the default interest the accrual of `date` owes, if any (see the file comment). */
+/** Restates the days already charged whose overdue principal changed, then charges what `date` owes, if any (see the file comment). */
 export async function accrueDefaultInterest(db: Db, line: LineForAccrual, date: string, principalAtEndOfDay: Money): Promise<void> {
-  if (!mayOweDefaultInterest(line, date, principalAtEndOfDay)) return;
-  const charged = await db.$queryRaw<{ accrual_date: string }[]>(Prisma.sql`
-    SELECT accrual_date::text FROM default_interest_accrual
-     WHERE credit_line_id = ${line.id}::uuid AND accrual_date BETWEEN ${line.maturityDate}::date AND ${date}::date`);
-  const days = defaultInterestDaysToCharge({
-    date,
-    maturityDate: line.maturityDate,
-    gracePeriodDays: line.delinquency.gracePeriodDays,
-    principalAtEndOfDate: principalAtEndOfDay,
-    alreadyCharged: new Set(charged.map((row) => row.accrual_date)),
-  });
-  if (days.length === 0) return;
+  const carried = await carriedIn(db, line.id);
+  const restatement = await defaultRestatementDue(db, line, date, carried);
+  const days = mayOweDefaultInterest(line, date, principalAtEndOfDay) ? await daysToCharge(db, line, date, principalAtEndOfDay) : [];
+  if (days.length === 0 && !restatement) return;
   const chargedDays = [];
   for (const day of days) {
     if (day === date) {
@@ -52,10 +59,17 @@ export async function accrueDefaultInterest(db: Db, line: LineForAccrual, date: 
     const [principal] = await balances(db, { accountIds: [line.principalAccountId], asOf: day });
     chargedDays.push({ date: day, overduePrincipal: principal.balance, spread: terms.delinquency.defaultInterestSpread, dayCount: terms.dayCount });
   }
-  const charge = chargeDefaultInterest({ days: chargedDays, carriedRemainder: await carriedIn(db, line.id), currency: line.currency });
+  // Only restating: the day charges nothing itself (spread 0) and carries the restatement's figures.
+  if (chargedDays.length === 0) chargedDays.push({ date, overduePrincipal: principalAtEndOfDay, spread: new D(0), dayCount: line.dayCount });
+  const charge = chargeDefaultInterest({ days: chargedDays, carriedRemainder: restatement?.carriedRemainder ?? carried, currency: line.currency });
+  const needsIncomeAccount = charge.posted.isPositive() || (restatement !== null && !restatement.posted.isZero());
+  const income = needsIncomeAccount ? (await createAccountSet(db, { accountSetId: line.id, currency: line.currency, accounts: [DEFAULT_INTEREST_ACCOUNT] }))[0] : null;
+  let restatementEntryId: string | null = null;
+  if (restatement && !restatement.posted.isZero() && income) {
+    restatementEntryId = (await postEntry(db, await restatementEntry(db, line, date, restatement, income.id))).id;
+  }
   let entryId: string | null = null;
-  if (charge.posted.isPositive()) {
-    const [income] = await createAccountSet(db, { accountSetId: line.id, currency: line.currency, accounts: [DEFAULT_INTEREST_ACCOUNT] });
+  if (charge.posted.isPositive() && income) {
     const entry = await postEntry(db, {
       idempotencyKey: `default-interest:${line.id}:${date}`,
       description: describe(charge.days, charge.posted),
@@ -80,22 +94,125 @@ export async function accrueDefaultInterest(db: Db, line: LineForAccrual, date: 
       day_count: day.dayCount,
       overdue_principal: day.overduePrincipal.toFixedString(),
       exact_interest: day.exactInterest.toFixed(),
-      carried_in: posting ? charge.carriedIn.toFixed() : '0',
+      carried_in: posting ? carried.toFixed() : '0',
       carried_out: posting ? charge.carriedRemainder.toFixed() : '0',
       charged_interest: posting ? charge.exactInterest.toFixed() : '0',
       posted_interest: posting ? charge.posted.toFixedString() : '0',
       ledger_entry_id: posting ? entryId : null,
+      restated_interest: posting && restatement ? restatement.restatedInterest.toFixed() : '0',
+      restatement_posted: posting && restatement ? restatement.posted.toFixedString() : '0',
+      restatement_entry_id: posting ? restatementEntryId : null,
     };
   });
   await db.$executeRaw(Prisma.sql`
     INSERT INTO default_interest_accrual (credit_line_id, accrual_date, charged_on, currency, default_spread, day_count, overdue_principal,
-                                          exact_interest, carried_in, carried_out, charged_interest, posted_interest, ledger_entry_id)
+                                          exact_interest, carried_in, carried_out, charged_interest, posted_interest, ledger_entry_id,
+                                          restated_interest, restatement_posted, restatement_entry_id)
     SELECT r.credit_line_id, r.accrual_date, r.charged_on, r.currency, r.default_spread, r.day_count, r.overdue_principal,
-           r.exact_interest, r.carried_in, r.carried_out, r.charged_interest, r.posted_interest, r.ledger_entry_id
+           r.exact_interest, r.carried_in, r.carried_out, r.charged_interest, r.posted_interest, r.ledger_entry_id,
+           r.restated_interest, r.restatement_posted, r.restatement_entry_id
       FROM jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) AS r(
              credit_line_id UUID, accrual_date DATE, charged_on DATE, currency TEXT, default_spread NUMERIC, day_count "DayCountConvention",
              overdue_principal NUMERIC, exact_interest NUMERIC, carried_in NUMERIC, carried_out NUMERIC, charged_interest NUMERIC,
-             posted_interest NUMERIC, ledger_entry_id UUID)`);
+             posted_interest NUMERIC, ledger_entry_id UUID, restated_interest NUMERIC, restatement_posted NUMERIC, restatement_entry_id UUID)`);
+  if (restatement) {
+    const restated = restatement.days.map((day) => ({
+      credit_line_id: line.id,
+      restated_date: day.date,
+      restated_by: date,
+      principal_before: day.principalCharged.toFixedString(),
+      principal_after: day.principalActual.toFixedString(),
+      interest_difference: day.interestDifference.toFixed(),
+    }));
+    await db.$executeRaw(Prisma.sql`
+      INSERT INTO default_interest_restatement (credit_line_id, restated_date, restated_by, principal_before, principal_after, interest_difference)
+      SELECT r.credit_line_id, r.restated_date, r.restated_by, r.principal_before, r.principal_after, r.interest_difference
+        FROM jsonb_to_recordset(${JSON.stringify(restated)}::jsonb) AS r(
+               credit_line_id UUID, restated_date DATE, restated_by DATE, principal_before NUMERIC, principal_after NUMERIC, interest_difference NUMERIC)`);
+  }
+}
+
+/** The days past due `date`'s accrual charges (domain/delinquency.ts defaultInterestDaysToCharge). */
+async function daysToCharge(db: Db, line: LineForAccrual, date: string, principalAtEndOfDay: Money): Promise<string[]> {
+  const charged = await db.$queryRaw<{ accrual_date: string }[]>(Prisma.sql`
+    SELECT accrual_date::text FROM default_interest_accrual
+     WHERE credit_line_id = ${line.id}::uuid AND accrual_date BETWEEN ${line.maturityDate}::date AND ${date}::date`);
+  return defaultInterestDaysToCharge({
+    date,
+    maturityDate: line.maturityDate,
+    gracePeriodDays: line.delinquency.gracePeriodDays,
+    principalAtEndOfDate: principalAtEndOfDay,
+    alreadyCharged: new Set(charged.map((row) => row.accrual_date)),
+  });
+}
+
+interface DueDefaultRestatement extends Restatement {
+  days: (Restatement['days'][number] & { principalCharged: Money; principalActual: Money })[];
+}
+
+/**
+ * The restatement of the line's days charged default interest before `date` whose overdue principal (the
+ * principal at the end of the day) now differs from the one they were charged on (their row's, or their latest
+ * restatement's), or null when none does. Days charged at spread 0 owe nothing whatever their principal.
+ */
+async function defaultRestatementDue(db: Db, line: LineForAccrual, date: string, carried: Decimal): Promise<DueDefaultRestatement | null> {
+  const rows = await db.$queryRaw<{ accrual_date: string; spread: string; day_count: DayCount; charged: string; actual: string }[]>(Prisma.sql`
+    SELECT * FROM (
+      SELECT d.accrual_date::text, d.default_spread::text AS spread, d.day_count::text AS day_count,
+             coalesce(restated.principal_after, d.overdue_principal)::text AS charged,
+             (SELECT coalesce(sum(ledger_signed_amount(p.normal_balance, jl.side, jl.amount)), 0)
+                FROM ledger_account p JOIN journal_line jl ON jl.account_id = p.id JOIN journal_entry e ON e.id = jl.entry_id
+               WHERE p.id = ${line.principalAccountId}::uuid AND e.effective_date <= d.accrual_date)::text AS actual
+        FROM default_interest_accrual d
+        LEFT JOIN LATERAL (SELECT r.principal_after FROM default_interest_restatement r
+                            WHERE r.credit_line_id = d.credit_line_id AND r.restated_date = d.accrual_date
+                            ORDER BY r.restated_by DESC LIMIT 1) AS restated ON true
+       WHERE d.credit_line_id = ${line.id}::uuid AND d.accrual_date < ${date}::date AND d.default_spread > 0) AS day
+     WHERE day.charged::numeric <> day.actual::numeric
+     ORDER BY day.accrual_date`);
+  if (rows.length === 0) return null;
+  const inputs = rows.map((row) => ({
+    date: row.accrual_date,
+    principalCharged: Money.of(row.charged, line.currency),
+    principalActual: Money.of(row.actual, line.currency),
+    annualRate: new D(row.spread),
+    dayCount: row.day_count,
+  }));
+  const restatement = restateDays({ days: inputs, carriedRemainder: carried, currency: line.currency });
+  return { ...restatement, days: restatement.days.map((day, index) => ({ ...day, principalCharged: inputs[index].principalCharged, principalActual: inputs[index].principalActual })) };
+}
+
+/** The restatement's entry, keyed by line and the day that posts it (see the file comment). */
+async function restatementEntry(db: Db, line: LineForAccrual, date: string, restatement: DueDefaultRestatement, incomeAccountId: string): Promise<PostEntryInput> {
+  const amount = Money.of(restatement.posted.amount.abs(), line.currency);
+  let lines: ProposedLine[];
+  if (restatement.posted.isPositive()) {
+    lines = [
+      { accountId: line.interestReceivableAccountId, side: 'DEBIT', amount },
+      { accountId: incomeAccountId, side: 'CREDIT', amount },
+    ];
+  } else {
+    const [receivable] = await balances(db, { accountIds: [line.interestReceivableAccountId] });
+    const fromReceivable = Money.min(amount, Money.max(receivable.balance, Money.zero(line.currency)));
+    const toSeller = amount.minus(fromReceivable);
+    lines = [
+      { accountId: incomeAccountId, side: 'DEBIT', amount },
+      ...(fromReceivable.isPositive() ? [{ accountId: line.interestReceivableAccountId, side: 'CREDIT' as const, amount: fromReceivable }] : []),
+      ...(toSeller.isPositive() ? [{ accountId: line.sellerPayableAccountId, side: 'CREDIT' as const, amount: toSeller }] : []),
+    ];
+  }
+  const restatedDays = restatement.days.map((day) => day.date);
+  return {
+    idempotencyKey: `default-interest-restatement:${line.id}:${date}`,
+    description:
+      `Default interest restated for ${dayRanges(restatedDays)}: overdue principal changed after ${restatedDays.length === 1 ? 'that day was' : 'those days were'} charged ` +
+      `(${restatement.days.map((day) => `${day.date} ${day.principalCharged.format()} → ${day.principalActual.format()}`).slice(0, 5).join('; ')}` +
+      `${restatedDays.length > 5 ? '; …' : ''}), ${restatement.posted.isNegative() ? '−' : '+'}${amount.format()}`,
+    effectiveDate: date,
+    accountSetId: line.id,
+    metadata: { kind: 'default_interest_restatement', creditLineId: line.id, accrualDate: date, restatedDays },
+    lines,
+  };
 }
 
 /** The remainder the line's latest posting day carried out (0 before the first). */

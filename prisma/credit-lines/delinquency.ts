@@ -28,7 +28,7 @@ export interface LineDelinquencyRecord extends LineDelinquency {
   maturityDate: string;
   terms: DelinquencyTerms;
   owed: { principal: Money; interest: Money; fees: Money };
-  /** Σ default interest the accrual posted (Cr DEFAULT_INTEREST_INCOME), as of now. */
+  /** Σ default interest the accrual posted (Cr DEFAULT_INTEREST_INCOME), its restatements included, as of now. */
   defaultInterestPosted: Money;
 }
 
@@ -76,7 +76,7 @@ async function delinquencyWhere(db: Db, where: Prisma.Sql, today: string): Promi
                      WHERE a.account_set_id = l.id AND a.code IN ${RECEIVABLES} AND jl.side = 'DEBIT'
                        AND e.effective_date >= l.maturity_date AND e.effective_date <= ${today}::date
                      GROUP BY e.effective_date) AS c) AS charges,
-           (SELECT coalesce(sum(d.posted_interest), 0)::text FROM default_interest_accrual d WHERE d.credit_line_id = l.id) AS default_interest_posted
+           (SELECT coalesce(sum(d.posted_interest + d.restatement_posted), 0)::text FROM default_interest_accrual d WHERE d.credit_line_id = l.id) AS default_interest_posted
       FROM credit_line l
      WHERE ${where}
      ORDER BY l.id`);
