@@ -406,14 +406,18 @@ export async function interestEqualsExactInterestOnPrincipalHistory(world: World
 }
 
 /**
- * Default interest (prisma/accrual/default-interest.ts) is the exact interest on overdue principal: each charged
- * day's principal is the ledger's principal at the end of that day as its charging run saw it (journal entries
- * recorded before the row), its spread and day count those of the terms version in force on the day, the day is
- * on or after the maturity in force on its charging day, and Σ posted (DEFAULT_INTEREST_INCOME) is Σ principal ×
- * spread × the day's fraction, recomputed here, within half a minor unit.
+ * Default interest (prisma/accrual/default-interest.ts) is the exact interest on the REAL overdue principal
+ * history: each charged day's principal is the ledger's principal at the end of that day as its charging run saw
+ * it (journal entries recorded before the row), its spread and day count those of the terms version in force on
+ * the day, the day is on or after the maturity in force on its charging day; and Σ posted (DEFAULT_INTEREST_INCOME,
+ * restatements included) is Σ over the charged days of the principal the ledger NOW gives each at its end —
+ * back-dated repayments included — × spread × the day's fraction, recomputed here, within half a minor unit. As
+ * for interest, "now" is the ledger as it stood when the line last accrued a new day (World.restatedThroughSeq):
+ * a repayment dated into charged days is restated by the next run. A row that only restates (spread 0, the day
+ * owing nothing itself) is exempt from the terms checks and adds nothing.
  */
 export async function defaultInterestEqualsExactOnOverduePrincipal(world: World): Promise<string[]> {
-  type Day = { date: string; principal_charged: string; principal_seen: string; spread_charged: string; spread_in_force: string | null; day_count: DayCount; day_count_in_force: string; maturity: string };
+  type Day = { date: string; principal_charged: string; principal_seen: string; principal_real: string; spread_charged: string; spread_in_force: string | null; day_count: DayCount; day_count_in_force: string; maturity: string; only_restates: boolean };
   const rows = await world.db.sql<{ line_id: string; days: Day[] | null; posted: string }>(
     `SELECT l.id::text AS line_id,
             (SELECT json_agg(json_build_object(
@@ -421,6 +425,11 @@ export async function defaultInterestEqualsExactOnOverduePrincipal(world: World)
                'principal_seen', (SELECT coalesce(sum(CASE jl.side WHEN 'DEBIT' THEN jl.amount ELSE -jl.amount END), 0)
                                     FROM journal_line jl JOIN journal_entry je ON je.id = jl.entry_id JOIN ledger_account pa ON pa.id = jl.account_id
                                    WHERE pa.account_set_id = l.id AND pa.code = 'LOAN_PRINCIPAL' AND je.effective_date <= d.accrual_date AND je.recorded_at <= d.created_at)::text,
+               'principal_real', (SELECT coalesce(sum(CASE jl.side WHEN 'DEBIT' THEN jl.amount ELSE -jl.amount END), 0)
+                                    FROM journal_line jl JOIN journal_entry je ON je.id = jl.entry_id JOIN ledger_account pa ON pa.id = jl.account_id
+                                   WHERE pa.account_set_id = l.id AND pa.code = 'LOAN_PRINCIPAL' AND je.effective_date <= d.accrual_date
+                                     AND je.seq <= coalesce(($1::jsonb ->> l.id::text)::bigint, 0))::text,
+               'only_restates', d.default_spread = 0 AND EXISTS (SELECT 1 FROM default_interest_restatement r WHERE r.credit_line_id = l.id AND r.restated_by = d.accrual_date),
                'spread_in_force', CASE WHEN tv.version_no IS NULL THEN l.default_interest_spread::text ELSE coalesce(tv.terms->'delinquency'->>'defaultInterestSpread', '0') END,
                'day_count_in_force', coalesce(tv.day_count, l.day_count)::text,
                'maturity', CASE WHEN tc.version_no IS NULL THEN l.maturity_date::text ELSE tc.terms->>'maturityDate' END) ORDER BY d.accrual_date)
@@ -436,20 +445,24 @@ export async function defaultInterestEqualsExactOnOverduePrincipal(world: World)
                FROM journal_line jl JOIN ledger_account a ON a.id = jl.account_id
               WHERE a.account_set_id = l.id AND a.code = 'DEFAULT_INTEREST_INCOME')::text AS posted
        FROM credit_line l`,
+    [JSON.stringify(Object.fromEntries(world.restatedThroughSeq))],
   );
   const broken: string[] = [];
   for (const r of rows) {
     let exact = new D(0);
     for (const day of r.days ?? []) {
       if (!new D(day.principal_charged).eq(day.principal_seen)) broken.push(`line ${r.line_id}: default interest of ${day.date} charged on ${day.principal_charged}; the principal at its end was ${day.principal_seen}`);
+      if (day.only_restates) continue;
       if (day.spread_in_force === null || !new D(day.spread_charged).eq(day.spread_in_force)) broken.push(`line ${r.line_id}: default interest of ${day.date} at ${day.spread_charged}; the spread in force was ${day.spread_in_force}`);
       if (day.day_count !== day.day_count_in_force) broken.push(`line ${r.line_id}: default interest of ${day.date} under ${day.day_count}; the day count in force was ${day.day_count_in_force}`);
       if (day.date < day.maturity) broken.push(`line ${r.line_id}: default interest charged for ${day.date}, before the maturity ${day.maturity}`);
       const { days, basis } = dayFraction(day.day_count, day.date);
-      exact = exact.plus(new D(day.principal_charged).times(day.spread_charged).times(days).div(basis));
+      exact = exact.plus(new D(day.principal_real).times(day.spread_charged).times(days).div(basis));
     }
     const diff = new D(r.posted).minus(exact).abs();
-    if (diff.gt(MINOR_UNIT.div(2))) broken.push(`line ${r.line_id}: default interest posted ${r.posted}, exact on the overdue principal ${exact.toFixed(6)} (off by ${diff.toFixed(6)})`);
+    if (diff.gt(MINOR_UNIT.div(2))) {
+      broken.push(`line ${r.line_id}: default interest posted ${r.posted}, exact on the real overdue principal history ${exact.toFixed(6)} (off by ${diff.toFixed(6)})`);
+    }
   }
   return broken;
 }

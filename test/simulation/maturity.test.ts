@@ -3,7 +3,9 @@
  * interest = the exact interest on overdue principal under each day's terms): the line is amended to mature
  * tomorrow with a 1-day grace period, 5.00 % default interest and default from 4 days past due; it matures (no
  * more draws), time passes (overdue, default interest), a repayment back-dated into charged days, default, the
- * lender's liquidation, a renewal. Fresh marks keep the collateral priced, so that only days past due liquidate. Afterwards the database shows each of those things happened.
+ * lender's liquidation, a renewal. Two repayments are dated back into days already charged default interest (one
+ * day, then three days back): the next night restates those days, and the invariant holds Σ default interest to the
+ * exact default interest on the real overdue principal history. Fresh marks keep the collateral priced, so that only days past due liquidate. Afterwards the database shows each of those things happened.
  */
 import fc from 'fast-check';
 import { AdvanceTime, AmendTerms, DecideDraw, PriceMark, Repay, RequestDraw, StartPastDueLiquidation, emptyModel } from './commands';
@@ -24,6 +26,7 @@ test('a line matures, falls overdue, accrues default interest, defaults and is l
       new Repay('1000.00', -1),
       new PriceMark('1.20', 0, '80'),
       new AdvanceTime(49),
+      new Repay('700.00', -3),
       new PriceMark('1.20', 0, '80'),
       new StartPastDueLiquidation(),
       new AdvanceTime(49),
@@ -41,6 +44,13 @@ test('a line matures, falls overdue, accrues default interest, defaults and is l
       [lineId],
     );
     expect(charged.days).toBeGreaterThan(3);
+    // Both back-dated repayments lowered the overdue principal of charged days, which the next nights restated.
+    const restated = await world.db.sql<{ by: number; days: number }>(
+      `SELECT count(DISTINCT restated_by)::int AS by, count(DISTINCT restated_date)::int AS days FROM default_interest_restatement WHERE credit_line_id = $1::uuid`,
+      [lineId],
+    );
+    expect(restated[0].by).toBe(2);
+    expect(restated[0].days).toBeGreaterThanOrEqual(3);
     const [call] = await world.db.sql<{ reason: string }>(`SELECT liquidation_reason::text AS reason FROM margin_call WHERE credit_line_id = $1::uuid AND status = 'LIQUIDATING'`, [lineId]);
     expect(call.reason).toBe('PAST_DUE');
     const refused = await world.db.sql<{ n: number }>(`SELECT count(*)::int AS n FROM draw WHERE credit_line_id = $1::uuid AND amount = 50`, [lineId]);
