@@ -176,4 +176,14 @@ test('the rest repaid dated into a charged day: a night that owes nothing itself
   // A later night restates nothing more and charges nothing.
   await night('2026-09-19');
   expect(await chargedDays()).toHaveLength(8);
+
+  // History: a restatement is never changed, and a row's figures must add up.
+  await expect(api.db.sql(`UPDATE default_interest_restatement SET interest_difference = 0 WHERE credit_line_id = $1`, [line.id])).rejects.toThrow(/append-only/);
+  await expect(
+    api.db.sql(
+      `INSERT INTO default_interest_accrual (credit_line_id, accrual_date, charged_on, currency, default_spread, day_count, overdue_principal, exact_interest, restated_interest)
+       VALUES ($1, '2026-09-20', '2026-09-20', 'USD', 0, 'ACT_360', 0, 0, -1)`,
+      [line.id],
+    ),
+  ).rejects.toThrow(/default_interest_accrual_remainder_carried/);
 });
