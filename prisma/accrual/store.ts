@@ -35,6 +35,8 @@ import { delinquencyTermsFromJson, type DelinquencyTermsJson } from '../credit-l
 import { NO_DELINQUENCY_TERMS, type DelinquencyTerms } from '../../domain/delinquency';
 import { accrueDefaultInterest, mayOweDefaultInterest } from './default-interest';
 import { reviewDelinquency } from '../credit-lines/delinquency';
+import { lineMarginWorkflowId } from '../margin/store';
+import { enqueueWorkflowCommands } from '../outbox/store';
 
 /** Days a single call may accrue to catch up a line whose accrual fell behind; beyond it, back-fill with `npm run accrue`. */
 export const CATCH_UP_DAYS_MAX = 366;
@@ -697,6 +699,7 @@ export async function accrueLines(prisma: PrismaClient, date: string, lineIds: r
   await clearFailures(prisma, reached, date);
   // What today's figures mean for the lines' maturity and delinquency (events, IN_DEFAULT), told once each.
   await inTransaction(prisma, (tx) => reviewDelinquency(tx, [...new Set(lineIds.map((lineId) => lineId.toLowerCase()))], clock.now));
+  await revalueLinesWithOpenCalls(prisma, reached, clock.now);
   counts.postedByCurrency = postedAsStrings(posted);
   return counts;
 }
@@ -1215,4 +1218,24 @@ function isUniqueViolation(error: unknown): boolean {
     return meta?.code === '23505' || meta?.driverAdapterError?.cause?.originalCode === '23505' || meta?.driverAdapterError?.cause?.kind === 'UniqueConstraintViolation';
   }
   return false;
+}
+
+/**
+ * Interest, default interest and restatements the run posted raise what an open margin call demands (fees and
+ * interest come ahead of principal in the waterfall): each such line is revalued through the outbox (its margin
+ * workflow re-reads the ledger), so that the repayment a call shows is what cures it — not the figure of its
+ * last evaluation, before the night's postings. The daily margin check would get there too, but not before a
+ * party could pay the stale figure.
+ */
+async function revalueLinesWithOpenCalls(prisma: PrismaClient, lineIds: readonly string[], now: Date): Promise<void> {
+  if (lineIds.length === 0) return;
+  await inTransaction(prisma, async (tx) => {
+    const open = await tx.marginCall.findMany({ where: { creditLineId: { in: [...lineIds] }, status: 'OPEN' }, select: { creditLineId: true } });
+    const commands = [...new Set(open.map((call) => call.creditLineId))].map((lineId) => ({
+      kind: 'REVALUE_LINE' as const,
+      workflowId: lineMarginWorkflowId(lineId),
+      args: [{ lineId, reason: 'INTEREST_POSTED' }],
+    }));
+    if (commands.length > 0) await enqueueWorkflowCommands(tx, commands, { requestId: null, now });
+  });
 }

@@ -40,7 +40,7 @@ export interface MarginEvaluation {
 }
 
 /** Why a line is revalued; kept in logs and notifications. */
-export type RevaluationReason = 'PRICE_MARK' | 'PLEDGE' | 'REPAYMENT' | 'STOCK_COUNT' | 'DAILY_CHECK' | 'CURE_DEADLINE' | 'LIQUIDATION_PROCEEDS' | 'START' | 'RETRY';
+export type RevaluationReason = 'PRICE_MARK' | 'PLEDGE' | 'REPAYMENT' | 'STOCK_COUNT' | 'DAILY_CHECK' | 'CURE_DEADLINE' | 'LIQUIDATION_PROCEEDS' | 'INTEREST_POSTED' | 'START' | 'RETRY';
 
 /** The id of the one workflow that looks after a line's margin: its revaluations and its call's cure timer. */
 export function lineMarginWorkflowId(lineId: string): string {
