@@ -234,7 +234,7 @@ export async function reviewDelinquency(db: Db, lineIds: readonly string[], now:
         'overdue',
         line.oldestUnpaidDueDate,
         `Credit line ${line.creditLineId} is ${line.daysPastDue} days past due (due ${line.oldestUnpaidDueDate}, grace period ${line.terms.gracePeriodDays} days): ${line.amountDue?.format() ?? ''} is overdue` +
-          `${line.terms.defaultInterestSpread.gt(0) ? `, and overdue principal accrues default interest of ${line.terms.defaultInterestSpread.toFixed()} a year over the contract rate` : ''}.`,
+          `${line.terms.defaultInterestSpread.gt(0) && line.overduePrincipal.isPositive() ? `, and overdue principal accrues default interest of ${line.terms.defaultInterestSpread.toFixed()} a year over the contract rate` : ''}.`,
       );
     }
     if (!line.defaultDue || line.terms.defaultAfterDaysPastDue === null || line.status === 'IN_DEFAULT') continue;
