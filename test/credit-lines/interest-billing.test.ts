@@ -152,6 +152,11 @@ test("December's bill; payments clear the oldest bill first, cumulatively, and a
   const statement = await api.get(seller.admin, `/credit-lines/${line.id}/statement?from=2026-11-01&to=2026-11-30`).expect(200);
   expect(statement.body.interestBills.map((bill: { billedOn: string; amount: unknown }) => [bill.billedOn, bill.amount])).toEqual([['2026-11-01', usd('1033.33')]]);
 
+  const csv = await api.get(seller.admin, `/credit-lines/${line.id}/statement?from=2026-11-01&to=2026-11-30&format=csv`).expect(200);
+  expect(csv.text.split('\r\n').filter((row) => row.includes('INTEREST_BILL'))).toEqual([
+    `${line.id},,,,USD,INTEREST_BILL,2026-11-01,,,,"interest of 2026-10-01 to 2026-10-31, due 2026-11-11; paid 500.00",,1033.33,,533.33`,
+  ]);
+
   now = new Date('2026-12-01T10:00:00Z');
   await api.post(operator, `/credit-lines/${line.id}/repayments`, { amount: usd('1000.00'), receivedOn: '2026-12-01' }).expect(201);
   expect((await bills()).items).toEqual([
