@@ -20,6 +20,9 @@
  *        first bill and the second whole; still 20 days past due (since 11-11).
  *        1 000.00 paid: 533.33 clears the first bill, 466.67 goes to the second (533.33 unpaid, due 12-11): current.
  *        533.33 paid: nothing billed is unpaid.
+ * A second line, the same but IN_DEFAULT from 4 days past due, defaults on 11-15 by its unpaid bill alone (before
+ * maturity, no principal overdue); paid (1 033.33), the next night it leaves default for FROZEN. A third line, the
+ * same without billing, has no bills and owes its 1 033.33 of interest at maturity, as before.
  */
 import { accrueDate, datesFromTo } from '../../prisma/accrual/store';
 import { createTestApi, type TestApi, type TestOrganisation, type TestUser } from '../support/api';
@@ -33,6 +36,8 @@ let operator: TestUser;
 let approver: TestUser;
 let line: AccruingLine;
 let unbilled: AccruingLine;
+/** The same line and bill, in default from 4 days past due: IN_DEFAULT on 11-15 by its unpaid bill alone. */
+let defaulting: AccruingLine;
 
 const usd = (amount: string) => ({ amount, currency: 'USD' });
 
@@ -58,9 +63,11 @@ beforeAll(async () => {
   const parties = { lenderOrganisationId: lender.organisationId, sellerOrganisationId: seller.organisationId };
   line = await openLine(api.db.prisma, parties, { openedOn: '2026-10-01' });
   unbilled = await openLine(api.db.prisma, parties, { openedOn: '2026-10-01' });
+  defaulting = await openLine(api.db.prisma, parties, { openedOn: '2026-10-01' });
   now = new Date('2026-10-01T10:00:00Z');
   await draw(api.db.prisma, line, '2026-10-01', '100000.00');
   await draw(api.db.prisma, unbilled, '2026-10-01', '100000.00');
+  await draw(api.db.prisma, defaulting, '2026-10-01', '100000.00');
   const proposed = await api
     .post(operator, `/credit-lines/${line.id}/terms`, {
       effectiveFrom: '2026-10-01',
@@ -70,6 +77,13 @@ beforeAll(async () => {
   expect(proposed.body).toMatchObject({ versionNo: 2, worsensForSeller: true, worsenings: ['interestBilling'] });
   await api.post(approver, `/credit-lines/${line.id}/terms/2/approve`).expect(200);
   await api.post(seller.admin, `/credit-lines/${line.id}/terms/2/accept`).expect(200);
+  const defaultTerms = {
+    effectiveFrom: '2026-10-01',
+    terms: { interestBilling: { dayOfMonth: 1, dueAfterDays: 10 }, delinquency: { gracePeriodDays: 3, defaultInterestSpread: '0', defaultAfterDaysPastDue: 4 } },
+  };
+  expect((await api.post(operator, `/credit-lines/${defaulting.id}/terms`, defaultTerms).expect(201)).body.worsenings).toEqual(['delinquency.defaultAfterDaysPastDue', 'interestBilling']);
+  await api.post(approver, `/credit-lines/${defaulting.id}/terms/2/approve`).expect(200);
+  await api.post(seller.admin, `/credit-lines/${defaulting.id}/terms/2/accept`).expect(200);
   await runNights('2026-10-01', '2026-10-31', '2026-11-01T00:30:00Z');
 }, 180_000);
 afterAll(() => api.close());
@@ -84,7 +98,7 @@ test("on 11-01 October's interest is billed: 1 033.33 for 10-01 … 10-31, due 1
   expect(events.map((event) => event.data)).toEqual([
     { creditLineId: line.id, billedOn: '2026-11-01', periodFrom: '2026-10-01', periodTo: '2026-10-31', amount: usd('1033.33'), dueDate: '2026-11-11' },
   ]);
-  const notifications = await api.get(seller.admin, `/notifications?kind=credit_line_interest_billed`).expect(200);
+  const notifications = await api.get(seller.admin, `/notifications?kind=credit_line_interest_billed&subjectId=${line.id}`).expect(200);
   expect(notifications.body.items.map((n: { message: string }) => n.message)).toEqual([
     `Credit line ${line.id}: interest of 2026-10-01 to 2026-10-31, 1 033.33 USD, billed on 2026-11-01, is due on 2026-11-11.`,
   ]);
@@ -134,11 +148,25 @@ test('unpaid, the bill is past due from 11-12, overdue after the 3-day grace per
     { creditLineId: line.id, dueDate: '2026-11-11', daysPastDue: 4, gracePeriodDays: 3, amountDue: usd('1033.33'), overduePrincipal: usd('0.00') },
   ]);
 
+  // The same bill unpaid on the line that defaults from 4 days past due: IN_DEFAULT before its maturity; paid, it leaves default for FROZEN.
+  const defaulted = (await api.get(lender.admin, `/credit-lines/${defaulting.id}/delinquency`).expect(200)).body;
+  expect(defaulted).toMatchObject({ status: 'IN_DEFAULT', matured: false, daysPastDue: 4, defaultDue: true, oldestUnpaidDueDate: '2026-11-11', overduePrincipal: usd('0.00') });
+  const told = await api.db.sql(`SELECT data FROM domain_event WHERE type = 'credit_line.defaulted' AND subject_id = $1`, [defaulting.id]);
+  expect(told.map((event) => event.data)).toEqual([{ creditLineId: defaulting.id, dueDate: '2026-11-11', daysPastDue: 4, defaultAfterDaysPastDue: 4, amountDue: usd('1033.33') }]);
+
   now = new Date('2026-11-15T10:00:00Z');
   const paid = await api.post(operator, `/credit-lines/${line.id}/repayments`, { amount: usd('500.00'), receivedOn: '2026-11-15' }).expect(201);
   expect(paid.body.allocation).toEqual({ fees: usd('0.00'), interest: usd('500.00'), principal: usd('0.00'), toSeller: usd('0.00') });
   expect((await bills()).items).toEqual([expect.objectContaining({ billedOn: '2026-11-01', paid: usd('500.00'), unpaid: usd('533.33') })]);
   expect(await delinquency()).toMatchObject({ billedInterestUnpaid: usd('533.33'), amountDue: usd('533.33'), oldestUnpaidDueDate: '2026-11-11', daysPastDue: 4, overdue: true });
+});
+
+test('paid, a line in default by its unpaid bill leaves default for FROZEN at the next night', async () => {
+  now = new Date('2026-11-15T11:00:00Z');
+  await api.post(operator, `/credit-lines/${defaulting.id}/repayments`, { amount: usd('1033.33'), receivedOn: '2026-11-15' }).expect(201);
+  expect((await api.get(seller.admin, `/credit-lines/${defaulting.id}/interest-bills`).expect(200)).body.items).toEqual([expect.objectContaining({ paid: usd('1033.33'), unpaid: usd('0.00') })]);
+  await runNights('2026-11-15', '2026-11-15', '2026-11-16T00:30:00Z');
+  expect((await api.get(lender.admin, `/credit-lines/${defaulting.id}/delinquency`).expect(200)).body).toMatchObject({ status: 'FROZEN', daysPastDue: 0, defaultDue: false });
 });
 
 test("December's bill; payments clear the oldest bill first, cumulatively, and a full payment makes the line current", async () => {
