@@ -18,6 +18,7 @@ import { marginRoutes } from './margin/routes';
 import { organisationListRoutes } from './identity/organisations';
 import { accrualRoutes } from './credit-lines/accruals';
 import { delinquencyRoutes } from './credit-lines/delinquency';
+import { interestBillRoutes } from './credit-lines/interest-bills';
 import { termsRoutes } from './credit-lines/terms';
 import { referenceRateRoutes } from './reference-rates/routes';
 import { lineHistoryRoutes } from './credit-lines/history';
@@ -37,6 +38,7 @@ export function allRoutes(): AnyRoute[] {
     ...creditLineRoutes,
     ...accrualRoutes,
     ...delinquencyRoutes,
+    ...interestBillRoutes,
     ...termsRoutes,
     ...referenceRateRoutes,
     ...lineHistoryRoutes,

@@ -13,6 +13,7 @@ import type { Decimal } from 'decimal.js';
 import { concentrationLimitProblems, type ConcentrationLimits } from './concentration';
 import { DAY_COUNTS, type DayCount } from './day-count';
 import { delinquencyTermsProblems, type DelinquencyTerms } from './delinquency';
+import { interestBillingProblems, type InterestBilling } from './interest-billing';
 import { D, Money, isCurrency } from './money';
 
 export type CommodityCode = string;
@@ -76,6 +77,8 @@ export interface CreditTerms {
   maturityDate: string;
   /** Grace period, default interest and default (domain/delinquency.ts); absent or null: NO_DELINQUENCY_TERMS. */
   delinquency?: DelinquencyTerms | null;
+  /** Interest billed monthly on a day of the month, due after a number of days (domain/interest-billing.ts); absent or null: interest is due at maturity. */
+  interestBilling?: InterestBilling | null;
   approvalThresholds: ApprovalThresholds;
   approvalWindowHours: number;
   waterfallOrder: readonly WaterfallBucket[];
@@ -120,6 +123,7 @@ export function validateCreditTerms(terms: CreditTerms): TermsProblem[] {
   checkDurations(problems, terms);
   checkMaturityDate(problems, terms);
   if (terms.delinquency) for (const found of delinquencyTermsProblems(terms.delinquency)) problem(problems, `delinquency.${found.field}`, found.reason);
+  if (terms.interestBilling) for (const found of interestBillingProblems(terms.interestBilling)) problem(problems, `interestBilling.${found.field}`, found.reason);
   checkApprovalThresholds(problems, terms);
   checkWaterfallOrder(problems, terms);
   for (const found of concentrationLimitProblems(concentrationLimitsOf(terms))) problem(problems, found.field, found.reason);

@@ -13,6 +13,9 @@
  * charges: walking them back from the newest until they cover what is owed
  * finds the oldest unpaid one (`oldestUnpaid`).
  *
+ * With interest billing (domain/interest-billing.ts) the line's bills are due amounts too, before maturity as
+ * after it: billed interest unpaid after its bill's due date is past due, the bills settled oldest first.
+ *
  *   days past due on day t = t − due date of the oldest unpaid amount (0 when nothing due is unpaid)
  *   overdue               ⇔ days past due > gracePeriodDays
  *   IN_DEFAULT            ⇔ days past due ≥ defaultAfterDaysPastDue (when the line sets it)
@@ -148,13 +151,20 @@ export interface DelinquencyInput {
   chargedSinceMaturity: readonly (Owed & { dueDate: string })[];
   /** What the line owes now. */
   owedNow: Owed;
+  /**
+   * The line's interest bills (domain/interest-billing.ts), oldest first, each with what of it is unpaid; absent or
+   * empty for a line without billing. Unpaid after its due date a bill is past due, before maturity as after it.
+   */
+  bills?: readonly { dueDate: string; unpaid: Money }[];
 }
 
 export interface LineDelinquency {
   matured: boolean;
+  /** Billed interest not paid yet (due or not), Σ of the bills' unpaid parts; zero without bills. */
+  billedInterestUnpaid: Money;
   /** The amount that fell due at maturity and its due date (the maturity date); null before it. */
   dueAtMaturity: (Owed & { total: Money; dueDate: string }) | null;
-  /** Everything the line owes now is due (null before maturity). */
+  /** Everything the line owes now is due (from maturity); before it, the billed interest due by today and unpaid (null when none is). */
   amountDue: Money | null;
   /** Due date of the oldest amount still unpaid; null when nothing due is unpaid. */
   oldestUnpaidDueDate: string | null;
@@ -179,10 +189,31 @@ export function lineDelinquency(input: DelinquencyInput): LineDelinquency {
   const { today, maturityDate, terms } = input;
   const currency = input.owedNow.principal.currency;
   const zero = Money.zero(currency);
+  const bills = input.bills ?? [];
+  const billedInterestUnpaid = bills.reduce((sum, bill) => sum.plus(bill.unpaid), zero);
+  // Bills are settled oldest first: the first one not paid in full is the oldest unpaid billed amount.
+  const oldestBillDueDate = bills.find((bill) => bill.unpaid.isPositive())?.dueDate ?? null;
   if (!isMatured(maturityDate, today)) {
-    return { matured: false, dueAtMaturity: null, amountDue: null, oldestUnpaidDueDate: null, daysPastDue: 0, bucket: 'CURRENT', overdue: false, overduePrincipal: zero, defaultDue: false };
+    if (oldestBillDueDate === null) {
+      return { matured: false, billedInterestUnpaid, dueAtMaturity: null, amountDue: null, oldestUnpaidDueDate: null, daysPastDue: 0, bucket: 'CURRENT', overdue: false, overduePrincipal: zero, defaultDue: false };
+    }
+    // Before maturity only billed interest falls due; principal is not due, so none of it is overdue.
+    const daysPastDue = Math.max(0, daysBetween(oldestBillDueDate, today));
+    const dueByToday = bills.filter((bill) => bill.dueDate <= today).reduce((sum, bill) => sum.plus(bill.unpaid), zero);
+    return {
+      matured: false,
+      billedInterestUnpaid,
+      dueAtMaturity: null,
+      amountDue: dueByToday.isPositive() ? dueByToday : null,
+      oldestUnpaidDueDate: oldestBillDueDate,
+      daysPastDue,
+      bucket: dpdBucket(daysPastDue),
+      overdue: daysPastDue > terms.gracePeriodDays,
+      overduePrincipal: zero,
+      defaultDue: terms.defaultAfterDaysPastDue !== null && daysPastDue >= terms.defaultAfterDaysPastDue,
+    };
   }
-  let oldestDueDate: string | null = null;
+  let oldestDueDate: string | null = oldestBillDueDate;
   for (const part of OWED_PARTS) {
     const charges = [{ dueDate: maturityDate, amount: input.owedAtMaturity[part] }, ...input.chargedSinceMaturity.map((charge) => ({ dueDate: charge.dueDate, amount: charge[part] }))];
     const oldest = oldestUnpaid(charges.filter((charge) => charge.amount.isPositive()), input.owedNow[part]);
@@ -190,15 +221,19 @@ export function lineDelinquency(input: DelinquencyInput): LineDelinquency {
   }
   const daysPastDue = oldestDueDate === null ? 0 : Math.max(0, daysBetween(oldestDueDate, today));
   const overdue = daysPastDue > terms.gracePeriodDays;
+  // Principal falls due at maturity: it is overdue only once the maturity date itself is past the grace period
+  // (an older unpaid bill may make the line overdue sooner; without bills the two are the same).
+  const principalOverdue = overdue && daysBetween(maturityDate, today) > terms.gracePeriodDays;
   return {
     matured: true,
+    billedInterestUnpaid,
     dueAtMaturity: { ...input.owedAtMaturity, total: owedTotal(input.owedAtMaturity), dueDate: maturityDate },
     amountDue: owedTotal(input.owedNow),
     oldestUnpaidDueDate: oldestDueDate,
     daysPastDue,
     bucket: dpdBucket(daysPastDue),
     overdue,
-    overduePrincipal: overdue ? input.owedNow.principal : zero,
+    overduePrincipal: principalOverdue ? input.owedNow.principal : zero,
     defaultDue: terms.defaultAfterDaysPastDue !== null && daysPastDue >= terms.defaultAfterDaysPastDue,
   };
 }

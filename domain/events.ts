@@ -124,6 +124,12 @@ export const EVENT_CATALOGUE = {
     version: 1,
     data: z.object({ creditLineId: Id, dueDate: CalendarDate, daysPastDue: z.number().int().min(1), defaultAfterDaysPastDue: z.number().int().min(1), amountDue: Money }),
   },
+  // Interest billing (domain/interest-billing.ts), written once per line and billing day by the daily run (prisma/credit-lines/interest-billing.ts).
+  'credit_line.interest_billed': {
+    subject: 'credit_line',
+    version: 1,
+    data: z.object({ creditLineId: Id, billedOn: CalendarDate, periodFrom: CalendarDate, periodTo: CalendarDate, amount: Money, dueDate: CalendarDate }),
+  },
   'terms.amendment_proposed': { subject: 'credit_line', version: 1, data: z.object(AmendmentFacts) },
   'terms.amendment_approved': { subject: 'credit_line', version: 1, data: z.object(AmendmentFacts) },
   'terms.amendment_accepted': { subject: 'credit_line', version: 1, data: z.object(AmendmentFacts) },

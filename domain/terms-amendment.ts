@@ -24,7 +24,8 @@
  * added, or its kind changed); a shorter maximum mark age, cure period,
  * stock-count interval, approval window or grace period; a concentration limit
  * added or lowered; an earlier maturity; a higher default-interest spread;
- * defaulting after fewer days past due; lower
+ * defaulting after fewer days past due; interest billing added, due after fewer
+ * days, or billed on another day of the month (domain/interest-billing.ts); lower
  * approval thresholds (more draws wait for people); a warehouse removed from
  * the approved list. Changes that cannot be ordered for every day — a
  * different day count, a change between fixed and floating or of the
@@ -35,6 +36,7 @@
 import { Decimal } from 'decimal.js';
 import { advanceRateFor, concentrationLimitsOf, type CreditTerms, type OnSaleFee } from './credit-terms';
 import { NO_DELINQUENCY_TERMS, type DelinquencyTerms } from './delinquency';
+import { interestBillingWorsenings } from './interest-billing';
 import type { LineParty } from './credit-line-status';
 import type { UserRole } from './onboarding';
 
@@ -70,6 +72,7 @@ export function worsenings(before: AmendableTerms, after: AmendableTerms): strin
   shorter('stockCountIntervalDays', before.stockCountIntervalDays, after.stockCountIntervalDays);
   if (after.maturityDate < before.maturityDate) worse.push('maturityDate');
   delinquencyWorsenings(before.delinquency ?? NO_DELINQUENCY_TERMS, after.delinquency ?? NO_DELINQUENCY_TERMS, worse);
+  worse.push(...interestBillingWorsenings(before.interestBilling ?? null, after.interestBilling ?? null));
   lower('approvalThresholds.autoApproveUpTo', before.approvalThresholds.autoApproveUpTo.amount, after.approvalThresholds.autoApproveUpTo.amount);
   lower('approvalThresholds.singleApproverUpTo', before.approvalThresholds.singleApproverUpTo.amount, after.approvalThresholds.singleApproverUpTo.amount);
   shorter('approvalWindowHours', before.approvalWindowHours, after.approvalWindowHours);

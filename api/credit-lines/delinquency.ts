@@ -37,6 +37,7 @@ const LineDelinquencyView = z
     bucket: DpdBucket,
     overdue: z.boolean().meta({ description: 'Days past due beyond the grace period' }),
     overduePrincipal: MoneySchema,
+    billedInterestUnpaid: MoneySchema,
     defaultInterestPosted: MoneySchema,
     defaultDue: z.boolean().meta({ description: 'Days past due reached defaultAfterDaysPastDue: the line is (or is about to be made) IN_DEFAULT' }),
   })
@@ -47,7 +48,8 @@ const LineDelinquencyView = z
       'maturityDate: of the terms in force today; from it no draws, and everything owed is due. terms.defaultInterestSpread: a fraction per year over the contract rate. ' +
       'dueAtMaturity: what the line owed at the start of its maturity date, due on it (null before maturity). ' +
       'amountDue: from maturity everything owed is due — what was due at maturity, less payments, plus what was charged since (null before it). ' +
-      'oldestUnpaidDueDate: due date of the oldest amount not yet paid (payments clear the oldest first). ' +
+      'oldestUnpaidDueDate: due date of the oldest amount not yet paid (payments clear the oldest first), bills of interest and the maturity amount together. ' +
+      'billedInterestUnpaid: interest billed (GET …/interest-bills) and not paid yet; before maturity, amountDue is the part of it due by today. ' +
       'overduePrincipal: principal overdue, which accrues default interest. defaultInterestPosted: Σ default interest posted (Cr DEFAULT_INTEREST_INCOME).',
   });
 
@@ -73,6 +75,7 @@ function lineView(record: LineDelinquencyRecord): z.infer<typeof LineDelinquency
     bucket: record.bucket,
     overdue: record.overdue,
     overduePrincipal: record.overduePrincipal.toJSON(),
+    billedInterestUnpaid: record.billedInterestUnpaid.toJSON(),
     defaultInterestPosted: record.defaultInterestPosted.toJSON(),
     defaultDue: record.defaultDue,
   };

@@ -10,6 +10,7 @@
 import { z } from 'zod';
 import { WATERFALL_BUCKETS, validateCreditTerms, type CreditTerms, type OnSaleFee } from '../../domain/credit-terms';
 import { DAY_COUNTS } from '../../domain/day-count';
+import { BILLING_DAY_OF_MONTH_MAX, BILLING_DUE_AFTER_DAYS_MAX } from '../../domain/interest-billing';
 import { D, Money, isCurrency } from '../../domain/money';
 import { creditTermsAsJson } from '../../prisma/credit-lines/store';
 import { HttpProblem } from '../http/problem';
@@ -67,6 +68,20 @@ const DelinquencyTermsWire = z
       'defaultInterestSpread over the contract rate, a fraction per year ("0.02" = 2.00 % p.a.; "0" for none)',
   });
 
+/** Interest billed monthly (domain/interest-billing.ts); amendable like every term. */
+const InterestBillingWire = z
+  .object({
+    dayOfMonth: z.int('must be a whole number').min(1).max(BILLING_DAY_OF_MONTH_MAX),
+    dueAfterDays: z.int('must be a whole number').min(0).max(BILLING_DUE_AFTER_DAYS_MAX),
+  })
+  .nullable()
+  .meta({
+    id: 'InterestBilling',
+    description:
+      `Interest billed on dayOfMonth (1..${BILLING_DAY_OF_MONTH_MAX}) of every month, for the days since the previous bill up to the day before, due dueAfterDays (0..${BILLING_DUE_AFTER_DAYS_MAX}) later; ` +
+      'billed interest unpaid after its due date is past due. null (the default): interest is due at maturity',
+  });
+
 export const CreditTermsWire = z
   .object({
     currency: LineCurrency,
@@ -105,6 +120,7 @@ export const CreditTermsWire = z
     approvalWindowHours: WholeNumber,
     waterfallOrder: z.array(WaterfallBucket).max(WATERFALL_BUCKETS.length * 2).default(['FEES', 'INTEREST', 'PRINCIPAL']),
     delinquency: DelinquencyTermsWire.default({ gracePeriodDays: 0, defaultInterestSpread: '0', defaultAfterDaysPastDue: null }),
+    interestBilling: InterestBillingWire.default(null),
     concentrationLimits: z
       .object({
         commodity: orNull(RateString).default(null),
@@ -224,6 +240,7 @@ export function creditTermsFromWire(wire: CreditTermsWire): CreditTerms {
     },
     approvalWindowHours: wire.approvalWindowHours,
     waterfallOrder: wire.waterfallOrder,
+    interestBilling: wire.interestBilling === null ? null : { dayOfMonth: wire.interestBilling.dayOfMonth, dueAfterDays: wire.interestBilling.dueAfterDays },
     delinquency: {
       gracePeriodDays: wire.delinquency.gracePeriodDays,
       defaultInterestSpread: new D(wire.delinquency.defaultInterestSpread),

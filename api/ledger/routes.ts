@@ -11,6 +11,8 @@ import {
   type StatementPosition,
 } from '../../prisma/ledger/store';
 import { statementPartyNames } from '../../prisma/ledger/statement-parties';
+import { billsOfLine, type InterestBillRecord } from '../../prisma/credit-lines/interest-billing';
+import { InterestBillView, interestBillView } from '../credit-lines/interest-bills';
 import { termsChangesInPeriod, type TermsChange } from '../../prisma/credit-lines/terms-versions';
 import { ValidationError } from '../../domain/errors';
 import { LineIdParams } from '../credit-lines/schemas';
@@ -78,6 +80,9 @@ const LineStatement = z
         }),
       )
       .meta({ description: "Terms versions that came into force within the period (GET /credit-lines/{lineId}/terms): each day's interest and fees follow the version in force on it" }),
+    interestBills: z
+      .array(InterestBillView)
+      .meta({ description: 'Interest bills written within the period (billedOn from from to to), with what of each is paid today (GET /credit-lines/{lineId}/interest-bills); empty for a line without billing' }),
     nextCursor: z.string().nullable().meta({ description: "Pass as cursor (with the same from and to) for the next page; null on the period's last page" }),
   })
   .meta({
@@ -116,12 +121,13 @@ function cursorOf(position: StatementPosition | null): string | null {
   return position ? encodeCursor({ d: position.effectiveDate, s: position.entrySeq, l: String(position.lineNo) }) : null;
 }
 
-function statementView(lineId: string, found: Statement, termsChanges: TermsChange[]): z.infer<typeof LineStatement> {
+function statementView(lineId: string, found: Statement, termsChanges: TermsChange[], bills: InterestBillRecord[]): z.infer<typeof LineStatement> {
   return {
     lineId,
     from: found.from,
     to: found.to,
     termsChanges,
+    interestBills: bills.filter((bill) => bill.billedOn >= found.from && bill.billedOn <= found.to).map(interestBillView),
     accounts: found.accounts.map((account) => ({
       code: account.code,
       name: account.name,
@@ -203,13 +209,14 @@ export const ledgerRoutes = [
         const whole = await periodStatement(db, { accountSetId: line.id, from: query.from, to: query.to });
         const fileName = `statement-${line.id}-${query.from}-${query.to}.${format}`;
         const changes = await termsChangesInPeriod(db, line.id, query);
-        if (format === 'csv') return new RenderedBody(STATEMENT_CSV_MEDIA_TYPE, statementCsv(line.id, whole, changes), fileName);
+        if (format === 'csv') return new RenderedBody(STATEMENT_CSV_MEDIA_TYPE, statementCsv(line.id, whole, changes, (await billsOfLine(db, line.id, line.terms.currency)).bills), fileName);
         const parties = { lineId: line.id, currency: line.terms.currency, ...(await statementPartyNames(db, line)) };
         return new RenderedBody(STATEMENT_PDF_MEDIA_TYPE, await statementPdf(parties, whole, now, changes), fileName);
       }
       const after = positionOf(query.cursor, query);
       const found = await statement(db, { accountSetId: line.id, from: query.from, to: query.to, after, limit: query.limit });
-      return statementView(line.id, found, await termsChangesInPeriod(db, line.id, query));
+      const { bills } = await billsOfLine(db, line.id, line.terms.currency);
+      return statementView(line.id, found, await termsChangesInPeriod(db, line.id, query), bills);
     },
   }),
 ];

@@ -37,6 +37,7 @@ import { accrueDefaultInterest, mayOweDefaultInterest } from './default-interest
 import { reviewDelinquency } from '../credit-lines/delinquency';
 import { lineMarginWorkflowId } from '../margin/store';
 import { enqueueWorkflowCommands } from '../outbox/store';
+import { billInterest } from '../credit-lines/interest-billing';
 
 /** Days a single call may accrue to catch up a line whose accrual fell behind; beyond it, back-fill with `npm run accrue`. */
 export const CATCH_UP_DAYS_MAX = 366;
@@ -697,8 +698,13 @@ export async function accrueLines(prisma: PrismaClient, date: string, lineIds: r
     }
   }
   await clearFailures(prisma, reached, date);
-  // What today's figures mean for the lines' maturity and delinquency (events, IN_DEFAULT), told once each.
-  await inTransaction(prisma, (tx) => reviewDelinquency(tx, [...new Set(lineIds.map((lineId) => lineId.toLowerCase()))], clock.now));
+  // The interest of the days now accrued is billed where a billing day came (prisma/credit-lines/interest-billing.ts); then what
+  // today's figures mean for the lines' bills, maturity and delinquency (events, IN_DEFAULT), told once each.
+  const reviewed = [...new Set(lineIds.map((lineId) => lineId.toLowerCase()))];
+  await inTransaction(prisma, async (tx) => {
+    await billInterest(tx, reviewed);
+    await reviewDelinquency(tx, reviewed, clock.now);
+  });
   await revalueLinesWithOpenCalls(prisma, reached, clock.now);
   counts.postedByCurrency = postedAsStrings(posted);
   return counts;

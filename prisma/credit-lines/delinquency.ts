@@ -16,6 +16,7 @@ import { Prisma, type Db } from '../client';
 import { recordEvent } from '../events/store';
 import { notify } from '../notifications/store';
 import { lockLines } from '../locks';
+import { billsOfLines, type InterestBillRecord } from './interest-billing';
 
 export interface LineDelinquencyRecord extends LineDelinquency {
   creditLineId: string;
@@ -30,6 +31,8 @@ export interface LineDelinquencyRecord extends LineDelinquency {
   owed: { principal: Money; interest: Money; fees: Money };
   /** Σ default interest the accrual posted (Cr DEFAULT_INTEREST_INCOME), its restatements included, as of now. */
   defaultInterestPosted: Money;
+  /** The line's interest bills, oldest first, with what of each is paid (empty without billing). */
+  bills: InterestBillRecord[];
 }
 
 type Row = {
@@ -80,7 +83,8 @@ async function delinquencyWhere(db: Db, where: Prisma.Sql, today: string): Promi
       FROM credit_line l
      WHERE ${where}
      ORDER BY l.id`);
-  return rows.map((row) => recordOf(row, today));
+  const bills = await billsOfLines(db, rows.map((row) => row.id));
+  return rows.map((row) => recordOf(row, today, bills.get(row.id)?.bills ?? []));
 }
 
 /** A line account's balance in normal-balance terms: now (`asOf` null) or at the end of `asOf`. */
@@ -93,7 +97,7 @@ function balanceOf(code: string, asOf: Prisma.Sql | null): Prisma.Sql {
                       WHERE a.account_set_id = l.id AND a.code = ${code} AND e.effective_date <= ${asOf})`;
 }
 
-function recordOf(row: Row, today: string): LineDelinquencyRecord {
+function recordOf(row: Row, today: string, bills: InterestBillRecord[]): LineDelinquencyRecord {
   const currency = row.currency.trim();
   const money = (amount: string | null) => Money.of(amount ?? '0', currency);
   const terms: DelinquencyTerms = {
@@ -109,6 +113,7 @@ function recordOf(row: Row, today: string): LineDelinquencyRecord {
     owedAtMaturity: { principal: money(row.principal_at_maturity), interest: money(row.interest_at_maturity), fees: money(row.fees_at_maturity) },
     chargedSinceMaturity: (row.charges ?? []).map((charge) => ({ dueDate: charge.date, principal: money(charge.principal), interest: money(charge.interest), fees: money(charge.fees) })),
     owedNow: owed,
+    bills,
   });
   return {
     ...delinquency,
@@ -122,6 +127,7 @@ function recordOf(row: Row, today: string): LineDelinquencyRecord {
     terms,
     owed,
     defaultInterestPosted: money(row.default_interest_posted),
+    bills,
   };
 }
 
@@ -189,18 +195,20 @@ export async function reviewDelinquency(db: Db, lineIds: readonly string[], now:
   const review = { amountsDue: 0, overdue: 0, defaulted: 0, leftDefault: 0 };
   const today = now.toISOString().slice(0, 10);
   if (lineIds.length === 0) return review;
-  // Only lines in force that have reached their maturity (or are in default, which a renewal may end) have anything to tell.
+  // Only lines in force that have reached their maturity, have a bill past its due date, or are in default (which a renewal
+  // or a payment may end) have anything to tell.
   const lines = await delinquencyWhere(
     db,
-    Prisma.sql`l.id = ANY(${[...lineIds]}::uuid[]) AND l.status IN ('ACTIVE', 'FROZEN', 'IN_DEFAULT') AND (l.maturity_date <= ${today}::date OR l.status = 'IN_DEFAULT')`,
+    Prisma.sql`l.id = ANY(${[...lineIds]}::uuid[]) AND l.status IN ('ACTIVE', 'FROZEN', 'IN_DEFAULT')
+                AND (l.maturity_date <= ${today}::date OR l.status = 'IN_DEFAULT'
+                     OR EXISTS (SELECT 1 FROM interest_bill b WHERE b.credit_line_id = l.id AND b.due_date < ${today}::date))`,
     today,
   );
   for (const line of lines) {
     if (line.status === 'IN_DEFAULT' && !line.defaultDue && (await leaveDefault(db, line))) review.leftDefault += 1;
-    if (!line.matured || !line.dueAtMaturity) continue;
     const parties = [line.lenderOrganisationId, line.sellerOrganisationId];
     const amountDue = (line.amountDue ?? Money.zero(line.currency)).toJSON();
-    if (await firstTime(db, line.creditLineId, 'AMOUNT_DUE', line.maturityDate)) {
+    if (line.matured && line.dueAtMaturity && (await firstTime(db, line.creditLineId, 'AMOUNT_DUE', line.maturityDate))) {
       review.amountsDue += 1;
       const due = line.dueAtMaturity;
       await recordEvent(db, 'credit_line.amount_due', {
@@ -226,7 +234,7 @@ export async function reviewDelinquency(db: Db, lineIds: readonly string[], now:
         'overdue',
         line.oldestUnpaidDueDate,
         `Credit line ${line.creditLineId} is ${line.daysPastDue} days past due (due ${line.oldestUnpaidDueDate}, grace period ${line.terms.gracePeriodDays} days): ${line.amountDue?.format() ?? ''} is overdue` +
-          `${line.terms.defaultInterestSpread.gt(0) ? `, and overdue principal accrues default interest of ${line.terms.defaultInterestSpread.toFixed()} a year over the contract rate` : ''}.`,
+          `${line.terms.defaultInterestSpread.gt(0) && line.overduePrincipal.isPositive() ? `, and overdue principal accrues default interest of ${line.terms.defaultInterestSpread.toFixed()} a year over the contract rate` : ''}.`,
       );
     }
     if (!line.defaultDue || line.terms.defaultAfterDaysPastDue === null || line.status === 'IN_DEFAULT') continue;

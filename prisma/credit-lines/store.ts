@@ -332,6 +332,8 @@ export function termsColumns(terms: CreditTerms) {
     concentrationLimitWarehouse: concentrationLimitsOf(terms).warehouse?.toFixed() ?? null,
     concentrationLimitLot: concentrationLimitsOf(terms).lot?.toFixed() ?? null,
     ...delinquencyColumns(terms.delinquency ?? NO_DELINQUENCY_TERMS),
+    interestBillingDayOfMonth: terms.interestBilling?.dayOfMonth ?? null,
+    interestBillingDueAfterDays: terms.interestBilling?.dueAfterDays ?? null,
   };
 }
 
@@ -383,6 +385,10 @@ export function creditLineFromRow(row: CreditLineRow): CreditLineRecord {
       approvalWindowHours: row.approvalWindowHours,
       waterfallOrder: row.waterfallOrder as WaterfallBucket[],
       delinquency: { gracePeriodDays: row.gracePeriodDays, defaultInterestSpread: decimalOf(row.defaultInterestSpread), defaultAfterDaysPastDue: row.defaultAfterDaysPastDue },
+      interestBilling:
+        row.interestBillingDayOfMonth === null || row.interestBillingDueAfterDays === null
+          ? null
+          : { dayOfMonth: row.interestBillingDayOfMonth, dueAfterDays: row.interestBillingDueAfterDays },
       concentrationLimits: {
         commodity: row.concentrationLimitCommodity === null ? null : decimalOf(row.concentrationLimitCommodity),
         warehouse: row.concentrationLimitWarehouse === null ? null : decimalOf(row.concentrationLimitWarehouse),
@@ -434,6 +440,7 @@ export type CreditTermsJson = {
   waterfallOrder: WaterfallBucket[];
   delinquency: DelinquencyTermsJson;
   concentrationLimits: { commodity: string | null; warehouse: string | null; lot: string | null };
+  interestBilling: { dayOfMonth: number; dueAfterDays: number } | null;
 };
 
 export type DelinquencyTermsJson = { gracePeriodDays: number; defaultInterestSpread: string; defaultAfterDaysPastDue: number | null };
@@ -485,6 +492,7 @@ export function creditTermsAsJson(terms: CreditTerms): CreditTermsJson {
     waterfallOrder: [...terms.waterfallOrder],
     delinquency: delinquencyTermsAsJson(terms.delinquency),
     concentrationLimits: concentrationLimitsAsJson(terms),
+    interestBilling: terms.interestBilling ? { dayOfMonth: terms.interestBilling.dayOfMonth, dueAfterDays: terms.interestBilling.dueAfterDays } : null,
   };
 }
 
@@ -493,8 +501,8 @@ function concentrationLimitsAsJson(terms: CreditTerms): NonNullable<CreditTermsJ
   return { commodity: limits.commodity?.toFixed() ?? null, warehouse: limits.warehouse?.toFixed() ?? null, lot: limits.lot?.toFixed() ?? null };
 }
 
-/** What a terms version stored: versions stored before concentration limits existed have none. */
-export type StoredCreditTermsJson = Omit<CreditTermsJson, 'concentrationLimits'> & Partial<Pick<CreditTermsJson, 'concentrationLimits'>>;
+/** What a terms version stored: versions stored before concentration limits or interest billing existed have none. */
+export type StoredCreditTermsJson = Omit<CreditTermsJson, 'concentrationLimits' | 'interestBilling'> & Partial<Pick<CreditTermsJson, 'concentrationLimits' | 'interestBilling'>>;
 
 /** The inverse of creditTermsAsJson: what a terms version stores, read back. */
 export function creditTermsFromJson(json: Omit<StoredCreditTermsJson, 'delinquency'> & { delinquency?: DelinquencyTermsJson }): CreditTerms {
@@ -537,6 +545,8 @@ export function creditTermsFromJson(json: Omit<StoredCreditTermsJson, 'delinquen
       warehouse: json.concentrationLimits?.warehouse == null ? null : new D(json.concentrationLimits.warehouse),
       lot: json.concentrationLimits?.lot == null ? null : new D(json.concentrationLimits.lot),
     },
+    // Absent from versions written before interest billing existed: interest due at maturity.
+    interestBilling: json.interestBilling ? { dayOfMonth: json.interestBilling.dayOfMonth, dueAfterDays: json.interestBilling.dueAfterDays } : null,
   };
 }
 

@@ -70,9 +70,9 @@ describe('opening a credit line', () => {
     });
     // A fixed-rate line reads back with floatingRate null (no reference rate), and without delinquency terms with none,
     // overdue from the first day past due, no default interest, never in default by itself; and with no concentration limit.
-    expect(line.terms).toEqual({ ...terms, floatingRate: null, delinquency: NO_DELINQUENCY, concentrationLimits: NO_CONCENTRATION_LIMITS });
+    expect(line.terms).toEqual({ ...terms, floatingRate: null, delinquency: NO_DELINQUENCY, concentrationLimits: NO_CONCENTRATION_LIMITS, interestBilling: null });
     const read = await ok(lenderClient.GET('/credit-lines/{lineId}', { params: { path: { lineId: line.id } } }));
-    expect(read.terms).toEqual({ ...terms, floatingRate: null, delinquency: NO_DELINQUENCY, concentrationLimits: NO_CONCENTRATION_LIMITS });
+    expect(read.terms).toEqual({ ...terms, floatingRate: null, delinquency: NO_DELINQUENCY, concentrationLimits: NO_CONCENTRATION_LIMITS, interestBilling: null });
   });
 
   test('the line gets its 8 ledger accounts, in its currency, at zero, with the agreed types and guards', async () => {
@@ -107,7 +107,7 @@ describe('opening a credit line', () => {
         sellerOrganisationId: seller.organisationId,
         status: 'OFFERED',
         // The audit keeps the stored snapshot of the terms: amounts as decimal strings in the line currency.
-        terms: { ...terms, floatingRate: null, delinquency: NO_DELINQUENCY, concentrationLimits: NO_CONCENTRATION_LIMITS, limit: '500000.00', approvalThresholds: { autoApproveUpTo: '10000.00', singleApproverUpTo: '100000.00' } },
+        terms: { ...terms, floatingRate: null, delinquency: NO_DELINQUENCY, concentrationLimits: NO_CONCENTRATION_LIMITS, interestBilling: null, limit: '500000.00', approvalThresholds: { autoApproveUpTo: '10000.00', singleApproverUpTo: '100000.00' } },
         approvedWarehouseIds: [],
       });
     }

@@ -581,7 +581,9 @@ export type TermsChange =
   | { kind: 'dayCount'; dayCount: 'ACT_360' | 'ACT_365' | 'ACT_ACT_ISDA' | 'THIRTY_E_360' }
   /** Let the line mature (in 0 to 2 days: it falls due, then overdue as time advances) or renew it (a maturity far on), with its delinquency terms. */
   | { kind: 'maturity'; inDays: number; gracePeriodDays: number; defaultInterestSpread: string; defaultAfterDaysPastDue: number | null }
-  | { kind: 'concentration'; commodity: string | null; warehouse: string | null; lot: string | null };
+  | { kind: 'concentration'; commodity: string | null; warehouse: string | null; lot: string | null }
+  /** Bill interest monthly on the day of the month `inDays` days on (1..28; past 28: the 1st), due after `dueAfterDays`; or stop billing (inDays null). */
+  | { kind: 'billing'; inDays: number | null; dueAfterDays: number };
 
 /**
  * The lender's ADMIN proposes an amendment from today or a few days on, an APPROVER approves it, and
@@ -617,6 +619,8 @@ export class AmendTerms extends SimCommand {
                 }
             : c.kind === 'concentration'
               ? { concentrationLimits: { commodity: c.commodity, warehouse: c.warehouse, lot: c.lot } }
+            : c.kind === 'billing'
+              ? { interestBilling: c.inDays === null ? null : { dayOfMonth: billingDayOfMonth(w.clock.day(c.inDays)), dueAfterDays: c.dueAfterDays } }
               : { dayCount: c.dayCount };
     const proposed = await w.call(w.lender, 'post', `/credit-lines/${lineId}/terms`, { effectiveFrom: w.clock.day(this.effectiveInDays), terms });
     if (proposed.status !== 201) return;
@@ -638,9 +642,17 @@ export class AmendTerms extends SimCommand {
               ? `maturity day +${c.inDays}, grace ${c.gracePeriodDays}, default +${c.defaultInterestSpread}, in default after ${c.defaultAfterDaysPastDue ?? 'never'}`
             : c.kind === 'concentration'
               ? `concentration limits commodity ${c.commodity ?? '-'}, warehouse ${c.warehouse ?? '-'}, lot ${c.lot ?? '-'}`
+            : c.kind === 'billing'
+              ? c.inDays === null ? 'no interest billing' : `interest billed on the day of month of day +${c.inDays}, due after ${c.dueAfterDays} days`
               : c.dayCount;
     return `AmendTerms(${what} from day +${this.effectiveInDays}, approver ${this.approver}, seller ${this.seller})`;
   }
+}
+
+/** The day of the month of `date` as a billing day (1..28): a day past the 28th bills on the 1st. */
+function billingDayOfMonth(date: string): number {
+  const day = Number(date.slice(8, 10));
+  return day > 28 ? 1 : day;
 }
 
 /**
@@ -793,6 +805,10 @@ export function commandArbitraries(without: readonly string[] = []): fc.Arbitrar
             fc
               .tuple(fc.constantFrom<string | null>(null, null, '1', '0.6'), fc.constantFrom<string | null>(null, null, '1', '0.9'), fc.constantFrom<string | null>(null, '0.25', '0.4', '0.6'))
               .map(([commodity, warehouse, lot]): TermsChange => ({ kind: 'concentration', commodity, warehouse, lot })),
+            // Billing days a few days on, so that a run of a few weeks bills, falls past due and pays; or billing removed.
+            fc
+              .tuple(fc.constantFrom<number | null>(1, 2, 5, null), fc.constantFrom(0, 2, 10))
+              .map(([inDays, dueAfterDays]): TermsChange => ({ kind: 'billing', inDays, dueAfterDays })),
           ),
           fc.constantFrom(0, 0, 1, 3),
           fc.nat({ max: 1 }),

@@ -634,6 +634,64 @@ export async function everyChangeHasItsEvent(world: World): Promise<string[]> {
   return rows.map((r) => `${r.changes} ${r.change} but ${r.events} ${r.event_type} events`);
 }
 
+/**
+ * Interest billing (domain/interest-billing.ts): each bill is exactly what the accrual posted to INTEREST_RECEIVABLE
+ * for the days of its period — read here from the ledger by the entries' own metadata (kind interest_accrual,
+ * interest_restatement or default_interest, and the accrued day), not through the links the billing store follows;
+ * periods follow each other without gap or overlap from the line's opening, each billed the day after it ends and
+ * due 0..365 days later; every bill has its credit_line.interest_billed event; and what the API shows billed and
+ * unpaid is between zero and the bill and, in all, at most the interest receivable.
+ */
+export async function billedInterestIsWhatWasPosted(world: World): Promise<string[]> {
+  const broken: string[] = [];
+  const bills = await world.db.sql<{ line_id: string; billed_on: string; period_from: string; period_to: string; due_date: string; amount: string; posted: string; previous_to: string | null; opened_on: string }>(
+    `SELECT b.credit_line_id::text AS line_id, b.billed_on::text, b.period_from::text, b.period_to::text, b.due_date::text, trim_scale(b.amount)::text AS amount,
+            (SELECT trim_scale(coalesce(sum(CASE WHEN jl.side = 'DEBIT' THEN jl.amount ELSE -jl.amount END), 0))::text
+               FROM journal_entry e JOIN journal_line jl ON jl.entry_id = e.id JOIN ledger_account a ON a.id = jl.account_id
+              WHERE a.account_set_id = b.credit_line_id AND a.code = 'INTEREST_RECEIVABLE'
+                AND e.metadata->>'kind' IN ('interest_accrual', 'interest_restatement', 'default_interest', 'default_interest_restatement')
+                AND (e.metadata->>'accrualDate')::date BETWEEN b.period_from AND b.period_to) AS posted,
+            lag(b.period_to::text) OVER (PARTITION BY b.credit_line_id ORDER BY b.billed_on) AS previous_to,
+            (SELECT to_char(l.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD') FROM credit_line l WHERE l.id = b.credit_line_id) AS opened_on
+       FROM interest_bill b ORDER BY b.credit_line_id, b.billed_on`,
+  );
+  const dayAfter = (day: string) => new Date(Date.parse(`${day}T00:00:00Z`) + 86_400_000).toISOString().slice(0, 10);
+  for (const bill of bills) {
+    const what = `line ${bill.line_id}'s bill of ${bill.billed_on}`;
+    if (!new D(bill.amount).eq(bill.posted)) broken.push(`${what} is ${bill.amount}, but ${bill.posted} was posted for ${bill.period_from} … ${bill.period_to}`);
+    const expectedFrom = bill.previous_to === null ? bill.opened_on : dayAfter(bill.previous_to);
+    if (bill.period_from !== expectedFrom) broken.push(`${what} starts on ${bill.period_from}; the day after the previous bill's period (or the opening) is ${expectedFrom}`);
+    if (dayAfter(bill.period_to) !== bill.billed_on) broken.push(`${what} covers up to ${bill.period_to}, not the day before it was billed`);
+    const dueIn = (Date.parse(bill.due_date) - Date.parse(bill.billed_on)) / 86_400_000;
+    if (dueIn < 0 || dueIn > 365) broken.push(`${what} is due ${dueIn} days after it`);
+  }
+  const [events] = await world.db.sql<{ bills: string; events: string }>(
+    `SELECT (SELECT count(*) FROM interest_bill)::text AS bills, (SELECT count(*) FROM domain_event WHERE type = 'credit_line.interest_billed')::text AS events`,
+  );
+  if (events.bills !== events.events) broken.push(`${events.bills} bills but ${events.events} credit_line.interest_billed events`);
+  for (const lineId of new Set(bills.map((bill) => bill.line_id))) {
+    const listed = await world.call(world.lender, 'get', `/credit-lines/${lineId}/interest-bills`);
+    if (listed.status !== 200) {
+      broken.push(`GET /credit-lines/${lineId}/interest-bills answered ${listed.status}`);
+      continue;
+    }
+    const items = listed.body.items as { billedOn: string; amount: { amount: string }; paid: { amount: string }; unpaid: { amount: string } }[];
+    let unpaid = new D(0);
+    for (const item of items) {
+      if (new D(item.unpaid.amount).lt(0) || new D(item.paid.amount).lt(0) || !new D(item.paid.amount).plus(item.unpaid.amount).eq(item.amount.amount)) {
+        broken.push(`line ${lineId}'s bill of ${item.billedOn}: paid ${item.paid.amount} + unpaid ${item.unpaid.amount} is not ${item.amount.amount}, or a part is negative`);
+      }
+      unpaid = unpaid.plus(item.unpaid.amount);
+    }
+    const [receivable] = await world.db.sql<{ balance: string }>(
+      `SELECT coalesce((SELECT balance FROM ledger_account WHERE account_set_id = $1::uuid AND code = 'INTEREST_RECEIVABLE'), 0)::text AS balance`,
+      [lineId],
+    );
+    if (unpaid.gt(receivable.balance)) broken.push(`line ${lineId}: ${unpaid.toFixed()} billed and unpaid, more than the interest receivable ${receivable.balance}`);
+  }
+  return broken;
+}
+
 /** Checked after every step, in this order. */
 export const INVARIANTS: Record<string, Invariant> = {
   noServerErrors,
@@ -655,6 +713,7 @@ export const INVARIANTS: Record<string, Invariant> = {
   everyPastDayAccruedOnce,
   interestEqualsExactInterestOnPrincipalHistory,
   defaultInterestEqualsExactOnOverduePrincipal,
+  billedInterestIsWhatWasPosted,
   liquidationOnlyOnPricedLtvOrMissedCure,
   valueDatesWithinRules,
   everyCommittedSaleAndDrawHasItsWorkflow,

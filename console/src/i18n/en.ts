@@ -403,6 +403,17 @@ export const en = {
   'rates.rate': 'Rate',
   'rates.postedAt': 'Posted',
   'rates.postFixing': 'Post fixing',
+  'line.tab.interestBills': 'Interest bills',
+  'bills.billedOn': 'Billed on',
+  'bills.period': 'Period',
+  'bills.dueDate': 'Due',
+  'bills.amount': 'Billed',
+  'bills.paid': 'Paid',
+  'bills.unpaid': 'Unpaid',
+  'terms.interestBilling': 'Interest billing',
+  'terms.billedMonthly': 'Billed monthly on day {day}, due {days} days later',
+  'terms.interestAtMaturity': 'Due at maturity',
+  'delinquency.billedInterestUnpaid': 'Billed interest unpaid',
 } as const;
 
 export type MessageKey = keyof typeof en;

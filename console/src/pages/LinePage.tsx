@@ -15,6 +15,7 @@ import { useSession } from '../session';
 import { Countdown } from '../components/Countdown';
 import { LtvHistoryChart } from '../components/charts/LtvHistoryChart';
 import { Delinquency } from './line/Delinquency';
+import { InterestBills } from './line/InterestBills';
 import { delinquencyOf, TermsVersions } from './line/TermsVersions';
 
 type Line = Awaited<ReturnType<typeof loadLine>>;
@@ -372,6 +373,9 @@ function Terms({ data }: { data: Line }) {
       <Descriptions.Item label={t('terms.floatingRate')}>
         {terms.floatingRate ? t('terms.floatingOver', { spread: percent(terms.floatingRate.spread), floor: terms.floatingRate.floor === null ? t('common.none') : percent(terms.floatingRate.floor) }) : t('terms.fixed')}
       </Descriptions.Item>
+      <Descriptions.Item label={t('terms.interestBilling')}>
+        {terms.interestBilling ? t('terms.billedMonthly', { day: terms.interestBilling.dayOfMonth, days: terms.interestBilling.dueAfterDays }) : t('terms.interestAtMaturity')}
+      </Descriptions.Item>
       <Descriptions.Item label={t('delinquency.gracePeriod')}>{t('delinquency.days', { days: delinquency.gracePeriodDays })}</Descriptions.Item>
       <Descriptions.Item label={t('delinquency.defaultSpread')}>{percent(delinquency.defaultInterestSpread)}</Descriptions.Item>
       <Descriptions.Item label={t('delinquency.defaultAfter')}>
@@ -410,6 +414,7 @@ export function LinePage() {
     { key: 'sales', label: t('line.tab.sales'), children: <Sales data={data} reloadKey={reloadKey} /> },
     { key: 'calls', label: t('line.tab.marginCalls'), children: <MarginCalls data={data} /> },
     { key: 'history', label: t('line.tab.history'), children: <LtvHistoryChart line={data.line} /> },
+    { key: 'bills', label: t('line.tab.interestBills'), children: <InterestBills lineId={data.line.id} reloadKey={reloadKey} /> },
     { key: 'statement', label: t('line.tab.statement'), children: <Statement data={data} /> },
     {
       key: 'terms',

@@ -41,6 +41,7 @@ export function Delinquency({ lineId, reloadKey, onChange }: { lineId: string; r
           <Descriptions.Item label={t('delinquency.daysPastDue')}>
             <Badge status={BUCKET_BADGE[d.bucket] ?? 'default'} text={`${d.daysPastDue} · ${t(`bucket.${d.bucket}` as MessageKey)}`} data-testid="delinquency-dpd" />
           </Descriptions.Item>
+          <Descriptions.Item label={t('delinquency.billedInterestUnpaid')}>{money(d.billedInterestUnpaid)}</Descriptions.Item>
           <Descriptions.Item label={t('delinquency.overduePrincipal')}>{money(d.overduePrincipal)}</Descriptions.Item>
           <Descriptions.Item label={t('delinquency.owedPrincipal')}>{money(d.owed.principal)}</Descriptions.Item>
           <Descriptions.Item label={t('delinquency.owedInterest')}>{money(d.owed.interest)}</Descriptions.Item>
