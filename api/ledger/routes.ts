@@ -209,9 +209,10 @@ export const ledgerRoutes = [
         const whole = await periodStatement(db, { accountSetId: line.id, from: query.from, to: query.to });
         const fileName = `statement-${line.id}-${query.from}-${query.to}.${format}`;
         const changes = await termsChangesInPeriod(db, line.id, query);
-        if (format === 'csv') return new RenderedBody(STATEMENT_CSV_MEDIA_TYPE, statementCsv(line.id, whole, changes, (await billsOfLine(db, line.id, line.terms.currency)).bills), fileName);
+        const { bills } = await billsOfLine(db, line.id, line.terms.currency);
+        if (format === 'csv') return new RenderedBody(STATEMENT_CSV_MEDIA_TYPE, statementCsv(line.id, whole, changes, bills), fileName);
         const parties = { lineId: line.id, currency: line.terms.currency, ...(await statementPartyNames(db, line)) };
-        return new RenderedBody(STATEMENT_PDF_MEDIA_TYPE, await statementPdf(parties, whole, now, changes), fileName);
+        return new RenderedBody(STATEMENT_PDF_MEDIA_TYPE, await statementPdf(parties, whole, now, changes, bills), fileName);
       }
       const after = positionOf(query.cursor, query);
       const found = await statement(db, { accountSetId: line.id, from: query.from, to: query.to, after, limit: query.limit });

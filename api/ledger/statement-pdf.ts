@@ -11,6 +11,7 @@
  * text exactly).
  */
 import PDFDocument from 'pdfkit';
+import type { InterestBillRecord } from '../../prisma/credit-lines/interest-billing';
 import type { TermsChange } from '../../prisma/credit-lines/terms-versions';
 import type { Statement } from '../../prisma/ledger/store';
 
@@ -50,7 +51,13 @@ export function pdfText(value: string): string {
   }).join('');
 }
 
-export async function statementPdf(parties: StatementParties, found: Statement, generatedAt: Date, termsChanges: readonly TermsChange[] = []): Promise<Buffer> {
+export async function statementPdf(
+  parties: StatementParties,
+  found: Statement,
+  generatedAt: Date,
+  termsChanges: readonly TermsChange[] = [],
+  bills: readonly InterestBillRecord[] = [],
+): Promise<Buffer> {
   const doc = new PDFDocument({
     size: 'A4',
     layout: 'landscape',
@@ -121,6 +128,18 @@ export async function statementPdf(parties: StatementParties, found: Statement, 
     y += 8;
     line('Terms changes in the period', 10, true);
     for (const change of termsChanges) line(change.description);
+  }
+  // The interest bills written in the period (the JSON's interestBills, the CSV's INTEREST_BILL rows).
+  const billed = bills.filter((bill) => bill.billedOn >= found.from && bill.billedOn <= found.to);
+  if (billed.length > 0) {
+    y += 8;
+    line('Interest bills in the period', 10, true);
+    for (const bill of billed) {
+      line(
+        `Billed ${bill.billedOn}: interest of ${bill.periodFrom} to ${bill.periodTo}, ${bill.amount.toFixedString()} ${bill.amount.currency}, due ${bill.dueDate}; ` +
+          `paid ${bill.paid.toFixedString()}, unpaid ${bill.unpaid.toFixedString()}`,
+      );
+    }
   }
   doc.end();
   return finished;

@@ -36,6 +36,7 @@ import { describeFraction, dayFraction } from '../../domain/day-count';
 import { Prisma, type Db } from '../client';
 import { balances, createAccountSet, postEntry, type PostEntryInput } from '../ledger/store';
 import { DEFAULT_INTEREST_ACCOUNT } from '../credit-lines/store';
+import { recordRestatedDays } from './restated-days';
 import { dayRanges, termsOfDay, type LineForAccrual } from './store';
 
 /** Whether the line's day may charge default interest: a default spread, on or after maturity, principal owed. */
@@ -115,21 +116,7 @@ export async function accrueDefaultInterest(db: Db, line: LineForAccrual, date: 
              credit_line_id UUID, accrual_date DATE, charged_on DATE, currency TEXT, default_spread NUMERIC, day_count "DayCountConvention",
              overdue_principal NUMERIC, exact_interest NUMERIC, carried_in NUMERIC, carried_out NUMERIC, charged_interest NUMERIC,
              posted_interest NUMERIC, ledger_entry_id UUID, restated_interest NUMERIC, restatement_posted NUMERIC, restatement_entry_id UUID)`);
-  if (restatement) {
-    const restated = restatement.days.map((day) => ({
-      credit_line_id: line.id,
-      restated_date: day.date,
-      restated_by: date,
-      principal_before: day.principalCharged.toFixedString(),
-      principal_after: day.principalActual.toFixedString(),
-      interest_difference: day.interestDifference.toFixed(),
-    }));
-    await db.$executeRaw(Prisma.sql`
-      INSERT INTO default_interest_restatement (credit_line_id, restated_date, restated_by, principal_before, principal_after, interest_difference)
-      SELECT r.credit_line_id, r.restated_date, r.restated_by, r.principal_before, r.principal_after, r.interest_difference
-        FROM jsonb_to_recordset(${JSON.stringify(restated)}::jsonb) AS r(
-               credit_line_id UUID, restated_date DATE, restated_by DATE, principal_before NUMERIC, principal_after NUMERIC, interest_difference NUMERIC)`);
-  }
+  if (restatement) await recordRestatedDays(db, 'default_interest_restatement', line.id, date, restatement);
 }
 
 /** The days past due `date`'s accrual charges (domain/delinquency.ts defaultInterestDaysToCharge). */

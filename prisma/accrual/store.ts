@@ -34,6 +34,7 @@ import { applyDueTermsVersions } from '../credit-lines/terms-versions';
 import { delinquencyTermsFromJson, type DelinquencyTermsJson } from '../credit-lines/store';
 import { NO_DELINQUENCY_TERMS, type DelinquencyTerms } from '../../domain/delinquency';
 import { accrueDefaultInterest, mayOweDefaultInterest } from './default-interest';
+import { recordRestatedDays } from './restated-days';
 import { reviewDelinquency } from '../credit-lines/delinquency';
 import { lineMarginWorkflowId } from '../margin/store';
 import { enqueueWorkflowCommands } from '../outbox/store';
@@ -455,21 +456,7 @@ async function accrueOneDay(db: Db, line: LineForAccrual, date: string, carriedI
             ${line.termsVersionNo}::int, ${line.fixing?.effectiveDate ?? null}::date, ${line.fixing?.rate.toFixed() ?? null}::numeric, ${line.rateFlag})
     RETURNING ${ACCRUAL_COLUMNS}`);
   await accrueDefaultInterest(db, line, date, principal.balance);
-  if (restatement) {
-    const restated = restatement.days.map((restatedDay) => ({
-      credit_line_id: line.id,
-      restated_date: restatedDay.date,
-      restated_by: date,
-      principal_before: restatedDay.principalCharged.toFixedString(),
-      principal_after: restatedDay.principalActual.toFixedString(),
-      interest_difference: restatedDay.interestDifference.toFixed(),
-    }));
-    await db.$executeRaw(Prisma.sql`
-      INSERT INTO interest_restatement (credit_line_id, restated_date, restated_by, principal_before, principal_after, interest_difference)
-      SELECT r.credit_line_id, r.restated_date, r.restated_by, r.principal_before, r.principal_after, r.interest_difference
-        FROM jsonb_to_recordset(${JSON.stringify(restated)}::jsonb) AS r(
-               credit_line_id UUID, restated_date DATE, restated_by DATE, principal_before NUMERIC, principal_after NUMERIC, interest_difference NUMERIC)`);
-  }
+  if (restatement) await recordRestatedDays(db, 'interest_restatement', line.id, date, restatement);
   return accrualFromRow(rows[0]);
 }
 

@@ -24,6 +24,9 @@
  * maturity, no principal overdue); paid (1 033.33), the next night it leaves default for FROZEN. A third line, the
  * same without billing, has no bills and owes its 1 033.33 of interest at maturity, as before.
  */
+import { execFileSync } from 'node:child_process';
+import path from 'node:path';
+import type request from 'supertest';
 import { accrueDate, datesFromTo } from '../../prisma/accrual/store';
 import { createTestApi, type TestApi, type TestOrganisation, type TestUser } from '../support/api';
 import { draw, openLine, type AccruingLine } from '../accrual/factories';
@@ -40,6 +43,14 @@ let unbilled: AccruingLine;
 let defaulting: AccruingLine;
 
 const usd = (amount: string) => ({ amount, currency: 'USD' });
+const binary = (res: request.Response, callback: (error: Error | null, body: Buffer) => void) => {
+  const chunks: Buffer[] = [];
+  res.on('data', (chunk: Buffer) => chunks.push(chunk));
+  res.on('end', () => callback(null, Buffer.concat(chunks)));
+};
+/** The PDF's text, page by page (test/support/pdf-text.mjs). */
+const pdfPages = (pdf: Buffer): string[][] =>
+  (JSON.parse(execFileSync(process.execPath, [path.join(__dirname, '../support/pdf-text.mjs')], { input: pdf, maxBuffer: 64 * 1024 * 1024 }).toString('utf8')) as { pages: string[][] }).pages;
 
 async function runNights(from: string, to: string, at: string) {
   now = new Date(at);
@@ -184,6 +195,11 @@ test("December's bill; payments clear the oldest bill first, cumulatively, and a
   expect(csv.text.split('\r\n').filter((row) => row.includes('INTEREST_BILL'))).toEqual([
     `${line.id},,,,USD,INTEREST_BILL,2026-11-01,,,,"interest of 2026-10-01 to 2026-10-31, due 2026-11-11; paid 500.00",,1033.33,,533.33`,
   ]);
+  // The PDF says the same.
+  const pdf = await api.get(seller.admin, `/credit-lines/${line.id}/statement?from=2026-11-01&to=2026-11-30&format=pdf`).buffer(true).parse(binary).expect(200);
+  const text = pdfPages(pdf.body as Buffer).flat().join(' ');
+  expect(text).toContain('Interest bills in the period');
+  expect(text).toContain('Billed 2026-11-01: interest of 2026-10-01 to 2026-10-31, 1033.33 USD, due 2026-11-11; paid 500.00, unpaid 533.33');
 
   now = new Date('2026-12-01T10:00:00Z');
   await api.post(operator, `/credit-lines/${line.id}/repayments`, { amount: usd('1000.00'), receivedOn: '2026-12-01' }).expect(201);

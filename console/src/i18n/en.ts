@@ -414,6 +414,12 @@ export const en = {
   'terms.billedMonthly': 'Billed monthly on day {day}, due {days} days later',
   'terms.interestAtMaturity': 'Due at maturity',
   'delinquency.billedInterestUnpaid': 'Billed interest unpaid',
+  'amend.billingDay': 'Interest billed on day of month (1–28)',
+  'amend.billingDueAfter': 'Bill due after (days)',
+  'amend.emptyForMaturity': 'Empty: interest due at maturity',
+  'termField.interestBilling': 'Interest billing',
+  'termField.interestBilling.dayOfMonth': 'Billing day',
+  'termField.interestBilling.dueAfterDays': 'Bill due after',
 } as const;
 
 export type MessageKey = keyof typeof en;

@@ -413,4 +413,10 @@ export const zhCN: Record<MessageKey, string> = {
   'terms.billedMonthly': '每月 {day} 日出账,{days} 天后到期',
   'terms.interestAtMaturity': '到期一次付清',
   'delinquency.billedInterestUnpaid': '已出账未付利息',
+  'amend.billingDay': '每月利息出账日(1–28)',
+  'amend.billingDueAfter': '账单到期天数',
+  'amend.emptyForMaturity': '留空:利息到期一次付清',
+  'termField.interestBilling': '利息结算',
+  'termField.interestBilling.dayOfMonth': '出账日',
+  'termField.interestBilling.dueAfterDays': '账单到期天数',
 };

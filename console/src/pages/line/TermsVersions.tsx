@@ -28,6 +28,8 @@ interface AmendmentForm {
   concentrationCommodity: string;
   concentrationWarehouse: string;
   concentrationLot: string;
+  billingDayOfMonth: string;
+  billingDueAfterDays: string;
 }
 
 function formOf(terms: Terms, today: string): AmendmentForm {
@@ -42,6 +44,8 @@ function formOf(terms: Terms, today: string): AmendmentForm {
     concentrationCommodity: terms.concentrationLimits.commodity ?? '',
     concentrationWarehouse: terms.concentrationLimits.warehouse ?? '',
     concentrationLot: terms.concentrationLimits.lot ?? '',
+    billingDayOfMonth: terms.interestBilling ? String(terms.interestBilling.dayOfMonth) : '',
+    billingDueAfterDays: terms.interestBilling ? String(terms.interestBilling.dueAfterDays) : '',
   };
 }
 
@@ -64,6 +68,15 @@ function changesOf(before: AmendmentForm, after: AmendmentForm, currency: string
       : {}),
     ...(changed('concentrationCommodity', 'concentrationWarehouse', 'concentrationLot')
       ? { concentrationLimits: { commodity: orNull(after.concentrationCommodity), warehouse: orNull(after.concentrationWarehouse), lot: orNull(after.concentrationLot) } }
+      : {}),
+    // Both empty: interest is due at maturity only; the server names a missing half (body.terms.interestBilling.…).
+    ...(changed('billingDayOfMonth', 'billingDueAfterDays')
+      ? {
+          interestBilling:
+            after.billingDayOfMonth === '' && after.billingDueAfterDays === ''
+              ? null
+              : { dayOfMonth: Number(after.billingDayOfMonth), dueAfterDays: Number(after.billingDueAfterDays) },
+        }
       : {}),
   };
 }
@@ -136,6 +149,14 @@ function ProposeAmendment({ lineId, terms, onDone }: { lineId: string; terms: Te
           </Form.Item>
           <Form.Item label={t('concentration.lot')} name="concentrationLot" rules={decimal} help={t('amend.emptyForNone')}>
             <Input inputMode="decimal" />
+          </Form.Item>
+        </Space>
+        <Space wrap align="start">
+          <Form.Item label={t('amend.billingDay')} name="billingDayOfMonth" rules={whole} help={t('amend.emptyForMaturity')}>
+            <Input inputMode="numeric" />
+          </Form.Item>
+          <Form.Item label={t('amend.billingDueAfter')} name="billingDueAfterDays" rules={whole}>
+            <Input inputMode="numeric" />
           </Form.Item>
         </Space>
         <Button type="primary" htmlType="submit" loading={write.busy}>
