@@ -20,6 +20,7 @@ const ReferenceRates = lazy(() => import('./pages/lender/ReferenceRates').then((
 const Receive = lazy(() => import('./pages/warehouse/Receive').then((module) => ({ default: module.Receive })));
 const Lots = lazy(() => import('./pages/Lots').then((module) => ({ default: module.Lots })));
 const LotPage = lazy(() => import('./pages/LotPage').then((module) => ({ default: module.LotPage })));
+const ReleaseAuthorisations = lazy(() => import('./pages/lender/ReleaseAuthorisations').then((module) => ({ default: module.ReleaseAuthorisations })));
 const ReleaseOrders = lazy(() => import('./pages/warehouse/ReleaseOrders').then((module) => ({ default: module.ReleaseOrders })));
 const MyLines = lazy(() => import('./pages/seller/MyLines').then((module) => ({ default: module.MyLines })));
 const MyDraws = lazy(() => import('./pages/seller/MyDraws').then((module) => ({ default: module.MyDraws })));
@@ -65,6 +66,7 @@ function SignedIn() {
         <Route path="/portfolio" element={<Only kinds={['LENDER']}><Portfolio /></Only>} />
         <Route path="/approvals" element={<Only kinds={['LENDER']}><Approvals /></Only>} />
         <Route path="/price-marks" element={<Only kinds={['LENDER']}><PriceMarks /></Only>} />
+        <Route path="/release-authorisations" element={<Only kinds={['LENDER']}><ReleaseAuthorisations /></Only>} />
         <Route path="/reference-rates" element={<Only kinds={['LENDER']}><ReferenceRates /></Only>} />
         <Route path="/lines" element={<Only kinds={['SELLER']}><MyLines /></Only>} />
         <Route path="/lines/:lineId" element={<Only kinds={['LENDER', 'SELLER']}><LinePage /></Only>} />

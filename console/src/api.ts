@@ -23,11 +23,26 @@ export class ApiProblem extends Error {
 }
 
 let csrfToken: string | null = null;
+/** Counts the sessions this page has held: every sign-in, sign-out or session read adopted starts a new one. */
+let generation = 0;
 const unauthenticatedListeners = new Set<() => void>();
 
-/** The session's CSRF token, sent with every cookie-authenticated write (set at sign-in and on reload). */
+/**
+ * The session's CSRF token, sent with every cookie-authenticated write (set at sign-in and on
+ * reload); setting it starts a new session generation.
+ */
 export function setCsrfToken(token: string | null): void {
   csrfToken = token;
+  generation += 1;
+}
+
+/**
+ * The current session generation. An answer to a call sent in an earlier one speaks of a session
+ * that is no longer this page's: a 401 to a call sent before signing in does not sign the person
+ * out, and the session read at start-up does not undo a sign-in that finished before it answered.
+ */
+export function sessionGeneration(): number {
+  return generation;
 }
 
 export function onUnauthenticated(listener: () => void): () => void {
@@ -41,20 +56,21 @@ export { newIdempotencyKey } from '../../client';
  * Every call of the console: same origin, the session cookie, and on a write the CSRF token and
  * (the client itself adds an Idempotency-Key to every write that has none).
  */
-async function sessionFetch(request: Request): Promise<Response> {
+export async function sessionFetch(request: Request): Promise<Response> {
+  const sentIn = generation;
   const headers = new Headers(request.headers);
   if (request.method !== 'GET' && request.method !== 'HEAD') {
     if (csrfToken) headers.set('X-CSRF-Token', csrfToken);
       }
   const response = await fetch(new Request(request, { headers, credentials: 'same-origin' }));
-  if (response.status === 401 && !new URL(request.url).pathname.startsWith('/auth/')) {
+  if (response.status === 401 && sentIn === generation && !new URL(request.url).pathname.startsWith('/auth/')) {
     for (const listener of unauthenticatedListeners) listener();
   }
   return response;
 }
 
 /** The typed client (client/index.ts) over the session: the console calls the public API like any integration. */
-export const api = createGodownClient({ baseUrl: globalThis.location?.origin ?? '', fetch: sessionFetch });
+export const api = createGodownClient({ baseUrl: (globalThis as { location?: { origin: string } }).location?.origin ?? '', fetch: sessionFetch });
 
 /** The data of a successful call, or an ApiProblem. */
 export async function unwrap<T>(call: Promise<{ data?: T; error?: unknown; response: Response }>): Promise<T> {

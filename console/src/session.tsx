@@ -1,5 +1,5 @@
 import { createContext, useCallback, useContext, useEffect, useMemo, useState, type ReactNode } from 'react';
-import { api, onUnauthenticated, setCsrfToken, unwrap } from './api';
+import { api, onUnauthenticated, sessionGeneration, setCsrfToken, unwrap } from './api';
 
 export type OrganisationKind = 'LENDER' | 'WAREHOUSE' | 'SELLER' | 'BUYER';
 export type UserRole = 'ADMIN' | 'OPERATOR' | 'APPROVER' | 'VIEWER';
@@ -42,10 +42,12 @@ export function SessionProvider({ children }: { children: ReactNode }) {
 
   useEffect(() => {
     let cancelled = false;
+    const startedIn = sessionGeneration();
     readSession()
       .catch(() => null)
       .then((body) => {
-        if (!cancelled) adopt(body);
+        // A sign-in that finished while this read was on its way is newer than what it read.
+        if (!cancelled && sessionGeneration() === startedIn) adopt(body);
       });
     return () => {
       cancelled = true;

@@ -3,7 +3,8 @@
  * number: grouped by the reader's locale, every digit kept. Figures below are written by hand.
  */
 import fc from 'fast-check';
-import { formatDecimal, formatMoney, formatRatioAsPercent } from '../../console/src/i18n/format';
+import { Decimal } from 'decimal.js';
+import { compareDecimals, formatDecimal, formatMoney, formatRatioAsPercent } from '../../console/src/i18n/format';
 
 describe('formatting decimal strings for the reader', () => {
   test('digits are grouped by the locale and every fraction digit is kept', () => {
@@ -44,5 +45,28 @@ describe('formatting decimal strings for the reader', () => {
   test('what is not a decimal is shown as sent, not guessed at', () => {
     expect(formatDecimal('1e5', 'en-US')).toBe('1e5');
     expect(formatMoney('abc', 'USD', 'en-US')).toBe('abc USD');
+  });
+});
+
+describe('ordering decimal strings for a sorted column', () => {
+  test('by value, not by text, every digit counted', () => {
+    expect(compareDecimals('9.5', '10.00')).toBe(-1);
+    expect(compareDecimals('10.00', '10')).toBe(0);
+    expect(compareDecimals('-0.01', '0')).toBe(-1);
+    expect(compareDecimals('-2', '-10')).toBe(1);
+    // Beyond 2^53 a JavaScript number cannot tell these apart.
+    expect(compareDecimals('9007199254740993.01', '9007199254740993.02')).toBe(-1);
+    expect(compareDecimals('abc', '1')).toBe(1);
+  });
+
+  test('agrees with decimal.js on every pair', () => {
+    const decimal = fc
+      .tuple(fc.boolean(), fc.stringMatching(/^(0|[1-9]\d{0,24})$/), fc.option(fc.stringMatching(/^\d{1,18}$/), { nil: undefined }))
+      .map(([negative, integer, fraction]) => `${negative ? '-' : ''}${integer}${fraction === undefined ? '' : `.${fraction}`}`);
+    fc.assert(
+      fc.property(decimal, decimal, (left, right) => {
+        expect(compareDecimals(left, right)).toBe(new Decimal(left).comparedTo(new Decimal(right)));
+      }),
+    );
   });
 });

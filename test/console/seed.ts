@@ -31,6 +31,16 @@ export interface World {
   lineId: string;
   warehouseId: string;
   buyerId: string;
+  /** Where the world's warehouse receives goods. */
+  locationId: string;
+  /** The lot seeded on the line, when the world asked for one (WorldOptions.stock). */
+  lot?: { id: string; receiptNumber: string };
+}
+
+/** Goods and credit a journey starts from, made through the API before the browser opens. */
+export interface WorldOptions {
+  /** A lot of 10 000 kg of grade A received and pledged to the line; with `draw`, that much drawn and disbursed. */
+  stock?: { draw?: string };
 }
 
 export type Worlds = Record<string, World>;
@@ -71,7 +81,7 @@ const DAY_MS = 86_400_000;
  * With the defaults: 10 000 kg at 3.125 USD/kg, haircut 20 %, advance rate 50 %:
  * collateral value 25 000.00, borrowing base 12 500.00, limit 250 000.00, so availability 12 500.00.
  */
-async function seedWorld(baseUrl: string, prisma: PrismaClient, label: string): Promise<World> {
+async function seedWorld(baseUrl: string, prisma: PrismaClient, label: string, options: WorldOptions = {}): Promise<World> {
   const slug = label.toLowerCase().replace(/[^a-z0-9]+/g, '-');
   const email = (who: string) => `${who}.${slug}@example.test`;
   const created = await inTransaction(prisma, (tx) =>
@@ -92,7 +102,7 @@ async function seedWorld(baseUrl: string, prisma: PrismaClient, label: string): 
   const commodityCode = `APPLE_${slug.replace(/-/g, '_').toUpperCase()}`;
   await ok(warehouseAdmin.client.POST('/commodities', { body: { code: commodityCode, name: `Apples ${label}`, unit: 'kg', grades: ['A', 'B'] } }));
   const site = await ok(warehouseAdmin.client.POST('/warehouses', { body: { name: `Cold store ${label} north` } }));
-  await ok(warehouseAdmin.client.POST('/warehouses/{warehouseId}/locations', { params: { path: { warehouseId: site.id } }, body: { name: 'Cold room 1', kind: 'COLD_ROOM' } }));
+  const location = await ok(warehouseAdmin.client.POST('/warehouses/{warehouseId}/locations', { params: { path: { warehouseId: site.id } }, body: { name: 'Cold room 1', kind: 'COLD_ROOM' } }));
 
   const terms = {
     currency: 'USD',
@@ -118,6 +128,7 @@ async function seedWorld(baseUrl: string, prisma: PrismaClient, label: string): 
   const otherLine = await ok(lender.client.POST('/credit-lines', { body: { sellerOrganisationId: otherSeller.organisationId, terms: { ...terms, approvedWarehouseIds: [] } } }));
   await ok(otherSeller.admin!.client.POST('/credit-lines/{lineId}/accept', { params: { path: { lineId: otherLine.id } } }));
   await ok(lender.client.POST('/price-marks', { body: { commodityCode, grade: 'A', pricePerUnit: { amount: '3.125', currency: 'USD', unit: 'kg' }, source: 'seed', asOf: new Date().toISOString() } }));
+  const lot = options.stock ? await seedStock(warehouseAdmin, sellerAdmin, [approverA, approverB], { warehouseId: site.id, locationId: location.id, sellerOrganisationId: seller.organisationId, commodityCode, lineId: line.id, slug, draw: options.stock.draw }) : undefined;
 
   return {
     label,
@@ -133,7 +144,45 @@ async function seedWorld(baseUrl: string, prisma: PrismaClient, label: string): 
     lineId: line.id,
     warehouseId: site.id,
     buyerId: buyer.organisationId,
+    locationId: location.id,
+    ...(lot ? { lot } : {}),
   };
+}
+
+/**
+ * The warehouse receives 10 000 kg of grade A, the seller pledges it to the line and, when asked,
+ * draws `draw`; the lender's approvers approve as many times as the line's thresholds require, and
+ * the offline harness disburses it before the journey starts.
+ */
+async function seedStock(
+  warehouse: Session,
+  seller: Session,
+  approvers: Session[],
+  input: { warehouseId: string; locationId: string; sellerOrganisationId: string; commodityCode: string; lineId: string; slug: string; draw?: string },
+): Promise<{ id: string; receiptNumber: string }> {
+  const receiptNumber = `WR-${input.slug}-1`.toUpperCase();
+  const lot = await ok(
+    warehouse.client.POST('/warehouses/{warehouseId}/lots', {
+      params: { path: { warehouseId: input.warehouseId } },
+      body: { sellerOrganisationId: input.sellerOrganisationId, commodityCode: input.commodityCode, grade: 'A', quantity: { amount: '10000', unit: 'kg' }, locationId: input.locationId, receivedAt: new Date().toISOString(), receiptNumber },
+    }),
+  );
+  await ok(seller.client.POST('/lots/{lotId}/pledge', { params: { path: { lotId: lot.id } }, body: { creditLineId: input.lineId } }));
+  if (input.draw) {
+    const draw = await ok(seller.client.POST('/credit-lines/{lineId}/draws', { params: { path: { lineId: input.lineId } }, body: { amount: { amount: input.draw, currency: 'USD' } } }));
+    for (const approver of approvers.slice(0, draw.requiredApprovals)) {
+      await ok(approver.client.POST('/draws/{drawId}/approve', { params: { path: { drawId: draw.id } }, body: {} }));
+    }
+    const deadline = Date.now() + 60_000;
+    for (;;) {
+      const now = await ok(seller.client.GET('/draws/{drawId}', { params: { path: { drawId: draw.id } } }));
+      if (now.status === 'DISBURSED') break;
+      if (now.status !== 'REQUESTED' && now.status !== 'APPROVED') throw new Error(`seeded draw ended ${now.status}`);
+      if (Date.now() > deadline) throw new Error(`seeded draw still ${now.status} after 60 s`);
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+  }
+  return { id: lot.id, receiptNumber };
 }
 
 export async function seedWorlds(baseUrl: string, prisma: PrismaClient): Promise<Worlds> {
@@ -141,6 +190,9 @@ export async function seedWorlds(baseUrl: string, prisma: PrismaClient): Promise
   for (const language of ['en', 'zh']) {
     worlds[`signIn-${language}`] = await seedWorld(baseUrl, prisma, `signin ${language}`);
     worlds[`lineLife-${language}`] = await seedWorld(baseUrl, prisma, `line life ${language}`);
+    worlds[`draw-${language}`] = await seedWorld(baseUrl, prisma, `draw ${language}`);
+    worlds[`sale-${language}`] = await seedWorld(baseUrl, prisma, `sale ${language}`, { stock: { draw: '1000.00' } });
+    worlds[`marginCall-${language}`] = await seedWorld(baseUrl, prisma, `margin call ${language}`, { stock: { draw: '10000.00' } });
   }
   return worlds;
 }

@@ -32,7 +32,7 @@ export function CursorTable<T extends object>({
     <Space orientation="vertical" style={{ width: '100%' }}>
       <ProblemAlert error={page.error} />
       <Scroll>
-        <Table<T> {...table} dataSource={page.data?.items ?? []} loading={page.loading} pagination={false} size="middle" />
+        <Table<T> showSorterTooltip={{ title: t('list.sortThisPage') }} {...table} dataSource={page.data?.items ?? []} loading={page.loading} pagination={false} size="middle" />
       </Scroll>
       <Space>
         <Button disabled={cursors.length === 1} onClick={() => setCursors((list) => list.slice(0, -1))}>

@@ -13,6 +13,7 @@ const NAV: Record<OrganisationKind, { path: string; labelKey: MessageKey }[]> = 
     { path: '/app/approvals', labelKey: 'nav.approvals' },
     { path: '/app/price-marks', labelKey: 'nav.priceMarks' },
     { path: '/app/reference-rates', labelKey: 'nav.referenceRates' },
+    { path: '/app/release-authorisations', labelKey: 'nav.releaseAuthorisations' },
   ],
   WAREHOUSE: [
     { path: '/app/lots', labelKey: 'nav.lots' },

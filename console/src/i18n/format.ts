@@ -87,3 +87,20 @@ export function formatDate(isoDate: string, locale: Locale): string {
   if (Number.isNaN(date.getTime())) return isoDate;
   return new Intl.DateTimeFormat(locale, { dateStyle: 'medium', timeZone: /^\d{4}-\d{2}-\d{2}$/.test(isoDate) ? 'UTC' : undefined }).format(date);
 }
+
+/**
+ * Orders two decimal strings exactly (−1, 0, 1), for sorting a column: integer parts as BigInt, the
+ * fraction digits padded to the same length. What is not a decimal sorts after every decimal, by text.
+ */
+export function compareDecimals(left: string, right: string): number {
+  const a = parse(left);
+  const b = parse(right);
+  if (!a || !b) return a ? -1 : b ? 1 : left < right ? -1 : left > right ? 1 : 0;
+  const width = Math.max(a.fraction.length, b.fraction.length);
+  const scaled = (value: Parsed) => {
+    const magnitude = value.integer * 10n ** BigInt(width) + BigInt(value.fraction.padEnd(width, '0') || '0');
+    return value.negative ? -magnitude : magnitude;
+  };
+  const difference = scaled(a) - scaled(b);
+  return difference < 0n ? -1 : difference > 0n ? 1 : 0;
+}

@@ -7,6 +7,7 @@ import { DECIMAL_PATTERN, useWrite } from '../components/forms';
 import { LtvAgainstThresholds } from '../components/Ltv';
 import { useOrganisations } from '../components/organisations';
 import { LoadState, ProblemAlert } from '../components/Results';
+import { byDecimal, byText } from '../components/sorting';
 import { StatusTag } from '../components/StatusTag';
 import { useInterval, useLoad } from '../components/useLoad';
 import { Scroll } from '../components/Scroll';
@@ -69,13 +70,13 @@ function Collateral({ data }: { data: Line }) {
      
       data-testid="collateral"
       columns={[
-        { title: t('lot.receiptNumber'), key: 'receipt', render: (_v, lot) => <Link to={`/app/lots/${lot.lotId}`}>{lot.receiptNumber}</Link> },
+        { title: t('lot.receiptNumber'), key: 'receipt', sorter: byText((lot) => lot.receiptNumber), render: (_v, lot) => <Link to={`/app/lots/${lot.lotId}`}>{lot.receiptNumber}</Link> },
         { title: t('lot.commodity'), key: 'commodity', render: (_v, lot) => `${lot.commodityCode} · ${lot.grade}` },
         { title: t('lot.quantity'), key: 'quantity', align: 'right', render: (_v, lot) => quantity(lot.quantity) },
         { title: t('lot.price'), key: 'price', align: 'right', render: (_v, lot) => unitPrice(lot.pricePerUnit) },
-        { title: t('lot.markAsOf'), key: 'mark', render: (_v, lot) => dateTime(lot.markAsOf) },
-        { title: t('lot.collateralValue'), key: 'collateral', align: 'right', render: (_v, lot) => money(lot.collateralValue) },
-        { title: t('lot.lendingValue'), key: 'lending', align: 'right', render: (_v, lot) => money(lot.lendingValue) },
+        { title: t('lot.markAsOf'), key: 'mark', sorter: byText((lot) => lot.markAsOf), render: (_v, lot) => dateTime(lot.markAsOf) },
+        { title: t('lot.collateralValue'), key: 'collateral', align: 'right', sorter: byDecimal((lot) => lot.collateralValue.amount), render: (_v, lot) => money(lot.collateralValue) },
+        { title: t('lot.lendingValue'), key: 'lending', align: 'right', sorter: byDecimal((lot) => lot.lendingValue.amount), render: (_v, lot) => money(lot.lendingValue) },
         {
           title: t('lot.eligibility'),
           key: 'eligible',
@@ -155,9 +156,9 @@ function Draws({ data, reloadKey }: { data: Line; reloadKey: number }) {
       reloadKey={reloadKey}
       data-testid="draws"
       columns={[
-        { title: t('draw.createdAt'), key: 'created', render: (_v, draw) => dateTime(draw.createdAt) },
-        { title: t('draw.amountColumn'), key: 'amount', align: 'right', render: (_v, draw) => money(draw.amount) },
-        { title: t('draw.status'), key: 'status', render: (_v, draw) => <StatusTag status={draw.status} /> },
+        { title: t('draw.createdAt'), key: 'created', sorter: byText((draw) => draw.createdAt), render: (_v, draw) => dateTime(draw.createdAt) },
+        { title: t('draw.amountColumn'), key: 'amount', align: 'right', sorter: byDecimal((draw) => draw.amount.amount), render: (_v, draw) => money(draw.amount) },
+        { title: t('draw.status'), key: 'status', sorter: byText((draw) => draw.status), render: (_v, draw) => <StatusTag status={draw.status} /> },
         { title: t('draw.approvals'), key: 'approvals', render: (_v, draw) => t('draw.approvalsOf', { given: draw.decisions.filter((d) => d.decision === 'APPROVE').length, required: draw.requiredApprovals }) },
         { title: t('draw.purpose'), key: 'purpose', render: (_v, draw) => draw.purpose ?? t('common.none') },
       ]}
@@ -175,10 +176,10 @@ function MarginCalls({ data }: { data: Line }) {
      
       data-testid="margin-calls"
       columns={[
-        { title: t('call.openedAt'), key: 'opened', render: (_v, call) => dateTime(call.openedAt) },
+        { title: t('call.openedAt'), key: 'opened', sorter: byText((call) => call.openedAt), render: (_v, call) => dateTime(call.openedAt) },
         { title: t('call.status'), key: 'status', render: (_v, call) => <StatusTag status={call.status} /> },
         { title: t('call.cause'), key: 'cause', render: (_v, call) => t(`call.cause.${call.cause}`) },
-        { title: t('call.requiredRepayment'), key: 'required', align: 'right', render: (_v, call) => money(call.requiredRepayment) },
+        { title: t('call.requiredRepayment'), key: 'required', align: 'right', sorter: byDecimal((call) => call.requiredRepayment.amount), render: (_v, call) => money(call.requiredRepayment) },
         { title: t('call.cureDeadline'), key: 'deadline', render: (_v, call) => (call.cureDeadline ? <span>{dateTime(call.cureDeadline)} {call.status === 'OPEN' && <Countdown until={call.cureDeadline} />}</span> : t('common.none')) },
       ]}
     /></Scroll>
@@ -200,10 +201,10 @@ function Sales({ data, reloadKey }: { data: Line; reloadKey: number }) {
       data-testid="sales"
       columns={[
         { title: t('sale.sale'), key: 'id', render: (_v, sale) => <Link to={`/app/sales/${sale.id}`}>{t('sale.open')}</Link> },
-        { title: t('sale.totalPrice'), key: 'total', align: 'right', render: (_v, sale) => money(sale.totalPrice) },
-        { title: t('sale.amountPaid'), key: 'paid', align: 'right', render: (_v, sale) => money(sale.amountPaid) },
-        { title: t('sale.paymentDueDate'), key: 'due', render: (_v, sale) => date(sale.paymentDueDate) },
-        { title: t('sale.status'), key: 'status', render: (_v, sale) => <StatusTag status={sale.status} /> },
+        { title: t('sale.totalPrice'), key: 'total', align: 'right', sorter: byDecimal((sale) => sale.totalPrice.amount), render: (_v, sale) => money(sale.totalPrice) },
+        { title: t('sale.amountPaid'), key: 'paid', align: 'right', sorter: byDecimal((sale) => sale.amountPaid.amount), render: (_v, sale) => money(sale.amountPaid) },
+        { title: t('sale.paymentDueDate'), key: 'due', sorter: byText((sale) => sale.paymentDueDate), render: (_v, sale) => date(sale.paymentDueDate) },
+        { title: t('sale.status'), key: 'status', sorter: byText((sale) => sale.status), render: (_v, sale) => <StatusTag status={sale.status} /> },
       ]}
     />
   );

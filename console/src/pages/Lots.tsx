@@ -4,6 +4,7 @@ import { Link } from 'react-router-dom';
 import { api, unwrap } from '../api';
 import { CursorTable } from '../components/CursorTable';
 import { useOrganisations } from '../components/organisations';
+import { byText } from '../components/sorting';
 import { useI18n } from '../i18n';
 import { useSession } from '../session';
 
@@ -37,7 +38,7 @@ export function Lots() {
         deps={[commodityCode]}
         data-testid="lots"
         columns={[
-          { title: t('lot.receiptNumber'), key: 'receipt', render: (_v, lot) => <Link to={`/app/lots/${lot.id}`}>{lot.receiptNumber}</Link> },
+          { title: t('lot.receiptNumber'), key: 'receipt', sorter: byText((lot) => lot.receiptNumber), render: (_v, lot) => <Link to={`/app/lots/${lot.id}`}>{lot.receiptNumber}</Link> },
           { title: t('lot.commodity'), key: 'commodity', render: (_v, lot) => `${lot.commodityCode} · ${lot.grade}` },
           { title: t('lot.quantity'), key: 'quantity', align: 'right', render: (_v, lot) => <span data-testid="lot-quantity">{quantity(lot.quantity)}</span> },
           ...(isWarehouse ? [{ title: t('lot.seller'), key: 'seller', render: (_v: unknown, lot: { sellerOrganisationId: string }) => organisations.nameOf(lot.sellerOrganisationId) }] : []),

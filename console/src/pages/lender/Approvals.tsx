@@ -5,6 +5,7 @@ import { api, unwrap } from '../../api';
 import { CursorTable } from '../../components/CursorTable';
 import { useWrite } from '../../components/forms';
 import { ProblemAlert } from '../../components/Results';
+import { byDecimal, byText } from '../../components/sorting';
 import { useI18n } from '../../i18n';
 import { useSession } from '../../session';
 
@@ -49,9 +50,9 @@ export function Approvals() {
         reloadKey={reloadKey}
         data-testid="approvals"
         columns={[
-          { title: t('draw.createdAt'), key: 'created', render: (_v, draw) => dateTime(draw.createdAt) },
+          { title: t('draw.createdAt'), key: 'created', sorter: byText((draw) => draw.createdAt), render: (_v, draw) => dateTime(draw.createdAt) },
           { title: t('draw.line'), key: 'line', render: (_v, draw) => <Link to={`/app/lines/${draw.creditLineId}`}>{t('draw.openLine')}</Link> },
-          { title: t('draw.amountColumn'), key: 'amount', align: 'right', render: (_v, draw) => money(draw.amount) },
+          { title: t('draw.amountColumn'), key: 'amount', align: 'right', sorter: byDecimal((draw) => draw.amount.amount), render: (_v, draw) => money(draw.amount) },
           { title: t('draw.purpose'), key: 'purpose', render: (_v, draw) => draw.purpose ?? t('common.none') },
           {
             title: t('draw.approvals'),
@@ -63,7 +64,7 @@ export function Approvals() {
               </span>
             ),
           },
-          { title: t('draw.approvalDeadline'), key: 'deadline', render: (_v, draw) => dateTime(draw.approvalDeadline) },
+          { title: t('draw.approvalDeadline'), key: 'deadline', sorter: byText((draw) => draw.approvalDeadline), render: (_v, draw) => dateTime(draw.approvalDeadline) },
           {
             title: t('common.actions'),
             key: 'actions',

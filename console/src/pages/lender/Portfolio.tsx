@@ -4,6 +4,7 @@ import { api, unwrap } from '../../api';
 import { CursorTable } from '../../components/CursorTable';
 import { LtvAgainstThresholds } from '../../components/Ltv';
 import { useOrganisations } from '../../components/organisations';
+import { byCount, byDecimal, byText } from '../../components/sorting';
 import { StatusTag } from '../../components/StatusTag';
 import { useI18n } from '../../i18n';
 import { DelinquencyBuckets } from './DelinquencyBuckets';
@@ -41,14 +42,15 @@ export function Portfolio() {
         deps={[]}
         data-testid="portfolio"
         columns={[
-          { title: t('portfolio.seller'), key: 'seller', render: (_value, line) => <Link to={`/app/lines/${line.id}`}>{organisations.nameOf(line.sellerOrganisationId)}</Link> },
-          { title: t('line.status'), key: 'status', render: (_value, line) => <StatusTag status={line.status} /> },
-          { title: t('line.limit'), key: 'limit', align: 'right', render: (_value, line) => money(line.terms.limit) },
-          { title: t('line.outstanding'), key: 'outstanding', align: 'right', render: (_value, line) => money(line.totals?.outstandingPrincipal) },
-          { title: t('line.availability'), key: 'availability', align: 'right', render: (_value, line) => money(line.totals?.availability) },
+          { title: t('portfolio.seller'), key: 'seller', sorter: byText((line) => organisations.nameOf(line.sellerOrganisationId)), render: (_value, line) => <Link to={`/app/lines/${line.id}`}>{organisations.nameOf(line.sellerOrganisationId)}</Link> },
+          { title: t('line.status'), key: 'status', sorter: byText((line) => line.status), render: (_value, line) => <StatusTag status={line.status} /> },
+          { title: t('line.limit'), key: 'limit', align: 'right', sorter: byDecimal((line) => line.terms.limit.amount), render: (_value, line) => money(line.terms.limit) },
+          { title: t('line.outstanding'), key: 'outstanding', align: 'right', sorter: byDecimal((line) => line.totals?.outstandingPrincipal.amount), render: (_value, line) => money(line.totals?.outstandingPrincipal) },
+          { title: t('line.availability'), key: 'availability', align: 'right', sorter: byDecimal((line) => line.totals?.availability.amount), render: (_value, line) => money(line.totals?.availability) },
           {
             title: t('line.ltv'),
             key: 'ltv',
+            sorter: byDecimal((line) => line.totals?.ltv),
             render: (_value, line) =>
               line.totals ? (
                 <LtvAgainstThresholds ltv={line.totals.ltv} marginCallLtv={line.terms.marginCallLtv} liquidationLtv={line.terms.liquidationLtv} targetLtv={line.terms.targetLtv} openCalls={line.openCalls} />
@@ -59,6 +61,7 @@ export function Portfolio() {
           {
             title: t('portfolio.openCalls'),
             key: 'calls',
+            sorter: byCount((line) => line.openCalls),
             render: (_value, line) => <Badge count={line.openCalls} showZero color={line.openCalls > 0 ? 'red' : 'green'} data-testid="open-calls" />,
           },
         ]}

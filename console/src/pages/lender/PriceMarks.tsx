@@ -2,6 +2,7 @@ import { Button, Card, Form, Input, Space, Typography } from 'antd';
 import { useCallback, useMemo, useState } from 'react';
 import { api, unwrap } from '../../api';
 import { Chart } from '../../components/charts/Chart';
+import { byDecimal, byText } from '../../components/sorting';
 import { CursorTable } from '../../components/CursorTable';
 import { DECIMAL_PATTERN, useWrite } from '../../components/forms';
 import { ProblemAlert } from '../../components/Results';
@@ -104,9 +105,9 @@ export function PriceMarks() {
           reloadKey={reloadKey}
           data-testid="marks"
           columns={[
-            { title: t('marks.asOf'), key: 'asOf', render: (_v, mark) => dateTime(mark.asOf) },
+            { title: t('marks.asOf'), key: 'asOf', sorter: byText((mark) => mark.asOf), render: (_v, mark) => dateTime(mark.asOf) },
             { title: t('marks.commodity'), key: 'commodity', render: (_v, mark) => `${mark.commodityCode} · ${mark.grade}` },
-            { title: t('marks.pricePerUnit'), key: 'price', align: 'right', render: (_v, mark) => unitPrice(mark.pricePerUnit) },
+            { title: t('marks.pricePerUnit'), key: 'price', align: 'right', sorter: byDecimal((mark) => mark.pricePerUnit.amount), render: (_v, mark) => unitPrice(mark.pricePerUnit) },
             { title: t('marks.source'), key: 'source', dataIndex: 'source' },
           ]}
         />

@@ -3,6 +3,7 @@ import { useCallback, useState } from 'react';
 import { Link } from 'react-router-dom';
 import { api, unwrap } from '../../api';
 import { CursorTable } from '../../components/CursorTable';
+import { byDecimal, byText } from '../../components/sorting';
 import { StatusTag } from '../../components/StatusTag';
 import { useI18n } from '../../i18n';
 
@@ -33,10 +34,10 @@ export function MyDraws() {
         deps={[status]}
         data-testid="my-draws"
         columns={[
-          { title: t('draw.createdAt'), key: 'created', render: (_v, draw) => dateTime(draw.createdAt) },
+          { title: t('draw.createdAt'), key: 'created', sorter: byText((draw) => draw.createdAt), render: (_v, draw) => dateTime(draw.createdAt) },
           { title: t('draw.line'), key: 'line', render: (_v, draw) => <Link to={`/app/lines/${draw.creditLineId}`}>{t('draw.openLine')}</Link> },
-          { title: t('draw.amountColumn'), key: 'amount', align: 'right', render: (_v, draw) => money(draw.amount) },
-          { title: t('draw.status'), key: 'status', render: (_v, draw) => <StatusTag status={draw.status} /> },
+          { title: t('draw.amountColumn'), key: 'amount', align: 'right', sorter: byDecimal((draw) => draw.amount.amount), render: (_v, draw) => money(draw.amount) },
+          { title: t('draw.status'), key: 'status', sorter: byText((draw) => draw.status), render: (_v, draw) => <StatusTag status={draw.status} /> },
         ]}
       />
     </Space>
