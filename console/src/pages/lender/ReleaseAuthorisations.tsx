@@ -1,7 +1,8 @@
-import { Select, Space, Typography } from 'antd';
+import { Space, Typography } from 'antd';
 import { useCallback, useState } from 'react';
 import { Link } from 'react-router-dom';
 import { api, unwrap } from '../../api';
+import { StatusFilter } from '../../components/StatusFilter';
 import { useI18n } from '../../i18n';
 import { ReleaseOrderTable } from '../LotPage';
 
@@ -23,16 +24,7 @@ export function ReleaseAuthorisations() {
         {t('releaseAuthorisations.title')}
       </Typography.Title>
       <Typography.Paragraph type="secondary">{t('releaseAuthorisations.intro')}</Typography.Paragraph>
-      <Select<Status>
-        allowClear
-        aria-label={t('releaseAuthorisations.filterStatus')}
-        placeholder={t('releaseAuthorisations.filterStatus')}
-        style={{ width: 220 }}
-        value={status}
-        onChange={setStatus}
-        options={STATUSES.map((value) => ({ value, label: t(`status.${value}`) }))}
-        data-testid="release-status-filter"
-      />
+      <StatusFilter statuses={STATUSES} value={status} onChange={setStatus} labelKey="releaseAuthorisations.filterStatus" testId="release-status-filter" />
       <ReleaseOrderTable fetchPage={fetchPage} deps={[status]} extraColumn={(order) => <Link to={`/app/lots/${order.lotId}`}>{t('release.openLot')}</Link>} />
     </Space>
   );

@@ -1,7 +1,8 @@
-import { Select, Space, Typography } from 'antd';
+import { Space, Typography } from 'antd';
 import { useCallback, useState } from 'react';
 import { Link } from 'react-router-dom';
 import { api, unwrap } from '../../api';
+import { StatusFilter } from '../../components/StatusFilter';
 import { CursorTable } from '../../components/CursorTable';
 import { byDecimal, byText } from '../../components/sorting';
 import { StatusTag } from '../../components/StatusTag';
@@ -19,15 +20,7 @@ export function MyDraws() {
       <Typography.Title level={1} style={{ fontSize: 24 }}>
         {t('myDraws.title')}
       </Typography.Title>
-      <Select<DrawStatus>
-        allowClear
-        aria-label={t('myDraws.filterStatus')}
-        placeholder={t('myDraws.filterStatus')}
-        style={{ width: 220 }}
-        value={status}
-        onChange={setStatus}
-        options={STATUSES.map((value) => ({ value, label: t(`status.${value}`) }))}
-      />
+      <StatusFilter statuses={STATUSES} value={status} onChange={setStatus} labelKey="myDraws.filterStatus" />
       <CursorTable
         rowKey="id"
         fetchPage={fetchPage}
