@@ -38,7 +38,8 @@ export default defineConfig({
   webServer: {
     command: 'npx tsx test/console/app-under-test.ts',
     url: `${baseURL}/health`,
-    timeout: 240_000,
+    // Seeding every journey's world through the API (scrypt per person) comes first: minutes on a loaded machine.
+    timeout: 600_000,
     reuseExistingServer: false,
     stdout: 'pipe',
     stderr: 'pipe',
