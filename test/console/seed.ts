@@ -142,5 +142,7 @@ export async function seedWorlds(baseUrl: string, prisma: PrismaClient): Promise
     worlds[`signIn-${language}`] = await seedWorld(baseUrl, prisma, `signin ${language}`);
     worlds[`lineLife-${language}`] = await seedWorld(baseUrl, prisma, `line life ${language}`);
   }
+  // The users-and-audit journey (test/console/admin.spec.ts): its lender's ADMIN adds, invites and deactivates a person.
+  for (const language of ['en', 'zh']) worlds[`admin-${language}`] = await seedWorld(baseUrl, prisma, `admin ${language}`);
   return worlds;
 }
