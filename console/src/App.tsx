@@ -3,7 +3,7 @@ import enUS from 'antd/locale/en_US';
 import zhCN from 'antd/locale/zh_CN';
 import { BrowserRouter, Navigate, Route, Routes, useLocation } from 'react-router-dom';
 import { I18nProvider, useI18n } from './i18n';
-import { SessionProvider, useSession, type OrganisationKind } from './session';
+import { SessionProvider, useSession, type OrganisationKind, type UserRole } from './session';
 import { Shell } from './components/Shell';
 import { Forbidden, NotFound } from './components/Results';
 import { SignIn } from './pages/SignIn';
@@ -25,6 +25,8 @@ const ReleaseOrders = lazy(() => import('./pages/warehouse/ReleaseOrders').then(
 const MyLines = lazy(() => import('./pages/seller/MyLines').then((module) => ({ default: module.MyLines })));
 const MyDraws = lazy(() => import('./pages/seller/MyDraws').then((module) => ({ default: module.MyDraws })));
 const SalePage = lazy(() => import('./pages/SalePage').then((module) => ({ default: module.SalePage })));
+const Users = lazy(() => import('./pages/admin/Users').then((module) => ({ default: module.Users })));
+const Audit = lazy(() => import('./pages/admin/Audit').then((module) => ({ default: module.Audit })));
 
 /** Where each kind of organisation lands after signing in. */
 export const HOME: Record<OrganisationKind, string> = {
@@ -46,11 +48,18 @@ function Localised({ nonce, children }: { nonce: string; children: ReactNode }) 
   );
 }
 
-/** Pages only some kinds of organisation may open: anyone else gets a refusal, not the page. */
-function Only({ kinds, children }: { kinds: OrganisationKind[]; children: ReactNode }) {
+const EVERY_KIND: OrganisationKind[] = ['LENDER', 'WAREHOUSE', 'SELLER', 'BUYER'];
+
+/**
+ * Pages only some kinds of organisation (and, where `roles` is given, only some roles) may open:
+ * anyone else gets a refusal, not the page. The API refuses them too; this only says so first.
+ */
+function Only({ kinds, roles, children }: { kinds: OrganisationKind[]; roles?: UserRole[]; children: ReactNode }) {
   const { user } = useSession();
   if (!user) return null;
-  return kinds.includes(user.organisation.kind) ? <>{children}</> : <Forbidden />;
+  if (!kinds.includes(user.organisation.kind)) return <Forbidden />;
+  if (roles && !roles.includes(user.role)) return <Forbidden detail="forbidden.adminOnly" />;
+  return <>{children}</>;
 }
 
 function SignedIn() {
@@ -76,6 +85,8 @@ function SignedIn() {
         <Route path="/lots" element={<Only kinds={['WAREHOUSE', 'SELLER']}><Lots /></Only>} />
         <Route path="/lots/:lotId" element={<Only kinds={['WAREHOUSE', 'SELLER', 'LENDER']}><LotPage /></Only>} />
         <Route path="/release-orders" element={<Only kinds={['WAREHOUSE']}><ReleaseOrders /></Only>} />
+        <Route path="/users" element={<Only kinds={EVERY_KIND} roles={['ADMIN']}><Users /></Only>} />
+        <Route path="/audit" element={<Only kinds={EVERY_KIND} roles={['ADMIN']}><Audit /></Only>} />
         <Route path="*" element={<NotFound />} />
       </Routes>
       </Suspense>

@@ -194,5 +194,7 @@ export async function seedWorlds(baseUrl: string, prisma: PrismaClient): Promise
     worlds[`sale-${language}`] = await seedWorld(baseUrl, prisma, `sale ${language}`, { stock: { draw: '1000.00' } });
     worlds[`marginCall-${language}`] = await seedWorld(baseUrl, prisma, `margin call ${language}`, { stock: { draw: '10000.00' } });
   }
+  // The users-and-audit journey (test/console/admin.spec.ts): its lender's ADMIN adds, invites and deactivates a person.
+  for (const language of ['en', 'zh']) worlds[`admin-${language}`] = await seedWorld(baseUrl, prisma, `admin ${language}`);
   return worlds;
 }

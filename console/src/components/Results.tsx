@@ -3,9 +3,10 @@ import { Link } from 'react-router-dom';
 import { ApiProblem } from '../api';
 import { useI18n, type MessageKey } from '../i18n';
 
-export function Forbidden() {
+/** A refusal: by default for a page of another kind of organisation; `detail` says another reason (a role). */
+export function Forbidden({ detail = 'forbidden.detail' }: { detail?: MessageKey }) {
   const { t } = useI18n();
-  return <Result status="403" title={t('forbidden.title')} subTitle={t('forbidden.detail')} extra={<Link to="/app">{t('common.home')}</Link>} data-testid="forbidden" />;
+  return <Result status="403" title={t('forbidden.title')} subTitle={t(detail)} extra={<Link to="/app">{t('common.home')}</Link>} data-testid="forbidden" />;
 }
 
 export function NotFound() {

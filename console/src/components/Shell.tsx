@@ -28,6 +28,12 @@ const NAV: Record<OrganisationKind, { path: string; labelKey: MessageKey }[]> = 
   BUYER: [],
 };
 
+/** What an organisation's ADMIN sees besides its kind's pages, whatever the kind. */
+const ADMIN_NAV: { path: string; labelKey: MessageKey }[] = [
+  { path: '/app/users', labelKey: 'nav.users' },
+  { path: '/app/audit', labelKey: 'nav.audit' },
+];
+
 export function LanguageSwitch() {
   const { locale, setLocale, t } = useI18n();
   return (
@@ -75,7 +81,7 @@ export function Shell({ children }: { children: ReactNode }) {
   const location = useLocation();
   const navigate = useNavigate();
   if (!user) return null;
-  const nav = NAV[user.organisation.kind];
+  const nav = user.role === 'ADMIN' ? [...NAV[user.organisation.kind], ...ADMIN_NAV] : NAV[user.organisation.kind];
   const selected = nav.filter((item) => location.pathname.startsWith(item.path)).map((item) => item.path);
   return (
     <Layout style={{ minHeight: '100vh' }}>
