@@ -7,13 +7,23 @@
  */
 import { expect, test, type Locator, type Page } from '@playwright/test';
 import { SECOND_LOCATION } from './seed';
-import { checkPage, choose, LANGUAGES, signedIn, text, world, type Language } from './support';
+import { checkPage, LANGUAGES, signedIn, text, world, type Language } from './support';
 
 const PHONE = { width: 390, height: 844 };
 
-/** Opens one of the custody panels (an accordion: its headers are tabs) and returns its form. */
+/**
+ * Picks the option written exactly `option` in the select labelled `label` (support.ts's choose
+ * matches any option containing the text, so "A" would also match "Apples …" in a closing list).
+ */
+async function choose(page: Page, label: string, option: string): Promise<void> {
+  await page.getByLabel(label, { exact: true }).click();
+  const escaped = option.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  await page.locator('.ant-select-dropdown:visible .ant-select-item-option').filter({ hasText: new RegExp(`^${escaped}$`) }).click();
+}
+
+/** Opens one of the custody panels (one at a time) and returns its form. */
 async function openPanel(page: Page, language: Language, title: Parameters<typeof text>[1], testId: string): Promise<Locator> {
-  await page.getByTestId('custody').getByRole('tab', { name: text(language, title), exact: true }).click();
+  await page.getByTestId('custody').getByRole('button', { name: text(language, title), exact: true }).click();
   const form = page.getByTestId(testId);
   await expect(form).toBeVisible();
   return form;
@@ -44,7 +54,7 @@ for (const language of LANGUAGES) {
     await choose(page, text(language, 'receive.seller'), seeded.sellerName);
     await choose(page, text(language, 'receive.warehouse'), `Cold store ${seeded.label} north`);
     await choose(page, text(language, 'receive.location'), 'Cold room 1');
-    await choose(page, text(language, 'receive.commodity'), seeded.commodityCode);
+    await choose(page, text(language, 'receive.commodity'), `Apples ${seeded.label} (${seeded.commodityCode})`);
     await choose(page, text(language, 'receive.grade'), 'A');
     await page.getByLabel(text(language, 'receive.quantityIn', { unit: 'kg' }), { exact: true }).fill('10000');
     await page.getByLabel(text(language, 'receive.receiptNumber'), { exact: true }).fill(receipt);

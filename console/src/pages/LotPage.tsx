@@ -76,7 +76,7 @@ function EventFigures({ event, locationName }: { event: CustodyEvent; locationNa
   if (linked !== null) {
     return (
       <>
-        {change} · <Link to={`/app/lots/${linked}`}>{t(event.type === 'SPLIT_OUT' ? 'lot.event.splitTo' : 'lot.event.splitFrom')}</Link>
+        {change} · <Link to={`/app/lots/${linked}`} style={{ textDecoration: 'underline' }}>{t(event.type === 'SPLIT_OUT' ? 'lot.event.splitTo' : 'lot.event.splitFrom')}</Link>
       </>
     );
   }

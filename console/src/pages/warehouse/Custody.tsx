@@ -100,7 +100,7 @@ function StockCountForm({ lot, onDone }: FormProps) {
           <Input type="datetime-local" />
         </Form.Item>
         <Form.Item label={t('custody.note')} name="reason">
-          <Input.TextArea autoSize={{ minRows: 1, maxRows: 4 }} />
+          <Input.TextArea rows={2} />
         </Form.Item>
         <Button type="primary" htmlType="submit" loading={write.busy} block>
           {t('custody.count.submit')}
@@ -167,7 +167,7 @@ function AdjustmentForm({ lot, onDone }: FormProps) {
           <Input inputMode="decimal" />
         </Form.Item>
         <Form.Item label={t('custody.reason')} name="reason" rules={[{ required: true, whitespace: true, message: t('form.required') }]}>
-          <Input.TextArea autoSize={{ minRows: 1, maxRows: 4 }} />
+          <Input.TextArea rows={2} />
         </Form.Item>
         <Button type="primary" htmlType="submit" loading={write.busy} block>
           {t('custody.adjust.submit')}
@@ -224,7 +224,7 @@ function MoveForm({ lot, locations, onDone }: FormProps & { locations: Location[
           <Select options={locations.filter((location) => location.id !== lot.locationId).map((location) => ({ value: location.id, label: location.name }))} />
         </Form.Item>
         <Form.Item label={t('custody.note')} name="reason">
-          <Input.TextArea autoSize={{ minRows: 1, maxRows: 4 }} />
+          <Input.TextArea rows={2} />
         </Form.Item>
         <Button type="primary" htmlType="submit" loading={write.busy} block>
           {t('custody.move.submit')}
@@ -286,7 +286,7 @@ function SplitForm({ lot, onDone }: FormProps) {
           <Input />
         </Form.Item>
         <Form.Item label={t('custody.note')} name="reason">
-          <Input.TextArea autoSize={{ minRows: 1, maxRows: 4 }} />
+          <Input.TextArea rows={2} />
         </Form.Item>
         <Button type="primary" htmlType="submit" loading={write.busy} block>
           {t('custody.split.submit')}
@@ -347,7 +347,7 @@ function InspectionForm({ lot, onDone }: FormProps) {
           <Switch />
         </Form.Item>
         <Form.Item label={t('custody.inspect.reason')} name="reason" rules={[{ required: true, whitespace: true, message: t('form.required') }]}>
-          <Input.TextArea autoSize={{ minRows: 1, maxRows: 4 }} />
+          <Input.TextArea rows={2} />
         </Form.Item>
         <Button type="primary" htmlType="submit" loading={write.busy} block>
           {t('custody.inspect.submit')}
@@ -364,10 +364,13 @@ function InspectionForm({ lot, onDone }: FormProps) {
  */
 export function CustodyActions({ lot, locations, onDone }: FormProps & { locations: Location[] }) {
   const { t } = useI18n();
+  const [open, setOpen] = useState<string[]>([]);
   return (
     <Card title={t('custody.title')} data-testid="custody">
+      {/* One panel at a time, kept by hand: antd's `accordion` makes the headers tabs of a tablist that axe finds malformed. */}
       <Collapse
-        accordion
+        activeKey={open}
+        onChange={(keys) => setOpen(keys.slice(-1))}
         items={[
           { key: 'count', label: t('custody.count.title'), children: <StockCountForm lot={lot} onDone={onDone} /> },
           { key: 'adjust', label: t('custody.adjust.title'), children: <AdjustmentForm lot={lot} onDone={onDone} /> },
