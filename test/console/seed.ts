@@ -196,5 +196,28 @@ export async function seedWorlds(baseUrl: string, prisma: PrismaClient): Promise
   }
   // The users-and-audit journey (test/console/admin.spec.ts): its lender's ADMIN adds, invites and deactivates a person.
   for (const language of ['en', 'zh']) worlds[`admin-${language}`] = await seedWorld(baseUrl, prisma, `admin ${language}`);
+  for (const language of ['en', 'zh']) worlds[`custody-${language}`] = await seedCustodyWorld(baseUrl, prisma, `custody ${language}`);
   return worlds;
+}
+
+// ─── Custody on the lot page (test/console/custody.spec.ts) ───
+
+/** Where a custody world's lot is moved to: the site's second location (the first is "Cold room 1"). */
+export const SECOND_LOCATION = 'Cold room 2';
+
+/** A person's session as the console gets it: POST /auth/login with email and password. */
+async function signInSession(baseUrl: string, person: Person): Promise<Session> {
+  const { data, response } = await createGodownClient({ baseUrl }).POST('/auth/login', { body: { email: person.email, password: PASSWORD } });
+  if (!response.ok || !data) throw new Error(`sign in ${person.email}: ${response.status}`);
+  const cookie = response.headers.getSetCookie().find((value) => value.startsWith('godown_session='))?.split(';')[0];
+  if (!cookie) throw new Error('signing in set no session cookie');
+  return { client: sessionClient(baseUrl, cookie, data.csrfToken), person };
+}
+
+/** A world whose warehouse site has two locations, so that its lot can move from one to the other. */
+async function seedCustodyWorld(baseUrl: string, prisma: PrismaClient, label: string): Promise<World> {
+  const seeded = await seedWorld(baseUrl, prisma, label);
+  const warehouse = await signInSession(baseUrl, seeded.warehouse);
+  await ok(warehouse.client.POST('/warehouses/{warehouseId}/locations', { params: { path: { warehouseId: seeded.warehouseId } }, body: { name: SECOND_LOCATION, kind: 'COLD_ROOM' } }));
+  return seeded;
 }
