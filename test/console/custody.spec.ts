@@ -7,19 +7,9 @@
  */
 import { expect, test, type Locator, type Page } from '@playwright/test';
 import { SECOND_LOCATION } from './seed';
-import { checkPage, LANGUAGES, signedIn, text, world, type Language } from './support';
+import { checkPage, choose, LANGUAGES, signedIn, text, world, type Language } from './support';
 
 const PHONE = { width: 390, height: 844 };
-
-/**
- * Picks the option written exactly `option` in the select labelled `label` (support.ts's choose
- * matches any option containing the text, so "A" would also match "Apples …" in a closing list).
- */
-async function choose(page: Page, label: string, option: string): Promise<void> {
-  await page.getByLabel(label, { exact: true }).click();
-  const escaped = option.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-  await page.locator('.ant-select-dropdown:visible .ant-select-item-option').filter({ hasText: new RegExp(`^${escaped}$`) }).click();
-}
 
 /** Opens one of the custody panels (one at a time) and returns its form. */
 async function openPanel(page: Page, language: Language, title: Parameters<typeof text>[1], testId: string): Promise<Locator> {

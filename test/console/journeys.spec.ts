@@ -41,7 +41,7 @@ for (const language of LANGUAGES) {
     await choose(warehouse, text(language, 'receive.seller'), seeded.sellerName);
     await choose(warehouse, text(language, 'receive.warehouse'), `Cold store ${seeded.label} north`);
     await choose(warehouse, text(language, 'receive.location'), 'Cold room 1');
-    await choose(warehouse, text(language, 'receive.commodity'), seeded.commodityCode);
+    await choose(warehouse, text(language, 'receive.commodity'), `Apples ${seeded.label} (${seeded.commodityCode})`);
     await choose(warehouse, text(language, 'receive.grade'), 'A');
     await warehouse.getByLabel(text(language, 'receive.quantityIn', { unit: 'kg' }), { exact: true }).fill('10000');
     await warehouse.getByLabel(text(language, 'receive.receiptNumber'), { exact: true }).fill(receipt);
@@ -121,7 +121,7 @@ for (const language of LANGUAGES) {
     await expect(seller.getByTestId('total-outstanding')).toContainText(usd('1,000.00'));
     const report = seller.getByTestId('report-sale');
     await choose(seller, text(language, 'sale.buyer'), `Buyer ${seeded.label}`);
-    await choose(seller, text(language, 'sale.lot'), lot.receiptNumber);
+    await choose(seller, text(language, 'sale.lot'), new RegExp(`^${lot.receiptNumber} · `));
     await report.getByLabel(text(language, 'sale.quantity'), { exact: true }).fill('10000');
     await report.getByLabel(text(language, 'sale.pricePerUnit', { currency: 'USD' }), { exact: true }).fill('3.20');
     await report.getByLabel(text(language, 'sale.paymentDueDate'), { exact: true }).fill(inDays(30));

@@ -66,10 +66,15 @@ export async function checkPage(page: Page, testInfo: TestInfo, name: string): P
   expect((page as Page & { cspViolations?: string[] }).cspViolations ?? [], `CSP on ${name}`).toEqual([]);
 }
 
-/** Picks `option` in the Ant Design select labelled `label`. */
-export async function choose(page: Page, label: string, option: string): Promise<void> {
+/**
+ * Picks `option` in the Ant Design select labelled `label`: the option whose whole text is `option`
+ * (a substring would also match, say, "Apples …" for grade "A" in a list still closing), or that
+ * matches the pattern.
+ */
+export async function choose(page: Page, label: string, option: string | RegExp): Promise<void> {
   await page.getByLabel(label, { exact: true }).click();
-  await page.locator('.ant-select-dropdown:visible .ant-select-item-option', { hasText: option }).first().click();
+  const pattern = typeof option === 'string' ? new RegExp(`^${option.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`) : option;
+  await page.locator('.ant-select-dropdown:visible .ant-select-item-option').filter({ hasText: pattern }).click();
 }
 
 /** A USD amount as the console writes it in both languages (checked by hand in test/console/format.test.ts): `USD 12,500.00`. */
