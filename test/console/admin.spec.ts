@@ -65,7 +65,7 @@ for (const language of LANGUAGES) {
     await admin.getByRole('link', { name: text(language, 'nav.audit') }).click();
     await expect(admin).toHaveURL(/\/app\/audit$/);
     await expect(admin.getByRole('heading', { name: text(language, 'audit.title') })).toBeVisible();
-    await choose(admin, text(language, 'audit.action'), text(language, 'auditAction.user.create'));
+    await choose(admin, text(language, 'audit.action'), `${text(language, 'auditAction.user.create')} · user.create`);
     const creation = admin.getByTestId('audit-user.create').filter({ hasText: newcomer.email });
     await expect(creation).toHaveCount(1);
     // Who: the ADMIN; what: a user added; the subject: the newcomer.
