@@ -7,7 +7,7 @@
  */
 import { expect, test, type Locator, type Page } from '@playwright/test';
 import { SECOND_LOCATION } from './seed';
-import { checkPage, choose, LANGUAGES, signedIn, text, world, type Language } from './support';
+import { checkPage, choose, LANGUAGES, receiveGoods, signedIn, text, world, type Language } from './support';
 
 const PHONE = { width: 390, height: 844 };
 
@@ -40,15 +40,7 @@ for (const language of LANGUAGES) {
     const page = await signedIn(browser, language, seeded.warehouse, PHONE);
 
     // 10 000 kg received into Cold room 1.
-    await page.goto('/app/receive');
-    await choose(page, text(language, 'receive.seller'), seeded.sellerName);
-    await choose(page, text(language, 'receive.warehouse'), `Cold store ${seeded.label} north`);
-    await choose(page, text(language, 'receive.location'), 'Cold room 1');
-    await choose(page, text(language, 'receive.commodity'), `Apples ${seeded.label} (${seeded.commodityCode})`);
-    await choose(page, text(language, 'receive.grade'), 'A');
-    await page.getByLabel(text(language, 'receive.quantityIn', { unit: 'kg' }), { exact: true }).fill('10000');
-    await page.getByLabel(text(language, 'receive.receiptNumber'), { exact: true }).fill(receipt);
-    await page.getByRole('button', { name: text(language, 'receive.submit') }).click();
+    await receiveGoods(page, language, seeded, '10000', receipt);
     await page.getByTestId('received').getByRole('link').click();
 
     await expect(page.getByTestId('lot-title')).toHaveText(text(language, 'lot.title', { receipt }));

@@ -15,7 +15,7 @@
  *    seller's repayment is recorded → the call is cured.
  */
 import { expect, test, type Page } from '@playwright/test';
-import { checkPage, choose, LANGUAGES, signedIn, text, usd, world, type Language } from './support';
+import { checkPage, choose, LANGUAGES, receiveGoods, signedIn, text, usd, world, type Language } from './support';
 
 const PHONE = { width: 390, height: 844 };
 const DAY_MS = 86_400_000;
@@ -37,15 +37,7 @@ for (const language of LANGUAGES) {
 
     // The warehouse operator, on a phone, receives 10 000 kg of grade A for the seller.
     const warehouse = await signedIn(browser, language, seeded.warehouse, PHONE);
-    await warehouse.goto('/app/receive');
-    await choose(warehouse, text(language, 'receive.seller'), seeded.sellerName);
-    await choose(warehouse, text(language, 'receive.warehouse'), `Cold store ${seeded.label} north`);
-    await choose(warehouse, text(language, 'receive.location'), 'Cold room 1');
-    await choose(warehouse, text(language, 'receive.commodity'), `Apples ${seeded.label} (${seeded.commodityCode})`);
-    await choose(warehouse, text(language, 'receive.grade'), 'A');
-    await warehouse.getByLabel(text(language, 'receive.quantityIn', { unit: 'kg' }), { exact: true }).fill('10000');
-    await warehouse.getByLabel(text(language, 'receive.receiptNumber'), { exact: true }).fill(receipt);
-    await warehouse.getByRole('button', { name: text(language, 'receive.submit') }).click();
+    await receiveGoods(warehouse, language, seeded, '10000', receipt);
     await expect(warehouse.getByTestId('received')).toContainText(receipt);
     await expect(warehouse.getByTestId('received')).toContainText('10,000');
     await checkPage(warehouse, testInfo, `receive-${language}`);

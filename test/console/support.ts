@@ -77,6 +77,22 @@ export async function choose(page: Page, label: string, option: string | RegExp)
   await page.locator('.ant-select-dropdown:visible .ant-select-item-option').filter({ hasText: pattern }).click();
 }
 
+/**
+ * The warehouse's Receive form filled for the world's seller, site, Cold room 1 and grade A of the
+ * world's commodity, and sent: `quantity` kg under `receipt`.
+ */
+export async function receiveGoods(page: Page, language: Language, seeded: World, quantity: string, receipt: string): Promise<void> {
+  await page.goto('/app/receive');
+  await choose(page, text(language, 'receive.seller'), seeded.sellerName);
+  await choose(page, text(language, 'receive.warehouse'), `Cold store ${seeded.label} north`);
+  await choose(page, text(language, 'receive.location'), 'Cold room 1');
+  await choose(page, text(language, 'receive.commodity'), `Apples ${seeded.label} (${seeded.commodityCode})`);
+  await choose(page, text(language, 'receive.grade'), 'A');
+  await page.getByLabel(text(language, 'receive.quantityIn', { unit: 'kg' }), { exact: true }).fill(quantity);
+  await page.getByLabel(text(language, 'receive.receiptNumber'), { exact: true }).fill(receipt);
+  await page.getByRole('button', { name: text(language, 'receive.submit') }).click();
+}
+
 /** A USD amount as the console writes it in both languages (checked by hand in test/console/format.test.ts): `USD 12,500.00`. */
 export function usd(grouped: string): string {
   return `USD ${grouped}`;
