@@ -14,7 +14,9 @@
  * and has reserved is refused (prisma/custody/coverage.ts) — except in a
  * liquidation, where the lender realises its collateral and the proceeds were
  * applied when it sold: there the reservations the line no longer covers are
- * refused instead (prisma/draws/store.ts refuseUncoveredReservations).
+ * refused instead (prisma/draws/store.ts refuseUncoveredReservations). Which
+ * orders those are, each order records itself (liquidationOfMarginCallId): the
+ * line being in liquidation exempts no other release the lender authorises.
  */
 import type { Decimal } from 'decimal.js';
 import { checkRelease, checkReleaseOrderQuantity, requireFreeQuantity } from '../../domain/custody';
@@ -34,7 +36,7 @@ export async function createReleaseOrder(
   actor: CustodyActor,
   lotId: string,
   input: { quantity: Decimal; reason?: string },
-  options: { forSaleItemId?: string } = {},
+  options: { forSaleItemId?: string; forLiquidationOfMarginCallId?: string } = {},
 ): Promise<ReleaseOrder> {
   const access = await lockVisibleLot(db, actor, lotId);
   const { lot } = access;
@@ -69,6 +71,7 @@ export async function createReleaseOrder(
       quantityAuthorised: input.quantity.toFixed(),
       createdByUserId: actor.userId,
       createdByOrganisationId: actor.organisationId,
+      liquidationOfMarginCallId: options.forLiquidationOfMarginCallId ?? null,
     },
   });
   await appendEvent(db, actor, lotId, {
@@ -143,7 +146,7 @@ export async function confirmRelease(
     what: `release order ${orderId} may take what it reserved and free goods`,
     field: 'body.quantity',
   });
-  const checked = lot.activeLien !== null && (await coverageCheckedOnRelease(db, order, lot.activeLien.creditLineId));
+  const checked = lot.activeLien !== null && (await coverageCheckedOnRelease(db, order));
   const before = lot.activeLien ? await lineCoverage(db, lot.activeLien.creditLineId, now) : null;
   await db.lot.update({ where: { id: lot.id }, data: { quantity: quantityAfter.toFixed() } });
   const updated = await db.releaseOrder.update({
@@ -180,11 +183,13 @@ export async function confirmRelease(
 /**
  * Goods of a sale leave through the sale's own order: once paid they no longer
  * secure the line, so their release cannot reduce coverage. Goods sold in a
- * liquidation were paid for when the lender recorded the sale. Any other
- * authorised release of pledged goods is checked.
+ * liquidation were paid for when the lender recorded the sale — the order says
+ * so itself. Any other authorised release of pledged goods is checked, whatever
+ * state the line is in: a line in liquidation is no licence to release goods
+ * for nothing (whole-system simulation, seed 86400).
  */
-async function coverageCheckedOnRelease(db: Db, order: ReleaseOrder, lineId: string): Promise<boolean> {
+async function coverageCheckedOnRelease(db: Db, order: ReleaseOrder): Promise<boolean> {
   if (order.kind !== 'LENDER_AUTHORISATION') return false;
-  if ((await db.saleItem.count({ where: { releaseOrderId: order.id } })) > 0) return false;
-  return (await db.marginCall.count({ where: { creditLineId: lineId, status: 'LIQUIDATING' } })) === 0;
+  if (order.liquidationOfMarginCallId !== null) return false;
+  return (await db.saleItem.count({ where: { releaseOrderId: order.id } })) === 0;
 }

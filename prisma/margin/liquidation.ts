@@ -62,7 +62,7 @@ export async function recordLiquidationSale(db: Db, actor: CustodyActor, lineId:
   if (input.quantityUnit !== lot.unit) throw new ValidationError('body.quantity.unit', `is ${input.quantityUnit}; lot ${lot.id} is held in ${lot.unit}`);
   // Checked before anything is written: proceeds that only go to the seller never reach the repayment's own check.
   requireValueDate('body.receivedOn', input.receivedOn, { today: utcDay(now), earliest: [] });
-  const releaseOrder = await createReleaseOrder(db, actor, input.lotId, { quantity: input.quantity, reason: `liquidation sale (margin call ${call.id})` });
+  const releaseOrder = await createReleaseOrder(db, actor, input.lotId, { quantity: input.quantity, reason: `liquidation sale (margin call ${call.id})` }, { forLiquidationOfMarginCallId: call.id });
 
   const currency = line.currency;
   const proceeds = Money.of(input.proceeds, currency);

@@ -3,7 +3,7 @@
  * written out as its shrunk command sequence so that it keeps testing the same thing as the
  * command generators change. Every invariant is checked after every step; a broken one throws.
  */
-import { Adjust, ConfirmRelease, Concurrently, Count, FailNextStart, LenderAuthorisesRelease, PaySale, Repay, ReportSale, RequestDraw, Split } from './commands';
+import { Adjust, AdvanceTime, ConfirmRelease, Concurrently, Count, DecideDraw, FailNextStart, LenderAuthorisesRelease, PaySale, Pledge, Repay, ReportSale, RequestDraw, Split } from './commands';
 import { runSequence } from './run';
 
 describe('simulation counterexamples stay fixed', () => {
@@ -49,5 +49,23 @@ describe('simulation counterexamples stay fixed', () => {
       new Concurrently(new RequestDraw('3001.69', false), new RequestDraw('3314.61', true)),
       new PaySale(0, 0.5, 0),
     ]);
+  }, 60_000);
+
+  // Seed 86400, path 115:5:9:8:…: a count found 50 kg missing and two days passed; the line was
+  // already short (availability −1 440.01). The lender authorised the release of a tenth of a lot
+  // and the warehouse's confirmation took availability further down, to −1 476.01.
+  test('seed 86400: a release the lender authorised on a line already short does not make it shorter', async () => {
+    await runSequence(
+      [
+        new RequestDraw('5040.01', false),
+        new Pledge(3),
+        new DecideDraw(0, 0, 'approve'),
+        new Count(0, '-50', 0),
+        new AdvanceTime(49),
+        new LenderAuthorisesRelease(7, 0.1),
+        new ConfirmRelease(0, 0.1),
+      ],
+      { dayCount: 'ACT_360' },
+    );
   }, 60_000);
 });
