@@ -6,7 +6,7 @@ import { Webhook } from 'standardwebhooks';
 import { createApp } from '../../api/app';
 import { processSecretBox, SecretBox } from '../../prisma/secret-box';
 import { sealLegacySigningSecrets } from '../../prisma/webhooks/store';
-import { feedHorizon } from '../../prisma/events/store';
+import { feedPassed } from '../support/feed';
 import { WEBHOOK_RETRY_WINDOW_MS } from '../../domain/webhooks';
 import { deliverWebhooks, type WebhookDelivererDeps } from '../../workflows/webhooks/deliverer';
 import { internalAddressReason, type WebhookTargetPolicy } from '../../workflows/webhooks/target';
@@ -100,28 +100,13 @@ async function register(lender: TestOrganisation, eventTypes: string[], url = re
 }
 
 let markSeq = 0;
-/**
- * Waits until the event feed's horizon has passed every event recorded so far. The horizon is the
- * cluster's oldest running transaction, and other test files' databases share the cluster: one of
- * their transactions may hold it back for a moment, and a deliverer pass meanwhile rightly sees nothing.
- */
-async function feedPassed(): Promise<void> {
-  const [{ last }] = await api.db.sql<{ last: string | null }>('SELECT max(tx_id)::text AS last FROM domain_event');
-  if (last === null) return;
-  const deadline = Date.now() + 60_000;
-  while ((await feedHorizon(api.db.prisma)).txId < BigInt(last)) {
-    if (Date.now() > deadline) throw new Error(`the feed's horizon did not pass transaction ${last} within 60 s`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
-
 async function postMark(lender: TestOrganisation): Promise<void> {
   markSeq += 1;
   const commodityCode = `WHEAT_${markSeq}_${Math.random().toString(36).slice(2, 6).toUpperCase()}`;
   const warehouse = await api.counterpart(lender, 'WAREHOUSE');
   await api.post(warehouse.admin, '/commodities', { code: commodityCode, name: 'Wheat', unit: 't', grades: ['A'] }).expect(201);
   await post(lender.admin, '/price-marks', { commodityCode, grade: 'A', pricePerUnit: { amount: '212.5', currency: 'USD', unit: 't' }, source: 'exchange', asOf: new Date().toISOString() }).expect(201);
-  await feedPassed();
+  await feedPassed(api.db);
 }
 
 async function onlyDelivery(endpointId: string, user: TestUser) {
