@@ -46,8 +46,8 @@ export function priceSale(items: readonly SaleItemInput[], price: SalePrice): Pr
   }
   const lotIds = new Set<string>();
   items.forEach((item, index) => {
-    if (!new D(item.quantity).gt(0)) throw new ValidationError(`body.items[${index}].quantity`, 'must be greater than zero');
-    if (lotIds.has(item.lotId)) throw new ValidationError(`body.items[${index}].lotId`, `lot ${item.lotId} is listed twice; list each lot once with its whole quantity`);
+    if (!new D(item.quantity).gt(0)) throw new ValidationError(`body.items.${index}.quantity`, 'must be greater than zero');
+    if (lotIds.has(item.lotId)) throw new ValidationError(`body.items.${index}.lotId`, `lot ${item.lotId} is listed twice; list each lot once with its whole quantity`);
     lotIds.add(item.lotId);
   });
   const totalQuantity = items.reduce((sum, item) => sum.plus(item.quantity), new D(0));

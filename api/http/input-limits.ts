@@ -41,12 +41,12 @@ export function textProblem(text: string): string | null {
 }
 
 function childPath(parent: string, key: string | number): string {
-  return typeof key === 'number' ? `${parent}[${key}]` : `${parent}.${key}`;
+  return `${parent}.${key}`;
 }
 
 /**
  * The first problem in `value` (a parsed body, query or path), named by its
- * path as the client sent it (`body.items[3].name`), or null. Object keys are
+ * path as the client sent it (`body.items.3.name`, as zod names it), or null. Object keys are
  * checked like text, since they become field names in errors and logs.
  */
 export function inputProblem(location: string, value: unknown): FieldProblem | null {

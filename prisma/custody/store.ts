@@ -251,7 +251,7 @@ export async function moveLot(db: Db, actor: CustodyActor, lotId: string, input:
   if (!location || location.warehouseId !== lot.warehouseId) {
     throw new ValidationError('body.toLocationId', `is not a location of the lot's warehouse ${lot.warehouseId}`);
   }
-  if (location.id === lot.locationId) throw new BusinessRuleError('already_there', `the lot is already at location ${location.name}`, 'body.locationId');
+  if (location.id === lot.locationId) throw new BusinessRuleError('already_there', `the lot is already at location ${location.name}`, 'body.toLocationId');
   const updated = await db.lot.update({ where: { id: lotId }, data: { locationId: location.id } });
   const quantity = dec(lot.quantity);
   const eventId = await appendEvent(db, actor, lotId, {

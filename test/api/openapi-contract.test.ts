@@ -103,6 +103,29 @@ describe('responses and the document', () => {
     expect(violation).toContain('body.organisationKind: ');
   });
 
+  test('a refusal must name a field of the request (nested, indexed, through optional and union wrappers) or one the caller sent', () => {
+    const refusal = (path: string, sent?: object) =>
+      responseViolation(contracts, {
+        method: 'POST',
+        path: '/credit-lines/2b8f6c1e-3f0a-4b5e-8c7d-1a2b3c4d5e6f/sales',
+        status: 422,
+        contentType: 'application/problem+json',
+        body: JSON.stringify({ type: 'about:blank', title: 'Refused', status: 422, detail: 'no', code: 'refused', errors: [{ path, reason: 'no' }] }),
+        sent: { body: sent },
+      });
+    expect(refusal('body.items.0.quantity.unit')).toBeNull();
+    expect(refusal('body.items')).toBeNull();
+    expect(refusal('params.lineId')).toBeNull();
+    expect(refusal('header.Idempotency-Key')).toBeNull();
+    expect(refusal('body.items.0.lotIdentifier')).toBe(
+      "POST /credit-lines/{lineId}/sales (reportSale) answered 422 to POST /credit-lines/2b8f6c1e-3f0a-4b5e-8c7d-1a2b3c4d5e6f/sales: names body.items.0.lotIdentifier, which is not a field of the operation's body",
+    );
+    expect(refusal('body.items[0].lotId')).toContain('names body.items[0].lotId, which is not a field');
+    expect(refusal('query.limit')).toContain('names query.limit, but the operation documents no query');
+    // An unknown field the caller sent may be named: it is where the caller will look.
+    expect(refusal('body.extra.deep', { extra: { deep: 1 } })).toBeNull();
+  });
+
   test('a literal path wins over a template, and requests no operation answers are not checked', () => {
     expect(responseViolation(contracts, { method: 'GET', path: '/no-such-route', status: 404, contentType: 'application/problem+json', body: '{}' })).toBeNull();
     expect(responseViolation(contracts, { method: 'GET', path: '/health', status: 200, contentType: 'application/json', body: '{"status":"ok"}' })).toBeNull();

@@ -85,6 +85,10 @@ describe('custody operations', () => {
     const wh = world.warehouse.admin;
     await api.post(wh, `/lots/${lot.id}/inspections`, { grade: '70', qualityHold: true, reason: 'bruising' }).expect(201);
     await api.post(wh, `/lots/${lot.id}/moves`, { toLocationId: world.coldRoomId, reason: 'cooling' }).expect(201);
+    // A move to where the lot already is changes nothing and is refused naming the field the caller sent.
+    const again = await api.post(wh, `/lots/${lot.id}/moves`, { toLocationId: world.coldRoomId });
+    expect(again.status).toBe(422);
+    expect(again.body.errors).toEqual([{ path: 'body.toLocationId', reason: expect.stringContaining('already at location') }]);
     const split = await api.post(wh, `/lots/${lot.id}/splits`, { quantity: { amount: '250.5', unit: 'kg' }, receiptNumber: `${lot.receiptNumber}-B` }).expect(201);
     expect(split.body.parent.quantity).toEqual({ amount: '749.5', unit: 'kg' });
     expect(split.body.child).toMatchObject({ quantity: { amount: '250.5', unit: 'kg' }, grade: '70', qualityHold: true, locationId: world.coldRoomId, splitFromLotId: lot.id });

@@ -96,6 +96,7 @@ export interface OperationContract {
   /** More literal segments win: `/lots/search` is not `/lots/{lotId}`. */
   literalSegments: number;
   responses: RouteConfig['responses'];
+  request: RouteConfig['request'];
 }
 
 export function operationContracts(registry: OpenAPIRegistry = openApiRegistry()): OperationContract[] {
@@ -112,6 +113,7 @@ export function operationContracts(registry: OpenAPIRegistry = openApiRegistry()
       pattern,
       literalSegments: segments.filter((segment) => !/^\{\w+\}$/.test(segment)).length,
       responses: route.responses,
+      request: route.request,
     });
   }
   return contracts;
@@ -124,6 +126,8 @@ export interface ObservedResponse {
   status: number;
   contentType: string | undefined;
   body: string | Buffer | undefined;
+  /** What the request carried, parsed (Express's req.body, req.query, req.params), where known. */
+  sent?: { body?: unknown; query?: unknown; params?: unknown };
 }
 
 function isZodType(value: unknown): value is z.ZodType {
@@ -176,9 +180,90 @@ export function responseViolation(contracts: OperationContract[], observed: Obse
     return `${where}: body is not valid JSON although the content type is ${mediaType}`;
   }
   const parsed = schema.safeParse(body);
-  if (parsed.success) return null;
+  if (parsed.success) return observed.status >= 400 && observed.status < 500 ? unknownFieldNamed(contract, where, body, observed.sent ?? {}) : null;
   const issues = parsed.error.issues.slice(0, 5).map((issue) => `${issuePath(issue.path)}: ${issue.message}`);
   return `${where}: body does not match the ${mediaType} schema for ${observed.status}: ${issues.join('; ')}`;
+}
+
+/** Strips the wrappers that do not change which fields a value has (optional, default, pipe…). */
+function fieldsOf(schema: z.ZodType): z.ZodType[] {
+  const def = (schema as unknown as { _zod: { def: Record<string, unknown> & { type: string } } })._zod.def;
+  switch (def.type) {
+    case 'optional':
+    case 'nullable':
+    case 'default':
+    case 'prefault':
+    case 'catch':
+    case 'readonly':
+    case 'nonoptional':
+      return fieldsOf(def.innerType as z.ZodType);
+    case 'pipe': {
+      // z.preprocess(fn, schema) is a pipe from a transform: its fields are those of the schema it feeds.
+      const input = def.in as z.ZodType;
+      return (input as unknown as { _zod: { def: { type: string } } })._zod.def.type === 'transform' ? fieldsOf(def.out as z.ZodType) : fieldsOf(input);
+    }
+    case 'lazy':
+      return fieldsOf((def.getter as () => z.ZodType)());
+    case 'union':
+      return (def.options as z.ZodType[]).flatMap(fieldsOf);
+    case 'intersection':
+      return [...fieldsOf(def.left as z.ZodType), ...fieldsOf(def.right as z.ZodType)];
+    default:
+      return [schema];
+  }
+}
+
+/** Whether `segments` lead somewhere in `schema`: an object's key, an array's or a tuple's index, a record's any key. */
+function hasField(schema: z.ZodType, segments: string[]): boolean {
+  if (segments.length === 0) return true;
+  const [head, ...rest] = segments;
+  return fieldsOf(schema).some((candidate) => {
+    const def = (candidate as unknown as { _zod: { def: Record<string, unknown> & { type: string } } })._zod.def;
+    switch (def.type) {
+      case 'object': {
+        const shape = def.shape as Record<string, z.ZodType>;
+        return Object.hasOwn(shape, head) && hasField(shape[head], rest);
+      }
+      case 'array':
+        return /^\d+$/.test(head) && hasField(def.element as z.ZodType, rest);
+      case 'tuple':
+        return /^\d+$/.test(head) && (def.items as z.ZodType[])[Number(head)] !== undefined && hasField((def.items as z.ZodType[])[Number(head)], rest);
+      case 'record':
+        return hasField(def.valueType as z.ZodType, rest);
+      default:
+        return false;
+    }
+  });
+}
+
+/** Whether `segments` lead to something in `value` as it was sent. */
+function wasSent(value: unknown, segments: string[]): boolean {
+  if (segments.length === 0) return true;
+  if (value === null || typeof value !== 'object' || !Object.hasOwn(value, segments[0])) return false;
+  return wasSent((value as Record<string, unknown>)[segments[0]], segments.slice(1));
+}
+
+/**
+ * A refusal names the field the caller sent (docs/conventions.md): every `body.…`, `query.…` and `params.…`
+ * path of a 4xx answer must exist in the operation's request as the document describes it (or in what
+ * the caller sent, for a refused unknown field), or the caller is pointed at a field it cannot find.
+ * Headers are HTTP's own and not checked here.
+ */
+function unknownFieldNamed(contract: OperationContract, where: string, body: unknown, sent: NonNullable<ObservedResponse['sent']>): string | null {
+  const errors = (body as { errors?: Array<{ path?: unknown }> } | null)?.errors;
+  if (!Array.isArray(errors)) return null;
+  for (const { path } of errors) {
+    if (typeof path !== 'string') continue;
+    const [location, ...segments] = path.split('.');
+    const request = contract.request ?? {};
+    const jsonBody = request.body?.content?.['application/json'];
+    const schema =
+      location === 'body' ? (jsonBody && 'schema' in jsonBody ? jsonBody.schema : undefined) : location === 'query' ? request.query : location === 'params' ? request.params : null;
+    if (schema === null) continue;
+    if (!isZodType(schema)) return `${where}: names ${path}, but the operation documents no ${location}`;
+    if (!hasField(schema, segments) && !wasSent(sent[location as keyof typeof sent], segments)) return `${where}: names ${path}, which is not a field of the operation's ${location}`;
+  }
+  return null;
 }
 
 /**
@@ -194,7 +279,8 @@ export function checkResponsesAgainstDocument(app: Express, contracts: Operation
     if (body === undefined || typeof body === 'string' || Buffer.isBuffer(body)) {
       const path = this.req.originalUrl.split('?')[0];
       const contentType = this.get('Content-Type') ?? (typeof body === 'string' ? 'text/html' : body === undefined ? undefined : 'application/octet-stream');
-      const violation = responseViolation(contracts, { method: this.req.method, path, status: this.statusCode, contentType, body: body as string | Buffer | undefined });
+      const { body: sentBody, query, params } = this.req;
+      const violation = responseViolation(contracts, { method: this.req.method, path, status: this.statusCode, contentType, body: body as string | Buffer | undefined, sent: { body: sentBody, query, params } });
       if (violation) recordContractViolation(violation);
     }
     return send.call(this, body);
@@ -202,7 +288,7 @@ export function checkResponsesAgainstDocument(app: Express, contracts: Operation
 }
 
 interface ExpressResponseLike {
-  req: { method: string; originalUrl: string };
+  req: { method: string; originalUrl: string; body?: unknown; query?: unknown; params?: unknown };
   statusCode: number;
   get(field: string): string | undefined;
 }
