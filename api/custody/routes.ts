@@ -2,6 +2,8 @@ import { z } from 'zod';
 import { D } from '../../domain/money';
 import { requireObservedByNow } from '../../domain/observation-time';
 import { visibleLot } from '../../prisma/custody/access';
+import { lotFreeQuantity } from '../../prisma/custody/reservations';
+import { decText } from '../../prisma/custody/store';
 import { consentToUnpledge, pledgeLot, unpledgeLot } from '../../prisma/custody/liens';
 import { confirmRelease, createReleaseOrder, visibleReleaseOrder } from '../../prisma/custody/releases';
 import { salesOfReleaseOrders } from '../../prisma/custody/lists';
@@ -211,7 +213,13 @@ export const custodyRoutes = [
     success: { status: 200, description: 'The lot', schema: LotDetailView },
     handler: async ({ db, actor, params }) => {
       const { lot } = await visibleLot(db, actor, params.lotId);
-      return { ...lotView(lot), pledgedToCreditLineId: lot.activeLien?.creditLineId ?? null };
+      const { soldNotReleased, authorisedNotConfirmed, free } = await lotFreeQuantity(db, lot);
+      const quantity = (amount: typeof free) => ({ amount: decText(amount), unit: lot.unit });
+      return {
+        ...lotView(lot),
+        pledgedToCreditLineId: lot.activeLien?.creditLineId ?? null,
+        reserved: { soldNotReleased: quantity(soldNotReleased), authorisedNotConfirmed: quantity(authorisedNotConfirmed), free: quantity(free) },
+      };
     },
   }),
   defineRoute({

@@ -44,6 +44,13 @@ export const LotView = z
 
 export const LotDetailView = LotView.extend({
   pledgedToCreditLineId: Uuid.nullable(),
+  reserved: z
+    .object({
+      soldNotReleased: Quantity.meta({ description: 'Sold in a live sale and not yet released' }),
+      authorisedNotConfirmed: Quantity.meta({ description: 'Authorised for release and not yet confirmed as gone' }),
+      free: Quantity.meta({ description: 'What a split, an unpledge, a new sale or a new release order may take: quantity − sold − authorised' }),
+    })
+    .meta({ id: 'LotReservedQuantities', description: 'What of the quantity held is already promised (docs/domain.md, free quantity)' }),
 }).meta({ id: 'LotDetail' });
 
 export const CustodyEventView = z

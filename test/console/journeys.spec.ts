@@ -14,8 +14,8 @@
  * 3. The price falls → the margin call shows on the lender's portfolio and the seller's line → the
  *    seller's repayment is recorded → the call is cured.
  */
-import { expect, test, type Page } from '@playwright/test';
-import { checkPage, choose, LANGUAGES, receiveGoods, signedIn, text, usd, world, type Language } from './support';
+import { expect, type Page } from '@playwright/test';
+import { checkPage, choose, LANGUAGES, receiveGoods, signedIn, text, usd, world, type Language, test } from './support';
 
 const PHONE = { width: 390, height: 844 };
 const DAY_MS = 86_400_000;
@@ -149,6 +149,10 @@ for (const language of LANGUAGES) {
 
     // The warehouse, on a phone, confirms that the 10 000 kg left.
     const warehouse = await signedIn(browser, language, seeded.warehouse, PHONE);
+    // Until it leaves, the sold quantity is reserved: nothing of the lot is free to split or move.
+    await warehouse.goto(`/app/lots/${lot.id}`);
+    await expect(warehouse.getByTestId('lot-quantity')).toHaveText('10,000 kg');
+    await expect(warehouse.getByTestId('lot-free')).toHaveText(/^0(\.0+)? kg$/);
     await warehouse.goto('/app/release-orders');
     const order = warehouse.getByTestId('release-orders').getByRole('row', { name: text(language, 'release.kind.LENDER_AUTHORISATION') });
     await expect(order).toContainText('10,000', WORKFLOW);

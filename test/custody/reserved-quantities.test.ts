@@ -75,7 +75,14 @@ const parties = (world: SalesWorld) => [world.custody.lender.organisationId, wor
 describe('free quantity: sold and authorised goods are reserved', () => {
   test('a split, an unpledge, a new sale and a release order take only the free quantity, naming it', async () => {
     const { world } = await lotInLiveSale();
-    // 20 000 kg held, 15 000 kg sold and not yet released: 5 000 kg free
+    // 20 000 kg held, 15 000 kg sold and not yet released: 5 000 kg free, as the lot shows every party to it
+    for (const user of [world.custody.warehouse.admin, world.custody.seller.admin, world.custody.lender.admin]) {
+      expect((await api.get(user, `/lots/${world.lotId}`).expect(200)).body.reserved).toEqual({
+        soldNotReleased: { amount: '15000', unit: 'kg' },
+        authorisedNotConfirmed: { amount: '0', unit: 'kg' },
+        free: { amount: '5000', unit: 'kg' },
+      });
+    }
     const split = await api.post(world.custody.warehouse.admin, `/lots/${world.lotId}/splits`, { quantity: { amount: '6000', unit: 'kg' }, receiptNumber: `WR-split-${world.lotId}` });
     expect([split.status, split.body.code]).toEqual([422, 'quantity_not_available']);
     expect(split.body.detail).toContain('free quantity is 5000 kg; requested 6000 kg');
@@ -89,6 +96,11 @@ describe('free quantity: sold and authorised goods are reserved', () => {
     expect(order.body.errors.map((e: { path: string }) => e.path)).toEqual(['body.quantity']);
     // An authorisation of 1 000 kg reserves it too: a sale of the other 4 000.001 kg no longer fits.
     await api.post(world.custody.lender.admin, `/lots/${world.lotId}/release-orders`, { quantity: { amount: '1000', unit: 'kg' } }).expect(201);
+    expect((await api.get(world.custody.warehouse.admin, `/lots/${world.lotId}`).expect(200)).body.reserved).toEqual({
+      soldNotReleased: { amount: '15000', unit: 'kg' },
+      authorisedNotConfirmed: { amount: '1000', unit: 'kg' },
+      free: { amount: '4000', unit: 'kg' },
+    });
     const sale = await api.post(world.custody.seller.admin, `/credit-lines/${world.line.id}/sales`, {
       buyerOrganisationId: world.buyer.organisationId,
       items: [{ lotId: world.lotId, quantity: { amount: '4000.001', unit: 'kg' } }],

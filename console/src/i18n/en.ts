@@ -123,6 +123,8 @@ export const en = {
   'lot.receiptNumber': 'Receipt number',
   'lot.commodity': 'Commodity · grade',
   'lot.quantity': 'Quantity',
+  'lot.free': 'Free to move',
+  'lot.reservedDetail': 'sold, not yet released: {sold}; authorised, not yet confirmed: {authorised}',
   'lot.price': 'Price per unit',
   'lot.markAsOf': 'Price as of',
   'lot.collateralValue': 'Collateral value',

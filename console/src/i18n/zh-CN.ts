@@ -122,6 +122,8 @@ export const zhCN: Record<MessageKey, string> = {
   'lot.receiptNumber': '仓单号',
   'lot.commodity': '商品 · 等级',
   'lot.quantity': '数量',
+  'lot.free': '可动用数量',
+  'lot.reservedDetail': '已售待放行：{sold}；已授权待确认：{authorised}',
   'lot.price': '单价',
   'lot.markAsOf': '价格日期',
   'lot.collateralValue': '抵押价值',

@@ -150,6 +150,12 @@ export function LotPage() {
         <Descriptions.Item label={t('lot.quantity')}>
           <span data-testid="lot-quantity">{quantity(data.quantity)}</span>
         </Descriptions.Item>
+        <Descriptions.Item label={t('lot.free')}>
+          <span data-testid="lot-free">{quantity(data.reserved.free)}</span>{' '}
+          <Typography.Text type="secondary">
+            ({t('lot.reservedDetail', { sold: quantity(data.reserved.soldNotReleased), authorised: quantity(data.reserved.authorisedNotConfirmed) })})
+          </Typography.Text>
+        </Descriptions.Item>
         <Descriptions.Item label={t('lot.receivedAt')}>{dateTime(data.receivedAt)}</Descriptions.Item>
         {isWarehouse && (
           <Descriptions.Item label={t('lot.location')}>
