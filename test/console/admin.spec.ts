@@ -4,8 +4,8 @@
  * lets the person set a password and sign in; the audit feed shows who added them; an APPROVER is
  * refused both pages; the ADMIN deactivates the person, whose session and sign-in then stop working.
  */
-import { expect, test } from '@playwright/test';
-import { checkPage, choose, LANGUAGES, personPage, signedIn, signIn, text, world } from './support';
+import { expect } from '@playwright/test';
+import { checkPage, choose, LANGUAGES, personPage, signedIn, signIn, text, world, test } from './support';
 
 const NEW_PASSWORD = 'a passphrase of my own 2026';
 

@@ -5,8 +5,8 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { expect, test } from '@playwright/test';
-import { personPage, text } from './support';
+import { expect } from '@playwright/test';
+import { personPage, text, test } from './support';
 
 const BUILD = path.resolve(__dirname, '../../dist/console');
 /** Limits the figures must stay under (a regression fails the run); the README gives the measured figures. */

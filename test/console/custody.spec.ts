@@ -5,9 +5,9 @@
  * written here by hand. A split of more than the lot holds is refused on the quantity field with the
  * server's reason. The split-off lot links back, and an inspection puts it on quality hold.
  */
-import { expect, test, type Locator, type Page } from '@playwright/test';
+import { expect, type Locator, type Page } from '@playwright/test';
 import { SECOND_LOCATION } from './seed';
-import { checkPage, choose, LANGUAGES, receiveGoods, signedIn, text, world, type Language } from './support';
+import { checkPage, choose, LANGUAGES, receiveGoods, signedIn, text, world, type Language, test } from './support';
 
 const PHONE = { width: 390, height: 844 };
 

@@ -5,8 +5,8 @@
  * lender's days-past-due table; a renewal lifts it. The lender registers a reference rate and posts a
  * fixing. Every figure is the server's.
  */
-import { expect, test, type Page } from '@playwright/test';
-import { checkPage, LANGUAGES, signedIn, text, usd, world, type Language } from './support';
+import { expect, type Page } from '@playwright/test';
+import { checkPage, LANGUAGES, signedIn, text, usd, world, type Language, test } from './support';
 
 const DAY_MS = 86_400_000;
 const today = () => new Date().toISOString().slice(0, 10);

@@ -1,8 +1,8 @@
 /** Journey 4: signing in and what a session may not do. */
 import { randomUUID } from 'node:crypto';
-import { expect, test } from '@playwright/test';
+import { expect } from '@playwright/test';
 import { PASSWORD } from './seed';
-import { checkPage, LANGUAGES, personPage, signIn, text, world } from './support';
+import { checkPage, LANGUAGES, personPage, signIn, text, world, test } from './support';
 
 /** ACCOUNT_LOCKOUT.failuresMax (domain/sign-in.ts): the next attempt, even with the right password, is refused. */
 const FAILURES_BEFORE_LOCK = 5;

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import AxeBuilder from '@axe-core/playwright';
-import { expect, type Browser, type Page, type TestInfo } from '@playwright/test';
+import { expect, test as base, type Browser, type BrowserContext, type Page, type TestInfo } from '@playwright/test';
 import { en, type MessageKey } from '../../console/src/i18n/en';
 import { zhCN } from '../../console/src/i18n/zh-CN';
 import { PASSWORD, type Person, type World, type Worlds } from './seed';
@@ -22,9 +22,31 @@ export function world(name: string): World {
   return found;
 }
 
+/** The people's browser contexts the running test opened: each test closes its own when it ends. */
+const openContexts = new Set<BrowserContext>();
+
+/**
+ * Playwright's `test`, with every person's browser context closed when the test ends (after a failed
+ * test's screenshots are taken): pages left open by earlier tests would keep polling the app and
+ * loading the one browser that all tests of the worker share.
+ */
+export const test = base.extend<{ closePeople: void }>({
+  closePeople: [
+    // No dependencies: Playwright reads a fixture's dependencies from this (empty) pattern.
+    async ({}, use) => {
+      await use();
+      const contexts = [...openContexts];
+      openContexts.clear();
+      await Promise.all(contexts.map((context) => context.close()));
+    },
+    { auto: true },
+  ],
+});
+
 /** A browser context of its own (its own cookies), reading the console in `language`. */
 export async function personPage(browser: Browser, language: Language, viewport = { width: 1280, height: 800 }): Promise<Page> {
   const context = await browser.newContext({ viewport, locale: LOCALE_OF[language] });
+  openContexts.add(context);
   await context.addInitScript(
     (locale) => (globalThis as unknown as { localStorage: { setItem(key: string, value: string): void } }).localStorage.setItem('godown.locale', locale),
     LOCALE_OF[language],
