@@ -46,11 +46,15 @@ export const LotDetailView = LotView.extend({
   pledgedToCreditLineId: Uuid.nullable(),
   reserved: z
     .object({
-      soldNotReleased: Quantity.meta({ description: 'Sold in a live sale and not yet released' }),
-      authorisedNotConfirmed: Quantity.meta({ description: 'Authorised for release and not yet confirmed as gone' }),
-      free: Quantity.meta({ description: 'What a split, an unpledge, a new sale or a new release order may take: quantity − sold − authorised' }),
+      soldNotReleased: Quantity,
+      authorisedNotConfirmed: Quantity,
+      free: Quantity,
     })
-    .meta({ id: 'LotReservedQuantities', description: 'What of the quantity held is already promised (docs/domain.md, free quantity)' }),
+    .meta({
+      id: 'LotReservedQuantities',
+      description:
+        'What of the quantity held is promised: soldNotReleased (sold in a live sale, not yet released), authorisedNotConfirmed (authorised for release, not yet confirmed as gone), and free = quantity − both, what a split, an unpledge, a new sale or a new release order may take',
+    }),
 }).meta({ id: 'LotDetail' });
 
 export const CustodyEventView = z
