@@ -6,6 +6,8 @@
  *   To target 0.45: repay 10 800 − 0.45 × 15 000 = 4 050.00,
  *   or add collateral value 10 800 ÷ 0.45 − 15 000 = 9 000.00 (600 kg at 20.00 × 0.75).
  */
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import { overdueStockCounts } from '../../prisma/margin/stock-counts';
 import { utcDay } from '../../domain/value-dates';
 import { createMarginActivities } from '../../workflows/margin/activities';
@@ -137,10 +139,18 @@ describe('liquidation', () => {
     // Left default; draws stay stopped until the lender unfreezes.
     expect(await lineStatus(api, world.lineId)).toBe('FROZEN');
     const releases = await api.db.prisma.releaseOrder.findMany({ where: { lotId: world.lotId }, orderBy: { createdAt: 'asc' } });
-    expect(releases.map((order) => [order.kind, order.quantityAuthorised.toFixed()])).toEqual([
-      ['LENDER_AUTHORISATION', '400'],
-      ['LENDER_AUTHORISATION', '600'],
+    expect(releases.map((order) => [order.kind, order.quantityAuthorised.toFixed(), order.liquidationOfMarginCallId])).toEqual([
+      ['LENDER_AUTHORISATION', '400', call!.id],
+      ['LENDER_AUTHORISATION', '600', call!.id],
     ]);
+    // Orders of liquidation sales made before release_order said so itself are found by the migration
+    // that added the column, from the audit record of each sale: as it was, then as it backfills.
+    const migration = readFileSync(path.join(__dirname, '../../prisma/migrations/20261203003100_release_order_liquidation/migration.sql'), 'utf8');
+    const backfill = migration.slice(migration.indexOf('UPDATE "release_order"'), migration.indexOf(';', migration.indexOf('UPDATE "release_order"')) + 1);
+    await api.db.sql(`UPDATE release_order SET liquidation_of_margin_call_id = NULL WHERE lot_id = $1`, [world.lotId]);
+    await api.db.sql(backfill);
+    const backfilled = await api.db.prisma.releaseOrder.findMany({ where: { lotId: world.lotId }, orderBy: { createdAt: 'asc' } });
+    expect(backfilled.map((order) => order.liquidationOfMarginCallId)).toEqual([call!.id, call!.id]);
   });
 
   test('a liquidation sale is refused when the line is not in liquidation, and to the seller', async () => {
