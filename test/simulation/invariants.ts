@@ -266,9 +266,25 @@ export async function lotCoversSoldAndAuthorised(world: World): Promise<string[]
               WHERE ro.lot_id = l.id AND ro.status = 'OPEN')::text AS authorised
        FROM lot l`,
   );
-  return rows
+  const broken = rows
     .filter((r) => new D(r.quantity).lt(new D(r.sold).plus(r.authorised)))
     .map((r) => `lot ${r.lot_id} holds ${r.quantity} but ${r.sold} is sold and not yet released and ${r.authorised} is authorised to leave`);
+  // And the lot shows its warehouse that same split (GET /lots/{lotId}, `reserved`), counted here independently.
+  for (const r of rows) {
+    const res = await world.call(world.warehouse, 'get', `/lots/${r.lot_id}`);
+    if (res.status !== 200) {
+      broken.push(`GET /lots/${r.lot_id} answered ${res.status} to its warehouse`);
+      continue;
+    }
+    const shown = res.body.reserved as Record<'soldNotReleased' | 'authorisedNotConfirmed' | 'free', { amount: string }>;
+    const free = new D(r.quantity).minus(r.sold).minus(r.authorised);
+    const sold = new D(shown.soldNotReleased.amount);
+    const authorised = new D(shown.authorisedNotConfirmed.amount);
+    if (!new D(shown.free.amount).eq(free) || !sold.plus(authorised).eq(new D(r.sold).plus(r.authorised))) {
+      broken.push(`lot ${r.lot_id} shows ${JSON.stringify(shown)}; it holds ${r.quantity} with ${r.sold} sold and ${r.authorised} authorised, so ${free.toFixed()} free`);
+    }
+  }
+  return broken;
 }
 
 /**
