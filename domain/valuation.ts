@@ -196,15 +196,18 @@ export function availability(input: {
  * Why nothing can be drawn (availability ≤ 0), or null when something can. A
  * line on or after its maturity date says MATURED first (a renewal, an
  * amendment of the maturity, lifts it). A limit cut below what is outstanding and reserved (an amendment) says so
- * first: it stops draws and breaks nothing else, and the seller sees why.
+ * first: it stops draws and breaks nothing else, and the seller sees why. A line with nothing drawn or reserved
+ * and no borrowing base (nothing pledged yet, or every pledged lot ineligible) says NO_BORROWING_BASE, not
+ * FULLY_DRAWN: the seller has drawn nothing, and what it can do is pledge eligible goods.
  */
-export type NoAvailabilityReason = 'MATURED' | 'LIMIT_BELOW_OUTSTANDING' | 'BORROWING_BASE_BELOW_OUTSTANDING' | 'FULLY_DRAWN';
+export type NoAvailabilityReason = 'MATURED' | 'LIMIT_BELOW_OUTSTANDING' | 'BORROWING_BASE_BELOW_OUTSTANDING' | 'NO_BORROWING_BASE' | 'FULLY_DRAWN';
 
 export function noAvailabilityReason(input: { limit: Money; borrowingBase: Money; outstandingPrincipal: Money; reservedDraws: Money; matured?: boolean }): NoAvailabilityReason | null {
   if (input.matured) return 'MATURED';
   const used = input.outstandingPrincipal.plus(input.reservedDraws);
   if (input.limit.lt(used)) return 'LIMIT_BELOW_OUTSTANDING';
   if (input.borrowingBase.lt(used)) return 'BORROWING_BASE_BELOW_OUTSTANDING';
+  if (input.borrowingBase.isZero()) return 'NO_BORROWING_BASE';
   if (Money.min(input.limit, input.borrowingBase).equals(used)) return 'FULLY_DRAWN';
   return null;
 }

@@ -127,9 +127,13 @@ const BorrowingBaseView = z
       reservedDraws: MoneySchema,
       availability: MoneySchema,
       noAvailabilityReason: z
-        .enum(['MATURED', 'LIMIT_BELOW_OUTSTANDING', 'BORROWING_BASE_BELOW_OUTSTANDING', 'FULLY_DRAWN'])
+        .enum(['MATURED', 'LIMIT_BELOW_OUTSTANDING', 'BORROWING_BASE_BELOW_OUTSTANDING', 'NO_BORROWING_BASE', 'FULLY_DRAWN'])
         .nullable()
-        .meta({ description: 'Why nothing can be drawn (availability ≤ 0): the line reached its maturity date (a renewal lifts it), the limit is below outstanding + reserved (e.g. cut by an amendment), the borrowing base is, or the line is fully drawn; null while something can' }),
+        .meta({
+          description:
+            'Why nothing can be drawn (availability ≤ 0): the line reached its maturity date (a renewal lifts it), the limit is below outstanding + reserved (e.g. cut by an amendment), the borrowing base is, ' +
+            'there is no borrowing base at all (nothing pledged, or every pledged lot ineligible: each lot says why), or the line is fully drawn; null while something can',
+        }),
       ltv: orNull(Ratio),
     }).meta({
       description:

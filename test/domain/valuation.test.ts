@@ -351,4 +351,27 @@ describe('noAvailabilityReason', () => {
     expect(figures('100000.00', '36000.00', '30000.00', '6000.00')).toBe('FULLY_DRAWN');
     expect(figures('100000.00', '36000.01', '36000.00')).toBeNull();
   });
+
+  test('a line with nothing drawn and no borrowing base has none to draw on; it is not fully drawn', () => {
+    expect(figures('100000.00', '0.00', '0.00')).toBe('NO_BORROWING_BASE');
+    // Debt on no base is below outstanding, whatever else.
+    expect(figures('100000.00', '0.00', '0.00', '10.00')).toBe('BORROWING_BASE_BELOW_OUTSTANDING');
+    expect(figures('100000.00', '0.00', '10.00')).toBe('BORROWING_BASE_BELOW_OUTSTANDING');
+  });
+
+  test('for all figures: a reason exactly when availability is not positive, and fully drawn only when something is drawn or reserved', () => {
+    const cents = (min: bigint) => fc.bigInt({ min, max: 10_000_000n }).map((value) => `${value / 100n}.${String(value % 100n).padStart(2, '0')}`);
+    // A line's limit is positive (terms refuse 0).
+    fc.assert(
+      // Zero often: an empty line, nothing drawn, nothing reserved are the everyday edges.
+      fc.property(cents(1n), fc.oneof(fc.constant('0.00'), cents(0n)), fc.oneof(fc.constant('0.00'), cents(0n)), fc.oneof(fc.constant('0.00'), cents(0n)), (limit, borrowingBase, outstanding, reserved) => {
+        const reason = figures(limit, borrowingBase, outstanding, reserved);
+        const available = Money.min(usd(limit), usd(borrowingBase)).minus(usd(outstanding)).minus(usd(reserved));
+        expect(reason === null).toBe(available.isPositive());
+        if (reason === 'FULLY_DRAWN') expect(usd(outstanding).plus(usd(reserved)).isZero()).toBe(false);
+        if (reason === 'NO_BORROWING_BASE') expect(usd(outstanding).plus(usd(reserved)).isZero()).toBe(true);
+      }),
+      { numRuns: 2000 },
+    );
+  });
 });

@@ -106,6 +106,21 @@ describe('borrowing base through the API', () => {
     expect(totalsOnly.body.totals.borrowingBase).toEqual({ amount: '1000.00', currency: 'USD' });
   });
 
+  test('a line with nothing pledged, or only ineligible goods, has no borrowing base to draw on: it says so, not "fully drawn"', async () => {
+    const lender = await api.organisation('LENDER');
+    const line = await createCreditLine(api.db.prisma, lender.organisationId, world.seller.organisationId, { haircut: '0', defaultAdvanceRate: '0.5', limitAmount: '1500', maxMarkAgeHours: 24 });
+    const totals = async () => (await api.get(world.seller.admin, `/credit-lines/${line.id}/borrowing-base?view=totals`).expect(200)).body.totals;
+    expect(await totals()).toMatchObject({ lotCount: 0, borrowingBase: { amount: '0.00', currency: 'USD' }, availability: { amount: '0.00', currency: 'USD' }, noAvailabilityReason: 'NO_BORROWING_BASE' });
+    // A lot whose only mark is stale is pledged, and not eligible: still nothing to draw on.
+    const lot = await receiveLot(api, world, { quantity: '100', grade: '70' });
+    await mark('70', '3.00', hoursAgo(30), 'USD', lender);
+    await api.post(world.seller.admin, `/lots/${lot.id}/pledge`, { creditLineId: line.id }).expect(201);
+    expect(await totals()).toMatchObject({ lotCount: 1, eligibleLotCount: 0, availability: { amount: '0.00', currency: 'USD' }, noAvailabilityReason: 'NO_BORROWING_BASE' });
+    // A fresh mark: 100 × 3.10 × 0.5 = 155.00 to draw on.
+    await mark('70', '3.10', hoursAgo(1), 'USD', lender);
+    expect(await totals()).toMatchObject({ eligibleLotCount: 1, availability: { amount: '155.00', currency: 'USD' }, noAvailabilityReason: null });
+  });
+
   test('a commodity advance rate on the line overrides the default; availability is capped by the limit', async () => {
     const lender = await api.organisation('LENDER');
     const line = await createCreditLine(api.db.prisma, lender.organisationId, world.seller.organisationId, {

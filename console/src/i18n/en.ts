@@ -351,6 +351,7 @@ export const en = {
   'noAvailability.MATURED': 'Nothing can be drawn: the line has matured (a renewal lifts this).',
   'noAvailability.LIMIT_BELOW_OUTSTANDING': 'Nothing can be drawn: the limit is below what is outstanding and reserved.',
   'noAvailability.BORROWING_BASE_BELOW_OUTSTANDING': 'Nothing can be drawn: the borrowing base is below what is outstanding and reserved.',
+  'noAvailability.NO_BORROWING_BASE': 'Nothing can be drawn yet: no eligible goods are pledged to this line (each lot below says why it is not eligible).',
   'noAvailability.FULLY_DRAWN': 'Nothing can be drawn: the line is fully drawn.',
   'amend.title': 'Propose an amendment',
   'amend.effectiveFrom': 'Effective from',

@@ -350,6 +350,7 @@ export const zhCN: Record<MessageKey, string> = {
   'noAvailability.MATURED': '不可提款:额度已到期(续期后可恢复)。',
   'noAvailability.LIMIT_BELOW_OUTSTANDING': '不可提款:授信额度低于未偿及预留金额。',
   'noAvailability.BORROWING_BASE_BELOW_OUTSTANDING': '不可提款:借款基数低于未偿及预留金额。',
+  'noAvailability.NO_BORROWING_BASE': '暂不可提款:本额度尚无合格的质押货物(下方各批货物列明不合格原因)。',
   'noAvailability.FULLY_DRAWN': '不可提款:额度已用完。',
   'amend.title': '提议修改条款',
   'amend.effectiveFrom': '生效日期',
