@@ -41,7 +41,20 @@ const Invitation = z
 const Me = z.object({ userId: Uuid, organisationId: Uuid, organisationKind: OrganisationKind, role: UserRole }).meta({ id: 'Me' });
 
 const UserView = z
-  .object({ id: Uuid, email: z.string(), name: z.string(), role: UserRole, createdAt: Timestamp, deactivatedAt: orNull(Timestamp) })
+  .object({
+    id: Uuid,
+    email: z.string(),
+    name: z.string(),
+    role: UserRole,
+    createdAt: Timestamp,
+    deactivatedAt: orNull(Timestamp),
+    passwordSet: z.boolean().meta({ description: 'Whether the user has set a console password (through an invitation)' }),
+    lastSignInAt: orNull(Timestamp),
+    invitation: z
+      .object({ state: z.enum(['OPEN', 'EXPIRED']), expiresAt: Timestamp })
+      .nullable()
+      .meta({ description: "The user's newest invitation while unclaimed: OPEN until it expires or a newer one supersedes it, then EXPIRED (issue a new one); null once claimed or when none was issued" }),
+  })
   .meta({ id: 'User' });
 
 const ApiKeyView = z
@@ -112,11 +125,17 @@ export const identityRoutes = [
     problems: [403],
     query: PageQuery,
     success: { status: 200, description: 'Users', schema: pageOf(UserView) },
-    handler: async ({ db, actor, query }) => {
+    handler: async ({ db, actor, query, now }) => {
       requireAdmin(actor, 'list users');
-      const users = await listUsers(db, actor.organisationId, { afterId: afterIdOf(query.cursor), limit: query.limit });
+      const users = await listUsers(db, actor.organisationId, { afterId: afterIdOf(query.cursor), limit: query.limit }, now);
       return {
-        items: users.map((user) => ({ ...user, createdAt: user.createdAt.toISOString(), deactivatedAt: iso(user.deactivatedAt) })),
+        items: users.map((user) => ({
+          ...user,
+          createdAt: user.createdAt.toISOString(),
+          deactivatedAt: iso(user.deactivatedAt),
+          lastSignInAt: iso(user.lastSignInAt),
+          invitation: user.invitation && { state: user.invitation.state, expiresAt: user.invitation.expiresAt.toISOString() },
+        })),
         nextCursor: nextCursorOf(users, query.limit),
       };
     },

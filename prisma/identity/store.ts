@@ -367,15 +367,38 @@ export interface UserSummary {
   role: UserRole;
   createdAt: Date;
   deactivatedAt: Date | null;
+  /** Whether the user can sign in to the console (a password was set through an invitation); never the hash. */
+  passwordSet: boolean;
+  lastSignInAt: Date | null;
+  /** The user's newest invitation while it is unclaimed: OPEN until it expires or a newer one supersedes it. */
+  invitation: { state: 'OPEN' | 'EXPIRED'; expiresAt: Date } | null;
 }
 
-/** One page of an organisation's users in id order. */
-export async function listUsers(db: Db, organisationId: string, page: { afterId: string | null; limit: number }): Promise<UserSummary[]> {
-  return db.user.findMany({
+/** One page of an organisation's users in id order, with where each stands with signing in at `now`. */
+export async function listUsers(db: Db, organisationId: string, page: { afterId: string | null; limit: number }, now: Date): Promise<UserSummary[]> {
+  const users = await db.user.findMany({
     where: { organisationId, ...(page.afterId ? { id: { gt: page.afterId } } : {}) },
     orderBy: { id: 'asc' },
     take: page.limit,
-    select: { id: true, email: true, name: true, role: true, createdAt: true, deactivatedAt: true },
+    select: {
+      id: true,
+      email: true,
+      name: true,
+      role: true,
+      createdAt: true,
+      deactivatedAt: true,
+      passwordHash: true,
+      lastSignInAt: true,
+      invitations: { orderBy: [{ createdAt: 'desc' }, { id: 'desc' }], take: 1, select: { expiresAt: true, claimedAt: true } },
+    },
+  });
+  return users.map(({ passwordHash, invitations: [newest], ...user }) => {
+    const state = newest ? invitationState(newest, now) : null;
+    return {
+      ...user,
+      passwordSet: passwordHash !== null,
+      invitation: newest && state && (state.claimable || state.why === 'expired') ? { state: state.claimable ? 'OPEN' : 'EXPIRED', expiresAt: newest.expiresAt } : null,
+    };
   });
 }
 

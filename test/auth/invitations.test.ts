@@ -38,6 +38,34 @@ describe('accepting an invitation sets the first password and signs in', () => {
     expect(actions).toEqual(['invitation.accept', 'user.password_set', 'session.sign_in', 'session.sign_in']);
   });
 
+  test("the ADMIN's list of users shows where each stands: not invited, invited until when, invitation expired, signed in when", async () => {
+    const user = await lender.addUser('APPROVER');
+    const standing = async () => {
+      const items: Array<{ id: string; passwordSet: boolean; lastSignInAt: string | null; invitation: unknown }> = [];
+      for (let cursor: string | null = null, first = true; first || cursor; first = false) {
+        const page: { items: typeof items; nextCursor: string | null } = (await api.get(lender.admin, `/users?limit=100${cursor ? `&cursor=${cursor}` : ''}`).expect(200)).body;
+        items.push(...page.items);
+        cursor = page.nextCursor;
+      }
+      const { passwordSet, lastSignInAt, invitation } = items.find((item) => item.id === user.userId)!;
+      return { passwordSet, lastSignInAt, invitation };
+    };
+    expect(await standing()).toEqual({ passwordSet: false, lastSignInAt: null, invitation: null });
+    const first = await api.post(lender.admin, `/users/${user.userId}/invitations`).expect(201);
+    expect(await standing()).toEqual({ passwordSet: false, lastSignInAt: null, invitation: { state: 'OPEN', expiresAt: first.body.expiresAt } });
+    // Its time passes: it shows expired, so the ADMIN knows to issue another.
+    await api.db.sql(`UPDATE invitation SET expires_at = now() - interval '1 minute' WHERE user_id = $1`, [user.userId]);
+    expect((await standing()).invitation).toEqual({ state: 'EXPIRED', expiresAt: expect.any(String) });
+    const second = await api.post(lender.admin, `/users/${user.userId}/invitations`).expect(201);
+    expect((await standing()).invitation).toEqual({ state: 'OPEN', expiresAt: second.body.expiresAt });
+    await accept(second.body.token, PASSWORD).expect(200);
+    const signedIn = await standing();
+    expect(signedIn).toEqual({ passwordSet: true, lastSignInAt: expect.any(String), invitation: null });
+    expect(Date.now() - Date.parse(signedIn.lastSignInAt!)).toBeLessThan(60_000);
+    // Never the hash itself.
+    expect(JSON.stringify((await api.get(lender.admin, '/users?limit=100').expect(200)).body)).not.toMatch(/scrypt|passwordHash/);
+  });
+
   test.each([
     ['too short', 'elevenchars', 'must have at least 12 characters; it has 11'],
     ['too long', 'x'.repeat(257), 'must have at most 256 characters; it has 257'],

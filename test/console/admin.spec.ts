@@ -6,6 +6,7 @@
  */
 import { expect } from '@playwright/test';
 import { checkPage, choose, LANGUAGES, personPage, signedIn, signIn, text, world, test } from './support';
+import type { MessageKey } from '../../console/src/i18n/en';
 
 const NEW_PASSWORD = 'a passphrase of my own 2026';
 
@@ -34,6 +35,9 @@ for (const language of LANGUAGES) {
     const row = admin.getByTestId(`user-${newcomer.email}`);
     await expect(row).toContainText(text(language, 'role.APPROVER'));
     await expect(row.getByTestId('user-status')).toContainText(text(language, 'status.ACTIVE'));
+    // Where each person stands with signing in: the text before the date, in the reader's language.
+    const signInShows = (key: MessageKey) => expect(admin.getByTestId(`user-${newcomer.email}`).getByTestId('user-sign-in')).toContainText(text(language, key).split('{at}')[0]);
+    await signInShows('users.notInvited');
 
     // Issues the invitation: the link is shown once, with when it expires.
     await row.getByTestId('user-invite').click();
@@ -46,6 +50,8 @@ for (const language of LANGUAGES) {
     expect(new URL(invitationLink).origin).toBe(new URL(admin.url()).origin);
     await admin.getByTestId('invitation-close').click();
     await expect(modal).toHaveCount(0);
+    await admin.reload();
+    await signInShows('users.invitationOpen');
     await checkPage(admin, testInfo, `users-${language}`);
 
     // The person opens the link in a browser of their own, sets a password and is signed in.
@@ -62,6 +68,7 @@ for (const language of LANGUAGES) {
     // The ADMIN's list shows the person active; the audit feed shows who added them.
     await admin.reload();
     await expect(admin.getByTestId(`user-${newcomer.email}`).getByTestId('user-status')).toContainText(text(language, 'status.ACTIVE'));
+    await signInShows('users.lastSignIn');
     await admin.getByRole('link', { name: text(language, 'nav.audit') }).click();
     await expect(admin).toHaveURL(/\/app\/audit$/);
     await expect(admin.getByRole('heading', { name: text(language, 'audit.title') })).toBeVisible();

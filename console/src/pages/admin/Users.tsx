@@ -1,5 +1,5 @@
 import { CopyOutlined } from '@ant-design/icons';
-import { Alert, App, Button, Card, Form, Input, Modal, Popconfirm, Select, Space, Tag, Typography, type ButtonProps } from 'antd';
+import { Alert, App, Badge, Button, Card, Form, Input, Modal, Popconfirm, Select, Space, Tag, Typography, type ButtonProps } from 'antd';
 import { useCallback, useState, type HTMLAttributes } from 'react';
 import { api, unwrap } from '../../api';
 import { CursorTable, PAGE_SIZE } from '../../components/CursorTable';
@@ -193,6 +193,23 @@ export function Users() {
               <span data-testid="user-status">
                 <StatusTag status={person.deactivatedAt ? 'DEACTIVATED' : 'ACTIVE'} />
                 {person.deactivatedAt && <Typography.Text type="secondary">{` · ${dateTime(person.deactivatedAt)}`}</Typography.Text>}
+              </span>
+            ),
+          },
+          {
+            title: t('users.signIn'),
+            key: 'signIn',
+            render: (_v, person) => (
+              <span data-testid="user-sign-in">
+                {person.passwordSet ? (
+                  person.lastSignInAt ? t('users.lastSignIn', { at: dateTime(person.lastSignInAt) }) : t('users.neverSignedIn')
+                ) : person.invitation?.state === 'OPEN' ? (
+                  t('users.invitationOpen', { at: dateTime(person.invitation.expiresAt) })
+                ) : person.invitation?.state === 'EXPIRED' ? (
+                  <Badge status="warning" text={t('users.invitationExpired', { at: dateTime(person.invitation.expiresAt) })} />
+                ) : (
+                  t('users.notInvited')
+                )}
               </span>
             ),
           },
