@@ -46,7 +46,12 @@ export const LineHistory = z
     thresholds: z.object({ marginCallLtv: Ratio, targetLtv: Ratio, liquidationLtv: Ratio }),
     points: z.array(HistoryPoint),
   })
-  .meta({ id: 'CreditLineHistory' });
+  .meta({
+    id: 'CreditLineHistory',
+    description:
+      "Every day is valued under the line's current terms (haircut, advance rates, eligibility rules, approved warehouses, concentration limits; limit and thresholds as shown): " +
+      'after an amendment, earlier days show what the figures would have been under today\'s terms, not what was reported then (GET …/terms lists the versions)',
+  });
 
 const isoDay = (time: number) => new Date(time).toISOString().slice(0, 10);
 

@@ -18,7 +18,9 @@
  *   - reserved draws: draws requested before the day's end whose reservation had not ended by then
  *     (disbursed: its entry recorded; refused, rejected or expired: decided).
  * The line's terms (haircut, advance rates, maximum mark age, stock-count interval, approved
- * warehouses, thresholds, concentration limits) are its current terms: terms are not versioned on this line record.
+ * warehouses, thresholds, concentration limits) are its current terms for every day: the agreed versions
+ * (credit_terms_version) are not read here, so after an amendment earlier days are shown under today's
+ * terms (the API's description says so).
  * Each day's borrowing base is cut by the concentration limits exactly as today's is (concentrationOf).
  * The same rules as valued_lots() (migration 20261203000400), applied at each day's end.
  */
