@@ -73,8 +73,9 @@ for (const language of LANGUAGES) {
     await expect(approver.getByTestId('version-3-status')).toHaveText(text(language, 'amendment.AGREED'));
     await seller.reload();
     await expect(seller.getByTestId('delinquency-amount-due')).toHaveText(text(language, 'delinquency.notDueYet'));
-    // Nothing is pledged to this line yet, so still nothing to draw — but no longer because it matured.
-    await expect(seller.getByTestId('no-availability-reason')).toHaveText(text(language, 'noAvailability.FULLY_DRAWN'));
+    // Nothing is pledged to this line yet, so still nothing to draw — no longer because it matured, and
+    // not because it is drawn: there is no borrowing base.
+    await expect(seller.getByTestId('no-availability-reason')).toHaveText(text(language, 'noAvailability.NO_BORROWING_BASE'));
 
     // Reference rates: register one, post a fixing, read it back as a percentage.
     await lender.goto('/app/reference-rates');
