@@ -8,7 +8,7 @@ import { Shell } from './components/Shell';
 import { Forbidden, NotFound } from './components/Results';
 import { SignIn } from './pages/SignIn';
 import { AcceptInvitation } from './pages/AcceptInvitation';
-import { lazy, Suspense, type ReactNode } from 'react';
+import { lazy, Suspense, useEffect, useState, type ReactNode } from 'react';
 import { Spin } from 'antd';
 
 // Pages after sign-in load on demand: the sign-in page (the first usable page) carries none of them, nor ECharts.
@@ -36,12 +36,29 @@ export const HOME: Record<OrganisationKind, string> = {
   BUYER: '/app/lines',
 };
 
+const REDUCED_MOTION = '(prefers-reduced-motion: reduce)';
+
+/** Whether the reader asked their system for less motion (and follows them if they change it). */
+function usePrefersReducedMotion(): boolean {
+  const [reduced, setReduced] = useState(() => globalThis.matchMedia?.(REDUCED_MOTION).matches ?? false);
+  useEffect(() => {
+    const query = globalThis.matchMedia?.(REDUCED_MOTION);
+    if (!query) return undefined;
+    const follow = () => setReduced(query.matches);
+    query.addEventListener('change', follow);
+    return () => query.removeEventListener('change', follow);
+  }, []);
+  return reduced;
+}
+
 function Localised({ nonce, children }: { nonce: string; children: ReactNode }) {
   const { locale } = useI18n();
+  const reducedMotion = usePrefersReducedMotion();
   return (
     <ConfigProvider locale={locale === 'zh-CN' ? zhCN : enUS} csp={{ nonce }}
-      // Dark enough for text on white (WCAG AA); no space forced between two Chinese characters of a button.
-      theme={{ token: { colorPrimary: '#1f4e79', colorLink: '#1f4e79', colorTextDescription: '#595959', colorTextTertiary: '#595959', colorError: '#cf1322', colorTextPlaceholder: '#595959' } }}
+      // Dark enough for text on white (WCAG AA); no space forced between two Chinese characters of a button;
+      // no zooming dialogs or sliding panels for a reader who asked for reduced motion (WCAG 2.3.3).
+      theme={{ token: { colorPrimary: '#1f4e79', colorLink: '#1f4e79', colorTextDescription: '#595959', colorTextTertiary: '#595959', colorError: '#cf1322', colorTextPlaceholder: '#595959', motion: !reducedMotion } }}
       button={{ autoInsertSpace: false }}>
       <AntApp>{children}</AntApp>
     </ConfigProvider>

@@ -1,6 +1,6 @@
 /** Journey 4: signing in and what a session may not do. */
 import { randomUUID } from 'node:crypto';
-import { expect } from '@playwright/test';
+import { expect, type Page } from '@playwright/test';
 import { PASSWORD } from './seed';
 import { checkPage, LANGUAGES, personPage, signIn, text, world, test } from './support';
 
@@ -85,3 +85,24 @@ for (const language of LANGUAGES) {
     expect(drawsAfter).toBe(drawsBefore);
   });
 }
+
+test('a reader who asked for reduced motion gets none: no zooming dialogs or animated buttons', async ({ browser }) => {
+  const durationsOf = async (page: Page) => {
+    await page.goto('/app/sign-in');
+    const button = page.getByRole('button', { name: text('en', 'signIn.submit') });
+    await expect(button).toBeVisible();
+    const durations = await button.evaluate(
+      (element) => (globalThis as unknown as { getComputedStyle(of: unknown): { transitionDuration: string } }).getComputedStyle(element).transitionDuration,
+    );
+    return durations.split(',').map((value: string) => value.trim());
+  };
+  // personPage asks for reduced motion, as every browser test does.
+  const reduced = await durationsOf(await personPage(browser, 'en'));
+  expect(new Set(reduced)).toEqual(new Set(['0s']));
+  const moving = await browser.newContext({ reducedMotion: 'no-preference' });
+  try {
+    expect((await durationsOf(await moving.newPage())).some((value) => value !== '0s')).toBe(true);
+  } finally {
+    await moving.close();
+  }
+});

@@ -45,7 +45,9 @@ export const test = base.extend<{ closePeople: void }>({
 
 /** A browser context of its own (its own cookies), reading the console in `language`. */
 export async function personPage(browser: Browser, language: Language, viewport = { width: 1280, height: 800 }): Promise<Page> {
-  const context = await browser.newContext({ viewport, locale: LOCALE_OF[language] });
+  // Reduced motion, as a reader may ask: dialogs open at once, so a click never lands on a button still zooming in
+  // (on a loaded machine one did, on the dialog beside the button, and nothing was sent).
+  const context = await browser.newContext({ viewport, locale: LOCALE_OF[language], reducedMotion: 'reduce' });
   openContexts.add(context);
   await context.addInitScript(
     (locale) => (globalThis as unknown as { localStorage: { setItem(key: string, value: string): void } }).localStorage.setItem('godown.locale', locale),
