@@ -10,7 +10,7 @@
  * already past — data a test may set up, not a branch in the code. The same scenarios run in
  * the offline harness under test/workflows/ with virtual time and the same figures.
  */
-import { WorkflowNotFoundError } from '@temporalio/client';
+import { WorkflowNotFoundError, type WorkflowHandle } from '@temporalio/client';
 import { D, Money } from '../../domain/money';
 import { inTransaction } from '../../prisma/client';
 import { requestDraw } from '../../prisma/draws/store';
@@ -229,13 +229,16 @@ describeWithTemporalServer('every workflow on a real Temporal server', (server) 
   // ── Margin calls ─────────────────────────────────────────────────────────────────────────
   describe('margin call (10 800.00 owed on 15 000.00 of collateral: LTV 0.72, cure period 48 h)', () => {
     /** The mark falls to 20.00 through the API: the outbox starts the line's margin workflow, which opens a call. */
-    async function fallenLine(): Promise<MarginWorld & { lotId: string }> {
+    async function fallenLine(): Promise<MarginWorld & { lotId: string; callRun: WorkflowHandle; callRunId: string }> {
       const world = await marginWorld(api);
       await postDraw(api, world.lineId, '10800.00');
       const lotId = await pledgedLot(api, world, '1000');
       await mark(api, world, '20.00');
       await eventually(() => marginState(world.lineId), (state) => state?.status === 'OPEN', 'margin call opened');
-      return { ...world, lotId };
+      // The run that holds the open call. Once it ends (cured), a later revaluation of the line starts a new
+      // run under the same id that finds nothing to do: a handle by id alone may answer that run's NONE.
+      const { runId } = await handle(lineMarginWorkflowId(world.lineId)).describe();
+      return { ...world, lotId, callRunId: runId, callRun: real.client.workflow.getHandle(lineMarginWorkflowId(world.lineId), runId) };
     }
     async function marginState(lineId: string): Promise<LineMarginState | null> {
       try {
@@ -249,7 +252,20 @@ describeWithTemporalServer('every workflow on a real Temporal server', (server) 
     test('cured by repayment: the repayment revalues the line through the outbox, the call is cured, the workflow completes', async () => {
       const world = await fallenLine();
       await repay(api, world, '4050.00');
-      expect(await handle(lineMarginWorkflowId(world.lineId)).result()).toMatchObject({ status: 'CURED', lastStep: 'CURE' });
+      expect(await world.callRun.result()).toMatchObject({ status: 'CURED', lastStep: 'CURE' });
+      // A later revaluation of the line (through the outbox, as every writer asks for one) starts a new run under
+      // the line's id: it finds no call and ends at once. The cured run's outcome stands; only a handle by id
+      // alone reads the new run's NONE (which made this test flaky when a second revaluation followed the cure).
+      const later = await inTransaction(api.db.prisma, async (tx) => {
+        const outbox = new TransactionOutbox(tx, { requestId: null, taskQueue: real.taskQueue, now: new Date() });
+        await outbox.revalueLines([world.lineId], 'DAILY_CHECK');
+        return outbox.written;
+      });
+      expect(await dispatchOutbox({ prisma: api.db.prisma, temporal: real.temporal, logger: pino({ level: 'silent' }) }, { onlyIds: later })).toEqual({ claimed: 1, dispatched: 1, failed: 0 });
+      const id = lineMarginWorkflowId(world.lineId);
+      await eventually(async () => (await handle(id).describe()).runId, (runId) => runId !== world.callRunId, 'a new run of the line');
+      expect(await handle(id).result()).toMatchObject({ status: 'NONE', lastStep: 'NONE' });
+      expect(await world.callRun.result()).toMatchObject({ status: 'CURED', lastStep: 'CURE' });
       expect((await balancesOf(api, world.lineId)).LOAN_PRINCIPAL).toBe('6750.00');
       expect(await liveCall(api, world.lineId)).toMatchObject({ status: 'CURED' });
       expect(await lineStatus(api, world.lineId)).toBe('ACTIVE');
@@ -258,7 +274,7 @@ describeWithTemporalServer('every workflow on a real Temporal server', (server) 
     test('cured by pledge: 600 kg more pledged cures the call', async () => {
       const world = await fallenLine();
       await pledgedLot(api, world, '600');
-      expect(await handle(lineMarginWorkflowId(world.lineId)).result()).toMatchObject({ status: 'CURED' });
+      expect(await world.callRun.result()).toMatchObject({ status: 'CURED' });
       expect(await liveCall(api, world.lineId)).toMatchObject({ status: 'CURED' });
       expect(await lineStatus(api, world.lineId)).toBe('ACTIVE');
     });
